@@ -1,0 +1,167 @@
+//! The `ablauf` command line: argument parsing and one function per command.
+//!
+//! Contract: data on stdout (JSON unless a table is asked for), messages on stderr;
+//! exit 0 on success, 1 when the answer is "no" (invalid process, not found, conflict),
+//! 2 on bad arguments or unreadable input.
+
+use std::io::{Read, Write};
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use serde::Serialize;
+
+use crate::store::{Store, StoreError};
+
+mod models;
+mod processes;
+
+use models::ModelsArgs;
+use processes::{AddArgs, AuditArgs, FileArg, GetArgs, IdArg, ListArgs, SetStatusArgs, UpdateArgs};
+
+#[derive(Debug, Parser)]
+#[command(name = "ablauf", version, about = "Document, review and export administrative processes.")]
+pub struct Cli {
+    /// Directory of the SQLite database and derived indexes.
+    #[arg(long, global = true, env = "ABLAUF_DATA_DIR", default_value = "data")]
+    pub data_dir: PathBuf,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run the HTTP server (JSON API and web interface) until SIGINT/SIGTERM.
+    Serve(ServeArgs),
+    /// Validate a process JSON file and store it as a new draft; prints {"id": ...}.
+    Add(AddArgs),
+    /// Store a new version of an existing process (optimistic concurrency).
+    Update(UpdateArgs),
+    /// Print a stored process (newest version unless --version is given).
+    Get(GetArgs),
+    /// List stored processes, newest change first.
+    List(ListArgs),
+    /// List the versions of a process with author, time and reason.
+    History(IdArg),
+    /// Move a process to another status: draft, in_review, published, archived.
+    SetStatus(SetStatusArgs),
+    /// Print the newest entries of the audit log.
+    Audit(AuditArgs),
+    /// Check a process JSON file; exit 0 when valid, 1 when not; findings as JSON.
+    Validate(FileArg),
+    /// Print the JSON Schema of the process model.
+    Schema,
+    /// Manage the local models: list, fetch, verify.
+    Models(ModelsArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// Address to listen on; port 0 picks a free port (the chosen address is logged).
+    #[arg(long, env = "ABLAUF_ADDR", default_value = "127.0.0.1:8080")]
+    pub addr: SocketAddr,
+}
+
+/// Output format of commands that print lists.
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum Format {
+    Json,
+    Table,
+}
+
+/// A command's failure, with the exit code it maps to.
+#[derive(Debug, thiserror::Error)]
+pub enum CliError {
+    /// Bad arguments or unreadable input: exit 2.
+    #[error("{0}")]
+    Input(String),
+    /// The command ran but the answer is negative or the operation failed: exit 1.
+    #[error("{0}")]
+    Failed(String),
+}
+
+impl From<StoreError> for CliError {
+    fn from(e: StoreError) -> Self {
+        CliError::Failed(e.to_string())
+    }
+}
+
+impl CliError {
+    pub fn exit_code(&self) -> ExitCode {
+        match self {
+            CliError::Input(_) => ExitCode::from(2),
+            CliError::Failed(_) => ExitCode::from(1),
+        }
+    }
+}
+
+pub fn run(cli: Cli) -> Result<ExitCode, CliError> {
+    match cli.command {
+        Command::Serve(args) => serve(&cli.data_dir, args),
+        Command::Add(args) => processes::add(&cli.data_dir, args),
+        Command::Update(args) => processes::update(&cli.data_dir, args),
+        Command::Get(args) => processes::get(&cli.data_dir, args),
+        Command::List(args) => processes::list(&cli.data_dir, args),
+        Command::History(args) => processes::history(&cli.data_dir, args),
+        Command::SetStatus(args) => processes::set_status(&cli.data_dir, args),
+        Command::Audit(args) => processes::audit(&cli.data_dir, args),
+        Command::Validate(args) => processes::validate(args),
+        Command::Schema => print_json(&crate::process::schema()),
+        Command::Models(args) => models::run(args),
+    }
+}
+
+fn serve(data_dir: &Path, args: ServeArgs) -> Result<ExitCode, CliError> {
+    let store = open_store(data_dir)?;
+    let runtime =
+        tokio::runtime::Runtime::new().map_err(|e| CliError::Failed(format!("cannot start the async runtime: {e}")))?;
+    runtime
+        .block_on(crate::http::serve(args.addr, store))
+        .map_err(|e| CliError::Failed(format!("server failed: {e}")))?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Opens the store of a data directory (creating it on first use).
+pub fn open_store(data_dir: &Path) -> Result<Store, CliError> {
+    Store::open(&data_dir.join("ablauf.db")).map_err(|e| CliError::Failed(e.to_string()))
+}
+
+pub fn read_text(path: &Path) -> Result<String, CliError> {
+    let mut text = String::new();
+    let result = if path == Path::new("-") {
+        std::io::stdin().read_to_string(&mut text).map(|_| ())
+    } else {
+        std::fs::File::open(path).and_then(|mut f| f.read_to_string(&mut text)).map(|_| ())
+    };
+    result.map_err(|e| CliError::Input(format!("cannot read {}: {e}", path.display())))?;
+    Ok(text)
+}
+
+pub fn print_json(value: &impl Serialize) -> Result<ExitCode, CliError> {
+    let mut out = std::io::stdout().lock();
+    serde_json::to_writer_pretty(&mut out, value)
+        .map_err(std::io::Error::from)
+        .and_then(|_| writeln!(out))
+        .map_err(|e| CliError::Failed(format!("cannot write output: {e}")))?;
+    Ok(ExitCode::SUCCESS)
+}
+
+pub fn print_table(header: &[&str], rows: impl Iterator<Item = Vec<String>>) -> Result<ExitCode, CliError> {
+    let rows: Vec<Vec<String>> = rows.collect();
+    let mut widths: Vec<usize> = header.iter().map(|h| h.chars().count()).collect();
+    for row in &rows {
+        for (w, cell) in widths.iter_mut().zip(row) {
+            *w = (*w).max(cell.chars().count());
+        }
+    }
+    let mut out = String::new();
+    let header: Vec<String> = header.iter().map(|h| h.to_string()).collect();
+    for row in std::iter::once(&header).chain(&rows) {
+        let cells: Vec<String> = row.iter().zip(&widths).map(|(c, w)| format!("{c:<w$}")).collect();
+        out.push_str(cells.join("  ").trim_end());
+        out.push('\n');
+    }
+    std::io::stdout().write_all(out.as_bytes()).map_err(|e| CliError::Failed(format!("cannot write output: {e}")))?;
+    Ok(ExitCode::SUCCESS)
+}

@@ -1,0 +1,75 @@
+//! The one error type of the HTTP layer and its mapping to status codes.
+
+use axum::Json;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use serde::Serialize;
+
+use crate::store::StoreError;
+
+/// Every error answer has this shape: `{error, error_type, details?}`.
+#[derive(Debug, Serialize)]
+pub struct ErrorBody {
+    pub error: String,
+    pub error_type: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub details: Option<serde_json::Value>,
+}
+
+#[derive(Debug)]
+pub struct ApiError {
+    pub status: StatusCode,
+    pub body: ErrorBody,
+}
+
+impl ApiError {
+    pub fn new(status: StatusCode, error_type: &'static str, error: impl Into<String>) -> Self {
+        Self { status, body: ErrorBody { error: error.into(), error_type, details: None } }
+    }
+
+    pub fn bad_request(error: impl Into<String>) -> Self {
+        Self::new(StatusCode::BAD_REQUEST, "bad_request", error)
+    }
+
+    pub fn not_found(error: impl Into<String>) -> Self {
+        Self::new(StatusCode::NOT_FOUND, "not_found", error)
+    }
+
+    pub fn internal(error: impl Into<String>) -> Self {
+        Self::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", error)
+    }
+
+    pub fn with_details(mut self, details: impl Serialize) -> Self {
+        self.body.details = serde_json::to_value(details).ok();
+        self
+    }
+}
+
+impl From<StoreError> for ApiError {
+    fn from(e: StoreError) -> Self {
+        let message = e.to_string();
+        match e {
+            StoreError::NotFound(_) | StoreError::VersionNotFound { .. } => ApiError::not_found(message),
+            StoreError::VersionConflict { expected, actual, .. } => {
+                ApiError::new(StatusCode::CONFLICT, "conflict", message)
+                    .with_details(serde_json::json!({ "expected_version": expected, "current_version": actual }))
+            }
+            StoreError::Invalid(validation) => {
+                ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "validation", message).with_details(validation)
+            }
+            StoreError::Open { .. }
+            | StoreError::SchemaTooNew { .. }
+            | StoreError::Sqlite { .. }
+            | StoreError::Corrupt(_) => {
+                tracing::error!(error = %message, "store failure");
+                ApiError::internal(message)
+            }
+        }
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        (self.status, Json(self.body)).into_response()
+    }
+}
