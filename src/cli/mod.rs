@@ -14,9 +14,11 @@ use serde::Serialize;
 
 use crate::store::{Store, StoreError};
 
+mod admin;
 mod models;
 mod processes;
 
+use admin::{BackupArgs, RestoreArgs};
 use models::ModelsArgs;
 use processes::{AddArgs, AuditArgs, FileArg, GetArgs, IdArg, ListArgs, SetStatusArgs, UpdateArgs};
 
@@ -54,6 +56,10 @@ pub enum Command {
     Schema,
     /// Manage the local models: list, fetch, verify.
     Models(ModelsArgs),
+    /// Write a consistent copy of the database while it may be in use.
+    Backup(BackupArgs),
+    /// Replace the database with a backup (the current content is saved first).
+    Restore(RestoreArgs),
 }
 
 #[derive(Debug, Args)]
@@ -109,6 +115,8 @@ pub fn run(cli: Cli) -> Result<ExitCode, CliError> {
         Command::Validate(args) => processes::validate(args),
         Command::Schema => print_json(&crate::process::schema()),
         Command::Models(args) => models::run(args),
+        Command::Backup(args) => admin::backup(&cli.data_dir, args),
+        Command::Restore(args) => admin::restore(&cli.data_dir, args),
     }
 }
 

@@ -7,6 +7,7 @@
 //!   its writes or none;
 //! - only processes without validation errors are stored.
 
+mod backup;
 mod migrations;
 
 use std::path::{Path, PathBuf};
