@@ -3,8 +3,18 @@
 //! The library holds everything; `main.rs` only parses arguments and calls [`cli::run`].
 //! See ARCHITECTURE.md for the module map and the invariants.
 
+pub mod auth;
+pub mod bpmn;
 pub mod cli;
+pub mod draft;
+pub mod embed;
 pub mod http;
+pub mod index;
+pub mod llm;
 pub mod models;
+pub mod page;
 pub mod process;
+pub mod review;
+pub mod similarity;
 pub mod store;
+pub mod web;

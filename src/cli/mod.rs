@@ -15,12 +15,18 @@ use serde::Serialize;
 use crate::store::{Store, StoreError};
 
 mod admin;
+mod bpmn;
+mod draft;
+mod llm;
 mod models;
 mod processes;
+mod similarity;
+mod users;
 
 use admin::{BackupArgs, RestoreArgs};
 use models::ModelsArgs;
 use processes::{AddArgs, AuditArgs, FileArg, GetArgs, IdArg, ListArgs, SetStatusArgs, UpdateArgs};
+use users::UserArgs;
 
 #[derive(Debug, Parser)]
 #[command(name = "ablauf", version, about = "Document, review and export administrative processes.")]
@@ -36,6 +42,10 @@ pub struct Cli {
 pub enum Command {
     /// Run the HTTP server (JSON API and web interface) until SIGINT/SIGTERM.
     Serve(ServeArgs),
+    /// Export a process as BPMN 2.0, a wiki page (md, html) or an SVG diagram.
+    Export(bpmn::ExportArgs),
+    /// Import a BPMN 2.0 file; prints the process JSON, warnings go to stderr.
+    Import(bpmn::ImportArgs),
     /// Validate a process JSON file and store it as a new draft; prints {"id": ...}.
     Add(AddArgs),
     /// Store a new version of an existing process (optimistic concurrency).
@@ -56,10 +66,28 @@ pub enum Command {
     Schema,
     /// Manage the local models: list, fetch, verify.
     Models(ModelsArgs),
+    /// Measure speed: `bench llm` prints load time, prefill/decode tok/s, time to first token, RSS.
+    Bench(llm::BenchArgs),
+    /// Draft a process from a dictation (file or stdin) with the local language model; prints JSON.
+    Draft(draft::DraftArgs),
+    /// Review a process JSON file: deterministic checks, then language-model findings; prints JSON.
+    Review(draft::ReviewArgs),
+    /// Evaluate against the evaluation sets in eval/; prints JSON.
+    Eval(draft::EvalArgs),
     /// Write a consistent copy of the database while it may be in use.
     Backup(BackupArgs),
     /// Replace the database with a backup (the current content is saved first).
     Restore(RestoreArgs),
+    /// Manage users and their API tokens: add, list, revoke.
+    User(UserArgs),
+    /// Suggest duplicate processes (ranked pairs with reasons); `decide` records a review.
+    Duplicates(similarity::DuplicatesArgs),
+    /// The processes most similar to one, with steps most of them have and it lacks.
+    Similar(similarity::SimilarArgs),
+    /// Services of a catalogue that no documented process covers, by topic, with coverage.
+    Gaps(similarity::GapsArgs),
+    /// Embed what is stale, rebuild or reconcile the similarity index and save it.
+    Reindex,
 }
 
 #[derive(Debug, Args)]
@@ -67,6 +95,10 @@ pub struct ServeArgs {
     /// Address to listen on; port 0 picks a free port (the chosen address is logged).
     #[arg(long, env = "ABLAUF_ADDR", default_value = "127.0.0.1:8080")]
     pub addr: SocketAddr,
+    /// Language model for drafts and reviews: a manifest name (fetched on first run) or a GGUF path.
+    /// It loads in the background; the server answers at once.
+    #[arg(long, env = "ABLAUF_MODEL", default_value = crate::models::DEFAULT_LLM)]
+    pub model: String,
 }
 
 /// Output format of commands that print lists.
@@ -105,6 +137,8 @@ impl CliError {
 pub fn run(cli: Cli) -> Result<ExitCode, CliError> {
     match cli.command {
         Command::Serve(args) => serve(&cli.data_dir, args),
+        Command::Export(args) => bpmn::export(&cli.data_dir, args),
+        Command::Import(args) => bpmn::import(args),
         Command::Add(args) => processes::add(&cli.data_dir, args),
         Command::Update(args) => processes::update(&cli.data_dir, args),
         Command::Get(args) => processes::get(&cli.data_dir, args),
@@ -115,17 +149,31 @@ pub fn run(cli: Cli) -> Result<ExitCode, CliError> {
         Command::Validate(args) => processes::validate(args),
         Command::Schema => print_json(&crate::process::schema()),
         Command::Models(args) => models::run(args),
+        Command::Bench(args) => llm::run(args),
+        Command::Draft(args) => draft::draft(&cli.data_dir, args),
+        Command::Review(args) => draft::review(args),
+        Command::Eval(args) => draft::eval(args),
         Command::Backup(args) => admin::backup(&cli.data_dir, args),
         Command::Restore(args) => admin::restore(&cli.data_dir, args),
+        Command::User(args) => users::run(&cli.data_dir, args),
+        Command::Duplicates(args) => similarity::duplicates(&cli.data_dir, args),
+        Command::Similar(args) => similarity::similar(&cli.data_dir, args),
+        Command::Gaps(args) => similarity::gaps(&cli.data_dir, args),
+        Command::Reindex => similarity::reindex(&cli.data_dir),
     }
 }
 
 fn serve(data_dir: &Path, args: ServeArgs) -> Result<ExitCode, CliError> {
     let store = open_store(data_dir)?;
+    let model_path = crate::llm::resolve_model(&args.model).map_err(llm::classify)?;
+    if !model_path.exists() {
+        return Err(CliError::Input(format!("model file {} does not exist", model_path.display())));
+    }
+    let llm = crate::http::LlmSlot::load_in_background(&args.model, model_path);
     let runtime =
         tokio::runtime::Runtime::new().map_err(|e| CliError::Failed(format!("cannot start the async runtime: {e}")))?;
     runtime
-        .block_on(crate::http::serve(args.addr, store))
+        .block_on(crate::http::serve(args.addr, store, llm))
         .map_err(|e| CliError::Failed(format!("server failed: {e}")))?;
     Ok(ExitCode::SUCCESS)
 }

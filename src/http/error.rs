@@ -49,7 +49,11 @@ impl From<StoreError> for ApiError {
     fn from(e: StoreError) -> Self {
         let message = e.to_string();
         match e {
-            StoreError::NotFound(_) | StoreError::VersionNotFound { .. } => ApiError::not_found(message),
+            StoreError::NotFound(_) | StoreError::VersionNotFound { .. } | StoreError::UserNotFound(_) => {
+                ApiError::not_found(message)
+            }
+            StoreError::UserExists(_) => ApiError::new(StatusCode::CONFLICT, "conflict", message),
+            StoreError::BadInput(_) => ApiError::bad_request(message),
             StoreError::VersionConflict { expected, actual, .. } => {
                 ApiError::new(StatusCode::CONFLICT, "conflict", message)
                     .with_details(serde_json::json!({ "expected_version": expected, "current_version": actual }))

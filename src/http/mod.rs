@@ -3,8 +3,13 @@
 //! turn the answer into JSON.
 
 mod body;
+mod bpmn;
+mod draft;
 mod error;
+mod preview;
 mod processes;
+mod similarity;
+mod stats;
 mod types;
 
 use std::net::SocketAddr;
@@ -20,6 +25,7 @@ use tower_http::trace::TraceLayer;
 
 use crate::store::Store;
 
+pub use draft::LlmSlot;
 pub use error::{ApiError, ErrorBody};
 
 /// Largest request body accepted (a 200-step process is about 100 KB of JSON).
@@ -30,6 +36,8 @@ pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
 #[derive(Clone)]
 pub struct AppState {
     pub store: Arc<Store>,
+    pub llm: LlmSlot,
+    pub similarity: crate::similarity::SimilaritySlot,
 }
 
 impl AppState {
@@ -50,23 +58,33 @@ pub fn router(state: AppState) -> Router {
     Router::new()
         .route("/health", get(health))
         .merge(processes::routes())
+        .merge(similarity::routes())
+        .merge(bpmn::routes())
+        .merge(stats::routes())
+        .merge(preview::routes())
+        .merge(crate::web::routes())
         .fallback(|| async { ApiError::not_found("no such endpoint") })
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .layer(TimeoutLayer::with_status_code(StatusCode::REQUEST_TIMEOUT, REQUEST_TIMEOUT))
+        // Model work can outlast the timeout on a CPU; it is bounded by max_tokens and cancelled
+        // when the client goes away.
+        .merge(draft::routes())
         .layer(TraceLayer::new_for_http())
         .with_state(state)
 }
 
-async fn health() -> axum::Json<serde_json::Value> {
-    axum::Json(serde_json::json!({ "status": "ok", "version": env!("CARGO_PKG_VERSION") }))
+async fn health(axum::extract::State(state): axum::extract::State<AppState>) -> axum::Json<serde_json::Value> {
+    axum::Json(serde_json::json!({ "status": "ok", "version": env!("CARGO_PKG_VERSION"), "llm": state.llm.health() }))
 }
 
 /// Serves until SIGINT or SIGTERM; in-flight requests finish before the store is closed.
-pub async fn serve(addr: SocketAddr, store: Store) -> std::io::Result<()> {
+pub async fn serve(addr: SocketAddr, store: Store, llm: LlmSlot) -> std::io::Result<()> {
     let listener = tokio::net::TcpListener::bind(addr).await?;
     let local = listener.local_addr()?;
     tracing::info!(db = %store.path().display(), "listening on http://{local}");
-    let state = AppState { store: Arc::new(store) };
+    let store = Arc::new(store);
+    let similarity = crate::similarity::SimilaritySlot::load_in_background(store.clone(), crate::models::default_dir());
+    let state = AppState { store, llm, similarity };
     axum::serve(listener, router(state)).with_graceful_shutdown(shutdown_signal()).await?;
     tracing::info!("server stopped, database closed");
     Ok(())

@@ -26,7 +26,7 @@ pub fn routes() -> Router<AppState> {
 }
 
 /// The acting user. Until access control lands this is the `X-Ablauf-User` header.
-fn actor(headers: &HeaderMap) -> Result<String, ApiError> {
+pub(super) fn actor(headers: &HeaderMap) -> Result<String, ApiError> {
     let Some(value) = headers.get("x-ablauf-user") else { return Ok("anonymous".into()) };
     let name = value.to_str().map_err(|_| ApiError::bad_request("X-Ablauf-User must be visible ASCII"))?.trim();
     if name.is_empty() || name.len() > 100 {
@@ -48,6 +48,7 @@ fn save_response(saved: Saved, process: &Process) -> SaveResponse {
         version: saved.version,
         status: saved.status,
         warnings: process::validate(process).warnings,
+        similar: None,
     }
 }
 
@@ -85,7 +86,9 @@ async fn create(
         .await?;
     let location = HeaderValue::from_str(&format!("/api/processes/{}", saved.id))
         .map_err(|e| ApiError::internal(e.to_string()))?;
-    Ok((StatusCode::CREATED, [(header::LOCATION, location)], Json(save_response(saved, &process))))
+    let mut response = save_response(saved, &process);
+    response.similar = super::similarity::similar_after_save(&state, response.id.clone()).await;
+    Ok((StatusCode::CREATED, [(header::LOCATION, location)], Json(response)))
 }
 
 async fn fetch(
@@ -108,13 +111,14 @@ async fn update(
 ) -> Result<impl IntoResponse, ApiError> {
     let author = actor(&headers)?;
     check_reason(&request.reason)?;
-    let saved = state
+    let mut saved = state
         .blocking(move |store| {
             let change = Change { author: &author, reason: &request.reason };
             let saved = store.update(&id, request.expected_version, &request.process, &change)?;
             Ok(save_response(saved, &request.process))
         })
         .await?;
+    saved.similar = super::similarity::similar_after_save(&state, saved.id.clone()).await;
     Ok(Json(saved))
 }
 

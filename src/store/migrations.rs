@@ -52,6 +52,88 @@ pub const MIGRATIONS: &[&str] = &[
     CREATE INDEX processes_status ON processes(status, updated_at);
     CREATE INDEX processes_updated ON processes(updated_at);
     "#,
+    // 3: provenance of drafted processes: dictation, the model's answer, model, prompt hash, timings.
+    r#"
+    CREATE TABLE drafts (
+        process_id      TEXT PRIMARY KEY REFERENCES processes(id),
+        dictation       TEXT NOT NULL,
+        compact         TEXT NOT NULL,
+        model_id        TEXT NOT NULL,
+        template_sha256 TEXT NOT NULL,
+        stats           TEXT NOT NULL,
+        repairs         TEXT NOT NULL,
+        created_at      TEXT NOT NULL
+    );
+    "#,
+    // 4: similarity: the embedding of each process's current version (with model and
+    //    dimension, so vectors of two models never meet), cached embeddings of other texts
+    //    (catalogue entries), and reviewer decisions on candidate duplicate pairs (append-only;
+    //    the newest decision on a pair counts; the judged texts tell later whether a pair
+    //    changed substantially).
+    r#"
+    CREATE TABLE process_embeddings (
+        process_id  TEXT PRIMARY KEY REFERENCES processes(id),
+        version     INTEGER NOT NULL,
+        model       TEXT NOT NULL,
+        dim         INTEGER NOT NULL,
+        text_hash   TEXT NOT NULL,
+        vector      BLOB NOT NULL,
+        embedded_at TEXT NOT NULL
+    );
+    CREATE TABLE text_embeddings (
+        model     TEXT NOT NULL,
+        text_hash TEXT NOT NULL,
+        dim       INTEGER NOT NULL,
+        vector    BLOB NOT NULL,
+        PRIMARY KEY (model, text_hash)
+    );
+    CREATE TABLE duplicate_decisions (
+        seq       INTEGER PRIMARY KEY AUTOINCREMENT,
+        a         TEXT NOT NULL REFERENCES processes(id),
+        b         TEXT NOT NULL REFERENCES processes(id),
+        decision  TEXT NOT NULL CHECK (decision IN ('duplicate', 'not_duplicate', 'related')),
+        survivor  TEXT REFERENCES processes(id),
+        note      TEXT NOT NULL,
+        a_version INTEGER NOT NULL,
+        b_version INTEGER NOT NULL,
+        a_text    TEXT NOT NULL,
+        b_text    TEXT NOT NULL,
+        actor     TEXT NOT NULL,
+        at        TEXT NOT NULL,
+        CHECK (a < b),
+        CHECK (survivor IS NULL OR survivor IN (a, b))
+    );
+    CREATE INDEX duplicate_decisions_a ON duplicate_decisions(a, seq);
+    CREATE INDEX duplicate_decisions_b ON duplicate_decisions(b, seq);
+    CREATE TRIGGER duplicate_decisions_no_update BEFORE UPDATE ON duplicate_decisions
+        BEGIN SELECT RAISE(ABORT, 'duplicate_decisions is append-only'); END;
+    CREATE TRIGGER duplicate_decisions_no_delete BEFORE DELETE ON duplicate_decisions
+        BEGIN SELECT RAISE(ABORT, 'duplicate_decisions is append-only'); END;
+    "#,
+    // 5: access control: users (argon2id password hashes), API tokens and web sessions
+    //    (both stored as sha256 of the secret, never in the clear).
+    r#"
+    CREATE TABLE users (
+        name          TEXT PRIMARY KEY,
+        role          TEXT NOT NULL CHECK (role IN ('reader', 'clerk', 'reviewer', 'admin')),
+        password_hash TEXT,
+        created_at    TEXT NOT NULL,
+        revoked_at    TEXT
+    );
+    CREATE TABLE api_tokens (
+        token_hash TEXT PRIMARY KEY,
+        user_name  TEXT NOT NULL REFERENCES users(name),
+        created_at TEXT NOT NULL,
+        revoked_at TEXT
+    );
+    CREATE TABLE sessions (
+        session_hash TEXT PRIMARY KEY,
+        user_name    TEXT NOT NULL REFERENCES users(name),
+        csrf_token   TEXT NOT NULL,
+        created_at   TEXT NOT NULL,
+        expires_at   TEXT NOT NULL
+    );
+    "#,
 ];
 
 /// Brings the database up to the newest schema; returns the version it started from.

@@ -8,7 +8,11 @@
 //! - only processes without validation errors are stored.
 
 mod backup;
+pub mod drafts;
 mod migrations;
+pub mod similarity;
+pub mod stats;
+mod users;
 
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
@@ -21,6 +25,7 @@ use serde::{Deserialize, Serialize};
 use crate::process::{self, Process, Validation};
 
 pub use migrations::MIGRATIONS;
+pub use users::{NewUser, Session, UserInfo};
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
@@ -40,6 +45,12 @@ pub enum StoreError {
     Sqlite { action: &'static str, source: rusqlite::Error },
     #[error("stored data is corrupt: {0}")]
     Corrupt(String),
+    #[error("user {0:?} already exists")]
+    UserExists(String),
+    #[error("no active user {0:?}")]
+    UserNotFound(String),
+    #[error("{0}")]
+    BadInput(String),
 }
 
 type Result<T> = std::result::Result<T, StoreError>;

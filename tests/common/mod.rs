@@ -8,6 +8,8 @@ use std::sync::mpsc;
 use std::time::Duration;
 
 pub const BIN: &str = env!("CARGO_BIN_EXE_ablauf");
+/// The language model every test uses (never the 1.5B default).
+pub const SMALL_LLM: &str = "qwen2.5-coder-0.5b";
 
 pub fn fixture_json() -> serde_json::Value {
     serde_json::from_str(include_str!("../fixtures/anwohnerparkausweis.json")).unwrap()
@@ -26,10 +28,14 @@ impl Server {
         Self::start_with(data_dir, &[])
     }
 
+    /// Like [`Server::start`] with extra arguments. Servers load the small model unless `extra` names
+    /// another one: no test may touch the 1.5B default.
     pub fn start_with(data_dir: &Path, extra: &[&str]) -> Server {
+        let model: &[&str] = if extra.contains(&"--model") { &[] } else { &["--model", SMALL_LLM] };
         let mut child = Command::new(BIN)
             .args(["serve", "--addr", "127.0.0.1:0", "--data-dir"])
             .arg(data_dir)
+            .args(model)
             .args(extra)
             .env("RUST_LOG", "ablauf=info")
             .env("NO_COLOR", "1")

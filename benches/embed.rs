@@ -1,0 +1,47 @@
+//! Embedding throughput of the default model (multilingual-e5-small, Q4_0 weights
+//! dequantised for candle): one text at a time and batches of 32 canonical process texts.
+
+use ablauf::embed::{self, Embedder};
+use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
+
+fn texts() -> Vec<String> {
+    let services = [
+        "Anwohnerparkausweis",
+        "Hundesteuer",
+        "Baugenehmigung",
+        "Wohngeld",
+        "Fischereischein",
+        "Gewerbeanmeldung",
+        "Eheschließung",
+        "Meldebescheinigung",
+    ];
+    (0..32)
+        .map(|i| {
+            let s = services[i % services.len()];
+            format!(
+                "{s} bearbeiten. Antrag auf {s} prüfen und entscheiden. Schritte: Antrag entgegennehmen; Unterlagen prüfen; \
+                 Gebühr festsetzen; Bescheid Nr. {i} erstellen; Akte schließen. Rollen: Sachbearbeitung. Rechtsgrundlage: Satzung"
+            )
+        })
+        .collect()
+}
+
+fn embed(c: &mut Criterion) {
+    let start = std::time::Instant::now();
+    let model = embed::load(&ablauf::models::default_dir()).expect("the default embedding model");
+    eprintln!("embed: model {} loaded in {:.2} s", model.model_id(), start.elapsed().as_secs_f64());
+    let texts = texts();
+    let mut group = c.benchmark_group("embed");
+    group.sample_size(10);
+    for batch in [1usize, 32] {
+        let refs: Vec<&str> = texts.iter().take(batch).map(String::as_str).collect();
+        group.throughput(Throughput::Elements(batch as u64));
+        group.bench_with_input(BenchmarkId::new("texts", batch), &refs, |b, refs| {
+            b.iter(|| model.embed(refs).expect("embed"))
+        });
+    }
+    group.finish();
+}
+
+criterion_group!(benches, embed);
+criterion_main!(benches);

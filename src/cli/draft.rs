@@ -1,0 +1,169 @@
+//! `ablauf draft`, `ablauf review` and `ablauf eval draft`.
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use clap::{Args, Subcommand};
+
+use super::llm::classify;
+use super::{CliError, open_store, print_json, read_text};
+use crate::draft::{self, DraftAnswer, DraftError, Line, eval};
+use crate::llm::{self, CandleGenerator, Device, Generator};
+use crate::review::{self, Review};
+use crate::store::Change;
+use crate::{models, process};
+
+#[derive(Debug, Args)]
+pub struct ModelArg {
+    /// Language model: a manifest name (see `ablauf models list`, fetched on first use) or a GGUF path.
+    #[arg(long, env = "ABLAUF_MODEL", default_value = models::DEFAULT_LLM)]
+    pub model: String,
+}
+
+#[derive(Debug, Args)]
+pub struct DraftArgs {
+    /// Text file with the dictation; without it, standard input is read.
+    #[arg(long)]
+    pub file: Option<PathBuf>,
+    #[command(flatten)]
+    pub model: ModelArg,
+    /// Store the draft (status `draft`) and add its id to the output.
+    #[arg(long)]
+    pub save: bool,
+    /// Most tokens the model may write.
+    #[arg(long, default_value_t = draft::DEFAULT_MAX_TOKENS)]
+    pub max_tokens: usize,
+    /// Who asks for the draft (recorded in history and audit log with --save).
+    #[arg(long, env = "ABLAUF_AUTHOR", default_value = "cli")]
+    pub author: String,
+}
+
+#[derive(Debug, Args)]
+pub struct ReviewArgs {
+    /// Process JSON file; "-" reads standard input.
+    #[arg(long)]
+    pub file: PathBuf,
+    #[command(flatten)]
+    pub model: ModelArg,
+    /// Deterministic checks only, without the language model.
+    #[arg(long)]
+    pub no_llm: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct EvalArgs {
+    #[command(subcommand)]
+    pub command: EvalCommand,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum EvalCommand {
+    /// Draft every case of the evaluation set and score the drafts against the gold processes
+    /// (validity, step/role/decision precision-recall-F1, ordering, latency); prints JSON.
+    Draft(EvalDraftArgs),
+    /// Duplicate detection (precision, recall, F1) and catalogue coverage (recall@k); prints JSON.
+    Duplicates(super::similarity::EvalDuplicatesArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct EvalDraftArgs {
+    #[command(flatten)]
+    pub model: ModelArg,
+    /// Directory of evaluation cases.
+    #[arg(long, default_value = "eval/draft/cases")]
+    pub cases: PathBuf,
+    /// Only the first N cases.
+    #[arg(long)]
+    pub limit: Option<usize>,
+    #[arg(long, default_value_t = draft::DEFAULT_MAX_TOKENS)]
+    pub max_tokens: usize,
+    /// Also run the structure check on the PET documents (JSON Lines) at this path.
+    #[arg(long)]
+    pub pet: Option<PathBuf>,
+    /// PET documents to draft (the shortest first).
+    #[arg(long, default_value_t = 5)]
+    pub pet_limit: usize,
+}
+
+fn load_model(model: &str) -> Result<CandleGenerator, CliError> {
+    eprintln!("loading model {model}");
+    llm::load(model, Device::Cpu).map_err(classify)
+}
+
+fn draft_error(e: DraftError) -> CliError {
+    match e {
+        DraftError::Input(e) => CliError::Input(e.to_string()),
+        DraftError::Llm(e) => classify(e),
+        e => CliError::Failed(e.to_string()),
+    }
+}
+
+fn show_line(line: &Line) {
+    match line {
+        Line::Title { title } => eprintln!("# {title}"),
+        Line::Role { id, name } => eprintln!("@{id} {name}"),
+        Line::Step(step) => eprintln!("{} {} {}", step.number, step.kind.as_str(), step.name),
+        Line::NotAProcess | Line::Unreadable { .. } => {}
+    }
+}
+
+pub fn draft(data_dir: &Path, args: DraftArgs) -> Result<ExitCode, CliError> {
+    let text = read_text(args.file.as_deref().unwrap_or(Path::new("-")))?;
+    let prepared = draft::prepare(&text, args.max_tokens).map_err(draft_error)?;
+    let mut generator = load_model(&args.model.model)?;
+    let drafted = draft::run(&mut generator, prepared, &mut show_line).map_err(draft_error)?;
+    let id = if args.save {
+        let change = Change { author: &args.author, reason: "drafted from dictation" };
+        Some(drafted.save(&open_store(data_dir)?, &change)?.id)
+    } else {
+        None
+    };
+    print_json(&DraftAnswer { draft: drafted, id })
+}
+
+pub fn review(args: ReviewArgs) -> Result<ExitCode, CliError> {
+    let path = &args.file;
+    let process = process::parse(&read_text(path)?).map_err(|f| {
+        CliError::Input(format!("{} is not a valid process at {:?}: {}", path.display(), f.path, f.message))
+    })?;
+    if args.no_llm {
+        return print_json(&Review::checks_only(&process));
+    }
+    let request = review::llm::request(&process).map_err(|e| CliError::Failed(e.to_string()))?;
+    let mut generator = load_model(&args.model.model)?;
+    let generation = generator.generate(&request, &mut |_| true).map_err(classify)?;
+    print_json(&Review::with_llm(&process, &generation, generator.model_id()))
+}
+
+pub fn eval(args: EvalArgs) -> Result<ExitCode, CliError> {
+    let args = match args.command {
+        EvalCommand::Draft(args) => args,
+        EvalCommand::Duplicates(args) => return super::similarity::eval_duplicates(args),
+    };
+    let input = |e: eval::EvalError| CliError::Input(e.to_string());
+    let mut cases = eval::load_cases(&args.cases).map_err(input)?;
+    cases.truncate(args.limit.unwrap_or(cases.len()));
+    let mut pet = args.pet.as_deref().map(eval::load_pet).transpose().map_err(input)?.unwrap_or_default();
+    pet.sort_by_key(|d| d.text.split_whitespace().count());
+    pet.truncate(args.pet_limit);
+    let mut generator = load_model(&args.model.model)?;
+    let report = eval::evaluate(&mut generator, &cases, args.max_tokens, &mut |r| {
+        let first = r.first_step_s.map(|s| format!("{s:.1}")).unwrap_or_else(|| "-".into());
+        eprintln!(
+            "{:<28} valid={} steps {}/{}/{} total {:.1}s first step {first}s {}",
+            r.id,
+            r.valid,
+            r.score.steps.matched,
+            r.score.steps.predicted,
+            r.score.steps.gold,
+            r.total_s,
+            r.error.as_deref().unwrap_or("")
+        );
+    });
+    let pet = (!pet.is_empty()).then(|| {
+        eval::evaluate_pet(&mut generator, &pet, args.max_tokens, &mut |r| {
+            eprintln!("{:<12} valid={} tasks {}/{} activities", r.id, r.valid, r.tasks, r.activities)
+        })
+    });
+    print_json(&serde_json::json!({ "draft": report, "pet": pet }))
+}

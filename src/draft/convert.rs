@@ -1,0 +1,339 @@
+//! Compact lines → [`Process`], repairing what a model cannot be trusted with.
+//!
+//! The result always validates without errors: ids are generated, flows to unknown steps are
+//! dropped, a missing start or end is added, roles that steps name but nobody declared are
+//! declared, steps nothing leads to are removed. Every repair is reported as a finding, so the
+//! clerk sees what the machine changed.
+
+use std::collections::{HashMap, HashSet, VecDeque};
+
+use super::format::{Line, StepLine};
+use crate::process::{Finding, Flow, Process, Role, Step, StepType};
+
+/// The process and the repairs that were needed to make it valid.
+#[derive(Debug, Clone)]
+pub struct Converted {
+    pub process: Process,
+    pub repairs: Vec<Finding>,
+}
+
+const ADDED_START: &str = "Vorgang beginnt";
+const ADDED_END: &str = "Vorgang abgeschlossen";
+
+/// A repair located by step id; turned into a JSON path once the step list is final.
+struct Repair {
+    code: &'static str,
+    step: Option<String>,
+    field: &'static str,
+    message: String,
+}
+
+impl Repair {
+    fn at(code: &'static str, step: &str, field: &'static str, message: String) -> Self {
+        Repair { code, step: Some(step.to_owned()), field, message }
+    }
+
+    fn global(code: &'static str, message: String) -> Self {
+        Repair { code, step: None, field: "", message }
+    }
+}
+
+fn step_id(number: u32) -> String {
+    format!("s{number}")
+}
+
+/// Builds a valid process from parsed lines; `legal_basis` comes from the dictation itself.
+pub fn to_process(lines: &[Line], legal_basis: Vec<String>) -> Converted {
+    let mut repairs = Vec::new();
+    let mut process = Process { legal_basis, ..Process::default() };
+    let mut step_lines: Vec<StepLine> = Vec::new();
+    for line in lines {
+        match line {
+            Line::Title { title } if process.title.is_empty() => process.title = title.clone(),
+            Line::Role { id, name } => declare_role(&mut process.roles, id, name, &mut repairs),
+            Line::Step(step) => step_lines.push(step.clone()),
+            Line::Unreadable { text } => {
+                repairs.push(Repair::global("ignored_line", format!("line not understood, left out: {text:?}")))
+            }
+            Line::Title { .. } | Line::NotAProcess => {}
+        }
+    }
+    if process.title.trim().is_empty() {
+        process.title = "Entwurf".into();
+        repairs.push(Repair::global("added_title", "the model wrote no title; a placeholder was set".into()));
+    }
+    renumber_duplicates(&mut step_lines, &mut repairs);
+    process.steps = build_steps(&step_lines, &mut repairs);
+    ensure_single_start(&mut process.steps, &mut repairs);
+    remove_unreachable(&mut process.steps, &mut repairs);
+    connect_dead_ends(&mut process.steps, &mut repairs);
+    declare_missing_roles(&mut process, &mut repairs);
+    process.trigger = names_of(&process.steps, StepType::Start);
+    process.outcome = names_of(&process.steps, StepType::End);
+    let repairs = repairs.into_iter().map(|r| locate(r, &process)).collect();
+    Converted { process, repairs }
+}
+
+fn locate(repair: Repair, process: &Process) -> Finding {
+    let index = repair.step.as_deref().and_then(|id| process.steps.iter().position(|s| s.id == id));
+    let path = match (index, repair.step.is_some()) {
+        (Some(i), _) if repair.field.is_empty() => format!("steps[{i}]"),
+        (Some(i), _) => format!("steps[{i}].{}", repair.field),
+        (None, true) => "steps".to_owned(),
+        (None, false) => match repair.code {
+            "added_title" => "title".to_owned(),
+            "declared_role" | "duplicate_role" => "roles".to_owned(),
+            _ => "steps".to_owned(),
+        },
+    };
+    Finding::warning(repair.code, path, repair.message)
+}
+
+fn names_of(steps: &[Step], kind: StepType) -> String {
+    steps.iter().filter(|s| s.kind == kind).map(|s| s.name.as_str()).collect::<Vec<_>>().join(" / ")
+}
+
+/// Role ids end up in XML and URLs: keep lowercase ASCII letters and digits.
+fn sanitize_id(raw: &str) -> String {
+    let folded: String = raw
+        .to_lowercase()
+        .chars()
+        .map(|c| match c {
+            'ä' => 'a',
+            'ö' => 'o',
+            'ü' => 'u',
+            'ß' => 's',
+            c => c,
+        })
+        .filter(|c| c.is_ascii_alphanumeric() || *c == '_')
+        .collect();
+    let trimmed = folded.trim_start_matches(|c: char| c.is_ascii_digit());
+    if trimmed.is_empty() { "rolle".to_owned() } else { trimmed.chars().take(24).collect() }
+}
+
+fn declare_role(roles: &mut Vec<Role>, id: &str, name: &str, repairs: &mut Vec<Repair>) {
+    let id = sanitize_id(id);
+    if roles.iter().any(|r| r.id == id) {
+        repairs.push(Repair::global(
+            "duplicate_role",
+            format!("role {id:?} was declared twice; the first declaration counts"),
+        ));
+        return;
+    }
+    let name = if name.trim().is_empty() { id.clone() } else { name.trim().to_owned() };
+    roles.push(Role { id, name, unit: None });
+}
+
+fn renumber_duplicates(lines: &mut [StepLine], repairs: &mut Vec<Repair>) {
+    let mut seen = HashSet::new();
+    let mut next_free = lines.iter().map(|l| l.number).max().unwrap_or(0) + 1;
+    for line in lines.iter_mut() {
+        if !seen.insert(line.number) {
+            repairs.push(Repair::at(
+                "renumbered_step",
+                &step_id(next_free),
+                "",
+                format!("step number {} was used twice; the later step is now number {next_free}", line.number),
+            ));
+            line.number = next_free;
+            seen.insert(next_free);
+            next_free += 1;
+        }
+    }
+}
+
+fn build_steps(lines: &[StepLine], repairs: &mut Vec<Repair>) -> Vec<Step> {
+    let known: HashSet<u32> = lines.iter().map(|l| l.number).collect();
+    lines
+        .iter()
+        .enumerate()
+        .map(|(i, line)| {
+            let id = step_id(line.number);
+            let mut name = line.name.trim().to_owned();
+            if name.is_empty() {
+                name = format!("Schritt {}", line.number);
+                repairs.push(Repair::at("named_step", &id, "name", "the step had no name".into()));
+            }
+            let mut next = Vec::new();
+            for target in &line.targets {
+                if line.kind == StepType::End {
+                    repairs.push(Repair::at(
+                        "dropped_flow",
+                        &id,
+                        "next",
+                        "an end leads nowhere; its flows were removed".into(),
+                    ));
+                    break;
+                }
+                if known.contains(&target.to) && target.to != line.number {
+                    next.push(Flow { to: step_id(target.to), condition: target.condition.clone() });
+                } else {
+                    repairs.push(Repair::at(
+                        "dropped_flow",
+                        &id,
+                        "next",
+                        format!("flow to step {} removed: there is no such step", target.to),
+                    ));
+                }
+            }
+            let continues = matches!(line.kind, StepType::Start | StepType::Task | StepType::Parallel);
+            if next.is_empty()
+                && continues
+                && let Some(following) = lines.get(i + 1)
+            {
+                next.push(Flow { to: step_id(following.number), condition: None });
+            }
+            Step { id, kind: line.kind, name, role: line.role.clone(), next, ..Step::default() }
+        })
+        .collect()
+}
+
+fn ensure_single_start(steps: &mut Vec<Step>, repairs: &mut Vec<Repair>) {
+    let mut starts = steps.iter_mut().filter(|s| s.kind == StepType::Start);
+    if starts.next().is_some() {
+        for extra in starts {
+            extra.kind = StepType::Task;
+            repairs.push(Repair::at(
+                "start_to_task",
+                &extra.id,
+                "type",
+                format!("a second start {:?} became a task", extra.name),
+            ));
+        }
+        return;
+    }
+    let Some(first) = steps.first() else { return };
+    let start = Step {
+        id: "s0".into(),
+        kind: StepType::Start,
+        name: ADDED_START.into(),
+        next: vec![Flow { to: first.id.clone(), condition: None }],
+        ..Step::default()
+    };
+    steps.insert(0, start);
+    repairs.push(Repair::at("added_start", "s0", "", "the process had no start; one was added".into()));
+}
+
+fn remove_unreachable(steps: &mut Vec<Step>, repairs: &mut Vec<Repair>) {
+    let index: HashMap<&str, usize> = steps.iter().enumerate().map(|(i, s)| (s.id.as_str(), i)).collect();
+    let mut reached = vec![false; steps.len()];
+    let mut queue: VecDeque<usize> =
+        steps.iter().enumerate().filter(|(_, s)| s.kind == StepType::Start).map(|(i, _)| i).collect();
+    while let Some(i) = queue.pop_front() {
+        if std::mem::replace(&mut reached[i], true) {
+            continue;
+        }
+        queue.extend(steps[i].next.iter().filter_map(|f| index.get(f.to.as_str()).copied()));
+    }
+    let mut keep = reached.into_iter();
+    steps.retain(|step| {
+        let kept = keep.next().unwrap_or(true);
+        if !kept {
+            repairs.push(Repair::at(
+                "removed_unreachable",
+                &step.id,
+                "",
+                format!("step {:?} could not be reached from the start and was removed", step.name),
+            ));
+        }
+        kept
+    });
+}
+
+fn connect_dead_ends(steps: &mut Vec<Step>, repairs: &mut Vec<Repair>) {
+    let dead_ends: Vec<usize> = steps
+        .iter()
+        .enumerate()
+        .filter(|(_, s)| s.kind != StepType::End && s.next.is_empty())
+        .map(|(i, _)| i)
+        .collect();
+    if dead_ends.is_empty() {
+        return;
+    }
+    let end_number = steps.iter().filter_map(|s| s.id.strip_prefix('s')?.parse::<u32>().ok()).max().unwrap_or(0) + 1;
+    let end_id = step_id(end_number);
+    for i in dead_ends {
+        steps[i].next.push(Flow { to: end_id.clone(), condition: None });
+        repairs.push(Repair::at(
+            "connected_to_end",
+            &steps[i].id,
+            "next",
+            format!("nothing followed {:?}; it now leads to an added end", steps[i].name),
+        ));
+    }
+    steps.push(Step { id: end_id.clone(), kind: StepType::End, name: ADDED_END.into(), ..Step::default() });
+    repairs.push(Repair::at("added_end", &end_id, "", "an end step was added".into()));
+}
+
+fn declare_missing_roles(process: &mut Process, repairs: &mut Vec<Repair>) {
+    for step in &mut process.steps {
+        let Some(raw) = step.role.take() else { continue };
+        let by_name = process.roles.iter().find(|r| r.name.eq_ignore_ascii_case(&raw)).map(|r| r.id.clone());
+        let id = by_name.unwrap_or_else(|| sanitize_id(&raw));
+        if !process.roles.iter().any(|r| r.id == id) {
+            process.roles.push(Role { id: id.clone(), name: raw.clone(), unit: None });
+            repairs.push(Repair::at(
+                "declared_role",
+                &step.id,
+                "role",
+                format!("role {raw:?} was used but not declared; it was added"),
+            ));
+        }
+        step.role = Some(id);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::draft::format::parse;
+    use crate::process::validate;
+
+    fn convert(text: &str) -> Converted {
+        to_process(&parse(text), vec![])
+    }
+
+    fn codes(c: &Converted) -> Vec<&str> {
+        c.repairs.iter().map(|f| f.code.as_str()).collect()
+    }
+
+    #[test]
+    fn clean_output_needs_no_repair() {
+        let c = convert("# T\n@sb Sachbearbeitung\n1 start: Antrag da\n2 task sb: Antrag prüfen\n3 end: fertig\n");
+        assert!(c.repairs.is_empty(), "{:?}", c.repairs);
+        let p = &c.process;
+        assert_eq!(p.steps[1].next, vec![Flow { to: "s3".into(), condition: None }]);
+        assert_eq!((p.trigger.as_str(), p.outcome.as_str()), ("Antrag da", "fertig"));
+        let warnings: Vec<_> = validate(p).warnings.into_iter().map(|f| f.code).collect();
+        assert_eq!(warnings, vec!["no_legal_basis"], "the dictation named no law, so none is invented");
+    }
+
+    #[test]
+    fn truncated_output_gets_start_end_and_roles() {
+        // No start, an undeclared role, cut off after a task (max_tokens reached).
+        let c = convert("# T\n2 task sb: Antrag prüfen\n3 task sb: Bescheid schreiben > 9");
+        assert_eq!(codes(&c), vec!["dropped_flow", "added_start", "connected_to_end", "added_end", "declared_role"]);
+        let p = &c.process;
+        assert!(validate(p).valid, "{:?}", validate(p).errors);
+        assert_eq!(p.steps.first().map(|s| s.kind), Some(StepType::Start));
+        assert_eq!(p.steps.last().map(|s| s.name.as_str()), Some(ADDED_END));
+        assert_eq!(p.roles, vec![Role { id: "sb".into(), name: "sb".into(), unit: None }]);
+        assert_eq!(c.repairs[0].path, "steps[2].next");
+    }
+
+    #[test]
+    fn unreachable_steps_are_removed_and_reported() {
+        let c = convert("# T\n@a A\n1 start: x\n2 task a: eins > 4\n3 task a: vergessen\n4 end: fertig\n");
+        assert_eq!(codes(&c), vec!["removed_unreachable"]);
+        assert!(c.repairs[0].message.contains("vergessen"));
+        assert_eq!(c.process.steps.len(), 3);
+    }
+
+    #[test]
+    fn duplicate_numbers_and_unreadable_lines_are_reported() {
+        let c = convert("# T\n@a A\n1 start: x\n2 task a: eins\n2 task a: zwei\nblabla\n3 end: fertig");
+        assert_eq!(codes(&c), vec!["ignored_line", "renumbered_step"]);
+        assert!(validate(&c.process).valid);
+        assert_eq!(c.repairs[1].path, "steps[2]");
+    }
+}

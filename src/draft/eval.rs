@@ -1,0 +1,517 @@
+//! Evaluation of drafting against gold processes (`eval/draft/cases/`), and a structure check on
+//! the English PET process-extraction documents.
+//!
+//! Labels are compared with a fuzzy match, because "Antrag prüfen" and "Prüfung des Antrags"
+//! name the same step. Two labels match when their [`label_similarity`] is at least
+//! [`MATCH_THRESHOLD`]; gold and predicted labels are paired greedily, best pair first, each
+//! label used once. Steps are the tasks (start and end events are left out: their wording is
+//! free), decisions and roles are matched by name. Precision, recall and F1 are micro-averaged
+//! over all cases. Ordering accuracy is the share of pairs of matched steps that come in the same
+//! order in the draft as in the gold process.
+
+use std::collections::HashSet;
+use std::path::{Path, PathBuf};
+
+use serde::Serialize;
+
+use super::{Draft, DraftError, convert, format};
+use crate::llm::Generator;
+use crate::process::{Process, StepType};
+
+pub const MATCH_THRESHOLD: f64 = 0.5;
+
+#[derive(Debug, thiserror::Error)]
+pub enum EvalError {
+    #[error("cannot read {path}: {source}")]
+    Io { path: PathBuf, source: std::io::Error },
+    #[error("{path}: {detail}")]
+    Format { path: PathBuf, detail: String },
+}
+
+/// One dictation with its gold process.
+#[derive(Debug, Clone)]
+pub struct Case {
+    pub id: String,
+    pub service: String,
+    pub style: String,
+    pub dictation: String,
+    pub gold: Process,
+}
+
+/// Reads every `*.txt` case of a directory: a header (`service:`, `style:`), then `---`, the
+/// dictation, `---`, the gold process in the compact format.
+pub fn load_cases(dir: &Path) -> Result<Vec<Case>, EvalError> {
+    let io = |path: &Path| {
+        let path = path.to_owned();
+        move |source| EvalError::Io { path, source }
+    };
+    let mut paths: Vec<PathBuf> = std::fs::read_dir(dir)
+        .map_err(io(dir))?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|x| x == "txt"))
+        .collect();
+    paths.sort();
+    paths
+        .into_iter()
+        .map(|path| {
+            let text = std::fs::read_to_string(&path).map_err(io(&path))?;
+            parse_case(&path, &text)
+        })
+        .collect()
+}
+
+fn parse_case(path: &Path, text: &str) -> Result<Case, EvalError> {
+    let bad = |detail: &str| EvalError::Format { path: path.to_owned(), detail: detail.to_owned() };
+    let parts: Vec<&str> = text.split("\n---\n").collect();
+    let [header, dictation, gold] = parts.as_slice() else {
+        return Err(bad("expected header, dictation and gold process separated by lines of ---"));
+    };
+    let field =
+        |name: &str| header.lines().find_map(|l| l.strip_prefix(name)?.strip_prefix(':')).map(|v| v.trim().to_owned());
+    let converted = convert::to_process(&format::parse(gold), Vec::new());
+    if !converted.repairs.is_empty() {
+        return Err(bad(&format!("gold process needs repairs: {:?}", converted.repairs)));
+    }
+    Ok(Case {
+        id: path.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default(),
+        service: field("service").ok_or_else(|| bad("missing service:"))?,
+        style: field("style").ok_or_else(|| bad("missing style:"))?,
+        dictation: dictation.trim().to_owned(),
+        gold: converted.process,
+    })
+}
+
+const STOPWORDS: &[&str] = &[
+    "der", "die", "das", "den", "dem", "des", "ein", "eine", "einen", "einem", "einer", "eines", "und", "oder", "zu",
+    "zum", "zur", "mit", "fuer", "von", "vom", "an", "am", "auf", "im", "in", "ist", "sind", "wird", "werden", "bei",
+    "nach", "ueber", "aus", "durch", "ggf", "the", "a", "an", "of", "to", "and", "for", "is", "be",
+];
+
+/// Lowercase, umlauts folded, stopwords dropped, and a light German stemmer that maps
+/// nominalisations to their verb ("Prüfung", "prüfen" → "pruef").
+fn stems(label: &str) -> Vec<String> {
+    let folded = label.to_lowercase().replace('ä', "ae").replace('ö', "oe").replace('ü', "ue").replace('ß', "ss");
+    folded
+        .split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty() && !STOPWORDS.contains(w))
+        .map(|w| {
+            ["ungen", "ung", "en", "er", "es", "e", "n", "s"]
+                .iter()
+                .find_map(|suffix| w.strip_suffix(suffix).filter(|stem| stem.chars().count() >= 4))
+                .unwrap_or(w)
+                .to_owned()
+        })
+        .collect()
+}
+
+fn trigrams(stems: &[String]) -> HashSet<String> {
+    let joined: Vec<char> = format!("  {}  ", stems.join(" ")).chars().collect();
+    joined.windows(3).map(|w| w.iter().collect()).collect()
+}
+
+/// The larger of the Dice coefficient of the stem sets and the Jaccard index of character
+/// trigrams of the stemmed labels (which catches compounds: "Ausweis" ~ "Parkausweis").
+pub fn label_similarity(a: &str, b: &str) -> f64 {
+    let (sa, sb) = (stems(a), stems(b));
+    if sa.is_empty() || sb.is_empty() {
+        return 0.0;
+    }
+    let (wa, wb): (HashSet<&String>, HashSet<&String>) = (sa.iter().collect(), sb.iter().collect());
+    let dice = 2.0 * wa.intersection(&wb).count() as f64 / (wa.len() + wb.len()) as f64;
+    let (ta, tb) = (trigrams(&sa), trigrams(&sb));
+    let jaccard = ta.intersection(&tb).count() as f64 / ta.union(&tb).count() as f64;
+    dice.max(jaccard)
+}
+
+/// Pairs gold and predicted labels, best match first; returns (gold index, predicted index).
+pub fn match_labels(gold: &[&str], predicted: &[&str]) -> Vec<(usize, usize)> {
+    let mut candidates: Vec<(f64, usize, usize)> = Vec::new();
+    for (g, gl) in gold.iter().enumerate() {
+        for (p, pl) in predicted.iter().enumerate() {
+            let s = label_similarity(gl, pl);
+            if s >= MATCH_THRESHOLD {
+                candidates.push((s, g, p));
+            }
+        }
+    }
+    candidates.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)).then(a.2.cmp(&b.2)));
+    let (mut used_g, mut used_p) = (HashSet::new(), HashSet::new());
+    let mut pairs: Vec<(usize, usize)> = candidates
+        .into_iter()
+        .filter(|(_, g, p)| used_g.insert(*g) && used_p.insert(*p))
+        .map(|(_, g, p)| (g, p))
+        .collect();
+    pairs.sort_unstable();
+    pairs
+}
+
+/// Counts for precision and recall.
+#[derive(Debug, Clone, Copy, Default, Serialize)]
+pub struct Counts {
+    pub matched: usize,
+    pub predicted: usize,
+    pub gold: usize,
+}
+
+impl Counts {
+    fn add(&mut self, other: Counts) {
+        self.matched += other.matched;
+        self.predicted += other.predicted;
+        self.gold += other.gold;
+    }
+
+    pub fn scores(&self) -> Prf {
+        let ratio = |a: usize, b: usize| if b == 0 { 1.0 } else { a as f64 / b as f64 };
+        let (precision, recall) = (ratio(self.matched, self.predicted), ratio(self.matched, self.gold));
+        let f1 = if precision + recall == 0.0 { 0.0 } else { 2.0 * precision * recall / (precision + recall) };
+        Prf { precision, recall, f1 }
+    }
+}
+
+#[derive(Debug, Clone, Copy, Serialize)]
+pub struct Prf {
+    pub precision: f64,
+    pub recall: f64,
+    pub f1: f64,
+}
+
+/// How one draft compares with its gold process.
+#[derive(Debug, Clone, Copy, Default, Serialize)]
+pub struct CaseScore {
+    pub steps: Counts,
+    pub roles: Counts,
+    pub decisions: Counts,
+    /// Pairs of matched steps in the gold order, and how many of them the draft keeps in order.
+    pub ordered_pairs: usize,
+    pub ordered_pairs_kept: usize,
+}
+
+fn names(process: &Process, kind: StepType) -> Vec<&str> {
+    process.steps.iter().filter(|s| s.kind == kind).map(|s| s.name.as_str()).collect()
+}
+
+fn role_names(process: &Process) -> Vec<&str> {
+    process.roles.iter().map(|r| r.name.as_str()).collect()
+}
+
+fn counts(gold: &[&str], predicted: &[&str]) -> (Counts, Vec<(usize, usize)>) {
+    let pairs = match_labels(gold, predicted);
+    (Counts { matched: pairs.len(), predicted: predicted.len(), gold: gold.len() }, pairs)
+}
+
+pub fn score(gold: &Process, predicted: &Process) -> CaseScore {
+    let (steps, pairs) = counts(&names(gold, StepType::Task), &names(predicted, StepType::Task));
+    let (roles, _) = counts(&role_names(gold), &role_names(predicted));
+    let (decisions, _) = counts(&names(gold, StepType::Decision), &names(predicted, StepType::Decision));
+    let mut score = CaseScore { steps, roles, decisions, ..CaseScore::default() };
+    for (i, a) in pairs.iter().enumerate() {
+        for b in &pairs[i + 1..] {
+            score.ordered_pairs += 1;
+            if a.1 < b.1 {
+                score.ordered_pairs_kept += 1;
+            }
+        }
+    }
+    score
+}
+
+/// The outcome of one case.
+#[derive(Debug, Clone, Serialize)]
+pub struct CaseResult {
+    pub id: String,
+    pub style: String,
+    pub words: usize,
+    /// The draft parsed and validated without errors.
+    pub valid: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+    pub score: CaseScore,
+    pub total_s: f64,
+    pub first_step_s: Option<f64>,
+    pub new_tokens: usize,
+    pub repairs: Vec<String>,
+    pub compact: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Percentiles {
+    pub p50: f64,
+    pub p90: f64,
+    pub max: f64,
+}
+
+fn percentiles(mut values: Vec<f64>) -> Option<Percentiles> {
+    if values.is_empty() {
+        return None;
+    }
+    values.sort_by(f64::total_cmp);
+    // Nearest-rank percentiles.
+    let at = |q: f64| values[((q * values.len() as f64).ceil() as usize).clamp(1, values.len()) - 1];
+    Some(Percentiles { p50: at(0.5), p90: at(0.9), max: at(1.0) })
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct EvalReport {
+    pub model_id: String,
+    pub template_sha256: String,
+    pub cases: usize,
+    pub validity_rate: f64,
+    pub steps: Prf,
+    pub roles: Prf,
+    pub decisions: Prf,
+    pub ordering_accuracy: f64,
+    pub latency_s: Option<Percentiles>,
+    pub first_step_s: Option<Percentiles>,
+    pub mean_new_tokens: f64,
+    pub mean_decode_tok_s: f64,
+    pub repairs_per_draft: f64,
+    pub results: Vec<CaseResult>,
+}
+
+/// Drafts every case with `generator` and scores the drafts; `on_result` sees each case as it ends.
+pub fn evaluate(
+    generator: &mut dyn Generator,
+    cases: &[Case],
+    max_tokens: usize,
+    on_result: &mut dyn FnMut(&CaseResult),
+) -> EvalReport {
+    let mut results = Vec::new();
+    let mut decode_rates = Vec::new();
+    for case in cases {
+        let outcome = super::prepare(&case.dictation, max_tokens)
+            .and_then(|prepared| super::run(generator, prepared, &mut |_| {}));
+        let result = case_result(case, &outcome);
+        if let Ok(draft) = &outcome {
+            decode_rates.push(draft.stats.generation.decode_tok_s);
+        }
+        on_result(&result);
+        results.push(result);
+    }
+    let mut total = CaseScore::default();
+    for r in &results {
+        total.steps.add(r.score.steps);
+        total.roles.add(r.score.roles);
+        total.decisions.add(r.score.decisions);
+        total.ordered_pairs += r.score.ordered_pairs;
+        total.ordered_pairs_kept += r.score.ordered_pairs_kept;
+    }
+    let n = results.len().max(1) as f64;
+    let drafted: Vec<&CaseResult> = results.iter().filter(|r| r.error.is_none()).collect();
+    EvalReport {
+        model_id: generator.model_id().to_owned(),
+        template_sha256: super::prompt::PromptTemplate::DRAFT.sha256(),
+        cases: results.len(),
+        validity_rate: results.iter().filter(|r| r.valid).count() as f64 / n,
+        steps: total.steps.scores(),
+        roles: total.roles.scores(),
+        decisions: total.decisions.scores(),
+        ordering_accuracy: if total.ordered_pairs == 0 {
+            1.0
+        } else {
+            total.ordered_pairs_kept as f64 / total.ordered_pairs as f64
+        },
+        latency_s: percentiles(drafted.iter().map(|r| r.total_s).collect()),
+        first_step_s: percentiles(drafted.iter().filter_map(|r| r.first_step_s).collect()),
+        mean_new_tokens: drafted.iter().map(|r| r.new_tokens as f64).sum::<f64>() / drafted.len().max(1) as f64,
+        mean_decode_tok_s: decode_rates.iter().sum::<f64>() / decode_rates.len().max(1) as f64,
+        repairs_per_draft: drafted.iter().map(|r| r.repairs.len() as f64).sum::<f64>() / drafted.len().max(1) as f64,
+        results,
+    }
+}
+
+fn case_result(case: &Case, outcome: &Result<Draft, DraftError>) -> CaseResult {
+    let words = case.dictation.split_whitespace().count();
+    match outcome {
+        Ok(draft) => CaseResult {
+            id: case.id.clone(),
+            style: case.style.clone(),
+            words,
+            valid: crate::process::validate(&draft.process).valid,
+            error: None,
+            score: score(&case.gold, &draft.process),
+            total_s: draft.stats.total_s,
+            first_step_s: draft.stats.first_step_s,
+            new_tokens: draft.stats.generation.new_tokens,
+            repairs: draft.repairs.iter().map(|f| f.code.clone()).collect(),
+            compact: draft.compact.clone(),
+        },
+        Err(e) => CaseResult {
+            id: case.id.clone(),
+            style: case.style.clone(),
+            words,
+            valid: false,
+            error: Some(e.to_string()),
+            score: score(&case.gold, &Process::default()),
+            total_s: 0.0,
+            first_step_s: None,
+            new_tokens: 0,
+            repairs: Vec::new(),
+            compact: String::new(),
+        },
+    }
+}
+
+/// One PET document reduced to what a draft can be compared with.
+#[derive(Debug, Clone)]
+pub struct PetDocument {
+    pub id: String,
+    pub text: String,
+    pub activities: usize,
+    pub actors: usize,
+    pub xor_gateways: usize,
+}
+
+/// Reads the PET JSON Lines file: activities and XOR gateways are counted from the mentions,
+/// actors from the entities (coreferent mentions form one entity).
+pub fn load_pet(path: &Path) -> Result<Vec<PetDocument>, EvalError> {
+    let text = std::fs::read_to_string(path).map_err(|source| EvalError::Io { path: path.to_owned(), source })?;
+    let bad = |detail: String| EvalError::Format { path: path.to_owned(), detail };
+    text.lines()
+        .filter(|l| !l.trim().is_empty())
+        .map(|line| {
+            let doc: serde_json::Value = serde_json::from_str(line).map_err(|e| bad(e.to_string()))?;
+            let mentions = doc["mentions"].as_array().ok_or_else(|| bad("a document without mentions".into()))?;
+            let ner = |i: usize| mentions.get(i).and_then(|m| m["ner"].as_str()).unwrap_or("");
+            let count = |kind: &str| (0..mentions.len()).filter(|&i| ner(i) == kind).count();
+            let actors = doc["entities"]
+                .as_array()
+                .map(|entities| {
+                    entities
+                        .iter()
+                        .filter_map(|e| e["mention_indices"].get(0)?.as_u64())
+                        .filter(|&i| ner(i as usize) == "Actor")
+                        .count()
+                })
+                .unwrap_or(0);
+            Ok(PetDocument {
+                id: doc["id"].as_str().unwrap_or_default().to_owned(),
+                text: doc["text"].as_str().unwrap_or_default().to_owned(),
+                activities: count("Activity"),
+                actors,
+                xor_gateways: count("XOR Gateway"),
+            })
+        })
+        .collect()
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct PetResult {
+    pub id: String,
+    pub words: usize,
+    pub valid: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+    pub activities: usize,
+    pub tasks: usize,
+    pub actors: usize,
+    pub roles: usize,
+    pub xor_gateways: usize,
+    pub decisions: usize,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct PetReport {
+    pub documents: usize,
+    pub validity_rate: f64,
+    /// Mean of |tasks − activities| / activities.
+    pub task_count_relative_error: f64,
+    /// Mean of |roles − actors|.
+    pub role_count_abs_error: f64,
+    /// Share of documents where "has a decision" agrees with "has an XOR gateway".
+    pub decision_presence_agreement: f64,
+    pub results: Vec<PetResult>,
+}
+
+/// The structure check: PET's gold has no process graph comparable to ours, so counts are compared.
+pub fn evaluate_pet(
+    generator: &mut dyn Generator,
+    documents: &[PetDocument],
+    max_tokens: usize,
+    on_result: &mut dyn FnMut(&PetResult),
+) -> PetReport {
+    let mut results = Vec::new();
+    for doc in documents {
+        let outcome =
+            super::prepare(&doc.text, max_tokens).and_then(|prepared| super::run(generator, prepared, &mut |_| {}));
+        let (valid, error, process) = match outcome {
+            Ok(draft) => (crate::process::validate(&draft.process).valid, None, draft.process),
+            Err(e) => (false, Some(e.to_string()), Process::default()),
+        };
+        let result = PetResult {
+            id: doc.id.clone(),
+            words: doc.text.split_whitespace().count(),
+            valid,
+            error,
+            activities: doc.activities,
+            tasks: names(&process, StepType::Task).len(),
+            actors: doc.actors,
+            roles: process.roles.len(),
+            xor_gateways: doc.xor_gateways,
+            decisions: names(&process, StepType::Decision).len(),
+        };
+        on_result(&result);
+        results.push(result);
+    }
+    let n = results.len().max(1) as f64;
+    let mean = |f: &dyn Fn(&PetResult) -> f64| results.iter().map(f).sum::<f64>() / n;
+    PetReport {
+        documents: results.len(),
+        validity_rate: mean(&|r| f64::from(u8::from(r.valid))),
+        task_count_relative_error: mean(&|r| r.tasks.abs_diff(r.activities) as f64 / r.activities.max(1) as f64),
+        role_count_abs_error: mean(&|r| r.roles.abs_diff(r.actors) as f64),
+        decision_presence_agreement: mean(&|r| f64::from(u8::from((r.decisions > 0) == (r.xor_gateways > 0)))),
+        results,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fuzzy_match_accepts_paraphrases_and_rejects_other_steps() {
+        assert!(label_similarity("Antrag prüfen", "Prüfung des Antrags") >= MATCH_THRESHOLD);
+        assert!(label_similarity("Parkausweis ausstellen", "Ausweis ausstellen") >= MATCH_THRESHOLD);
+        assert!(label_similarity("Sachbearbeitung Bürgerbüro", "Bürgerbüro") >= MATCH_THRESHOLD);
+        assert!(label_similarity("Antrag prüfen", "Gebühr bezahlen") < MATCH_THRESHOLD);
+        assert!(label_similarity("Bescheid versenden", "Antrag ablehnen") < MATCH_THRESHOLD);
+        assert_eq!(label_similarity("", "x"), 0.0);
+    }
+
+    #[test]
+    fn matching_is_one_to_one_and_ordering_counts_pairs() {
+        let gold = convert::to_process(
+            &format::parse("# T\n@a Bürgeramt\n1 start: x\n2 task a: Antrag prüfen\n3 task a: Gebühr erheben\n4 task a: Bescheid versenden\n5 end: y\n"),
+            Vec::new(),
+        )
+        .process;
+        let draft = convert::to_process(
+            &format::parse("# T\n@a Bürgeramt\n1 start: x\n2 task a: Bescheid versenden\n3 task a: Antrag prüfen\n4 task a: Akte anlegen\n5 end: y\n"),
+            Vec::new(),
+        )
+        .process;
+        let s = score(&gold, &draft);
+        assert_eq!((s.steps.matched, s.steps.predicted, s.steps.gold), (2, 3, 3));
+        assert_eq!((s.ordered_pairs, s.ordered_pairs_kept), (1, 0));
+        assert_eq!(s.roles.matched, 1);
+        let prf = s.steps.scores();
+        assert!((prf.f1 - 2.0 / 3.0).abs() < 1e-9);
+    }
+
+    #[test]
+    fn percentiles_use_nearest_rank() {
+        let p = percentiles((1..=10).map(f64::from).collect()).unwrap();
+        assert_eq!((p.p50, p.p90, p.max), (5.0, 9.0, 10.0));
+        assert!(percentiles(Vec::new()).is_none());
+    }
+
+    #[test]
+    fn every_case_in_the_evaluation_set_loads() {
+        let cases = load_cases(Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/eval/draft/cases"))).unwrap();
+        assert!(cases.len() >= 20, "{} cases", cases.len());
+        for case in &cases {
+            assert!(crate::draft::input::check(&case.dictation).is_ok(), "{}", case.id);
+            assert!(crate::process::validate(&case.gold).valid, "{}", case.id);
+        }
+    }
+}

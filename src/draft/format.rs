@@ -1,0 +1,329 @@
+//! The compact line format the model writes instead of verbose JSON, its grammar and a renderer.
+//!
+//! Output length is the main cost of a draft on a CPU (a verbose JSON process is 450–650 tokens,
+//! this format 60–120), so every line is short and most flows are implicit:
+//!
+//! ```text
+//! # Anwohnerparkausweis ausstellen
+//! @bb Sachbearbeitung Bürgerbüro
+//! 1 start: Antrag eingegangen
+//! 2 task bb: Antrag prüfen
+//! 3 decision bb: Unterlagen vollständig? > ja: 4 | nein: 5
+//! 4 task bb: Parkausweis ausstellen > 6
+//! 5 task bb: Antrag ablehnen
+//! 6 end: Antrag beschieden
+//! ```
+//!
+//! A start or task without `> N` continues with the next line; an end leads nowhere. The parser is
+//! lenient (it accepts whatever a model without grammar support writes and reports what it could
+//! not read); the grammar makes the constrained model write exactly this shape.
+
+use serde::Serialize;
+
+use crate::process::{Process, StepType};
+
+/// What the model answers when the text describes no process.
+pub const NOT_A_PROCESS: &str = "KEIN ABLAUF";
+
+/// Most steps a draft may have; the grammar stops numbering there.
+pub const MAX_STEPS: u32 = 30;
+const MAX_ROLES: u32 = 8;
+
+/// One line of compact output.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "line", rename_all = "snake_case")]
+pub enum Line {
+    Title {
+        title: String,
+    },
+    Role {
+        id: String,
+        name: String,
+    },
+    Step(StepLine),
+    NotAProcess,
+    /// A line that fits no shape; the converter reports it.
+    Unreadable {
+        text: String,
+    },
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct StepLine {
+    pub number: u32,
+    #[serde(rename = "type")]
+    pub kind: StepType,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub role: Option<String>,
+    pub name: String,
+    /// Explicit successors; empty means "the next line" for starts and tasks.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub targets: Vec<Target>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Target {
+    pub to: u32,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub condition: Option<String>,
+}
+
+/// Reads one line (without its newline). Blank lines are `None`.
+pub fn parse_line(line: &str) -> Option<Line> {
+    let line = line.trim();
+    if line.is_empty() {
+        return None;
+    }
+    if line.eq_ignore_ascii_case(NOT_A_PROCESS) {
+        return Some(Line::NotAProcess);
+    }
+    if let Some(title) = line.strip_prefix('#') {
+        return Some(Line::Title { title: title.trim().to_owned() });
+    }
+    if let Some(role) = line.strip_prefix('@') {
+        let (id, name) = role.split_once(' ').unwrap_or((role, ""));
+        return Some(Line::Role { id: id.trim().to_owned(), name: name.trim().to_owned() });
+    }
+    Some(parse_step(line).map(Line::Step).unwrap_or_else(|| Line::Unreadable { text: line.to_owned() }))
+}
+
+/// Reads a whole answer.
+pub fn parse(text: &str) -> Vec<Line> {
+    text.lines().filter_map(parse_line).collect()
+}
+
+fn parse_step(line: &str) -> Option<StepLine> {
+    let (number, rest) = line.split_once(' ')?;
+    let number: u32 = number.trim_end_matches('.').parse().ok()?;
+    let (head, tail) = rest.split_once(':')?;
+    let mut head = head.split_whitespace();
+    let kind = match head.next()? {
+        "start" => StepType::Start,
+        "task" => StepType::Task,
+        "decision" => StepType::Decision,
+        "parallel" => StepType::Parallel,
+        "end" => StepType::End,
+        _ => return None,
+    };
+    let role = head.next().map(str::to_owned);
+    let (name, targets) = match tail.split_once('>') {
+        Some((name, targets)) => (name, parse_targets(targets)?),
+        None => (tail, Vec::new()),
+    };
+    Some(StepLine { number, kind, role, name: name.trim().to_owned(), targets })
+}
+
+fn parse_targets(text: &str) -> Option<Vec<Target>> {
+    text.split('|')
+        .map(|branch| {
+            let (condition, to) = match branch.rsplit_once(':') {
+                Some((condition, to)) => (Some(condition.trim().to_owned()), to),
+                None => (None, branch),
+            };
+            Some(Target { to: to.trim().parse().ok()?, condition: condition.filter(|c| !c.is_empty()) })
+        })
+        .collect()
+}
+
+/// Writes a process in the compact format (steps numbered by position), e.g. to show it to the
+/// model in a review. Flows to unknown steps are left out.
+pub fn render(process: &Process) -> String {
+    let mut out = format!("# {}\n", one_line(&process.title));
+    for role in &process.roles {
+        out.push_str(&format!("@{} {}\n", role.id, one_line(&role.name)));
+    }
+    let number = |id: &str| process.steps.iter().position(|s| s.id == id).map(|i| i + 1);
+    for (i, step) in process.steps.iter().enumerate() {
+        let role = step.role.as_deref().map(|r| format!(" {r}")).unwrap_or_default();
+        out.push_str(&format!("{} {}{role}: {}", i + 1, step.kind.as_str(), one_line(&step.name)));
+        let targets: Vec<(usize, Option<&str>)> =
+            step.next.iter().filter_map(|f| Some((number(&f.to)?, f.condition.as_deref()))).collect();
+        let implicit = matches!(step.kind, StepType::Start | StepType::Task)
+            && matches!(targets.as_slice(), [(to, None)] if *to == i + 2);
+        if !targets.is_empty() && !implicit {
+            let branches: Vec<String> = targets
+                .iter()
+                .map(|(to, condition)| match condition {
+                    Some(c) => format!("{}: {to}", one_line(c).replace(['|', ':', '>'], " ")),
+                    None => to.to_string(),
+                })
+                .collect();
+            out.push_str(&format!(" > {}", branches.join(" | ")));
+        }
+        out.push('\n');
+    }
+    out
+}
+
+fn one_line(text: &str) -> String {
+    text.split_whitespace().collect::<Vec<_>>().join(" ").replace('>', "-")
+}
+
+/// Which shapes the grammar admits for one dictation.
+#[derive(Debug, Clone, Copy)]
+pub struct GrammarOptions {
+    /// Decisions are only allowed when the dictation names a condition; otherwise small models
+    /// invent generic yes/no checks.
+    pub allow_decisions: bool,
+}
+
+/// Most ends a draft may have beyond the first: each decision opens one more.
+const MAX_EXTRA_ENDS: u32 = 3;
+
+/// The llguidance Lark grammar of the compact format. Step numbers are forced (each level of
+/// the nested `sN_E` rules writes its own number), the first step is the start, and the answer can
+/// only end after an end step. `E` counts the ends still allowed beyond one: a decision opens
+/// a branch that may end separately, so small models cannot ramble on after the process is over.
+/// Each line body is one lexeme: llguidance lexes greedily, so a name followed by a separator
+/// must live in the same regex as the separator.
+pub fn grammar(options: GrammarOptions) -> String {
+    let role_id = "[a-z][a-z0-9]{0,5}";
+    let name = "[^\\n> ][^\\n>]{1,60}";
+    let target = "[1-9][0-9]?";
+    let condition = "[^\\n>:| ][^\\n>:|]{0,30}";
+    let mut g = String::new();
+    g.push_str(&format!("start: process | \"{NOT_A_PROCESS}\"\n"));
+    g.push_str(&format!("process: \"# \" TITLE \"\\n\" role{{1,{MAX_ROLES}}} s1\n"));
+    g.push_str("role: \"@\" ROLE \"\\n\"\n");
+    g.push_str("s1: \"1 start: \" NAME \"\\n\" s2_0\n");
+    let max_extra = if options.allow_decisions { MAX_EXTRA_ENDS } else { 0 };
+    for n in 2..=MAX_STEPS {
+        for extra in 0..=max_extra.min(n - 2) {
+            let mut alternatives = Vec::new();
+            let next = n + 1;
+            if n < MAX_STEPS {
+                alternatives.push(format!("TASK \"\\n\" s{next}_{extra}"));
+                if options.allow_decisions {
+                    alternatives.push(format!("DECISION \"\\n\" s{next}_{}", (extra + 1).min(max_extra)));
+                }
+            }
+            alternatives.push(match extra {
+                0 => "END \"\\n\"".to_owned(),
+                _ if n == MAX_STEPS => "END \"\\n\"".to_owned(),
+                _ => format!("END \"\\n\" s{next}_{}?", extra - 1),
+            });
+            g.push_str(&format!("s{n}_{extra}: \"{n} \" ({})\n", alternatives.join(" | ")));
+        }
+    }
+    g.push_str("TITLE: /[^\\n ][^\\n]{2,70}/\n");
+    g.push_str(&format!("ROLE: /{role_id} [^\\n ][^\\n]{{1,50}}/\n"));
+    g.push_str("NAME: /[^\\n ][^\\n]{1,60}/\n");
+    g.push_str(&format!("TASK: /task {role_id}: {name}( > {target})?/\n"));
+    if options.allow_decisions {
+        g.push_str(&format!(
+            "DECISION: /decision( {role_id})?: {name} > {condition}: {target}( \\| {condition}: {target}){{1,3}}/\n"
+        ));
+    }
+    g.push_str("END: /end: [^\\n ][^\\n]{1,60}/\n");
+    g
+}
+
+/// Splits streamed text pieces into complete lines as they arrive.
+#[derive(Debug, Default)]
+pub struct LineSplitter {
+    pending: String,
+}
+
+impl LineSplitter {
+    /// Adds a piece of generated text and returns the lines it completed.
+    pub fn push(&mut self, piece: &str) -> Vec<Line> {
+        self.pending.push_str(piece);
+        let mut lines = Vec::new();
+        while let Some(end) = self.pending.find('\n') {
+            let line: String = self.pending.drain(..=end).collect();
+            lines.extend(parse_line(&line));
+        }
+        lines
+    }
+
+    /// The last line, which has no newline after it.
+    pub fn finish(&mut self) -> Option<Line> {
+        parse_line(&std::mem::take(&mut self.pending))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn step_lines_parse_with_roles_conditions_and_jumps() {
+        let Some(Line::Step(step)) = parse_line("3 decision bb: Unterlagen vollständig? > ja: 4 | nein, fehlt was: 5")
+        else {
+            panic!("not a step")
+        };
+        assert_eq!((step.number, step.kind, step.role.as_deref()), (3, StepType::Decision, Some("bb")));
+        assert_eq!(step.name, "Unterlagen vollständig?");
+        assert_eq!(step.targets[1], Target { to: 5, condition: Some("nein, fehlt was".into()) });
+
+        let Some(Line::Step(step)) = parse_line("4 task bb: Frist: zwei Wochen setzen > 2") else { panic!() };
+        assert_eq!((step.name.as_str(), step.targets[0].to), ("Frist: zwei Wochen setzen", 2));
+        assert_eq!(parse_line("x task: y"), Some(Line::Unreadable { text: "x task: y".into() }));
+        assert_eq!(parse_line("  "), None);
+        assert_eq!(parse_line("kein ablauf"), Some(Line::NotAProcess));
+    }
+
+    #[test]
+    fn grammar_has_one_rule_per_step_level() {
+        let g = grammar(GrammarOptions { allow_decisions: false });
+        assert!(g.contains("s2_0: \"2 \" (TASK \"\\n\" s3_0 | END \"\\n\")"), "{g}");
+        assert!(!g.contains("DECISION"));
+    }
+
+    #[test]
+    fn splitter_yields_lines_only_when_complete() {
+        let mut s = LineSplitter::default();
+        assert!(s.push("# Tit").is_empty());
+        assert_eq!(
+            s.push("el\n@a B\n1 sta"),
+            vec![Line::Title { title: "Titel".into() }, Line::Role { id: "a".into(), name: "B".into() }]
+        );
+        assert!(matches!(s.finish(), Some(Line::Unreadable { .. })));
+    }
+
+    /// Feeds `text` byte by byte through the grammar, as a model with a one-byte vocabulary would.
+    fn accepts(grammar: &str, text: &str) -> bool {
+        let env = toktrie::ApproximateTokEnv::single_byte_env();
+        let factory = llguidance::ParserFactory::new_simple(&env).unwrap();
+        let mut matcher = llguidance::Matcher::new(
+            factory.create_parser(llguidance::api::TopLevelGrammar::from_lark(grammar.to_owned())),
+        );
+        assert_eq!(matcher.get_error(), None, "grammar does not compile");
+        let tokens: Vec<u32> = text.bytes().map(u32::from).collect();
+        matcher.validate_tokens(&tokens).unwrap() == tokens.len()
+            && matcher.consume_tokens(&tokens).is_ok()
+            && matcher.is_accepting().unwrap()
+    }
+
+    const EXAMPLE: &str = "# Anwohnerparkausweis ausstellen\n@bb Sachbearbeitung Bürgerbüro\n1 start: Antrag eingegangen\n2 task bb: Antrag prüfen\n3 decision bb: Unterlagen vollständig? > ja: 4 | nein: 5\n4 task bb: Parkausweis ausstellen > 6\n5 task bb: Antrag ablehnen\n6 end: Antrag beschieden\n";
+
+    #[test]
+    fn grammar_accepts_the_format_and_nothing_else() {
+        let with = grammar(GrammarOptions { allow_decisions: true });
+        let without = grammar(GrammarOptions { allow_decisions: false });
+        assert!(accepts(&with, EXAMPLE));
+        assert!(!accepts(&without, EXAMPLE), "decisions are off");
+        assert!(accepts(&with, NOT_A_PROCESS));
+        let linear =
+            "# Müll anmelden\n@sb Sachbearbeitung\n1 start: Anruf\n2 task sb: Termin vergeben\n3 end: Termin steht\n";
+        assert!(accepts(&without, linear));
+        // Wrong number, a task without a role, no end, JSON: all impossible.
+        assert!(!accepts(&with, &linear.replace("2 task", "3 task")));
+        assert!(!accepts(&with, &linear.replace("task sb:", "task:")));
+        assert!(!accepts(&with, "# Müll anmelden\n@sb Sachbearbeitung\n1 start: Anruf\n2 task sb: Termin vergeben\n"));
+        assert!(!accepts(&with, "{\"title\": \"x\"}"));
+        // Once the process is over (one end per decision branch), nothing may follow.
+        assert!(!accepts(&without, &format!("{linear}4 task sb: weiterreden\n5 end: noch ein Ende\n")));
+        assert!(!accepts(
+            &with,
+            &format!("{EXAMPLE}7 task bb: weiter\n8 end: drittes Ende\n9 task bb: x\n10 end: y\n")
+        ));
+    }
+
+    #[test]
+    fn render_and_parse_round_trip() {
+        let lines = parse(EXAMPLE);
+        let process = crate::draft::convert::to_process(&lines, Vec::new()).process;
+        assert_eq!(render(&process), EXAMPLE);
+    }
+}

@@ -1,0 +1,387 @@
+//! `POST /api/draft`, `POST /api/draft/stream` (server-sent events) and `POST /api/review`, and
+//! the server's language model, which loads in the background while the server already answers.
+
+use std::collections::VecDeque;
+use std::convert::Infallible;
+use std::path::PathBuf;
+use std::sync::{Arc, RwLock};
+
+use axum::extract::{DefaultBodyLimit, State};
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::sse::{Event, KeepAlive, Sse};
+use axum::response::{IntoResponse, Response};
+use axum::routing::post;
+use axum::{Json, Router};
+use futures_util::Stream;
+use serde::Deserialize;
+use tokio::sync::mpsc::Receiver;
+
+use super::body::JsonBody;
+use super::{ApiError, AppState};
+use crate::draft::{self, DraftAnswer, DraftError, DraftProgress, InputError, Line, PreparedDraft};
+use crate::llm::{self, Generation, LlmError, LlmEvent, LlmWorker};
+use crate::process::Process;
+use crate::review::{self, Review};
+use crate::store::Change;
+
+/// Requests that may wait behind the running generation before the server answers "busy".
+const QUEUE_CAPACITY: usize = 4;
+/// Seconds a client should wait before retrying while the model loads.
+const RETRY_LOADING_S: u64 = 5;
+/// Seconds a client should wait before retrying when the queue is full (about one draft).
+const RETRY_BUSY_S: u64 = 15;
+
+enum LlmState {
+    Loading,
+    Ready(LlmWorker),
+    Failed(String),
+}
+
+/// The server's language model: loading on a background thread, then ready (or failed).
+#[derive(Clone)]
+pub struct LlmSlot {
+    model: Arc<str>,
+    state: Arc<RwLock<LlmState>>,
+}
+
+impl LlmSlot {
+    /// Starts loading `path` on its own thread and returns at once.
+    pub fn load_in_background(model: &str, path: PathBuf) -> LlmSlot {
+        let slot = LlmSlot { model: model.into(), state: Arc::new(RwLock::new(LlmState::Loading)) };
+        let loading = slot.clone();
+        let spawned = std::thread::Builder::new().name("llm-load".into()).spawn(move || {
+            let worker = match llm::CandleGenerator::load(&path, llm::Device::Cpu) {
+                Ok(generator) => LlmWorker::spawn(Box::new(generator), QUEUE_CAPACITY),
+                Err(e) => {
+                    tracing::error!(model = %loading.model, "cannot load the language model: {e}");
+                    *loading.state.write().unwrap_or_else(|p| p.into_inner()) = LlmState::Failed(e.to_string());
+                    return;
+                }
+            };
+            *loading.state.write().unwrap_or_else(|p| p.into_inner()) = LlmState::Ready(worker.clone());
+            tracing::info!(model = %loading.model, "language model ready");
+            warm_up(&worker);
+        });
+        if let Err(e) = spawned {
+            *slot.state.write().unwrap_or_else(|p| p.into_inner()) =
+                LlmState::Failed(format!("cannot start the loading thread: {e}"));
+        }
+        slot
+    }
+
+    /// For `/health`.
+    pub fn health(&self) -> serde_json::Value {
+        let (state, error) = match &*self.state.read().unwrap_or_else(|p| p.into_inner()) {
+            LlmState::Loading => ("loading", None),
+            LlmState::Ready(_) => ("ready", None),
+            LlmState::Failed(e) => ("failed", Some(e.clone())),
+        };
+        serde_json::json!({ "model": &*self.model, "state": state, "error": error })
+    }
+
+    fn worker(&self) -> Result<LlmWorker, DraftApiError> {
+        match &*self.state.read().unwrap_or_else(|p| p.into_inner()) {
+            LlmState::Ready(worker) => Ok(worker.clone()),
+            LlmState::Loading => Err(DraftApiError::retry(
+                "model_loading",
+                format!("the language model {} is still loading", self.model),
+                RETRY_LOADING_S,
+            )),
+            LlmState::Failed(e) => Err(ApiError::new(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "model_unavailable",
+                format!("the language model {} could not be loaded: {e}", self.model),
+            )
+            .into()),
+        }
+    }
+}
+
+/// Runs the draft prompt once, so the engine's prefix cache holds the fixed system prompt before
+/// the first clerk waits for it (it is most of the prompt, and prefill is the slow part on a CPU).
+fn warm_up(worker: &LlmWorker) {
+    let result = draft::prepare("Antrag prüfen, dann Bescheid senden.", 1)
+        .map_err(|e| e.to_string())
+        .and_then(|prepared| worker.generate_blocking(prepared.request).map_err(|e| e.to_string()));
+    match result {
+        Ok(generation) => tracing::info!(prompt_tokens = generation.stats.prompt_tokens, "prompt prefix cached"),
+        Err(e) => tracing::warn!("warming the prompt cache failed: {e}"),
+    }
+}
+
+/// An [`ApiError`], optionally with a `Retry-After` header (503 while loading or busy).
+pub struct DraftApiError {
+    error: Box<ApiError>,
+    retry_after_s: Option<u64>,
+}
+
+impl DraftApiError {
+    fn retry(error_type: &'static str, message: String, seconds: u64) -> Self {
+        DraftApiError {
+            error: Box::new(ApiError::new(StatusCode::SERVICE_UNAVAILABLE, error_type, message)),
+            retry_after_s: Some(seconds),
+        }
+    }
+}
+
+impl From<ApiError> for DraftApiError {
+    fn from(error: ApiError) -> Self {
+        DraftApiError { error: Box::new(error), retry_after_s: None }
+    }
+}
+
+impl From<InputError> for DraftApiError {
+    fn from(e: InputError) -> Self {
+        let status = if e == InputError::Empty { StatusCode::BAD_REQUEST } else { StatusCode::UNPROCESSABLE_ENTITY };
+        ApiError::new(status, e.kind(), e.to_string()).into()
+    }
+}
+
+impl From<LlmError> for DraftApiError {
+    fn from(e: LlmError) -> Self {
+        match e {
+            LlmError::QueueFull => DraftApiError::retry("busy", e.to_string(), RETRY_BUSY_S),
+            e => ApiError::internal(e.to_string()).into(),
+        }
+    }
+}
+
+impl From<DraftError> for DraftApiError {
+    fn from(e: DraftError) -> Self {
+        match e {
+            DraftError::Input(e) => e.into(),
+            DraftError::Llm(e) => e.into(),
+            DraftError::NoSteps(_) => ApiError::new(StatusCode::BAD_GATEWAY, "no_steps", e.to_string()).into(),
+            DraftError::Prompt(_) | DraftError::Cancelled => ApiError::internal(e.to_string()).into(),
+        }
+    }
+}
+
+impl IntoResponse for DraftApiError {
+    fn into_response(self) -> Response {
+        let mut response = (*self.error).into_response();
+        if let Some(seconds) = self.retry_after_s {
+            response.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(seconds));
+        }
+        response
+    }
+}
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/api/draft", post(draft_once))
+        .route("/api/draft/stream", post(draft_stream))
+        .route("/api/review", post(review_process))
+        .layer(DefaultBodyLimit::max(super::MAX_BODY_BYTES))
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DraftRequest {
+    /// The dictation.
+    pub text: String,
+    /// Store the draft with status `draft` (default) or only return it.
+    #[serde(default = "yes")]
+    pub save: bool,
+    pub max_tokens: Option<usize>,
+}
+
+fn yes() -> bool {
+    true
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ReviewRequest {
+    pub process: Process,
+    /// Ask the language model too (default); `false` runs the deterministic checks only.
+    #[serde(default = "yes")]
+    pub llm: bool,
+}
+
+/// Longest generation a client may ask for.
+const MAX_TOKENS_LIMIT: usize = 1024;
+
+fn start(
+    state: &AppState,
+    request: &DraftRequest,
+) -> Result<(PreparedDraft, Receiver<LlmEvent>, String), DraftApiError> {
+    let max_tokens = request.max_tokens.unwrap_or(draft::DEFAULT_MAX_TOKENS);
+    if !(1..=MAX_TOKENS_LIMIT).contains(&max_tokens) {
+        return Err(ApiError::bad_request(format!("max_tokens must be between 1 and {MAX_TOKENS_LIMIT}")).into());
+    }
+    let prepared = draft::prepare(&request.text, max_tokens)?;
+    let worker = state.llm.worker()?;
+    let events = worker.submit(prepared.request.clone())?;
+    Ok((prepared, events, worker.model_id()))
+}
+
+async fn finish(
+    state: &AppState,
+    prepared: PreparedDraft,
+    generation: Generation,
+    model_id: &str,
+    progress: &DraftProgress,
+    author: String,
+    save: bool,
+) -> Result<DraftAnswer, DraftApiError> {
+    let draft = prepared.finish(generation, model_id, progress)?;
+    if !save {
+        return Ok(DraftAnswer { draft, id: None });
+    }
+    let response = state
+        .blocking(move |store| {
+            let saved = draft.save(store, &Change { author: &author, reason: "drafted from dictation" })?;
+            Ok(DraftAnswer { draft, id: Some(saved.id) })
+        })
+        .await?;
+    Ok(response)
+}
+
+async fn draft_once(
+    State(state): State<AppState>,
+    headers: axum::http::HeaderMap,
+    JsonBody(request): JsonBody<DraftRequest>,
+) -> Result<impl IntoResponse, DraftApiError> {
+    let author = super::processes::actor(&headers)?;
+    let (prepared, mut events, model_id) = start(&state, &request)?;
+    let mut progress = prepared.progress();
+    while let Some(event) = events.recv().await {
+        match event {
+            LlmEvent::Token(piece) => {
+                progress.push(&piece);
+            }
+            LlmEvent::Done(result) => {
+                let response = finish(&state, prepared, result?, &model_id, &progress, author, request.save).await?;
+                let status = if response.id.is_some() { StatusCode::CREATED } else { StatusCode::OK };
+                return Ok((status, Json(response)));
+            }
+        }
+    }
+    Err(DraftApiError::from(LlmError::WorkerStopped))
+}
+
+/// The stream's state between events.
+struct Streaming {
+    state: AppState,
+    prepared: Option<PreparedDraft>,
+    events: Receiver<LlmEvent>,
+    progress: DraftProgress,
+    model_id: String,
+    author: String,
+    save: bool,
+    pending: VecDeque<Event>,
+    done: bool,
+}
+
+fn line_event(line: &Line) -> Option<Event> {
+    let name = match line {
+        Line::Title { .. } => "title",
+        Line::Role { .. } => "role",
+        Line::Step(_) => "step",
+        Line::NotAProcess | Line::Unreadable { .. } => return None,
+    };
+    Event::default().event(name).json_data(line).ok()
+}
+
+fn error_event(error: DraftApiError) -> Event {
+    let body = serde_json::json!({
+        "error": error.error.body.error,
+        "error_type": error.error.body.error_type,
+        "status": error.error.status.as_u16(),
+    });
+    Event::default().event("error").data(body.to_string())
+}
+
+impl Streaming {
+    async fn next_event(&mut self) -> Option<Event> {
+        loop {
+            if let Some(event) = self.pending.pop_front() {
+                return Some(event);
+            }
+            if self.done {
+                return None;
+            }
+            match self.events.recv().await {
+                Some(LlmEvent::Token(piece)) => {
+                    self.pending.extend(self.progress.push(&piece).iter().filter_map(line_event));
+                }
+                Some(LlmEvent::Done(result)) => {
+                    self.done = true;
+                    self.pending.extend(self.progress.finish().as_ref().and_then(line_event));
+                    let prepared = self.prepared.take()?;
+                    let author = std::mem::take(&mut self.author);
+                    let finished = match result {
+                        Ok(generation) => {
+                            finish(&self.state, prepared, generation, &self.model_id, &self.progress, author, self.save)
+                                .await
+                        }
+                        Err(e) => Err(e.into()),
+                    };
+                    self.pending.push_back(match finished {
+                        Ok(response) => Event::default()
+                            .event("done")
+                            .json_data(&response)
+                            .unwrap_or_else(|e| error_event(ApiError::internal(e.to_string()).into())),
+                        Err(e) => error_event(e),
+                    });
+                }
+                None => {
+                    self.done = true;
+                    self.pending.push_back(error_event(LlmError::WorkerStopped.into()));
+                }
+            }
+        }
+    }
+}
+
+/// Streams the draft as server-sent events: `started`, then `title`, `role` and `step` as each
+/// line is generated, then `done` with the whole answer of `POST /api/draft` (or `error`).
+/// A client that disconnects drops the stream, which drops the receiver and cancels generation.
+async fn draft_stream(
+    State(state): State<AppState>,
+    headers: axum::http::HeaderMap,
+    JsonBody(request): JsonBody<DraftRequest>,
+) -> Result<Sse<impl Stream<Item = Result<Event, Infallible>>>, DraftApiError> {
+    let author = super::processes::actor(&headers)?;
+    let (prepared, events, model_id) = start(&state, &request)?;
+    let started = serde_json::json!({
+        "model_id": model_id,
+        "template_sha256": draft::prompt::PromptTemplate::DRAFT.sha256(),
+    });
+    let streaming = Streaming {
+        state,
+        progress: prepared.progress(),
+        prepared: Some(prepared),
+        events,
+        model_id,
+        author,
+        save: request.save,
+        pending: VecDeque::from([Event::default().event("started").data(started.to_string())]),
+        done: false,
+    };
+    let stream = futures_util::stream::unfold(streaming, |mut s| async move {
+        let event = s.next_event().await?;
+        Some((Ok(event), s))
+    });
+    Ok(Sse::new(stream).keep_alive(KeepAlive::default()))
+}
+
+async fn review_process(
+    State(state): State<AppState>,
+    JsonBody(request): JsonBody<ReviewRequest>,
+) -> Result<Json<Review>, DraftApiError> {
+    let process = request.process;
+    if !request.llm {
+        return Ok(Json(Review::checks_only(&process)));
+    }
+    let generate = review::llm::request(&process).map_err(|e| ApiError::internal(e.to_string()))?;
+    let worker = state.llm.worker()?;
+    let mut events = worker.submit(generate)?;
+    while let Some(event) = events.recv().await {
+        if let LlmEvent::Done(result) = event {
+            return Ok(Json(Review::with_llm(&process, &result?, &worker.model_id())));
+        }
+    }
+    Err(LlmError::WorkerStopped.into())
+}

@@ -1,0 +1,161 @@
+//! `/api/duplicates`, `/api/duplicates/decisions`, `/api/processes/{id}/similar`, `/api/gaps`.
+
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::IntoResponse;
+use axum::routing::get;
+use axum::{Json, Router};
+use serde::Deserialize;
+
+use super::body::JsonBody;
+use super::{ApiError, AppState};
+use crate::similarity::{Catalog, DUPLICATE_THRESHOLD, DecisionRequest, SimilarProcess, Similarity, SimilarityError};
+use crate::store::similarity::Decision;
+
+const MAX_K: usize = 50;
+/// Similar processes returned with a save.
+const SIMILAR_ON_SAVE: usize = 5;
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/api/duplicates", get(duplicates))
+        .route("/api/duplicates/decisions", get(decisions).post(decide))
+        .route("/api/processes/{id}/similar", get(similar))
+        .route("/api/gaps", get(gaps))
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct DuplicatesQuery {
+    threshold: Option<f32>,
+    limit: Option<usize>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SimilarQuery {
+    k: Option<usize>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct DecisionsQuery {
+    process: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct DecisionBody {
+    a: String,
+    b: String,
+    decision: Decision,
+    #[serde(default)]
+    note: String,
+    /// For `duplicate`: the process that stays; the other one is archived.
+    survivor: Option<String>,
+}
+
+impl From<SimilarityError> for ApiError {
+    fn from(e: SimilarityError) -> Self {
+        match e {
+            SimilarityError::Input(m) => ApiError::bad_request(m),
+            SimilarityError::Store(e) => ApiError::from(e),
+            SimilarityError::Unavailable(m) => ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "unavailable", m),
+            other @ (SimilarityError::Embed(_) | SimilarityError::Index(_)) => {
+                tracing::error!(error = %other, "similarity failure");
+                ApiError::internal(other.to_string())
+            }
+        }
+    }
+}
+
+/// Runs `f` on the similarity service on a blocking thread (it may wait for the model).
+async fn with_similarity<T: Send + 'static>(
+    state: &AppState,
+    f: impl FnOnce(&Similarity) -> Result<T, SimilarityError> + Send + 'static,
+) -> Result<T, ApiError> {
+    let slot = state.similarity.clone();
+    tokio::task::spawn_blocking(move || f(slot.get()?).map_err(ApiError::from))
+        .await
+        .map_err(|e| ApiError::internal(format!("worker failed: {e}")))?
+}
+
+/// The processes most similar to a just-saved one; `None` while the model is still loading
+/// or when the lookup fails (the save itself has succeeded either way).
+pub async fn similar_after_save(state: &AppState, id: String) -> Option<Vec<SimilarProcess>> {
+    let slot = state.similarity.clone();
+    let found = tokio::task::spawn_blocking(move || {
+        let similarity = slot.try_get()?;
+        match similarity.similar(&id, SIMILAR_ON_SAVE) {
+            Ok(report) => Some(report.similar),
+            Err(e) => {
+                tracing::warn!(error = %e, process = %id, "no similar processes for a save");
+                None
+            }
+        }
+    });
+    found.await.ok().flatten()
+}
+
+async fn duplicates(
+    State(state): State<AppState>,
+    query: Result<Query<DuplicatesQuery>, axum::extract::rejection::QueryRejection>,
+) -> Result<impl IntoResponse, ApiError> {
+    let Query(query) = query.map_err(|e| ApiError::bad_request(e.body_text()))?;
+    let threshold = query.threshold.unwrap_or(DUPLICATE_THRESHOLD);
+    if !(0.0..=1.5).contains(&threshold) {
+        return Err(ApiError::bad_request("threshold must be between 0 and 1.5"));
+    }
+    let limit = query.limit.unwrap_or(100);
+    let mut candidates = with_similarity(&state, move |s| s.duplicates(threshold)).await?;
+    candidates.truncate(limit);
+    Ok(Json(candidates))
+}
+
+async fn decide(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    JsonBody(body): JsonBody<DecisionBody>,
+) -> Result<impl IntoResponse, ApiError> {
+    let actor = super::processes::actor(&headers)?;
+    let request =
+        DecisionRequest { a: body.a, b: body.b, decision: body.decision, survivor: body.survivor, note: body.note };
+    let record = with_similarity(&state, move |s| s.decide(&request, &actor)).await?;
+    Ok((StatusCode::CREATED, Json(record)))
+}
+
+async fn decisions(
+    State(state): State<AppState>,
+    query: Result<Query<DecisionsQuery>, axum::extract::rejection::QueryRejection>,
+) -> Result<impl IntoResponse, ApiError> {
+    let Query(query) = query.map_err(|e| ApiError::bad_request(e.body_text()))?;
+    Ok(Json(state.blocking(move |store| Ok(store.decisions(query.process.as_deref())?)).await?))
+}
+
+async fn similar(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    query: Result<Query<SimilarQuery>, axum::extract::rejection::QueryRejection>,
+) -> Result<impl IntoResponse, ApiError> {
+    let Query(query) = query.map_err(|e| ApiError::bad_request(e.body_text()))?;
+    let k = query.k.unwrap_or(5);
+    if !(1..=MAX_K).contains(&k) {
+        return Err(ApiError::bad_request(format!("k must be between 1 and {MAX_K}")));
+    }
+    Ok(Json(with_similarity(&state, move |s| s.similar(&id, k)).await?))
+}
+
+/// Answers 503 with `Retry-After` until the server has embedded the catalogue in the
+/// background (the first request starts it; about half a minute on a fresh database)
+/// instead of running into the request timeout.
+async fn gaps(State(state): State<AppState>) -> Result<impl IntoResponse, ApiError> {
+    if !state.similarity.catalog_ready() {
+        let busy = ApiError::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "unavailable",
+            "the service catalogue is still being embedded; retry shortly",
+        );
+        return Ok(([(header::RETRY_AFTER, "5")], busy).into_response());
+    }
+    Ok(Json(with_similarity(&state, |s| s.gaps(&Catalog::default_catalog(), &|_, _| {})).await?).into_response())
+}

@@ -1,0 +1,288 @@
+//! [`CandleGenerator`]: a GGUF model on candle, with its tokenizer, chat template, grammar
+//! engine and prefix cache, generating one request at a time.
+
+use std::path::Path;
+use std::sync::Arc;
+use std::time::Instant;
+
+use serde::Serialize;
+
+use super::chat_template::ChatTemplate;
+use super::constraint::{Constraint, GrammarCompiler};
+use super::gguf::{self, Architecture};
+use super::sampler::Sampler;
+use super::text_stream::TextStream;
+use super::tokenizer::ModelTokenizer;
+use super::transformer::{GgufTensors, Hyperparams, MAX_POSITIONS, Transformer};
+use super::{
+    ChatMessage, Device, FinishReason, GenerateRequest, Generation, GenerationStats, Generator, LlmError, simd,
+};
+
+/// Prompt tokens run through the model at once, in chunks aligned to multiples of this from position 0.
+/// candle's quantized matmul rounds differently depending on how many rows it gets, so a cached prefix
+/// is only reused up to a chunk boundary that an uncached run would have had too: the prefix cache
+/// then never changes an answer. Small chunks lose little reuse and cost little speed (the weights
+/// are streamed once per chunk).
+pub const PREFIX_CACHE_BLOCK: usize = 16;
+
+pub struct CandleGenerator {
+    id: String,
+    model: Transformer,
+    tokenizer: Arc<ModelTokenizer>,
+    template: ChatTemplate,
+    grammars: GrammarCompiler,
+    /// The tokens whose keys and values are in the model's KV cache, in order.
+    cached: Vec<u32>,
+    /// How many of `cached` were computed in whole aligned prompt chunks (reusable exactly).
+    aligned: usize,
+    load_seconds: f64,
+}
+
+/// What was loaded, for logs and `ablauf bench llm`.
+#[derive(Debug, Clone, Serialize)]
+pub struct ModelInfo {
+    pub id: String,
+    pub architecture: Architecture,
+    pub layers: usize,
+    pub embedding: usize,
+    pub heads: usize,
+    pub kv_heads: usize,
+    pub vocab: usize,
+    pub context: usize,
+    pub weight_mb: f64,
+    pub load_s: f64,
+}
+
+impl CandleGenerator {
+    pub fn load(path: &Path, device: Device) -> Result<Self, LlmError> {
+        let started = Instant::now();
+        simd::log_once();
+        let candle_device = device.to_candle()?;
+        let gguf::GgufFile { content, mut reader, architecture } = gguf::open(path)?;
+        let params = Hyperparams::from_metadata(architecture, &content)?;
+        let tokenizer = Arc::new(ModelTokenizer::load(&content, path, params.vocab_size)?);
+        let template_source = gguf::get_str(&content, "tokenizer.chat_template")
+            .map_err(|_| LlmError::Template("the GGUF file has no tokenizer.chat_template".into()))?;
+        let template =
+            ChatTemplate::new(template_source.to_owned(), tokenizer.bos_text().into(), tokenizer.eos_text().into())?;
+        let mut source = GgufTensors { content: &content, reader: &mut reader };
+        let model = Transformer::load(params, &mut source, &candle_device)
+            .map_err(|e| LlmError::NotGguf { path: path.to_owned(), detail: e.to_string() })?;
+        let id = path.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_else(|| "model".into());
+        let generator = CandleGenerator {
+            id,
+            model,
+            grammars: GrammarCompiler::new(tokenizer.clone()),
+            tokenizer,
+            template,
+            cached: Vec::new(),
+            aligned: 0,
+            load_seconds: started.elapsed().as_secs_f64(),
+        };
+        let info = generator.info();
+        tracing::info!(
+            model = %info.id, architecture = info.architecture.as_str(), layers = info.layers,
+            weight_mb = info.weight_mb, load_s = info.load_s, device = %device, "model loaded"
+        );
+        Ok(generator)
+    }
+
+    pub(super) fn model_mut(&mut self) -> &mut Transformer {
+        &mut self.model
+    }
+
+    pub fn architecture(&self) -> Architecture {
+        self.model.params.arch
+    }
+
+    pub fn info(&self) -> ModelInfo {
+        let p = &self.model.params;
+        ModelInfo {
+            id: self.id.clone(),
+            architecture: p.arch,
+            layers: p.n_layer,
+            embedding: p.n_embd,
+            heads: p.n_head,
+            kv_heads: p.n_head_kv,
+            vocab: p.vocab_size,
+            context: self.context_length(),
+            weight_mb: self.model.weight_bytes() as f64 / 1e6,
+            load_s: self.load_seconds,
+        }
+    }
+
+    /// Forgets the cached prompt prefix (the next request processes its whole prompt).
+    pub fn clear_cache(&mut self) {
+        self.model.truncate_cache(0);
+        self.cached.clear();
+        self.aligned = 0;
+    }
+
+    /// Longest prompt plus answer, in tokens.
+    pub fn context_length(&self) -> usize {
+        self.model.params.context_length.min(MAX_POSITIONS)
+    }
+
+    /// The prompt text the model's chat template makes of `messages`.
+    pub fn render_prompt(&self, messages: &[ChatMessage]) -> Result<String, LlmError> {
+        if messages.is_empty() {
+            return Err(LlmError::InvalidRequest("no messages".into()));
+        }
+        self.template.render(messages)
+    }
+
+    pub fn prompt_tokens(&self, messages: &[ChatMessage]) -> Result<Vec<u32>, LlmError> {
+        self.tokenizer.encode_prompt(&self.render_prompt(messages)?)
+    }
+
+    /// Runs `tokens` through the model (reusing the longest cached prefix) and returns the logits of
+    /// the last one, plus how many leading tokens came from the cache.
+    fn prefill(&mut self, tokens: &[u32]) -> Result<(Vec<f32>, usize), LlmError> {
+        let shared = self.cached.iter().zip(tokens).take_while(|(a, b)| a == b).count();
+        // The last prompt token always runs, because its logits choose the first new token.
+        let reusable = shared.min(tokens.len() - 1).min(self.aligned);
+        let reused = reusable / PREFIX_CACHE_BLOCK * PREFIX_CACHE_BLOCK;
+        self.model.truncate_cache(reused);
+        self.cached.truncate(reused);
+        self.aligned = reused;
+        let mut logits = None;
+        for chunk in tokens[reused..].chunks(PREFIX_CACHE_BLOCK) {
+            logits = Some(self.forward(chunk)?);
+            if chunk.len() == PREFIX_CACHE_BLOCK {
+                self.aligned += PREFIX_CACHE_BLOCK;
+            }
+        }
+        let logits = logits.ok_or_else(|| LlmError::InvalidRequest("empty prompt".into()))?;
+        Ok((logits, reused))
+    }
+
+    /// One model step; on failure the cache is dropped, because a half-updated cache is unusable.
+    fn forward(&mut self, tokens: &[u32]) -> Result<Vec<f32>, LlmError> {
+        let result = self.model.forward(tokens).and_then(|logits| logits.to_vec1::<f32>());
+        match result {
+            Ok(logits) => {
+                self.cached.extend_from_slice(tokens);
+                Ok(logits)
+            }
+            Err(e) => {
+                self.clear_cache();
+                Err(e.into())
+            }
+        }
+    }
+
+    fn check(&self, request: &GenerateRequest, prompt_tokens: usize) -> Result<(), LlmError> {
+        let context = self.context_length();
+        if prompt_tokens + request.max_tokens > context {
+            return Err(LlmError::ContextOverflow { prompt_tokens, max_tokens: request.max_tokens, context });
+        }
+        Ok(())
+    }
+}
+
+impl Generator for CandleGenerator {
+    fn model_id(&self) -> &str {
+        &self.id
+    }
+
+    fn generate(
+        &mut self,
+        request: &GenerateRequest,
+        on_token: &mut dyn FnMut(&str) -> bool,
+    ) -> Result<Generation, LlmError> {
+        let started = Instant::now();
+        let mut sampler = Sampler::new(request.sampling)?;
+        let mut constraint = request.grammar.as_deref().map(|g| self.grammars.compile(g)).transpose()?;
+        let prompt = self.prompt_tokens(&request.messages)?;
+        self.check(request, prompt.len())?;
+        let mut stats = GenerationStats { prompt_tokens: prompt.len(), ..GenerationStats::default() };
+        let mut stream = TextStream::new(&request.stop);
+        let mut finish = FinishReason::Length;
+
+        if request.max_tokens > 0 {
+            let prefill_started = Instant::now();
+            let (mut logits, reused) = self.prefill(&prompt)?;
+            stats.cached_prompt_tokens = reused;
+            let prefill_s = prefill_started.elapsed().as_secs_f64();
+            stats.prefill_tok_s = (prompt.len() - reused) as f64 / prefill_s.max(1e-9);
+            loop {
+                let token = next_token(&mut sampler, &mut logits, constraint.as_mut())?;
+                if stats.new_tokens == 0 {
+                    stats.ttft_s = started.elapsed().as_secs_f64();
+                }
+                let mut step = vec![token];
+                if let Some(c) = constraint.as_mut() {
+                    step.extend(c.forced(request.max_tokens.saturating_sub(stats.new_tokens + 1))?);
+                }
+                let mut ended = None;
+                for &t in &step {
+                    if self.tokenizer.is_end_of_generation(t) {
+                        ended = Some(FinishReason::Stop);
+                        break;
+                    }
+                    stats.new_tokens += 1;
+                    let pushed = stream.push(self.tokenizer.token_bytes(t));
+                    if !pushed.piece.is_empty() && !on_token(&pushed.piece) {
+                        ended = Some(FinishReason::Cancelled);
+                        break;
+                    }
+                    if pushed.stopped {
+                        ended = Some(FinishReason::Stop);
+                        break;
+                    }
+                }
+                if ended.is_none() && constraint.as_ref().is_some_and(Constraint::is_finished) {
+                    ended = Some(FinishReason::Stop);
+                }
+                if ended.is_none() && stats.new_tokens >= request.max_tokens {
+                    ended = Some(FinishReason::Length);
+                }
+                if let Some(reason) = ended {
+                    finish = reason;
+                    break;
+                }
+                // Forced tokens run together with the sampled one, at prompt-processing speed.
+                logits = self.forward(&step)?;
+            }
+        }
+        let rest = stream.finish();
+        if finish != FinishReason::Cancelled && !rest.is_empty() && !on_token(&rest) {
+            finish = FinishReason::Cancelled;
+        }
+
+        stats.total_s = started.elapsed().as_secs_f64();
+        let decode_s = stats.total_s - stats.ttft_s;
+        stats.decode_tok_s =
+            if stats.new_tokens > 1 { (stats.new_tokens - 1) as f64 / decode_s.max(1e-9) } else { 0.0 };
+        stats.constraint_us_per_token = constraint.as_ref().map_or(0.0, Constraint::micros_per_token);
+        tracing::info!(
+            target: "ablauf::llm",
+            model = %self.id,
+            prompt_tokens = stats.prompt_tokens,
+            cached_prompt_tokens = stats.cached_prompt_tokens,
+            new_tokens = stats.new_tokens,
+            prefill_tok_s = format!("{:.1}", stats.prefill_tok_s),
+            decode_tok_s = format!("{:.1}", stats.decode_tok_s),
+            ttft_s = format!("{:.3}", stats.ttft_s),
+            total_s = format!("{:.3}", stats.total_s),
+            constraint_us_per_token = format!("{:.0}", stats.constraint_us_per_token),
+            finish = ?finish,
+            "generation finished"
+        );
+        Ok(Generation { text: stream.text().to_owned(), finish, stats })
+    }
+}
+
+fn next_token(sampler: &mut Sampler, logits: &mut [f32], constraint: Option<&mut Constraint>) -> Result<u32, LlmError> {
+    let Some(constraint) = constraint else {
+        return sampler
+            .sample(logits, None)
+            .ok_or_else(|| LlmError::Inference(candle_core::Error::Msg("the model gave no finite logit".into())));
+    };
+    let allowed = constraint.allowed()?;
+    let token = sampler
+        .sample(logits, Some(&allowed))
+        .ok_or_else(|| LlmError::Grammar("the grammar allows no token of this vocabulary here".into()))?;
+    constraint.accept(token)?;
+    Ok(token)
+}

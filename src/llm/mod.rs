@@ -1,0 +1,242 @@
+//! The local language model: a small [`Generator`] seam, the candle implementation
+//! ([`CandleGenerator`]) and the [`LlmWorker`] that runs it on a dedicated thread.
+//!
+//! Everything a model needs comes from its GGUF file: the architecture (`general.architecture`),
+//! the tokenizer, the chat template (rendered with minijinja) and the stop tokens. Generation can
+//! be constrained by a llguidance grammar (Lark, including `%json{...}` schemas), so structured
+//! output always parses. The KV cache of the longest shared token prefix is kept between
+//! requests, so a fixed system prompt is processed once.
+
+mod bench;
+mod chat_template;
+mod constraint;
+mod engine;
+mod gguf;
+mod sampler;
+mod simd;
+mod synthetic;
+mod text_stream;
+mod tokenizer;
+mod transformer;
+mod worker;
+
+use std::fmt;
+use std::path::PathBuf;
+use std::str::FromStr;
+
+use serde::{Deserialize, Serialize};
+
+pub use bench::{BenchOptions, BenchReport, bench_file, bench_synthetic};
+pub use engine::{CandleGenerator, ModelInfo, PREFIX_CACHE_BLOCK};
+pub use gguf::Architecture;
+pub use simd::simd_summary;
+pub use synthetic::SyntheticSpec;
+pub use worker::{LlmEvent, LlmWorker};
+
+/// One turn of a chat; `role` is `system`, `user` or `assistant`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ChatMessage {
+    pub role: String,
+    pub content: String,
+}
+
+impl ChatMessage {
+    pub fn system(content: impl Into<String>) -> Self {
+        ChatMessage { role: "system".into(), content: content.into() }
+    }
+    pub fn user(content: impl Into<String>) -> Self {
+        ChatMessage { role: "user".into(), content: content.into() }
+    }
+    pub fn assistant(content: impl Into<String>) -> Self {
+        ChatMessage { role: "assistant".into(), content: content.into() }
+    }
+}
+
+/// How the next token is chosen. `temperature` 0 is greedy decoding, which is deterministic.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct Sampling {
+    pub temperature: f64,
+    /// Nucleus sampling: keep the smallest set of tokens whose probability reaches `top_p`.
+    pub top_p: Option<f64>,
+    pub seed: u64,
+}
+
+impl Sampling {
+    pub const GREEDY: Sampling = Sampling { temperature: 0.0, top_p: None, seed: 0 };
+}
+
+impl Default for Sampling {
+    fn default() -> Self {
+        Sampling::GREEDY
+    }
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct GenerateRequest {
+    pub messages: Vec<ChatMessage>,
+    /// A llguidance Lark grammar the output must match; `None` is free text.
+    pub grammar: Option<String>,
+    pub max_tokens: usize,
+    /// Generation ends before the first occurrence of any of these strings (not included in the text).
+    pub stop: Vec<String>,
+    pub sampling: Sampling,
+}
+
+impl GenerateRequest {
+    /// Greedy free text of at most `max_tokens` tokens.
+    pub fn new(messages: Vec<ChatMessage>, max_tokens: usize) -> Self {
+        GenerateRequest { messages, grammar: None, max_tokens, stop: Vec::new(), sampling: Sampling::GREEDY }
+    }
+}
+
+/// The figures of one generation; also logged (target `ablauf::llm`).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct GenerationStats {
+    /// Tokens of the rendered prompt.
+    pub prompt_tokens: usize,
+    /// Leading prompt tokens whose KV cache was reused from an earlier request.
+    pub cached_prompt_tokens: usize,
+    pub new_tokens: usize,
+    /// Prompt tokens actually processed per second (excluding cached ones).
+    pub prefill_tok_s: f64,
+    /// Generated tokens per second after the first one (tokens a grammar forces count too: they
+    /// run through the model in one batch, which is the point of forcing them).
+    pub decode_tok_s: f64,
+    /// Time from the start of the request to the first generated token.
+    pub ttft_s: f64,
+    pub total_s: f64,
+    /// Mean time the grammar constraint took per generated token (0 without a grammar).
+    pub constraint_us_per_token: f64,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FinishReason {
+    /// The model ended its turn, a stop sequence matched, or the grammar was complete.
+    Stop,
+    /// `max_tokens` was reached.
+    Length,
+    /// The caller stopped listening.
+    Cancelled,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Generation {
+    pub text: String,
+    pub finish: FinishReason,
+    pub stats: GenerationStats,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum LlmError {
+    #[error(transparent)]
+    Model(#[from] crate::models::ModelError),
+    #[error("cannot read model file {path}: {source}")]
+    Io { path: PathBuf, source: std::io::Error },
+    #[error("{path} is not a usable GGUF model file: {detail}")]
+    NotGguf { path: PathBuf, detail: String },
+    #[error("unsupported model architecture {0:?}; supported: {supported}", supported = Architecture::SUPPORTED)]
+    UnsupportedArchitecture(String),
+    #[error("GGUF metadata {key}: {detail}")]
+    Metadata { key: String, detail: String },
+    #[error("tokenizer: {0}")]
+    Tokenizer(String),
+    #[error("chat template: {0}")]
+    Template(String),
+    #[error("invalid grammar: {0}")]
+    Grammar(String),
+    #[error("invalid request: {0}")]
+    InvalidRequest(String),
+    #[error(
+        "the prompt ({prompt_tokens} tokens) plus max_tokens ({max_tokens}) exceeds the context of {context} tokens"
+    )]
+    ContextOverflow { prompt_tokens: usize, max_tokens: usize, context: usize },
+    #[error("device {device}: {detail}")]
+    Device { device: Device, detail: String },
+    #[error("inference failed: {0}")]
+    Inference(#[from] candle_core::Error),
+    #[error("the model is busy: its request queue is full")]
+    QueueFull,
+    #[error("the inference worker has stopped")]
+    WorkerStopped,
+}
+
+/// The seam between callers and an inference engine: the candle engine implements it,
+/// tests may add a scripted double.
+pub trait Generator: Send {
+    fn model_id(&self) -> &str;
+    /// Generates an answer to `request`, calling `on_token` with each decoded text piece;
+    /// returning false from `on_token` cancels (the result then has [`FinishReason::Cancelled`]).
+    fn generate(
+        &mut self,
+        request: &GenerateRequest,
+        on_token: &mut dyn FnMut(&str) -> bool,
+    ) -> Result<Generation, LlmError>;
+}
+
+/// Where the model runs. `cuda` needs the crate's `cuda` feature.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Device {
+    #[default]
+    Cpu,
+    Cuda(usize),
+}
+
+impl fmt::Display for Device {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Device::Cpu => f.write_str("cpu"),
+            Device::Cuda(ordinal) => write!(f, "cuda:{ordinal}"),
+        }
+    }
+}
+
+impl FromStr for Device {
+    type Err = String;
+
+    /// `cpu`, `cuda` or `cuda:N`.
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s {
+            "cpu" => Ok(Device::Cpu),
+            "cuda" => Ok(Device::Cuda(0)),
+            _ => s
+                .strip_prefix("cuda:")
+                .and_then(|n| n.parse().ok())
+                .map(Device::Cuda)
+                .ok_or_else(|| format!("unknown device {s:?}; use cpu, cuda or cuda:N")),
+        }
+    }
+}
+
+impl Device {
+    fn to_candle(self) -> Result<candle_core::Device, LlmError> {
+        match self {
+            Device::Cpu => Ok(candle_core::Device::Cpu),
+            Device::Cuda(_) if !cfg!(feature = "cuda") => Err(LlmError::Device {
+                device: self,
+                detail: "this build has no CUDA support; rebuild with `--features cuda`".into(),
+            }),
+            Device::Cuda(ordinal) => candle_core::Device::new_cuda(ordinal)
+                .map_err(|e| LlmError::Device { device: self, detail: e.to_string() }),
+        }
+    }
+}
+
+/// Where `model` lives: a manifest name (fetched on first need into [`crate::models::default_dir`])
+/// or a path to any GGUF file.
+pub fn resolve_model(model: &str) -> Result<PathBuf, LlmError> {
+    let is_manifest_name = crate::models::catalog().iter().any(|m| m.name == model);
+    if is_manifest_name {
+        Ok(crate::models::ensure(&crate::models::default_dir(), model)?)
+    } else {
+        Ok(PathBuf::from(model))
+    }
+}
+
+/// Loads a GGUF model (a manifest name such as [`crate::models::SMALL_LLM`], or a path): picks the
+/// model code from `general.architecture` and builds tokenizer, chat template and stop tokens from
+/// the GGUF metadata.
+pub fn load(model: &str, device: Device) -> Result<CandleGenerator, LlmError> {
+    let path = resolve_model(model)?;
+    CandleGenerator::load(&path, device)
+}

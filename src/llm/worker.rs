@@ -1,0 +1,96 @@
+//! The inference thread: one [`Generator`] owned by one OS thread, fed through a bounded queue.
+//!
+//! Inference is CPU-bound for seconds at a time, so it never runs on the async runtime. The
+//! queue is bounded so that an overloaded server answers "busy" at once instead of letting
+//! requests wait for minutes.
+
+use std::sync::Arc;
+use std::sync::mpsc::{self, SyncSender, TrySendError};
+
+use tokio::sync::mpsc as tokio_mpsc;
+
+use super::{GenerateRequest, Generation, Generator, LlmError};
+
+/// What a submitted request yields: text pieces as they are decoded, then exactly one `Done`.
+#[derive(Debug)]
+pub enum LlmEvent {
+    Token(String),
+    Done(Result<Generation, LlmError>),
+}
+
+struct Job {
+    request: GenerateRequest,
+    events: tokio_mpsc::Sender<LlmEvent>,
+    span: tracing::Span,
+}
+
+/// A cloneable handle to the inference thread. The thread ends when the last handle is dropped
+/// and the queue has drained.
+#[derive(Clone)]
+pub struct LlmWorker {
+    jobs: SyncSender<Job>,
+    model_id: Arc<str>,
+}
+
+impl LlmWorker {
+    /// Starts the inference thread; at most `queue_capacity` requests wait behind the running one.
+    pub fn spawn(mut generator: Box<dyn Generator>, queue_capacity: usize) -> LlmWorker {
+        let model_id: Arc<str> = generator.model_id().into();
+        let (jobs, queue) = mpsc::sync_channel::<Job>(queue_capacity);
+        let thread_name = format!("llm-{model_id}");
+        let spawned = std::thread::Builder::new().name(thread_name).spawn(move || {
+            for job in queue {
+                run_job(generator.as_mut(), job);
+            }
+        });
+        if let Err(e) = spawned {
+            // Without a thread every submit reports WorkerStopped, because the queue's receiver is gone.
+            tracing::error!("cannot start the inference thread: {e}");
+        }
+        LlmWorker { jobs, model_id }
+    }
+
+    /// Queues a request. Fails at once with [`LlmError::QueueFull`] when the queue is full.
+    /// Dropping the returned receiver cancels the request.
+    pub fn submit(&self, request: GenerateRequest) -> Result<tokio_mpsc::Receiver<LlmEvent>, LlmError> {
+        // Room for every token plus the final event: the inference thread never waits for a slow reader.
+        let (events, receiver) = tokio_mpsc::channel(request.max_tokens.saturating_add(1).max(1));
+        let span = tracing::info_span!("generate", model = %self.model_id);
+        match self.jobs.try_send(Job { request, events, span }) {
+            Ok(()) => Ok(receiver),
+            Err(TrySendError::Full(_)) => Err(LlmError::QueueFull),
+            Err(TrySendError::Disconnected(_)) => Err(LlmError::WorkerStopped),
+        }
+    }
+
+    /// Runs a request to completion on the inference thread and waits for it (for blocking callers).
+    pub fn generate_blocking(&self, request: GenerateRequest) -> Result<Generation, LlmError> {
+        let mut events = self.submit(request)?;
+        while let Some(event) = events.blocking_recv() {
+            if let LlmEvent::Done(result) = event {
+                return result;
+            }
+        }
+        Err(LlmError::WorkerStopped)
+    }
+
+    pub fn model_id(&self) -> String {
+        self.model_id.to_string()
+    }
+}
+
+fn run_job(generator: &mut dyn Generator, job: Job) {
+    let Job { request, events, span } = job;
+    let _entered = span.enter();
+    if events.is_closed() {
+        tracing::debug!("request cancelled while queued");
+        return;
+    }
+    let mut on_token = |piece: &str| events.blocking_send(LlmEvent::Token(piece.to_owned())).is_ok();
+    let result = generator.generate(&request, &mut on_token);
+    if let Err(e) = &result {
+        tracing::warn!("generation failed: {e}");
+    }
+    // The receiver may be gone (cancelled): nothing left to tell.
+    let _ = events.blocking_send(LlmEvent::Done(result));
+}

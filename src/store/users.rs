@@ -1,0 +1,207 @@
+//! Users, API tokens and login sessions.
+
+use rusqlite::{OptionalExtension, params};
+use serde::Serialize;
+
+use super::{Change, Context, NOW, Result, Store, StoreError, audit};
+use crate::auth::{self, Principal, Role};
+
+/// How long a web login lasts.
+const SESSION_HOURS: u32 = 12;
+
+/// A new user's credentials, shown once and never stored in the clear.
+#[derive(Debug, Clone, Serialize)]
+pub struct NewUser {
+    pub name: String,
+    pub role: Role,
+    pub token: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct UserInfo {
+    pub name: String,
+    pub role: Role,
+    pub created_at: String,
+    pub revoked: bool,
+    pub has_password: bool,
+}
+
+/// A web login: the session id goes into an HttpOnly cookie, the CSRF token to the page.
+#[derive(Debug, Clone)]
+pub struct Session {
+    pub id: String,
+    pub csrf: String,
+    pub principal: Principal,
+}
+
+impl Store {
+    /// Creates a user with an API token (and a password for web login, if given).
+    pub fn add_user(&self, name: &str, role: Role, password: Option<&str>, change: &Change) -> Result<NewUser> {
+        auth::check_user_name(name).map_err(StoreError::BadInput)?;
+        let password_hash = match password {
+            Some(p) => {
+                auth::check_password(p).map_err(StoreError::BadInput)?;
+                Some(auth::hash_password(p).map_err(|e| StoreError::BadInput(e.to_string()))?)
+            }
+            None => None,
+        };
+        let token = auth::new_secret("abl_");
+        self.write(|tx| {
+            let exists: bool = tx
+                .query_row("SELECT count(*) > 0 FROM users WHERE name = ?1", [name], |r| r.get(0))
+                .context("look up a user")?;
+            if exists {
+                return Err(StoreError::UserExists(name.to_owned()));
+            }
+            tx.execute(
+                &format!("INSERT INTO users (name, role, password_hash, created_at) VALUES (?1, ?2, ?3, {NOW})"),
+                params![name, role.as_str(), password_hash],
+            )
+            .context("add a user")?;
+            tx.execute(
+                &format!("INSERT INTO api_tokens (token_hash, user_name, created_at) VALUES (?1, ?2, {NOW})"),
+                params![auth::secret_hash(&token), name],
+            )
+            .context("add a token")?;
+            audit(tx, change, "user.add", None, None, None, &format!("{name} as {}", role.as_str()))?;
+            Ok(NewUser { name: name.to_owned(), role, token: token.clone() })
+        })
+    }
+
+    pub fn list_users(&self) -> Result<Vec<UserInfo>> {
+        self.read(|conn| {
+            let mut stmt = conn
+                .prepare("SELECT name, role, created_at, revoked_at IS NOT NULL, password_hash IS NOT NULL FROM users ORDER BY name")
+                .context("list users")?;
+            stmt.query_map([], |r| {
+                Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?, r.get(2)?, r.get(3)?, r.get(4)?))
+            })
+            .context("list users")?
+            .map(|row| {
+                let (name, role, created_at, revoked, has_password) = row.context("list users")?;
+                Ok(UserInfo { name, role: parse_role(&role)?, created_at, revoked, has_password })
+            })
+            .collect()
+        })
+    }
+
+    /// Revokes a user: tokens stop working and sessions end at once.
+    pub fn revoke_user(&self, name: &str, change: &Change) -> Result<()> {
+        self.write(|tx| {
+            let changed = tx
+                .execute(&format!("UPDATE users SET revoked_at = {NOW} WHERE name = ?1 AND revoked_at IS NULL"), [name])
+                .context("revoke a user")?;
+            if changed == 0 {
+                return Err(StoreError::UserNotFound(name.to_owned()));
+            }
+            tx.execute(
+                &format!("UPDATE api_tokens SET revoked_at = {NOW} WHERE user_name = ?1 AND revoked_at IS NULL"),
+                [name],
+            )
+            .context("revoke tokens")?;
+            tx.execute("DELETE FROM sessions WHERE user_name = ?1", [name]).context("end sessions")?;
+            audit(tx, change, "user.revoke", None, None, None, name)
+        })
+    }
+
+    /// Creates the first admin when there is no user yet; returns its credentials to show once.
+    /// `token`, when given, becomes the admin's API token (for scripted deployments and tests).
+    pub fn bootstrap_admin(&self, token: Option<&str>) -> Result<Option<(NewUser, String)>> {
+        let users: i64 =
+            self.read(|c| c.query_row("SELECT count(*) FROM users", [], |r| r.get(0)).context("count users"))?;
+        if users > 0 {
+            return Ok(None);
+        }
+        let password = auth::new_secret("");
+        let change = Change { author: "system", reason: "first start" };
+        let mut admin = self.add_user("admin", Role::Admin, Some(&password), &change)?;
+        if let Some(token) = token {
+            self.write(|tx| {
+                tx.execute(
+                    &format!("INSERT INTO api_tokens (token_hash, user_name, created_at) VALUES (?1, 'admin', {NOW})"),
+                    [auth::secret_hash(token)],
+                )
+                .context("add the bootstrap token")?;
+                Ok(())
+            })?;
+            admin.token = token.to_owned();
+        }
+        Ok(Some((admin, password)))
+    }
+
+    pub fn principal_for_token(&self, token: &str) -> Result<Option<Principal>> {
+        self.read(|conn| {
+            conn.query_row(
+                "SELECT u.name, u.role FROM api_tokens t JOIN users u ON u.name = t.user_name
+                 WHERE t.token_hash = ?1 AND t.revoked_at IS NULL AND u.revoked_at IS NULL",
+                [auth::secret_hash(token)],
+                |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)),
+            )
+            .optional()
+            .context("check a token")?
+            .map(|(user, role)| Ok(Principal { user, role: parse_role(&role)? }))
+            .transpose()
+        })
+    }
+
+    /// Checks name and password and opens a session; `None` when they do not match.
+    pub fn login(&self, name: &str, password: &str) -> Result<Option<Session>> {
+        let row = self.read(|conn| {
+            conn.query_row(
+                "SELECT role, password_hash FROM users WHERE name = ?1 AND revoked_at IS NULL AND password_hash IS NOT NULL",
+                [name],
+                |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)),
+            )
+            .optional()
+            .context("look up a user")
+        })?;
+        let Some((role, hash)) = row else { return Ok(None) };
+        if !auth::verify_password(password, &hash) {
+            return Ok(None);
+        }
+        let principal = Principal { user: name.to_owned(), role: parse_role(&role)? };
+        let (id, csrf) = (auth::new_secret("ses_"), auth::new_secret(""));
+        self.write(|tx| {
+            tx.execute("DELETE FROM sessions WHERE expires_at < strftime('%Y-%m-%dT%H:%M:%fZ', 'now')", [])
+                .context("expire sessions")?;
+            tx.execute(
+                &format!(
+                    "INSERT INTO sessions (session_hash, user_name, csrf_token, created_at, expires_at)
+                     VALUES (?1, ?2, ?3, {NOW}, strftime('%Y-%m-%dT%H:%M:%fZ', 'now', '+{SESSION_HOURS} hours'))"
+                ),
+                params![auth::secret_hash(&id), name, csrf],
+            )
+            .context("open a session")?;
+            Ok(())
+        })?;
+        Ok(Some(Session { id, csrf, principal }))
+    }
+
+    /// The user and CSRF token of a live session.
+    pub fn session(&self, id: &str) -> Result<Option<(Principal, String)>> {
+        self.read(|conn| {
+            conn.query_row(
+                "SELECT u.name, u.role, s.csrf_token FROM sessions s JOIN users u ON u.name = s.user_name
+                 WHERE s.session_hash = ?1 AND s.expires_at > strftime('%Y-%m-%dT%H:%M:%fZ', 'now') AND u.revoked_at IS NULL",
+                [auth::secret_hash(id)],
+                |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?, r.get::<_, String>(2)?)),
+            )
+            .optional()
+            .context("check a session")?
+            .map(|(user, role, csrf)| Ok((Principal { user, role: parse_role(&role)? }, csrf)))
+            .transpose()
+        })
+    }
+
+    pub fn logout(&self, id: &str) -> Result<()> {
+        self.write(|tx| {
+            tx.execute("DELETE FROM sessions WHERE session_hash = ?1", [auth::secret_hash(id)])
+                .context("end a session")?;
+            Ok(())
+        })
+    }
+}
+
+fn parse_role(s: &str) -> Result<Role> {
+    s.parse().map_err(StoreError::Corrupt)
+}

@@ -1,0 +1,59 @@
+//! `ablauf draft`: exit codes for unusable input, and a real draft with the small model saved to
+//! the store.
+
+mod common;
+
+use std::io::Write;
+use std::process::{Command, Output, Stdio};
+
+use common::{BIN, SMALL_LLM};
+
+fn draft(data_dir: &std::path::Path, stdin: &str, extra: &[&str]) -> Output {
+    let mut child = Command::new(BIN)
+        .args(["draft", "--model", SMALL_LLM, "--data-dir"])
+        .arg(data_dir)
+        .args(extra)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child.stdin.take().unwrap().write_all(stdin.as_bytes()).unwrap();
+    child.wait_with_output().unwrap()
+}
+
+#[test]
+fn unusable_input_exits_2_with_a_clear_message() {
+    let dir = tempfile::tempdir().unwrap();
+    for (input, message) in [
+        ("", "empty"),
+        ("Das Wetter ist heute schön und die Sonne scheint.", "does not describe a process"),
+        ("{\"a\": [1, 2, 3], \"b\": 4.5e10, \"c\": null}", "does not look like text"),
+    ] {
+        let out = draft(dir.path(), input, &[]);
+        assert_eq!(out.status.code(), Some(2), "{input:?}");
+        assert!(String::from_utf8_lossy(&out.stderr).contains(message), "{}", String::from_utf8_lossy(&out.stderr));
+        assert!(out.stdout.is_empty());
+    }
+    let out = Command::new(BIN).args(["draft", "--file", "/nonexistent/diktat.txt"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+}
+
+#[test]
+fn a_saved_draft_is_stored_as_draft() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = draft(
+        dir.path(),
+        "Antrag kommt rein, die Sachbearbeitung prüft ihn und schickt dann den Bescheid.",
+        &["--save", "--max-tokens", "80"],
+    );
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let drafted: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let id = drafted["id"].as_str().unwrap();
+    assert!(String::from_utf8_lossy(&out.stderr).contains("1 start"), "steps are shown as they come");
+
+    let out = Command::new(BIN).args(["get", id, "--data-dir"]).arg(dir.path()).output().unwrap();
+    let stored: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(stored["status"], "draft");
+    assert_eq!(stored["process"], drafted["process"]);
+}

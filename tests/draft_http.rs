@@ -1,0 +1,130 @@
+//! `/api/draft`, `/api/draft/stream` and `/api/review` on the real server with the small model.
+
+mod common;
+
+use std::io::{BufRead, BufReader};
+use std::time::{Duration, Instant};
+
+use common::{Server, agent, get, json, post};
+use serde_json::{Value, json};
+
+fn wait_until_model_ready(server: &Server) {
+    let deadline = Instant::now() + Duration::from_secs(900);
+    loop {
+        let (_, health) = get(&server.url("/health"));
+        match health["llm"]["state"].as_str() {
+            Some("ready") => return,
+            Some("loading") => {}
+            other => panic!("model state {other:?}: {health}"),
+        }
+        assert!(Instant::now() < deadline, "model did not load");
+        std::thread::sleep(Duration::from_millis(500));
+    }
+}
+
+/// Reads a server-sent-event stream into (event, data) pairs until it ends.
+fn read_events(resp: ureq::http::Response<ureq::Body>) -> Vec<(String, Value)> {
+    let reader = BufReader::new(resp.into_body().into_reader());
+    let mut events = Vec::new();
+    let mut name = String::new();
+    for line in reader.lines().map_while(Result::ok) {
+        if let Some(n) = line.strip_prefix("event: ") {
+            name = n.to_owned();
+        } else if let Some(data) = line.strip_prefix("data: ") {
+            events.push((std::mem::take(&mut name), serde_json::from_str(data).unwrap()));
+        }
+    }
+    events
+}
+
+const DICTATION: &str = "Antrag kommt rein, die Sachbearbeitung prüft ihn und schickt dann den Bescheid.";
+
+#[test]
+fn drafts_are_generated_streamed_stored_and_reviewed() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = Server::start(dir.path());
+    let url = server.url("/api/draft");
+
+    // Bad input is refused before the model is asked, even while it loads.
+    let (status, err) = post(&url, &json!({"text": "  "}));
+    assert_eq!((status, err["error_type"].as_str()), (400, Some("empty_input")));
+    let (status, err) = post(&url, &json!({"text": "Das Wetter ist heute schön und die Sonne scheint."}));
+    assert_eq!((status, err["error_type"].as_str()), (422, Some("not_a_process")), "{err}");
+    let (status, err) = post(&url, &json!({"text": "Antrag prüfen. ".repeat(600)}));
+    assert_eq!((status, err["error_type"].as_str()), (422, Some("input_too_long")));
+    let (status, _) = post(&url, &json!({"dictation": DICTATION}));
+    assert_eq!(status, 400, "unknown fields are rejected");
+
+    wait_until_model_ready(&server);
+    let (status, drafted) = post(&url, &json!({"text": DICTATION, "max_tokens": 90}));
+    assert_eq!(status, 201, "{drafted}");
+    let id = drafted["id"].as_str().unwrap();
+    assert_eq!(drafted["process"]["steps"][0]["type"], "start");
+    assert_eq!(drafted["stats"]["template_sha256"].as_str().map(str::len), Some(64));
+    assert!(drafted["repairs"].is_array() && drafted["findings"].is_array());
+    let (status, stored) = get(&server.url(&format!("/api/processes/{id}")));
+    assert_eq!((status, stored["status"].as_str()), (200, Some("draft")));
+    assert_eq!(stored["process"], drafted["process"]);
+
+    // Streaming: started, then lines as they are generated, then the whole draft.
+    let resp = agent()
+        .post(&server.url("/api/draft/stream"))
+        .header("content-type", "application/json")
+        .send(json!({"text": DICTATION, "max_tokens": 90, "save": false}).to_string())
+        .unwrap();
+    assert_eq!(resp.status(), 200);
+    assert_eq!(resp.headers().get("content-type").unwrap(), "text/event-stream");
+    let events = read_events(resp);
+    let names: Vec<&str> = events.iter().map(|(n, _)| n.as_str()).collect();
+    assert_eq!(names.first(), Some(&"started"));
+    assert_eq!(names.get(1), Some(&"title"));
+    assert_eq!(names.last(), Some(&"done"), "{names:?}");
+    let steps: Vec<u64> =
+        events.iter().filter(|(n, _)| n == "step").map(|(_, d)| d["number"].as_u64().unwrap()).collect();
+    assert!(steps.len() >= 2 && steps.windows(2).all(|w| w[0] < w[1]), "{steps:?}");
+    let done = &events.last().unwrap().1;
+    assert!(done.get("id").is_none(), "save: false stores nothing");
+    let compact = ablauf::draft::format::parse(done["compact"].as_str().unwrap());
+    let answer_steps = compact.iter().filter(|l| matches!(l, ablauf::draft::Line::Step(_))).count();
+    assert_eq!(steps.len(), answer_steps, "every step of the answer was streamed");
+    assert_eq!(done["process"]["steps"][0]["type"], "start");
+
+    // Review: deterministic checks alone, then with the model.
+    let (status, review) = post(&server.url("/api/review"), &json!({"process": drafted["process"], "llm": false}));
+    assert_eq!(status, 200);
+    assert!(review["findings"].as_array().unwrap().iter().all(|f| f["source"] == "check"));
+    assert!(review.get("llm").is_none());
+    let (status, review) = post(&server.url("/api/review"), &json!({"process": drafted["process"]}));
+    assert_eq!(status, 200, "{review}");
+    assert_eq!(review["llm"]["model_id"], drafted["stats"]["model_id"]);
+    let step_count = drafted["process"]["steps"].as_array().unwrap().len();
+    for finding in review["findings"].as_array().unwrap().iter().filter(|f| f["source"] == "llm") {
+        let path = finding["path"].as_str().unwrap();
+        let index: usize = path["steps[".len()..path.find(']').unwrap()].parse().unwrap();
+        assert!(index < step_count, "{finding}");
+        assert!(finding["fix"].is_string(), "{finding}");
+    }
+}
+
+#[test]
+fn draft_requests_while_the_model_loads_get_503_with_retry_after() {
+    let dir = tempfile::tempdir().unwrap();
+    // Reading a FIFO blocks until someone writes to it: the model stays "loading" for this test.
+    let fifo = dir.path().join("model.gguf");
+    assert!(std::process::Command::new("mkfifo").arg(&fifo).status().unwrap().success());
+    let server = Server::start_with(dir.path(), &["--model", fifo.to_str().unwrap()]);
+
+    let (_, health) = get(&server.url("/health"));
+    assert_eq!((health["status"].as_str(), health["llm"]["state"].as_str()), (Some("ok"), Some("loading")));
+    let resp = agent()
+        .post(&server.url("/api/draft"))
+        .header("content-type", "application/json")
+        .send(json!({"text": DICTATION}).to_string())
+        .unwrap();
+    assert_eq!(resp.headers().get("retry-after").and_then(|v| v.to_str().ok()), Some("5"));
+    let (status, err) = json(resp);
+    assert_eq!((status, err["error_type"].as_str()), (503, Some("model_loading")));
+    // Everything that needs no model keeps working.
+    let (status, _) = get(&server.url("/api/processes"));
+    assert_eq!(status, 200);
+}

@@ -1,0 +1,347 @@
+//! The LLM engine with the real small model (Qwen2.5-Coder-0.5B, GGUF): loading, chat template,
+//! greedy determinism, limits, stop sequences, cancellation, grammars, prefix cache, worker queue.
+//! Generations are a few tokens each so the suite stays short on two cores.
+
+use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
+
+use ablauf::llm::{
+    self, Architecture, CandleGenerator, ChatMessage, Device, FinishReason, GenerateRequest, Generation, Generator,
+    LlmError, LlmEvent, LlmWorker, Sampling,
+};
+use ablauf::models;
+
+/// One loaded model shared by the tests of this file (loading takes seconds).
+fn model() -> MutexGuard<'static, CandleGenerator> {
+    static MODEL: OnceLock<Mutex<CandleGenerator>> = OnceLock::new();
+    MODEL
+        .get_or_init(|| {
+            let path = models::ensure(&models::default_dir(), models::SMALL_LLM).expect("small model available");
+            Mutex::new(CandleGenerator::load(&path, Device::Cpu).expect("small model loads"))
+        })
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+fn ask(question: &str, max_tokens: usize) -> GenerateRequest {
+    GenerateRequest::new(
+        vec![ChatMessage::system("Du bist eine knappe Verwaltungsassistenz."), ChatMessage::user(question)],
+        max_tokens,
+    )
+}
+
+fn run(generator: &mut CandleGenerator, request: &GenerateRequest) -> Generation {
+    let mut streamed = String::new();
+    let generation = generator
+        .generate(request, &mut |piece| {
+            streamed.push_str(piece);
+            true
+        })
+        .expect("generation succeeds");
+    assert_eq!(streamed, generation.text, "the streamed pieces add up to the text");
+    generation
+}
+
+#[test]
+fn loads_the_small_model_and_detects_its_architecture() {
+    let m = model();
+    assert_eq!(m.architecture(), Architecture::Qwen2);
+    let info = m.info();
+    assert_eq!(info.layers, 24);
+    assert_eq!(info.kv_heads, 2);
+    assert!(info.vocab >= 151_000, "{info:?}");
+    assert!(m.context_length() >= 8192);
+}
+
+#[test]
+fn the_chat_template_comes_from_the_gguf() {
+    let m = model();
+    let prompt = m.render_prompt(&[ChatMessage::system("Sei knapp."), ChatMessage::user("Hallo")]).unwrap();
+    assert_eq!(
+        prompt,
+        "<|im_start|>system\nSei knapp.<|im_end|>\n<|im_start|>user\nHallo<|im_end|>\n<|im_start|>assistant\n"
+    );
+    // Without a system message Qwen's template inserts its own: proof that the GGUF's template ran.
+    let prompt = m.render_prompt(&[ChatMessage::user("Hallo")]).unwrap();
+    assert!(prompt.starts_with("<|im_start|>system\nYou are Qwen"), "{prompt}");
+    // Special-token texts become single tokens.
+    let tokens = m.prompt_tokens(&[ChatMessage::user("Hallo")]).unwrap();
+    assert_eq!(tokens[0], 151644, "<|im_start|> is one token");
+    assert!(matches!(m.render_prompt(&[]), Err(LlmError::InvalidRequest(_))));
+}
+
+#[test]
+fn greedy_decoding_is_deterministic() {
+    let mut m = model();
+    let request = ask("Nenne drei Schritte für einen Bauantrag.", 12);
+    m.clear_cache();
+    let first = run(&mut m, &request);
+    m.clear_cache();
+    let second = run(&mut m, &request);
+    assert_eq!(first.text, second.text);
+    assert!(!first.text.trim().is_empty());
+    let stats = &first.stats;
+    assert_eq!(stats.new_tokens, 12);
+    assert!(stats.prompt_tokens > 20 && stats.cached_prompt_tokens == 0, "{stats:?}");
+    assert!(stats.prefill_tok_s > 0.0 && stats.decode_tok_s > 0.0 && stats.ttft_s > 0.0, "{stats:?}");
+    assert!(stats.total_s >= stats.ttft_s);
+    assert_eq!(stats.constraint_us_per_token, 0.0);
+}
+
+#[test]
+fn max_tokens_is_honoured() {
+    let mut m = model();
+    let generation = run(&mut m, &ask("Erkläre ausführlich, wie man einen Reisepass beantragt.", 3));
+    assert_eq!(generation.finish, FinishReason::Length);
+    assert_eq!(generation.stats.new_tokens, 3);
+}
+
+#[test]
+fn stop_sequences_end_the_text_before_them() {
+    let mut m = model();
+    let free = run(&mut m, &ask("Zähle die Wochentage auf, durch Kommas getrennt.", 16));
+    // Stop at the second word of the free answer: the stopped answer is exactly the text before it.
+    let words: Vec<&str> = free.text.split_whitespace().collect();
+    assert!(words.len() >= 3, "{:?}", free.text);
+    let stop = words[1].to_string();
+    let cut = free.text.find(&stop).unwrap();
+    let mut request = ask("Zähle die Wochentage auf, durch Kommas getrennt.", 16);
+    request.stop = vec![stop];
+    let stopped = run(&mut m, &request);
+    assert_eq!(stopped.finish, FinishReason::Stop);
+    assert_eq!(stopped.text, free.text[..cut]);
+}
+
+#[test]
+fn returning_false_from_on_token_cancels() {
+    let mut m = model();
+    let mut pieces = 0;
+    let generation = m
+        .generate(&ask("Beschreibe die Anmeldung eines Wohnsitzes.", 40), &mut |_| {
+            pieces += 1;
+            false
+        })
+        .unwrap();
+    assert_eq!(generation.finish, FinishReason::Cancelled);
+    assert_eq!(pieces, 1);
+    assert!(generation.stats.new_tokens < 5, "{:?}", generation.stats);
+}
+
+#[test]
+fn a_lark_grammar_constrains_the_output() {
+    let mut m = model();
+    let grammar = r#"
+        start: ROLE ": " ACTION
+        ROLE: "Antragsteller" | "Sachbearbeitung" | "Kasse"
+        ACTION: /[a-zäöüß]+( [a-zäöüß]+){0,3}/
+    "#;
+    let mut request = ask("Wer prüft den Antrag und was tut die Person?", 24);
+    request.grammar = Some(grammar.into());
+    let generation = run(&mut m, &request);
+    let line = regex_lite_match(&generation.text);
+    assert!(line, "{:?} does not match the grammar", generation.text);
+    assert!(generation.stats.constraint_us_per_token > 0.0);
+}
+
+/// `ROLE ": " ACTION` of the grammar above, checked by hand (no regex crate needed for one pattern).
+fn regex_lite_match(text: &str) -> bool {
+    let Some((role, action)) = text.split_once(": ") else { return false };
+    let words: Vec<&str> = action.split(' ').collect();
+    ["Antragsteller", "Sachbearbeitung", "Kasse"].contains(&role)
+        && (1..=4).contains(&words.len())
+        && words.iter().all(|w| !w.is_empty() && w.chars().all(|c| c.is_lowercase() && c.is_alphabetic()))
+}
+
+#[test]
+fn a_json_schema_grammar_gives_parseable_json() {
+    let mut m = model();
+    let grammar = r#"
+        start: %json{
+            "type": "object",
+            "properties": {
+                "name": {"type": "string", "maxLength": 20},
+                "dauer_tage": {"type": "integer", "minimum": 1, "maximum": 90}
+            },
+            "required": ["name", "dauer_tage"],
+            "additionalProperties": false
+        }
+    "#;
+    let mut request = ask("Gib Name und Bearbeitungsdauer des Verfahrens 'Wohngeld' als JSON an.", 60);
+    request.grammar = Some(grammar.into());
+    let generation = run(&mut m, &request);
+    assert_eq!(generation.finish, FinishReason::Stop, "{:?}", generation.text);
+    let value: serde_json::Value = serde_json::from_str(&generation.text).expect("valid JSON");
+    assert!(value["name"].is_string(), "{value}");
+    let days = value["dauer_tage"].as_i64().expect("integer");
+    assert!((1..=90).contains(&days), "{value}");
+}
+
+#[test]
+fn an_invalid_grammar_is_a_clear_error() {
+    let mut m = model();
+    let mut request = ask("Hallo", 4);
+    request.grammar = Some("start: UNDEFINED_RULE".into());
+    let err = m.generate(&request, &mut |_| true).unwrap_err();
+    assert!(matches!(err, LlmError::Grammar(_)), "{err}");
+}
+
+#[test]
+fn the_prefix_cache_reuses_the_shared_prompt_and_changes_nothing() {
+    let mut m = model();
+    let first = ask("Wie melde ich einen Hund an?", 8);
+    let second = ask("Wie beantrage ich einen Anwohnerparkausweis?", 8);
+
+    m.clear_cache();
+    let uncached = run(&mut m, &second);
+    assert_eq!(uncached.stats.cached_prompt_tokens, 0);
+
+    m.clear_cache();
+    run(&mut m, &first);
+    let cached = run(&mut m, &second);
+    let shared = m
+        .prompt_tokens(&first.messages)
+        .unwrap()
+        .iter()
+        .zip(&m.prompt_tokens(&second.messages).unwrap())
+        .take_while(|(a, b)| a == b)
+        .count();
+    assert!(shared > llm::PREFIX_CACHE_BLOCK, "system prompt and chat markup are shared");
+    // Reuse stops at the last prompt-chunk boundary inside the shared prefix (see PREFIX_CACHE_BLOCK).
+    assert_eq!(cached.stats.cached_prompt_tokens, shared / llm::PREFIX_CACHE_BLOCK * llm::PREFIX_CACHE_BLOCK);
+    assert_eq!(cached.text, uncached.text, "reusing the cache must not change the answer");
+
+    // The same request again reuses every whole chunk before the last prompt token.
+    let again = run(&mut m, &second);
+    let block = llm::PREFIX_CACHE_BLOCK;
+    assert_eq!(again.stats.cached_prompt_tokens, (again.stats.prompt_tokens - 1) / block * block);
+    assert_eq!(again.text, uncached.text);
+}
+
+#[test]
+fn sampling_with_a_seed_is_reproducible() {
+    let mut m = model();
+    let mut request = ask("Schreibe einen kurzen Satz über das Rathaus.", 8);
+    request.sampling = Sampling { temperature: 0.8, top_p: Some(0.9), seed: 42 };
+    let a = run(&mut m, &request);
+    let b = run(&mut m, &request);
+    assert_eq!(a.text, b.text);
+    request.sampling.temperature = -1.0;
+    assert!(matches!(m.generate(&request, &mut |_| true), Err(LlmError::InvalidRequest(_))));
+}
+
+#[test]
+fn the_worker_streams_and_answers_queue_full_when_busy() {
+    let path = models::ensure(&models::default_dir(), models::SMALL_LLM).unwrap();
+    let generator = CandleGenerator::load(&path, Device::Cpu).unwrap();
+    let worker = LlmWorker::spawn(Box::new(generator), 1);
+    assert!(worker.model_id().contains("0.5b"));
+
+    let mut running = worker.submit(ask("Beschreibe ausführlich die Ummeldung eines Autos.", 64)).unwrap();
+    // Once a token arrives the first request is running, so the queue (capacity 1) is empty.
+    assert!(matches!(running.blocking_recv(), Some(LlmEvent::Token(_))));
+    let mut queued = worker.submit(ask("Sag Hallo.", 2)).unwrap();
+    assert!(matches!(worker.submit(ask("Noch eine Frage.", 2)), Err(LlmError::QueueFull)));
+
+    // Dropping the receiver cancels the running request; the queued one then completes.
+    drop(running);
+    let mut tokens = String::new();
+    let done = loop {
+        match queued.blocking_recv().expect("events until Done") {
+            LlmEvent::Token(piece) => tokens.push_str(&piece),
+            LlmEvent::Done(result) => break result.unwrap(),
+        }
+    };
+    assert_eq!(done.text, tokens);
+    assert_eq!(done.stats.new_tokens, 2);
+    assert_eq!(worker.generate_blocking(ask("Sag Tschüss.", 2)).unwrap().stats.new_tokens, 2);
+}
+
+/// A deterministic double: reports what the worker's cancellation looked like from inside.
+struct Scripted {
+    pieces: Vec<&'static str>,
+    finishes: Arc<Mutex<Vec<FinishReason>>>,
+}
+
+impl Generator for Scripted {
+    fn model_id(&self) -> &str {
+        "scripted"
+    }
+
+    fn generate(
+        &mut self,
+        _request: &GenerateRequest,
+        on_token: &mut dyn FnMut(&str) -> bool,
+    ) -> Result<Generation, LlmError> {
+        let mut text = String::new();
+        let mut finish = FinishReason::Stop;
+        for piece in &self.pieces {
+            std::thread::sleep(std::time::Duration::from_millis(20));
+            if !on_token(piece) {
+                finish = FinishReason::Cancelled;
+                break;
+            }
+            text.push_str(piece);
+        }
+        self.finishes.lock().unwrap().push(finish);
+        Ok(Generation { text, finish, stats: Default::default() })
+    }
+}
+
+#[test]
+fn dropping_the_receiver_cancels_the_generation_inside_the_worker() {
+    let finishes = Arc::new(Mutex::new(Vec::new()));
+    let pieces = vec!["a"; 200];
+    let worker = LlmWorker::spawn(Box::new(Scripted { pieces, finishes: finishes.clone() }), 2);
+    let mut events = worker.submit(ask("x", 200)).unwrap();
+    assert!(matches!(events.blocking_recv(), Some(LlmEvent::Token(_))));
+    drop(events);
+    // The next request runs only after the cancelled one has returned.
+    let done = worker.generate_blocking(GenerateRequest::new(vec![ChatMessage::user("y")], 200)).unwrap();
+    assert_eq!(done.finish, FinishReason::Stop);
+    assert_eq!(*finishes.lock().unwrap(), vec![FinishReason::Cancelled, FinishReason::Stop]);
+}
+
+#[test]
+fn bad_model_paths_give_clear_errors() {
+    let missing = llm::load("/nonexistent/model.gguf", Device::Cpu).err().expect("missing file fails");
+    assert!(matches!(missing, LlmError::Io { .. }), "{missing}");
+    assert!(missing.to_string().contains("/nonexistent/model.gguf"));
+
+    let dir = tempfile::tempdir().unwrap();
+    let text = dir.path().join("notes.gguf");
+    std::fs::write(&text, "Dies ist keine Modelldatei, sondern eine Notiz.").unwrap();
+    let err = llm::load(text.to_str().unwrap(), Device::Cpu).err().expect("text file fails");
+    assert!(matches!(err, LlmError::NotGguf { .. }), "{err}");
+    assert!(err.to_string().contains("notes.gguf"), "{err}");
+}
+
+#[test]
+fn bench_llm_prints_one_json_object() {
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_ablauf"))
+        .args([
+            "bench",
+            "llm",
+            "--model",
+            models::SMALL_LLM,
+            "--prompt-tokens",
+            "8",
+            "--gen-tokens",
+            "2",
+            "--threads",
+            "1",
+        ])
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    let report: serde_json::Value = serde_json::from_slice(&output.stdout).expect("JSON on stdout");
+    for key in ["load_s", "prefill_tok_s", "decode_tok_s", "ttft_s", "rss_mb"] {
+        assert!(report[key].as_f64().is_some_and(|v| v > 0.0), "{key} in {report}");
+    }
+    assert_eq!(report["threads"], 1);
+    assert_eq!(report["architecture"], "qwen2");
+
+    let bad = std::process::Command::new(env!("CARGO_BIN_EXE_ablauf"))
+        .args(["bench", "llm", "--model", "/nonexistent.gguf"])
+        .output()
+        .unwrap();
+    assert_eq!(bad.status.code(), Some(2), "{}", String::from_utf8_lossy(&bad.stderr));
+}

@@ -1,0 +1,386 @@
+//! The similarity service over a real SQLite file: duplicates with the real e5 model,
+//! reviewer decisions, missing steps, gaps, restart, model change and scale (the latter with
+//! a deterministic hashing embedder in addition to the real one).
+
+use std::sync::{Arc, OnceLock};
+
+use ablauf::embed::{self, CandleEmbedder, EmbedError, Embedder};
+use ablauf::index::IndexParams;
+use ablauf::process::{Flow, Process, Role, Step, StepType};
+use ablauf::similarity::{Catalog, DecisionRequest, Reason, Similarity};
+use ablauf::store::similarity::Decision;
+use ablauf::store::{Change, Status, Store};
+
+fn e5() -> Arc<dyn Embedder> {
+    static MODEL: OnceLock<Arc<CandleEmbedder>> = OnceLock::new();
+    MODEL.get_or_init(|| Arc::new(embed::load(&ablauf::models::default_dir()).expect("load e5"))).clone()
+}
+
+/// Hashes character trigrams into `dim` buckets: deterministic, instant, no model file.
+struct HashingEmbedder {
+    id: String,
+    dim: usize,
+}
+
+impl Embedder for HashingEmbedder {
+    fn model_id(&self) -> &str {
+        &self.id
+    }
+    fn dim(&self) -> usize {
+        self.dim
+    }
+    fn embed(&self, texts: &[&str]) -> Result<Vec<Vec<f32>>, EmbedError> {
+        Ok(texts
+            .iter()
+            .map(|t| {
+                let chars: Vec<char> = t.to_lowercase().chars().collect();
+                let mut v = vec![0.01f32; self.dim];
+                for w in chars.windows(3) {
+                    let h = w.iter().fold(2166136261u32, |h, &c| (h ^ c as u32).wrapping_mul(16777619));
+                    v[h as usize % self.dim] += 1.0;
+                }
+                let n = v.iter().map(|x| x * x).sum::<f32>().sqrt();
+                v.iter().map(|x| x / n).collect()
+            })
+            .collect())
+    }
+}
+
+fn hashing(id: &str, dim: usize) -> Arc<dyn Embedder> {
+    Arc::new(HashingEmbedder { id: id.into(), dim })
+}
+
+fn process(title: &str, summary: &str, role: &str, steps: &[&str], law: &str) -> Process {
+    let mut all = vec![Step { id: "start".into(), kind: StepType::Start, name: "Eingang".into(), ..Step::default() }];
+    for (i, name) in steps.iter().enumerate() {
+        all.push(Step { id: format!("s{i}"), name: (*name).into(), role: Some("r".into()), ..Step::default() });
+    }
+    all.push(Step { id: "end".into(), kind: StepType::End, name: "Ende".into(), ..Step::default() });
+    for i in 0..all.len() - 1 {
+        let to = all[i + 1].id.clone();
+        all[i].next = vec![Flow { to, condition: None }];
+    }
+    Process {
+        title: title.into(),
+        summary: summary.into(),
+        roles: vec![Role { id: "r".into(), name: role.into(), unit: None }],
+        steps: all,
+        legal_basis: vec![law.into()],
+        ..Process::default()
+    }
+}
+
+fn anwohner() -> Process {
+    process(
+        "Anwohnerparkausweis ausstellen",
+        "Bewohner einer Parkzone erhalten einen Parkausweis für ihr Fahrzeug.",
+        "Bürgerbüro",
+        &[
+            "Antrag entgegennehmen",
+            "Hauptwohnsitz im Melderegister prüfen",
+            "Fahrzeugschein prüfen",
+            "Gebühr erheben",
+            "Parkausweis drucken und aushändigen",
+        ],
+        "§ 45 Abs. 1b StVO",
+    )
+}
+
+fn bewohner() -> Process {
+    process(
+        "Bewohnerparkausweis erteilen",
+        "Ausgabe von Bewohnerparkausweisen an Einwohner der Parkzone, für ihr Fahrzeug.",
+        "Straßenverkehrsbehörde",
+        &[
+            "Antrag entgegennehmen",
+            "Hauptwohnsitz im Melderegister prüfen",
+            "Zulassung des Fahrzeugs prüfen",
+            "Gebühr festsetzen",
+            "Bewohnerparkausweis aushändigen",
+        ],
+        "§ 45 StVO",
+    )
+}
+
+fn hundesteuer() -> Process {
+    process(
+        "Hund zur Hundesteuer anmelden",
+        "Neu gehaltene Hunde werden zur Hundesteuer veranlagt.",
+        "Steueramt",
+        &["Anmeldung des Hundes entgegennehmen", "Steuerbescheid erstellen", "Hundesteuermarke ausgeben"],
+        "Hundesteuersatzung",
+    )
+}
+
+fn trauung() -> Process {
+    process(
+        "Eheschließung anmelden",
+        "Prüfung der Ehevoraussetzungen und Vergabe des Trautermins.",
+        "Standesamt",
+        &["Unterlagen der Verlobten prüfen", "Ehefähigkeit feststellen", "Trautermin festlegen"],
+        "§ 12 PStG",
+    )
+}
+
+const CLERK: Change = Change { author: "test", reason: "" };
+
+fn store_in(dir: &std::path::Path) -> Arc<Store> {
+    Arc::new(Store::open(&dir.join("ablauf.db")).unwrap())
+}
+
+fn open(store: &Arc<Store>, embedder: Arc<dyn Embedder>) -> Similarity {
+    Similarity::open(store.clone(), embedder, &|_, _| {}).unwrap().0
+}
+
+#[test]
+fn duplicates_rank_the_paraphrase_first_with_reasons() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = store_in(dir.path());
+    let a = store.create(&anwohner(), &CLERK).unwrap().id;
+    let b = store.create(&bewohner(), &CLERK).unwrap().id;
+    store.create(&hundesteuer(), &CLERK).unwrap();
+    store.create(&trauung(), &CLERK).unwrap();
+    let similarity = open(&store, e5());
+
+    let pairs = similarity.duplicates(ablauf::similarity::DUPLICATE_THRESHOLD).unwrap();
+    assert_eq!(pairs.len(), 1, "{pairs:#?}");
+    let pair = &pairs[0];
+    assert_eq!(
+        (pair.a.as_str(), pair.b.as_str()),
+        if a < b { (a.as_str(), b.as_str()) } else { (b.as_str(), a.as_str()) }
+    );
+    assert!(pair.reasons.iter().any(|r| matches!(r, Reason::SharedSteps { steps } if steps.len() >= 2)));
+    assert!(pair.reasons.iter().any(|r| matches!(r, Reason::EmbeddingSimilarity { score } if *score > 0.85)));
+
+    let report = similarity.similar(&a, 3).unwrap();
+    assert_eq!(report.similar[0].id, b);
+    assert!(report.similar[0].score > report.similar[1].score);
+}
+
+#[test]
+fn a_not_duplicate_decision_is_remembered_until_a_substantial_change() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = store_in(dir.path());
+    let a = store.create(&anwohner(), &CLERK).unwrap().id;
+    let b = store.create(&bewohner(), &CLERK).unwrap().id;
+    let similarity = open(&store, e5());
+    assert_eq!(similarity.duplicates(0.5).unwrap().len(), 1);
+
+    let request = DecisionRequest {
+        a: b.clone(),
+        b: a.clone(),
+        decision: Decision::NotDuplicate,
+        survivor: None,
+        note: "Zonen sind verschieden".into(),
+    };
+    let record = similarity.decide(&request, "reviewer").unwrap();
+    assert_eq!((record.actor.as_str(), record.decision), ("reviewer", Decision::NotDuplicate));
+    assert!(similarity.duplicates(0.5).unwrap().is_empty());
+
+    // A small edit (one more step) does not bring the pair back ...
+    let mut edited = bewohner();
+    edited.steps.insert(
+        3,
+        Step {
+            id: "extra".into(),
+            name: "Akte anlegen".into(),
+            role: Some("r".into()),
+            next: vec![Flow { to: "s3".into(), condition: None }],
+            ..Step::default()
+        },
+    );
+    edited.steps[2].next = vec![Flow { to: "extra".into(), condition: None }];
+    store.update(&b, 1, &edited, &CLERK).unwrap();
+    assert!(similarity.duplicates(0.5).unwrap().is_empty());
+
+    // ... a rewrite (here: b now copies a word for word) does, with the earlier decision as a reason.
+    store.update(&b, 2, &anwohner(), &CLERK).unwrap();
+    let pairs = similarity.duplicates(0.5).unwrap();
+    assert_eq!(pairs.len(), 1);
+    assert!(
+        matches!(&pairs[0].reasons[0], Reason::ChangedSinceDecision { decision, .. } if decision == "not_duplicate")
+    );
+
+    let history = store.audit_log(20).unwrap();
+    assert!(history.iter().any(|e| e.action == "duplicate_decision" && e.process_id.as_deref() == Some(a.as_str())));
+    assert!(history.iter().any(|e| e.action == "duplicate_decision" && e.actor == "reviewer"));
+}
+
+#[test]
+fn a_duplicate_decision_archives_the_other_process_with_a_link() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = store_in(dir.path());
+    let a = store.create(&anwohner(), &CLERK).unwrap().id;
+    let b = store.create(&bewohner(), &CLERK).unwrap().id;
+    let c = store.create(&hundesteuer(), &CLERK).unwrap().id;
+    let similarity = open(&store, e5());
+
+    let bad = DecisionRequest {
+        a: a.clone(),
+        b: b.clone(),
+        decision: Decision::Duplicate,
+        survivor: Some(c.clone()),
+        note: String::new(),
+    };
+    assert!(matches!(similarity.decide(&bad, "reviewer"), Err(ablauf::similarity::SimilarityError::Input(_))));
+    let same = DecisionRequest { b: a.clone(), survivor: None, ..bad.clone() };
+    assert!(matches!(similarity.decide(&same, "reviewer"), Err(ablauf::similarity::SimilarityError::Input(_))));
+
+    let request = DecisionRequest { survivor: Some(a.clone()), ..bad };
+    similarity.decide(&request, "reviewer").unwrap();
+    assert_eq!(store.get(&b, None).unwrap().status, Status::Archived);
+    assert_eq!(store.get(&a, None).unwrap().status, Status::Draft);
+    assert_eq!(similarity.similar(&b, 3).unwrap().duplicate_of.as_deref(), Some(a.as_str()));
+    assert!(similarity.similar(&a, 3).unwrap().similar.iter().all(|s| s.id != b), "archived never appear");
+    assert!(similarity.duplicates(0.0).unwrap().iter().all(|p| p.a != b && p.b != b));
+    let audit = store.audit_log(20).unwrap();
+    assert!(
+        audit
+            .iter()
+            .any(|e| e.process_id.as_deref() == Some(b.as_str()) && e.detail.contains(&format!("duplicate of {a}")))
+    );
+}
+
+#[test]
+fn missing_steps_are_those_most_neighbours_have() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = store_in(dir.path());
+    let mut lean = anwohner();
+    lean.steps.retain(|s| s.name != "Gebühr erheben");
+    lean.steps[3].next = vec![Flow { to: "s4".into(), condition: None }];
+    let target = store.create(&lean, &CLERK).unwrap().id;
+    for office in ["Bürgerbüro Nord", "Bürgerbüro Süd", "Bürgerbüro Mitte"] {
+        let mut p = anwohner();
+        p.roles[0].name = office.into();
+        store.create(&p, &CLERK).unwrap();
+    }
+    store.create(&hundesteuer(), &CLERK).unwrap();
+    let report = open(&store, e5()).similar(&target, 5).unwrap();
+    let missing = report.missing_steps.iter().find(|m| m.step == "Gebühr erheben").expect("Gebühr erheben suggested");
+    assert_eq!((missing.found_in, missing.of), (3, 3), "{:#?}", report.missing_steps);
+    assert_eq!(report.missing_steps.len(), 1);
+}
+
+#[test]
+fn gaps_count_links_by_leika_key_and_by_similarity() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = store_in(dir.path());
+    let mut linked = trauung();
+    linked.meta.leika_key = Some("99123001000000".into());
+    let linked_id = store.create(&linked, &CLERK).unwrap().id;
+    store.create(&hundesteuer(), &CLERK).unwrap();
+    let similarity = open(&store, e5());
+
+    let catalog_file = dir.path().join("services.csv");
+    std::fs::write(
+        &catalog_file,
+        "key;name;topic;leika_key\nA;Eheschließung;Familie;99123001000000\nB;Hundesteuer;Steuern;\nC;Fischereischein;Freizeit;\n",
+    )
+    .unwrap();
+    let catalog = Catalog::load(&catalog_file).unwrap();
+    let report = similarity.gaps(&catalog, &|_, _| {}).unwrap();
+    assert_eq!((report.services, report.covered), (3, 2), "{report:#?}");
+    let by_key = report.covered_services.iter().find(|c| c.service.key == "A").unwrap();
+    assert_eq!(by_key.process, linked_id);
+    assert!(matches!(by_key.evidence, ablauf::similarity::Evidence::LeikaKey { .. }));
+    let missing: Vec<&str> = report.topics.iter().flat_map(|t| t.missing.iter().map(|s| s.key.as_str())).collect();
+    assert_eq!(missing, ["C"]);
+
+    let default = similarity.gaps(&Catalog::default_catalog(), &|_, _| {}).unwrap();
+    assert_eq!(default.services, 557);
+    assert!(default.covered >= 1 && default.covered <= 4, "{}", default.covered);
+    assert!((default.coverage - default.covered as f32 / 557.0).abs() < 1e-6);
+}
+
+#[test]
+fn a_changed_model_reembeds_everything_and_never_mixes_vectors() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = store_in(dir.path());
+    for p in [anwohner(), bewohner(), hundesteuer(), trauung()] {
+        store.create(&p, &CLERK).unwrap();
+    }
+    let (first, report) = Similarity::open(store.clone(), hashing("hash-test", 64), &|_, _| {}).unwrap();
+    assert_eq!(report.embedded, 4);
+    let old_model = first.model().to_owned();
+    drop(first);
+
+    let (second, report) = Similarity::open(store.clone(), e5(), &|_, _| {}).unwrap();
+    assert_eq!(report.embedded, 4, "every process is embedded again");
+    assert!(!report.restore.unwrap().loaded);
+    assert!(store.process_embeddings(&old_model, 64).unwrap().is_empty(), "no vector of the old model is left");
+    assert_eq!(store.process_embeddings(second.model(), 384).unwrap().len(), 4);
+    let (_, again) = Similarity::open(store.clone(), e5(), &|_, _| {}).unwrap();
+    assert_eq!(again.embedded, 0, "nothing is re-embedded when nothing changed");
+}
+
+#[test]
+fn thousands_of_processes_use_the_graph_and_survive_a_restart_without_the_index_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = store_in(dir.path());
+    let topics = ["Parkausweis", "Hundesteuer", "Baugenehmigung", "Wohngeld", "Fischereischein", "Gewerbeanmeldung"];
+    let mut planted = Vec::new();
+    for i in 0..2000 {
+        let topic = topics[i % topics.len()];
+        let title = format!("{topic} Verfahren {i} Bezirk {}", i * 7919 % 1009);
+        let steps = [
+            format!("{topic} Antrag {i} prüfen"),
+            format!("Bescheid {} erstellen", i * 31 % 997),
+            format!("Akte {i} schließen"),
+        ];
+        let steps: Vec<&str> = steps.iter().map(String::as_str).collect();
+        let id = store.create(&process(&title, "", "Sachbearbeitung", &steps, "Satzung"), &CLERK).unwrap().id;
+        if i % 500 == 0 {
+            let copy = store.create(&process(&title, "", "Sachbearbeitung", &steps, "Satzung"), &CLERK).unwrap().id;
+            planted.push((id, copy));
+        }
+    }
+    let params = IndexParams { exact_below: 500, ..IndexParams::default() };
+    let (similarity, report) =
+        Similarity::open_with(store.clone(), hashing("hash-scale", 64), params, &|_, _| {}).unwrap();
+    assert!(report.uses_graph && report.indexed == 2004, "{report:?}");
+    let found = similarity.duplicates(0.95).unwrap();
+    for (a, b) in &planted {
+        assert!(found.iter().any(|p| (&p.a, &p.b) == (a.min(b), a.max(b))), "planted pair {a} {b} not found");
+    }
+    let before = similarity.similar(&planted[0].0, 5).unwrap().similar;
+    drop(similarity);
+
+    let index_dir = dir.path().join("index");
+    let graph_files: Vec<_> = std::fs::read_dir(&index_dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.to_string_lossy().contains("hnsw"))
+        .collect();
+    assert_eq!(graph_files.len(), 2, "graph and data are saved next to the database");
+    let (_, report) = Similarity::open_with(store.clone(), hashing("hash-scale", 64), params, &|_, _| {}).unwrap();
+    assert!(report.restore.unwrap().loaded, "an intact index is loaded, not rebuilt");
+
+    for f in &graph_files {
+        std::fs::remove_file(f).unwrap();
+    }
+    let (similarity, report) = Similarity::open_with(store, hashing("hash-scale", 64), params, &|_, _| {}).unwrap();
+    let restore = report.restore.unwrap();
+    assert!(!restore.loaded && restore.rebuilt_because.is_some());
+    assert_eq!(report.embedded, 0, "rebuilt from SQLite, not re-embedded");
+    let after = similarity.similar(&planted[0].0, 5).unwrap().similar;
+    assert_eq!(before[0].id, after[0].id);
+}
+
+#[test]
+fn the_default_catalogue_and_leika_exports_load() {
+    let default = Catalog::default_catalog();
+    assert_eq!(default.services.len(), 557);
+    assert!(default.services.iter().any(|s| s.name == "Wohngeld" && !s.leika_keys.is_empty()));
+    let dir = tempfile::tempdir().unwrap();
+    let leika = dir.path().join("leika.jsonl");
+    std::fs::write(
+        &leika,
+        r#"{"leika_key": "99012001000000", "name": "Abbruchgenehmigung", "themenfeld": "Bauen & Wohnen"}"#,
+    )
+    .unwrap();
+    let catalog = Catalog::load(&leika).unwrap();
+    assert_eq!(catalog.services[0].leika_keys, ["99012001000000"]);
+    assert_eq!(catalog.services[0].topic, "Bauen & Wohnen");
+    std::fs::write(&leika, "{\"key\": \"x\"}\n").unwrap();
+    assert!(Catalog::load(&leika).is_err());
+}

@@ -1,0 +1,87 @@
+//! Users, API tokens and login sessions in the real database, and `ablauf user`.
+
+mod common;
+
+use ablauf::auth::{Principal, Role};
+use ablauf::store::{Change, Store, StoreError};
+
+fn admin() -> Change<'static> {
+    Change { author: "admin", reason: "" }
+}
+
+#[test]
+fn tokens_passwords_sessions_and_revocation() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(&dir.path().join("ablauf.db")).unwrap();
+
+    let (first, password) =
+        store.bootstrap_admin(Some("abl_bootstrap")).unwrap().expect("first start creates an admin");
+    assert_eq!((first.name.as_str(), first.role), ("admin", Role::Admin));
+    assert!(store.bootstrap_admin(None).unwrap().is_none(), "only on the very first start");
+    assert_eq!(store.principal_for_token("abl_bootstrap").unwrap().map(|p| p.role), Some(Role::Admin));
+    assert!(store.login("admin", &password).unwrap().is_some());
+
+    let clerk = store.add_user("anna.k", Role::Clerk, Some("lang genug 123"), &admin()).unwrap();
+    assert!(clerk.token.starts_with("abl_") && clerk.token.len() > 50);
+    let anna = Principal { user: "anna.k".into(), role: Role::Clerk };
+    assert_eq!(store.principal_for_token(&clerk.token).unwrap(), Some(anna.clone()));
+    assert!(anna.may(Role::Reader) && anna.may(Role::Clerk) && !anna.may(Role::Reviewer));
+    assert_eq!(store.principal_for_token("abl_wrong").unwrap(), None);
+
+    assert!(store.login("anna.k", "falsches passwort").unwrap().is_none());
+    let session = store.login("anna.k", "lang genug 123").unwrap().unwrap();
+    let (who, csrf) = store.session(&session.id).unwrap().unwrap();
+    assert_eq!((who, csrf), (anna.clone(), session.csrf.clone()));
+    store.logout(&session.id).unwrap();
+    assert!(store.session(&session.id).unwrap().is_none());
+
+    // Nothing secret is stored in the clear.
+    let conn = rusqlite::Connection::open(dir.path().join("ablauf.db")).unwrap();
+    let dump: String = conn
+        .query_row(
+            "SELECT group_concat(coalesce(password_hash, ''), ' ') || (SELECT group_concat(token_hash, ' ') FROM api_tokens) FROM users",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert!(!dump.contains(&clerk.token) && !dump.contains("lang genug 123"));
+    assert!(dump.contains("$argon2id$"));
+
+    let again = store.login("anna.k", "lang genug 123").unwrap().unwrap();
+    store.revoke_user("anna.k", &admin()).unwrap();
+    assert_eq!(store.principal_for_token(&clerk.token).unwrap(), None, "revoked tokens stop working");
+    assert!(store.session(&again.id).unwrap().is_none(), "revocation ends sessions");
+    assert!(store.login("anna.k", "lang genug 123").unwrap().is_none());
+    assert!(matches!(store.revoke_user("anna.k", &admin()), Err(StoreError::UserNotFound(_))));
+
+    assert!(matches!(store.add_user("admin", Role::Reader, None, &admin()), Err(StoreError::UserExists(_))));
+    assert!(matches!(store.add_user("bad name", Role::Reader, None, &admin()), Err(StoreError::BadInput(_))));
+    assert!(matches!(store.add_user("kurz", Role::Reader, Some("short"), &admin()), Err(StoreError::BadInput(_))));
+
+    let actions: Vec<String> = store.audit_log(10).unwrap().into_iter().map(|e| e.action).collect();
+    assert_eq!(actions, vec!["user.revoke", "user.add", "user.add"]);
+}
+
+#[test]
+fn user_commands() {
+    let dir = tempfile::tempdir().unwrap();
+    let run = |args: &[&str]| {
+        std::process::Command::new(common::BIN).args(args).arg("--data-dir").arg(dir.path()).output().unwrap()
+    };
+    let out = run(&["user", "add", "ben", "--role", "reviewer"]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let user: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(user["role"], "reviewer");
+    assert!(user["token"].as_str().unwrap().starts_with("abl_"));
+
+    let list: serde_json::Value = serde_json::from_slice(&run(&["user", "list"]).stdout).unwrap();
+    assert_eq!(list[0]["name"], "ben");
+    assert_eq!(list[0]["revoked"], false);
+    assert!(list[0].get("token").is_none());
+
+    assert_eq!(run(&["user", "add", "ben", "--role", "reader"]).status.code(), Some(1));
+    assert_eq!(run(&["user", "add", "x y", "--role", "reader"]).status.code(), Some(2));
+    assert_eq!(run(&["user", "add", "carla", "--role", "chef"]).status.code(), Some(2));
+    assert!(run(&["user", "revoke", "ben"]).status.success());
+    assert_eq!(run(&["user", "revoke", "ben"]).status.code(), Some(1));
+}
