@@ -303,7 +303,12 @@ fn http_import_answers_process_warnings_and_validation() {
     let agent = common::agent();
     let url = server.url("/api/import/bpmn");
 
-    let resp = agent.post(&url).header("content-type", "application/xml").send(miwg("C.4.0")).unwrap();
+    let resp = agent
+        .post(&url)
+        .header("authorization", common::ADMIN)
+        .header("content-type", "application/xml")
+        .send(miwg("C.4.0"))
+        .unwrap();
     let (status, body) = common::json(resp);
     assert_eq!(status, 200, "{body}");
     assert_eq!(body["process"]["title"], "Money Bank - Process");
@@ -316,16 +321,31 @@ fn http_import_answers_process_warnings_and_validation() {
     );
     assert!(body["validation"]["valid"].is_boolean());
 
-    let resp = agent.post(&url).header("content-type", "text/xml; charset=utf-8").send(BILLION_LAUGHS).unwrap();
+    let resp = agent
+        .post(&url)
+        .header("authorization", common::ADMIN)
+        .header("content-type", "text/xml; charset=utf-8")
+        .send(BILLION_LAUGHS)
+        .unwrap();
     let (status, body) = common::json(resp);
     assert_eq!(status, 422);
     assert_eq!(body["error_type"], "invalid_bpmn");
 
-    let resp = agent.post(&url).header("content-type", "application/json").send("{}").unwrap();
+    let resp = agent
+        .post(&url)
+        .header("authorization", common::ADMIN)
+        .header("content-type", "application/json")
+        .send("{}")
+        .unwrap();
     assert_eq!(common::json(resp).0, 415);
 
     // Over the request limit (the 50 MB case of the library is in the hostile-input test).
-    let resp = agent.post(&url).header("content-type", "application/xml").send(vec![b' '; 3 * 1024 * 1024]).unwrap();
+    let resp = agent
+        .post(&url)
+        .header("authorization", common::ADMIN)
+        .header("content-type", "application/xml")
+        .send(vec![b' '; 3 * 1024 * 1024])
+        .unwrap();
     let (status, body) = common::json(resp);
     assert_eq!((status, body["error_type"].as_str()), (413, Some("payload_too_large")));
 }

@@ -66,6 +66,22 @@ fn kill_9_during_bulk_writes_loses_nothing_acknowledged() {
     let acknowledged = acknowledged.lock().unwrap();
     assert!(acknowledged.len() >= CYCLES * WRITERS, "writers made progress: {}", acknowledged.len());
     verify(&server, &acknowledged);
+    verify_index(&server, &acknowledged);
+}
+
+/// The vector index saved before a kill may be stale or torn; after the restart it must have been
+/// reconciled with SQLite: every acknowledged process is found as a neighbour, and only those.
+fn verify_index(server: &Server, acknowledged: &BTreeMap<String, u64>) {
+    let (id, _) = acknowledged.iter().next().unwrap();
+    let k = acknowledged.len().min(50);
+    let (status, report) = common::get_when_ready(&server.url(&format!("/api/processes/{id}/similar?k={k}")));
+    assert_eq!(status, 200, "{report}");
+    let found = report["similar"].as_array().unwrap();
+    assert_eq!(found.len(), k.min(acknowledged.len() - 1), "{report}");
+    for neighbour in found {
+        let other = neighbour["id"].as_str().unwrap();
+        assert!(acknowledged.contains_key(other), "{other} was never acknowledged");
+    }
 }
 
 /// A request that may fail because the server was killed under it.

@@ -69,6 +69,7 @@ fn drafts_are_generated_streamed_stored_and_reviewed() {
     // Streaming: started, then lines as they are generated, then the whole draft.
     let resp = agent()
         .post(&server.url("/api/draft/stream"))
+        .header("authorization", common::ADMIN)
         .header("content-type", "application/json")
         .send(json!({"text": DICTATION, "max_tokens": 90, "save": false}).to_string())
         .unwrap();
@@ -118,6 +119,7 @@ fn draft_requests_while_the_model_loads_get_503_with_retry_after() {
     assert_eq!((health["status"].as_str(), health["llm"]["state"].as_str()), (Some("ok"), Some("loading")));
     let resp = agent()
         .post(&server.url("/api/draft"))
+        .header("authorization", common::ADMIN)
         .header("content-type", "application/json")
         .send(json!({"text": DICTATION}).to_string())
         .unwrap();

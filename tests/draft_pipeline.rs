@@ -126,7 +126,7 @@ fn small_model_drafts_a_valid_process_that_is_stored_with_provenance() {
 
     let dir = tempfile::tempdir().unwrap();
     let store = Store::open(&dir.path().join("ablauf.db")).unwrap();
-    let saved = result.save(&store, &Change { author: "test", reason: "drafted" }).unwrap();
+    let saved = result.save(&store, &Change { author: "test", reason: "drafted", own_drafts_only: false }).unwrap();
     let stored = store.get(&saved.id, None).unwrap();
     assert_eq!((stored.status, &stored.process), (Status::Draft, &result.process));
     let record = store.draft_record(&saved.id).unwrap().expect("provenance is stored");

@@ -13,10 +13,11 @@ fn process_lifecycle_over_http() {
     let (status, health) = get(&server.url("/health"));
     assert_eq!((status, health["status"].as_str()), (200, Some("ok")));
 
+    let anna = common::add_user(&server, "anna", "clerk");
     let resp = agent()
         .post(&server.url("/api/processes?reason=erfasst"))
         .header("content-type", "application/json")
-        .header("x-ablauf-user", "anna")
+        .header("authorization", &anna)
         .send(fixture_json().to_string())
         .unwrap();
     let location = resp.headers().get("location").unwrap().to_str().unwrap().to_owned();
@@ -57,7 +58,7 @@ fn process_lifecycle_over_http() {
 
     let (_, audit) = get(&server.url("/api/audit"));
     let actions: Vec<_> = audit.as_array().unwrap().iter().map(|e| e["action"].as_str().unwrap()).collect();
-    assert_eq!(actions, vec!["status", "update", "create"]);
+    assert_eq!(actions, vec!["status", "update", "create", "user.add", "user.add"], "admin, then anna");
 
     let (status, schema) = get(&server.url("/api/schema/process"));
     assert_eq!(status, 200);
@@ -85,7 +86,14 @@ fn every_error_status_has_a_precise_json_answer() {
     let (status, err) = post(&url, &bad);
     assert_eq!((status, err["error_type"].as_str()), (400, Some("bad_request")));
     assert!(err["error"].as_str().unwrap().contains("steps[2].type"), "{err}");
-    let (status, _) = json(agent().post(&url).header("content-type", "application/json").send("{\"title\":").unwrap());
+    let (status, _) = json(
+        agent()
+            .post(&url)
+            .header("authorization", common::ADMIN)
+            .header("content-type", "application/json")
+            .send("{\"title\":")
+            .unwrap(),
+    );
     assert_eq!(status, 400);
 
     // 400: bad query parameters.
@@ -100,11 +108,25 @@ fn every_error_status_has_a_precise_json_answer() {
 
     // 413: body over the limit.
     let huge = format!("{{\"title\": \"{}\"}}", "x".repeat(3 * 1024 * 1024));
-    let (status, err) = json(agent().post(&url).header("content-type", "application/json").send(huge).unwrap());
+    let (status, err) = json(
+        agent()
+            .post(&url)
+            .header("authorization", common::ADMIN)
+            .header("content-type", "application/json")
+            .send(huge)
+            .unwrap(),
+    );
     assert_eq!((status, err["error_type"].as_str()), (413, Some("payload_too_large")));
 
     // 415: not JSON.
-    let (status, err) = json(agent().post(&url).header("content-type", "text/plain").send("title").unwrap());
+    let (status, err) = json(
+        agent()
+            .post(&url)
+            .header("authorization", common::ADMIN)
+            .header("content-type", "text/plain")
+            .send("title")
+            .unwrap(),
+    );
     assert_eq!((status, err["error_type"].as_str()), (415, Some("unsupported_media_type")));
 
     // 422: well-formed but structurally unusable, with every finding.

@@ -122,7 +122,7 @@ fn trauung() -> Process {
     )
 }
 
-const CLERK: Change = Change { author: "test", reason: "" };
+const CLERK: Change = Change { author: "test", reason: "", own_drafts_only: false };
 
 fn store_in(dir: &std::path::Path) -> Arc<Store> {
     Arc::new(Store::open(&dir.join("ablauf.db")).unwrap())

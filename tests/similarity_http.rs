@@ -22,7 +22,7 @@ fn saving_suggests_similar_processes_and_a_reviewer_resolves_the_duplicate() {
     let dir = tempfile::tempdir().unwrap();
     let server = Server::start(dir.path());
     // Waits for the embedding model, so the saves below get their suggestions.
-    let (status, body) = get(&server.url("/api/duplicates"));
+    let (status, body) = common::get_when_ready(&server.url("/api/duplicates"));
     assert_eq!((status, body), (200, json!([])));
 
     let steps =
@@ -66,7 +66,7 @@ fn saving_suggests_similar_processes_and_a_reviewer_resolves_the_duplicate() {
     let resp = agent()
         .post(&server.url("/api/duplicates/decisions"))
         .header("content-type", "application/json")
-        .header("x-ablauf-user", "pruefer")
+        .header("authorization", &common::add_user(&server, "pruefer", "reviewer"))
         .send(decision.to_string())
         .unwrap();
     let (status, record) = json(resp);

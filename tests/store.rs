@@ -9,7 +9,7 @@ fn fixture() -> Process {
 }
 
 fn by(author: &str) -> Change<'_> {
-    Change { author, reason: "test" }
+    Change { author, reason: "test", own_drafts_only: false }
 }
 
 fn all() -> ListFilter {
@@ -21,11 +21,13 @@ fn every_save_is_a_new_version_with_history_and_audit() {
     let dir = tempfile::tempdir().unwrap();
     let store = Store::open(&dir.path().join("ablauf.db")).unwrap();
     let mut p = fixture();
-    let saved = store.create(&p, &Change { author: "anna", reason: "erfasst" }).unwrap();
+    let saved = store.create(&p, &Change { author: "anna", reason: "erfasst", own_drafts_only: false }).unwrap();
     assert_eq!((saved.version, saved.status), (1, Status::Draft));
 
     p.summary = "Neu formuliert".into();
-    let second = store.update(&saved.id, 1, &p, &Change { author: "ben", reason: "präzisiert" }).unwrap();
+    let second = store
+        .update(&saved.id, 1, &p, &Change { author: "ben", reason: "präzisiert", own_drafts_only: false })
+        .unwrap();
     assert_eq!(second.version, 2);
 
     let current = store.get(&saved.id, None).unwrap();

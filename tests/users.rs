@@ -6,7 +6,7 @@ use ablauf::auth::{Principal, Role};
 use ablauf::store::{Change, Store, StoreError};
 
 fn admin() -> Change<'static> {
-    Change { author: "admin", reason: "" }
+    Change { author: "admin", reason: "", own_drafts_only: false }
 }
 
 #[test]
@@ -15,9 +15,9 @@ fn tokens_passwords_sessions_and_revocation() {
     let store = Store::open(&dir.path().join("ablauf.db")).unwrap();
 
     let (first, password) =
-        store.bootstrap_admin(Some("abl_bootstrap")).unwrap().expect("first start creates an admin");
+        store.bootstrap_admin(Some("abl_bootstrap"), None).unwrap().expect("first start creates an admin");
     assert_eq!((first.name.as_str(), first.role), ("admin", Role::Admin));
-    assert!(store.bootstrap_admin(None).unwrap().is_none(), "only on the very first start");
+    assert!(store.bootstrap_admin(None, None).unwrap().is_none(), "only on the very first start");
     assert_eq!(store.principal_for_token("abl_bootstrap").unwrap().map(|p| p.role), Some(Role::Admin));
     assert!(store.login("admin", &password).unwrap().is_some());
 

@@ -137,7 +137,7 @@ fn http_serves_bpmn_and_pages_of_stored_versions() {
 
     let agent = common::agent();
     let get = |path: &str| {
-        let mut resp = agent.get(&server.url(path)).call().unwrap();
+        let mut resp = agent.get(&server.url(path)).header("authorization", common::ADMIN).call().unwrap();
         let status = resp.status().as_u16();
         let ct = resp.headers().get("content-type").map(|v| v.to_str().unwrap().to_owned()).unwrap_or_default();
         (status, ct, resp.body_mut().read_to_string().unwrap())

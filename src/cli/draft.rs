@@ -113,7 +113,7 @@ pub fn draft(data_dir: &Path, args: DraftArgs) -> Result<ExitCode, CliError> {
     let mut generator = load_model(&args.model.model)?;
     let drafted = draft::run(&mut generator, prepared, &mut show_line).map_err(draft_error)?;
     let id = if args.save {
-        let change = Change { author: &args.author, reason: "drafted from dictation" };
+        let change = Change { author: &args.author, reason: "drafted from dictation", own_drafts_only: false };
         Some(drafted.save(&open_store(data_dir)?, &change)?.id)
     } else {
         None

@@ -99,6 +99,18 @@ pub struct ServeArgs {
     /// It loads in the background; the server answers at once.
     #[arg(long, env = "ABLAUF_MODEL", default_value = crate::models::DEFAULT_LLM)]
     pub model: String,
+    /// Let callers without credentials read processes, exports and reports (not write).
+    #[arg(long, env = "ABLAUF_ANONYMOUS_READ")]
+    pub anonymous_read: bool,
+    /// Requests per minute and user on the expensive endpoints (draft, review, preview, import).
+    #[arg(long, env = "ABLAUF_RATE_LIMIT", default_value = "60")]
+    pub rate_limit: std::num::NonZeroU32,
+    /// API token of the first admin, created on the very first start (default: random, printed once).
+    #[arg(long, env = "ABLAUF_BOOTSTRAP_TOKEN", hide_env_values = true)]
+    pub bootstrap_token: Option<String>,
+    /// Password of the first admin (default: random, printed once).
+    #[arg(long, env = "ABLAUF_BOOTSTRAP_PASSWORD", hide_env_values = true)]
+    pub bootstrap_password: Option<String>,
 }
 
 /// Output format of commands that print lists.
@@ -165,15 +177,27 @@ pub fn run(cli: Cli) -> Result<ExitCode, CliError> {
 
 fn serve(data_dir: &Path, args: ServeArgs) -> Result<ExitCode, CliError> {
     let store = open_store(data_dir)?;
+    let bootstrap = store.bootstrap_admin(args.bootstrap_token.as_deref(), args.bootstrap_password.as_deref());
+    if let Some((admin, password)) = bootstrap.map_err(|e| CliError::Input(e.to_string()))? {
+        eprintln!(
+            "First start: created the admin user \"{}\".\n  password:  {password}\n  API token: {}\n\
+             These are shown only now; add further users with `ablauf user add`.",
+            admin.name, admin.token
+        );
+    }
     let model_path = crate::llm::resolve_model(&args.model).map_err(llm::classify)?;
     if !model_path.exists() {
         return Err(CliError::Input(format!("model file {} does not exist", model_path.display())));
     }
     let llm = crate::http::LlmSlot::load_in_background(&args.model, model_path);
+    let options = crate::http::Options {
+        anonymous_read: args.anonymous_read,
+        limits: crate::http::RateLimits::per_minute(args.rate_limit),
+    };
     let runtime =
         tokio::runtime::Runtime::new().map_err(|e| CliError::Failed(format!("cannot start the async runtime: {e}")))?;
     runtime
-        .block_on(crate::http::serve(args.addr, store, llm))
+        .block_on(crate::http::serve(args.addr, store, llm, options))
         .map_err(|e| CliError::Failed(format!("server failed: {e}")))?;
     Ok(ExitCode::SUCCESS)
 }

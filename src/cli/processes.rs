@@ -152,7 +152,7 @@ pub fn validate(args: FileArg) -> Result<ExitCode, CliError> {
 }
 
 fn change(args: &ChangeArgs) -> Change<'_> {
-    Change { author: &args.author, reason: &args.reason }
+    Change { author: &args.author, reason: &args.reason, own_drafts_only: false }
 }
 
 /// Prints the findings of an invalid process before failing, so the user sees every problem.

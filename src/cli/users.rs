@@ -38,7 +38,7 @@ fn parse_role(s: &str) -> Result<Role, String> {
 }
 
 pub fn run(data_dir: &Path, args: UserArgs) -> Result<ExitCode, CliError> {
-    let change = Change { author: "cli", reason: "" };
+    let change = Change { author: "cli", reason: "", own_drafts_only: false };
     match args.command {
         UserCommand::Add { name, role, password_stdin } => {
             let password = if password_stdin {

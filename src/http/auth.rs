@@ -1,7 +1,8 @@
 //! Authentication (API token or login session) and the route policy check, plus the
 //! `/api/session` and `/api/users` endpoints.
 
-use axum::extract::{MatchedPath, Path, Request, State};
+use axum::extract::{FromRequestParts, MatchedPath, Path, Request, State};
+use axum::http::request::Parts;
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
@@ -24,6 +25,10 @@ pub fn routes() -> Router<AppState> {
         .route("/api/users/{name}", delete(revoke_user))
 }
 
+/// The CSRF token of the caller's login session, for `GET /api/session` after a page reload.
+#[derive(Clone)]
+struct CsrfToken(String);
+
 /// How the caller proved who they are.
 enum Credential {
     Token(String),
@@ -39,7 +44,7 @@ fn credential(headers: &HeaderMap) -> Result<Credential, ApiError> {
             .and_then(|v| v.strip_prefix("Bearer "))
             .map(str::trim)
             .filter(|t| !t.is_empty())
-            .ok_or_else(|| unauthorized("the Authorization header must be \"Bearer <token>\""))?;
+            .ok_or_else(|| ApiError::unauthorized("the Authorization header must be \"Bearer <token>\""))?;
         return Ok(Credential::Token(token.to_owned()));
     }
     let session = headers
@@ -53,12 +58,17 @@ fn credential(headers: &HeaderMap) -> Result<Credential, ApiError> {
     Ok(session.map_or(Credential::None, Credential::Session))
 }
 
-fn unauthorized(message: &str) -> ApiError {
-    ApiError::new(StatusCode::UNAUTHORIZED, "unauthorized", message)
-}
+/// The caller, as resolved by [`authorize`]; handlers that write name their author with it.
+impl<S: Send + Sync> FromRequestParts<S> for Principal {
+    type Rejection = ApiError;
 
-fn forbidden(message: String) -> ApiError {
-    ApiError::new(StatusCode::FORBIDDEN, "forbidden", message)
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, ApiError> {
+        parts
+            .extensions
+            .get::<Principal>()
+            .cloned()
+            .ok_or_else(|| ApiError::unauthorized("log in or send \"Authorization: Bearer <token>\""))
+    }
 }
 
 /// Resolves the caller and checks the route's policy; the principal is handed to handlers
@@ -76,17 +86,19 @@ pub async fn authorize(
             state
                 .blocking(move |store| Ok(store.principal_for_token(&token)?))
                 .await?
-                .ok_or_else(|| unauthorized("the API token is unknown or revoked"))?,
+                .ok_or_else(|| ApiError::unauthorized("the API token is unknown or revoked"))?,
         ),
         Credential::Session(id) => {
             let found = state.blocking(move |store| Ok(store.session(&id)?)).await?;
-            let (principal, csrf) = found.ok_or_else(|| unauthorized("the login session has expired; log in again"))?;
+            let (principal, csrf) =
+                found.ok_or_else(|| ApiError::unauthorized("the login session has expired; log in again"))?;
             // Cookies are sent by the browser on its own, so writes must prove they come from our page.
             let safe = matches!(*request.method(), Method::GET | Method::HEAD | Method::OPTIONS);
             let sent = request.headers().get(CSRF_HEADER).and_then(|v| v.to_str().ok());
             if !safe && sent != Some(csrf.as_str()) {
-                return Err(forbidden(format!("missing or wrong {CSRF_HEADER} header")));
+                return Err(ApiError::forbidden(format!("missing or wrong {CSRF_HEADER} header")));
             }
+            request.extensions_mut().insert(CsrfToken(csrf));
             Some(principal)
         }
         Credential::None => None,
@@ -94,10 +106,15 @@ pub async fn authorize(
     match (access, &principal) {
         (Access::Public, _) => {}
         (Access::Read, None) if state.anonymous_read => {}
-        (_, None) => return Err(unauthorized("log in or send \"Authorization: Bearer <token>\"")),
+        (_, None) => return Err(ApiError::unauthorized("log in or send \"Authorization: Bearer <token>\"")),
         (Access::Read, Some(_)) => {}
         (Access::AtLeast(role), Some(p)) if !p.may(role) => {
-            return Err(forbidden(format!("{} is {}, this needs {}", p.user, p.role.as_str(), role.as_str())));
+            return Err(ApiError::forbidden(format!(
+                "{} is {}, this needs {}",
+                p.user,
+                p.role.as_str(),
+                role.as_str()
+            )));
         }
         (Access::AtLeast(_), Some(_)) => {}
     }
@@ -118,7 +135,7 @@ async fn login(State(state): State<AppState>, JsonBody(req): JsonBody<LoginReque
     let session = state
         .blocking(move |store| Ok(store.login(&req.name, &req.password)?))
         .await?
-        .ok_or_else(|| unauthorized("wrong user name or password"))?;
+        .ok_or_else(|| ApiError::unauthorized("wrong user name or password"))?;
     // Secure is left to the deployment's TLS proxy; HttpOnly keeps scripts away from the id
     // and SameSite=Strict keeps other sites from riding on it.
     let cookie = format!("{SESSION_COOKIE}={}; HttpOnly; SameSite=Strict; Path=/", session.id);
@@ -127,8 +144,18 @@ async fn login(State(state): State<AppState>, JsonBody(req): JsonBody<LoginReque
     Ok(([(header::SET_COOKIE, cookie)], Json(body)).into_response())
 }
 
-async fn whoami(principal: Option<axum::Extension<Principal>>) -> Json<serde_json::Value> {
-    Json(serde_json::json!({ "user": principal.map(|p| p.0) }))
+/// `{user: {user, role} | null, csrf_token?, anonymous_read}`: who the caller is, so the web
+/// interface can show the login form or adapt to the role.
+async fn whoami(
+    State(state): State<AppState>,
+    principal: Option<axum::Extension<Principal>>,
+    csrf: Option<axum::Extension<CsrfToken>>,
+) -> Json<serde_json::Value> {
+    Json(serde_json::json!({
+        "user": principal.map(|p| p.0),
+        "csrf_token": csrf.map(|c| c.0.0),
+        "anonymous_read": state.anonymous_read,
+    }))
 }
 
 async fn logout(State(state): State<AppState>, headers: HeaderMap) -> Result<Response, ApiError> {
@@ -149,12 +176,12 @@ struct AddUserRequest {
 
 async fn add_user(
     State(state): State<AppState>,
-    axum::Extension(admin): axum::Extension<Principal>,
+    admin: Principal,
     JsonBody(req): JsonBody<AddUserRequest>,
 ) -> Result<impl IntoResponse, ApiError> {
     let user = state
         .blocking(move |store| {
-            let change = Change { author: &admin.user, reason: "" };
+            let change = Change { author: &admin.user, reason: "", own_drafts_only: false };
             Ok(store.add_user(&req.name, req.role, req.password.as_deref(), &change)?)
         })
         .await?;
@@ -167,11 +194,13 @@ async fn list_users(State(state): State<AppState>) -> Result<impl IntoResponse, 
 
 async fn revoke_user(
     State(state): State<AppState>,
-    axum::Extension(admin): axum::Extension<Principal>,
+    admin: Principal,
     Path(name): Path<String>,
 ) -> Result<impl IntoResponse, ApiError> {
     state
-        .blocking(move |store| Ok(store.revoke_user(&name, &Change { author: &admin.user, reason: "" })?))
+        .blocking(move |store| {
+            Ok(store.revoke_user(&name, &Change { author: &admin.user, reason: "", own_drafts_only: false })?)
+        })
         .await?;
     Ok(StatusCode::NO_CONTENT)
 }

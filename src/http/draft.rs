@@ -7,9 +7,9 @@ use std::path::PathBuf;
 use std::sync::{Arc, RwLock};
 
 use axum::extract::{DefaultBodyLimit, State};
-use axum::http::{HeaderValue, StatusCode, header};
+use axum::http::StatusCode;
+use axum::response::IntoResponse;
 use axum::response::sse::{Event, KeepAlive, Sse};
-use axum::response::{IntoResponse, Response};
 use axum::routing::post;
 use axum::{Json, Router};
 use futures_util::Stream;
@@ -18,6 +18,7 @@ use tokio::sync::mpsc::Receiver;
 
 use super::body::JsonBody;
 use super::{ApiError, AppState};
+use crate::auth::Principal;
 use crate::draft::{self, DraftAnswer, DraftError, DraftProgress, InputError, Line, PreparedDraft};
 use crate::llm::{self, Generation, LlmError, LlmEvent, LlmWorker};
 use crate::process::Process;
@@ -69,6 +70,13 @@ impl LlmSlot {
         slot
     }
 
+    /// Cancels generation for a shutdown (see [`LlmWorker::stop`]).
+    pub fn stop(&self) {
+        if let LlmState::Ready(worker) = &*self.state.read().unwrap_or_else(|p| p.into_inner()) {
+            worker.stop();
+        }
+    }
+
     /// For `/health`.
     pub fn health(&self) -> serde_json::Value {
         let (state, error) = match &*self.state.read().unwrap_or_else(|p| p.into_inner()) {
@@ -79,20 +87,20 @@ impl LlmSlot {
         serde_json::json!({ "model": &*self.model, "state": state, "error": error })
     }
 
-    fn worker(&self) -> Result<LlmWorker, DraftApiError> {
+    fn worker(&self) -> Result<LlmWorker, ApiError> {
         match &*self.state.read().unwrap_or_else(|p| p.into_inner()) {
             LlmState::Ready(worker) => Ok(worker.clone()),
-            LlmState::Loading => Err(DraftApiError::retry(
+            LlmState::Loading => Err(ApiError::new(
+                StatusCode::SERVICE_UNAVAILABLE,
                 "model_loading",
                 format!("the language model {} is still loading", self.model),
-                RETRY_LOADING_S,
-            )),
+            )
+            .retry_after(RETRY_LOADING_S)),
             LlmState::Failed(e) => Err(ApiError::new(
                 StatusCode::SERVICE_UNAVAILABLE,
                 "model_unavailable",
                 format!("the language model {} could not be loaded: {e}", self.model),
-            )
-            .into()),
+            )),
         }
     }
 }
@@ -109,61 +117,34 @@ fn warm_up(worker: &LlmWorker) {
     }
 }
 
-/// An [`ApiError`], optionally with a `Retry-After` header (503 while loading or busy).
-pub struct DraftApiError {
-    error: Box<ApiError>,
-    retry_after_s: Option<u64>,
-}
-
-impl DraftApiError {
-    fn retry(error_type: &'static str, message: String, seconds: u64) -> Self {
-        DraftApiError {
-            error: Box::new(ApiError::new(StatusCode::SERVICE_UNAVAILABLE, error_type, message)),
-            retry_after_s: Some(seconds),
-        }
-    }
-}
-
-impl From<ApiError> for DraftApiError {
-    fn from(error: ApiError) -> Self {
-        DraftApiError { error: Box::new(error), retry_after_s: None }
-    }
-}
-
-impl From<InputError> for DraftApiError {
+impl From<InputError> for ApiError {
     fn from(e: InputError) -> Self {
         let status = if e == InputError::Empty { StatusCode::BAD_REQUEST } else { StatusCode::UNPROCESSABLE_ENTITY };
-        ApiError::new(status, e.kind(), e.to_string()).into()
+        ApiError::new(status, e.kind(), e.to_string())
     }
 }
 
-impl From<LlmError> for DraftApiError {
+impl From<LlmError> for ApiError {
     fn from(e: LlmError) -> Self {
         match e {
-            LlmError::QueueFull => DraftApiError::retry("busy", e.to_string(), RETRY_BUSY_S),
-            e => ApiError::internal(e.to_string()).into(),
+            LlmError::QueueFull => {
+                ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "busy", e.to_string()).retry_after(RETRY_BUSY_S)
+            }
+            LlmError::ShuttingDown => ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "shutting_down", e.to_string())
+                .retry_after(RETRY_LOADING_S),
+            e => ApiError::internal(e.to_string()),
         }
     }
 }
 
-impl From<DraftError> for DraftApiError {
+impl From<DraftError> for ApiError {
     fn from(e: DraftError) -> Self {
         match e {
             DraftError::Input(e) => e.into(),
             DraftError::Llm(e) => e.into(),
-            DraftError::NoSteps(_) => ApiError::new(StatusCode::BAD_GATEWAY, "no_steps", e.to_string()).into(),
-            DraftError::Prompt(_) | DraftError::Cancelled => ApiError::internal(e.to_string()).into(),
+            DraftError::NoSteps(_) => ApiError::new(StatusCode::BAD_GATEWAY, "no_steps", e.to_string()),
+            DraftError::Prompt(_) | DraftError::Cancelled => ApiError::internal(e.to_string()),
         }
-    }
-}
-
-impl IntoResponse for DraftApiError {
-    fn into_response(self) -> Response {
-        let mut response = (*self.error).into_response();
-        if let Some(seconds) = self.retry_after_s {
-            response.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(seconds));
-        }
-        response
     }
 }
 
@@ -202,13 +183,10 @@ pub struct ReviewRequest {
 /// Longest generation a client may ask for.
 const MAX_TOKENS_LIMIT: usize = 1024;
 
-fn start(
-    state: &AppState,
-    request: &DraftRequest,
-) -> Result<(PreparedDraft, Receiver<LlmEvent>, String), DraftApiError> {
+fn start(state: &AppState, request: &DraftRequest) -> Result<(PreparedDraft, Receiver<LlmEvent>, String), ApiError> {
     let max_tokens = request.max_tokens.unwrap_or(draft::DEFAULT_MAX_TOKENS);
     if !(1..=MAX_TOKENS_LIMIT).contains(&max_tokens) {
-        return Err(ApiError::bad_request(format!("max_tokens must be between 1 and {MAX_TOKENS_LIMIT}")).into());
+        return Err(ApiError::bad_request(format!("max_tokens must be between 1 and {MAX_TOKENS_LIMIT}")));
     }
     let prepared = draft::prepare(&request.text, max_tokens)?;
     let worker = state.llm.worker()?;
@@ -224,14 +202,15 @@ async fn finish(
     progress: &DraftProgress,
     author: String,
     save: bool,
-) -> Result<DraftAnswer, DraftApiError> {
+) -> Result<DraftAnswer, ApiError> {
     let draft = prepared.finish(generation, model_id, progress)?;
     if !save {
         return Ok(DraftAnswer { draft, id: None });
     }
     let response = state
         .blocking(move |store| {
-            let saved = draft.save(store, &Change { author: &author, reason: "drafted from dictation" })?;
+            let saved = draft
+                .save(store, &Change { author: &author, reason: "drafted from dictation", own_drafts_only: false })?;
             Ok(DraftAnswer { draft, id: Some(saved.id) })
         })
         .await?;
@@ -240,10 +219,10 @@ async fn finish(
 
 async fn draft_once(
     State(state): State<AppState>,
-    headers: axum::http::HeaderMap,
+    principal: Principal,
     JsonBody(request): JsonBody<DraftRequest>,
-) -> Result<impl IntoResponse, DraftApiError> {
-    let author = super::processes::actor(&headers)?;
+) -> Result<impl IntoResponse, ApiError> {
+    let author = principal.user;
     let (prepared, mut events, model_id) = start(&state, &request)?;
     let mut progress = prepared.progress();
     while let Some(event) = events.recv().await {
@@ -258,7 +237,7 @@ async fn draft_once(
             }
         }
     }
-    Err(DraftApiError::from(LlmError::WorkerStopped))
+    Err(ApiError::from(LlmError::WorkerStopped))
 }
 
 /// The stream's state between events.
@@ -284,11 +263,11 @@ fn line_event(line: &Line) -> Option<Event> {
     Event::default().event(name).json_data(line).ok()
 }
 
-fn error_event(error: DraftApiError) -> Event {
+fn error_event(error: ApiError) -> Event {
     let body = serde_json::json!({
-        "error": error.error.body.error,
-        "error_type": error.error.body.error_type,
-        "status": error.error.status.as_u16(),
+        "error": error.body.error,
+        "error_type": error.body.error_type,
+        "status": error.status.as_u16(),
     });
     Event::default().event("error").data(body.to_string())
 }
@@ -322,7 +301,7 @@ impl Streaming {
                         Ok(response) => Event::default()
                             .event("done")
                             .json_data(&response)
-                            .unwrap_or_else(|e| error_event(ApiError::internal(e.to_string()).into())),
+                            .unwrap_or_else(|e| error_event(ApiError::internal(e.to_string()))),
                         Err(e) => error_event(e),
                     });
                 }
@@ -340,10 +319,10 @@ impl Streaming {
 /// A client that disconnects drops the stream, which drops the receiver and cancels generation.
 async fn draft_stream(
     State(state): State<AppState>,
-    headers: axum::http::HeaderMap,
+    principal: Principal,
     JsonBody(request): JsonBody<DraftRequest>,
-) -> Result<Sse<impl Stream<Item = Result<Event, Infallible>>>, DraftApiError> {
-    let author = super::processes::actor(&headers)?;
+) -> Result<Sse<impl Stream<Item = Result<Event, Infallible>>>, ApiError> {
+    let author = principal.user;
     let (prepared, events, model_id) = start(&state, &request)?;
     let started = serde_json::json!({
         "model_id": model_id,
@@ -370,7 +349,7 @@ async fn draft_stream(
 async fn review_process(
     State(state): State<AppState>,
     JsonBody(request): JsonBody<ReviewRequest>,
-) -> Result<Json<Review>, DraftApiError> {
+) -> Result<Json<Review>, ApiError> {
     let process = request.process;
     if !request.llm {
         return Ok(Json(Review::checks_only(&process)));

@@ -1,7 +1,7 @@
 //! The one error type of the HTTP layer and its mapping to status codes.
 
 use axum::Json;
-use axum::http::StatusCode;
+use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 
@@ -20,11 +20,13 @@ pub struct ErrorBody {
 pub struct ApiError {
     pub status: StatusCode,
     pub body: ErrorBody,
+    /// Seconds after which a retry may succeed (busy model, rate limit), sent as `Retry-After`.
+    pub retry_after_s: Option<u64>,
 }
 
 impl ApiError {
     pub fn new(status: StatusCode, error_type: &'static str, error: impl Into<String>) -> Self {
-        Self { status, body: ErrorBody { error: error.into(), error_type, details: None } }
+        Self { status, body: ErrorBody { error: error.into(), error_type, details: None }, retry_after_s: None }
     }
 
     pub fn bad_request(error: impl Into<String>) -> Self {
@@ -37,6 +39,19 @@ impl ApiError {
 
     pub fn internal(error: impl Into<String>) -> Self {
         Self::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", error)
+    }
+
+    pub fn unauthorized(error: impl Into<String>) -> Self {
+        Self::new(StatusCode::UNAUTHORIZED, "unauthorized", error)
+    }
+
+    pub fn forbidden(error: impl Into<String>) -> Self {
+        Self::new(StatusCode::FORBIDDEN, "forbidden", error)
+    }
+
+    pub fn retry_after(mut self, seconds: u64) -> Self {
+        self.retry_after_s = Some(seconds);
+        self
     }
 
     pub fn with_details(mut self, details: impl Serialize) -> Self {
@@ -52,6 +67,7 @@ impl From<StoreError> for ApiError {
             StoreError::NotFound(_) | StoreError::VersionNotFound { .. } | StoreError::UserNotFound(_) => {
                 ApiError::not_found(message)
             }
+            StoreError::Forbidden(_) => ApiError::forbidden(message),
             StoreError::UserExists(_) => ApiError::new(StatusCode::CONFLICT, "conflict", message),
             StoreError::BadInput(_) => ApiError::bad_request(message),
             StoreError::VersionConflict { expected, actual, .. } => {
@@ -74,6 +90,10 @@ impl From<StoreError> for ApiError {
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        (self.status, Json(self.body)).into_response()
+        let mut response = (self.status, Json(self.body)).into_response();
+        if let Some(seconds) = self.retry_after_s {
+            response.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(seconds));
+        }
+        response
     }
 }

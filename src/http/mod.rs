@@ -2,10 +2,12 @@
 //! Handlers are thin: they check the request, call the library on a blocking thread and
 //! turn the answer into JSON.
 
+mod auth;
 mod body;
 mod bpmn;
 mod draft;
 mod error;
+mod limits;
 mod preview;
 mod processes;
 mod similarity;
@@ -19,14 +21,16 @@ use std::time::Duration;
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use axum::http::StatusCode;
+use axum::middleware;
+use axum::response::IntoResponse;
 use axum::routing::get;
-use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::TraceLayer;
 
 use crate::store::Store;
 
 pub use draft::LlmSlot;
 pub use error::{ApiError, ErrorBody};
+pub use limits::RateLimits;
 
 /// Largest request body accepted (a 200-step process is about 100 KB of JSON).
 pub const MAX_BODY_BYTES: usize = 2 * 1024 * 1024;
@@ -38,6 +42,16 @@ pub struct AppState {
     pub store: Arc<Store>,
     pub llm: LlmSlot,
     pub similarity: crate::similarity::SimilaritySlot,
+    /// Whether routes with [`crate::auth::Access::Read`] answer callers without credentials.
+    pub anonymous_read: bool,
+    pub limits: RateLimits,
+}
+
+/// How the server treats its callers.
+#[derive(Clone)]
+pub struct Options {
+    pub anonymous_read: bool,
+    pub limits: RateLimits,
 }
 
 impl AppState {
@@ -57,6 +71,7 @@ impl AppState {
 pub fn router(state: AppState) -> Router {
     Router::new()
         .route("/health", get(health))
+        .merge(auth::routes())
         .merge(processes::routes())
         .merge(similarity::routes())
         .merge(bpmn::routes())
@@ -65,27 +80,54 @@ pub fn router(state: AppState) -> Router {
         .merge(crate::web::routes())
         .fallback(|| async { ApiError::not_found("no such endpoint") })
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
-        .layer(TimeoutLayer::with_status_code(StatusCode::REQUEST_TIMEOUT, REQUEST_TIMEOUT))
+        .layer(middleware::from_fn(deadline))
         // Model work can outlast the timeout on a CPU; it is bounded by max_tokens and cancelled
         // when the client goes away.
         .merge(draft::routes())
+        // Route layers run after routing, so both see the matched route pattern; the later one
+        // runs first: who is calling, then how often.
+        .route_layer(middleware::from_fn_with_state(state.clone(), limits::limit))
+        .route_layer(middleware::from_fn_with_state(state.clone(), auth::authorize))
         .layer(TraceLayer::new_for_http())
         .with_state(state)
+}
+
+/// Abandons a request that outlasts [`REQUEST_TIMEOUT`] with a JSON 503, so a client never waits
+/// unboundedly on a stuck lock or a slow disk.
+async fn deadline(request: axum::extract::Request, next: middleware::Next) -> axum::response::Response {
+    match tokio::time::timeout(REQUEST_TIMEOUT, next.run(request)).await {
+        Ok(response) => response,
+        Err(_) => {
+            let message = format!("the request took longer than {} s and was abandoned", REQUEST_TIMEOUT.as_secs());
+            ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "timeout", message).into_response()
+        }
+    }
 }
 
 async fn health(axum::extract::State(state): axum::extract::State<AppState>) -> axum::Json<serde_json::Value> {
     axum::Json(serde_json::json!({ "status": "ok", "version": env!("CARGO_PKG_VERSION"), "llm": state.llm.health() }))
 }
 
-/// Serves until SIGINT or SIGTERM; in-flight requests finish before the store is closed.
-pub async fn serve(addr: SocketAddr, store: Store, llm: LlmSlot) -> std::io::Result<()> {
+/// Serves until SIGINT or SIGTERM. Then running generations are cancelled, in-flight requests
+/// finish, and the store is closed.
+pub async fn serve(addr: SocketAddr, store: Store, llm: LlmSlot, options: Options) -> std::io::Result<()> {
     let listener = tokio::net::TcpListener::bind(addr).await?;
     let local = listener.local_addr()?;
-    tracing::info!(db = %store.path().display(), "listening on http://{local}");
+    tracing::info!(db = %store.path().display(), anonymous_read = options.anonymous_read, "listening on http://{local}");
     let store = Arc::new(store);
     let similarity = crate::similarity::SimilaritySlot::load_in_background(store.clone(), crate::models::default_dir());
-    let state = AppState { store, llm, similarity };
-    axum::serve(listener, router(state)).with_graceful_shutdown(shutdown_signal()).await?;
+    let state = AppState {
+        store,
+        llm: llm.clone(),
+        similarity,
+        anonymous_read: options.anonymous_read,
+        limits: options.limits,
+    };
+    let shutdown = async move {
+        shutdown_signal().await;
+        llm.stop();
+    };
+    axum::serve(listener, router(state)).with_graceful_shutdown(shutdown).await?;
     tracing::info!("server stopped, database closed");
     Ok(())
 }

@@ -1,7 +1,7 @@
 //! `/api/processes` and `/api/schema/process`.
 
 use axum::extract::{Path, Query, State};
-use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::IntoResponse;
 use axum::routing::{get, post};
 use axum::{Json, Router};
@@ -9,8 +9,9 @@ use axum::{Json, Router};
 use super::body::JsonBody;
 use super::types::{CreateQuery, GetQuery, ListQuery, SaveResponse, StatusRequest, UpdateRequest};
 use super::{ApiError, AppState};
+use crate::auth::Principal;
 use crate::process::{self, Process};
-use crate::store::{Change, ListFilter, Saved, Status};
+use crate::store::{ListFilter, Saved, Status};
 
 const MAX_PAGE: u32 = 500;
 const MAX_TEXT: usize = 10_000;
@@ -23,16 +24,6 @@ pub fn routes() -> Router<AppState> {
         .route("/api/processes/{id}/status", post(set_status))
         .route("/api/audit", get(audit))
         .route("/api/schema/process", get(schema))
-}
-
-/// The acting user. Until access control lands this is the `X-Ablauf-User` header.
-pub(super) fn actor(headers: &HeaderMap) -> Result<String, ApiError> {
-    let Some(value) = headers.get("x-ablauf-user") else { return Ok("anonymous".into()) };
-    let name = value.to_str().map_err(|_| ApiError::bad_request("X-Ablauf-User must be visible ASCII"))?.trim();
-    if name.is_empty() || name.len() > 100 {
-        return Err(ApiError::bad_request("X-Ablauf-User must hold 1 to 100 characters"));
-    }
-    Ok(name.to_owned())
 }
 
 fn check_reason(reason: &str) -> Result<(), ApiError> {
@@ -70,17 +61,16 @@ async fn list(
 
 async fn create(
     State(state): State<AppState>,
-    headers: HeaderMap,
+    principal: Principal,
     query: Result<Query<CreateQuery>, axum::extract::rejection::QueryRejection>,
     JsonBody(process): JsonBody<Process>,
 ) -> Result<impl IntoResponse, ApiError> {
     let Query(query) = query.map_err(|e| ApiError::bad_request(e.body_text()))?;
-    let author = actor(&headers)?;
     let reason = query.reason.unwrap_or_default();
     check_reason(&reason)?;
     let (saved, process) = state
         .blocking(move |store| {
-            let saved = store.create(&process, &Change { author: &author, reason: &reason })?;
+            let saved = store.create(&process, &principal.change(&reason))?;
             Ok((saved, process))
         })
         .await?;
@@ -106,14 +96,13 @@ async fn fetch(
 async fn update(
     State(state): State<AppState>,
     Path(id): Path<String>,
-    headers: HeaderMap,
+    principal: Principal,
     JsonBody(request): JsonBody<UpdateRequest>,
 ) -> Result<impl IntoResponse, ApiError> {
-    let author = actor(&headers)?;
     check_reason(&request.reason)?;
     let mut saved = state
         .blocking(move |store| {
-            let change = Change { author: &author, reason: &request.reason };
+            let change = principal.change(&request.reason);
             let saved = store.update(&id, request.expected_version, &request.process, &change)?;
             Ok(save_response(saved, &request.process))
         })
@@ -125,15 +114,12 @@ async fn update(
 async fn set_status(
     State(state): State<AppState>,
     Path(id): Path<String>,
-    headers: HeaderMap,
+    principal: Principal,
     JsonBody(request): JsonBody<StatusRequest>,
 ) -> Result<impl IntoResponse, ApiError> {
-    let author = actor(&headers)?;
     check_reason(&request.reason)?;
     let saved = state
-        .blocking(move |store| {
-            Ok(store.set_status(&id, request.status, &Change { author: &author, reason: &request.reason })?)
-        })
+        .blocking(move |store| Ok(store.set_status(&id, request.status, &principal.change(&request.reason))?))
         .await?;
     Ok(Json(saved))
 }

@@ -1,7 +1,7 @@
 //! `/api/duplicates`, `/api/duplicates/decisions`, `/api/processes/{id}/similar`, `/api/gaps`.
 
 use axum::extract::{Path, Query, State};
-use axum::http::{HeaderMap, StatusCode, header};
+use axum::http::{StatusCode, header};
 use axum::response::IntoResponse;
 use axum::routing::get;
 use axum::{Json, Router};
@@ -9,10 +9,13 @@ use serde::Deserialize;
 
 use super::body::JsonBody;
 use super::{ApiError, AppState};
+use crate::auth::Principal;
 use crate::similarity::{Catalog, DUPLICATE_THRESHOLD, DecisionRequest, SimilarProcess, Similarity, SimilarityError};
 use crate::store::similarity::Decision;
 
 const MAX_K: usize = 50;
+/// Seconds a client should wait while the similarity index loads.
+const LOADING_RETRY_S: u64 = 5;
 /// Similar processes returned with a save.
 const SIMILAR_ON_SAVE: usize = 5;
 
@@ -75,9 +78,18 @@ async fn with_similarity<T: Send + 'static>(
     f: impl FnOnce(&Similarity) -> Result<T, SimilarityError> + Send + 'static,
 ) -> Result<T, ApiError> {
     let slot = state.similarity.clone();
-    tokio::task::spawn_blocking(move || f(slot.get()?).map_err(ApiError::from))
-        .await
-        .map_err(|e| ApiError::internal(format!("worker failed: {e}")))?
+    tokio::task::spawn_blocking(move || match slot.ready()? {
+        Some(similarity) => f(similarity).map_err(ApiError::from),
+        // Loading embeds every new or changed process, which can take minutes after a bulk import.
+        None => Err(ApiError::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "loading",
+            "duplicate detection is still loading (embedding the processes); try again shortly",
+        )
+        .retry_after(LOADING_RETRY_S)),
+    })
+    .await
+    .map_err(|e| ApiError::internal(format!("worker failed: {e}")))?
 }
 
 /// The processes most similar to a just-saved one; `None` while the model is still loading
@@ -114,13 +126,12 @@ async fn duplicates(
 
 async fn decide(
     State(state): State<AppState>,
-    headers: HeaderMap,
+    principal: Principal,
     JsonBody(body): JsonBody<DecisionBody>,
 ) -> Result<impl IntoResponse, ApiError> {
-    let actor = super::processes::actor(&headers)?;
     let request =
         DecisionRequest { a: body.a, b: body.b, decision: body.decision, survivor: body.survivor, note: body.note };
-    let record = with_similarity(&state, move |s| s.decide(&request, &actor)).await?;
+    let record = with_similarity(&state, move |s| s.decide(&request, &principal.user)).await?;
     Ok((StatusCode::CREATED, Json(record)))
 }
 

@@ -157,6 +157,8 @@ pub enum LlmError {
     Inference(#[from] candle_core::Error),
     #[error("the model is busy: its request queue is full")]
     QueueFull,
+    #[error("the server is shutting down; generation was cancelled")]
+    ShuttingDown,
     #[error("the inference worker has stopped")]
     WorkerStopped,
 }

@@ -5,6 +5,7 @@
 //! requests wait for minutes.
 
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{self, SyncSender, TrySendError};
 
 use tokio::sync::mpsc as tokio_mpsc;
@@ -30,6 +31,7 @@ struct Job {
 pub struct LlmWorker {
     jobs: SyncSender<Job>,
     model_id: Arc<str>,
+    stopping: Arc<AtomicBool>,
 }
 
 impl LlmWorker {
@@ -38,22 +40,33 @@ impl LlmWorker {
         let model_id: Arc<str> = generator.model_id().into();
         let (jobs, queue) = mpsc::sync_channel::<Job>(queue_capacity);
         let thread_name = format!("llm-{model_id}");
+        let stopping = Arc::new(AtomicBool::new(false));
+        let stop_seen = stopping.clone();
         let spawned = std::thread::Builder::new().name(thread_name).spawn(move || {
             for job in queue {
-                run_job(generator.as_mut(), job);
+                run_job(generator.as_mut(), job, &stop_seen);
             }
         });
         if let Err(e) = spawned {
             // Without a thread every submit reports WorkerStopped, because the queue's receiver is gone.
             tracing::error!("cannot start the inference thread: {e}");
         }
-        LlmWorker { jobs, model_id }
+        LlmWorker { jobs, model_id, stopping }
+    }
+
+    /// Cancels the running generation and every queued or later request with
+    /// [`LlmError::ShuttingDown`], so a stopping server does not wait for drafts to finish.
+    pub fn stop(&self) {
+        self.stopping.store(true, Ordering::Relaxed);
     }
 
     /// Queues a request. Fails at once with [`LlmError::QueueFull`] when the queue is full.
     /// Dropping the returned receiver cancels the request.
     pub fn submit(&self, request: GenerateRequest) -> Result<tokio_mpsc::Receiver<LlmEvent>, LlmError> {
         // Room for every token plus the final event: the inference thread never waits for a slow reader.
+        if self.stopping.load(Ordering::Relaxed) {
+            return Err(LlmError::ShuttingDown);
+        }
         let (events, receiver) = tokio_mpsc::channel(request.max_tokens.saturating_add(1).max(1));
         let span = tracing::info_span!("generate", model = %self.model_id);
         match self.jobs.try_send(Job { request, events, span }) {
@@ -79,15 +92,22 @@ impl LlmWorker {
     }
 }
 
-fn run_job(generator: &mut dyn Generator, job: Job) {
+fn run_job(generator: &mut dyn Generator, job: Job, stopping: &AtomicBool) {
     let Job { request, events, span } = job;
     let _entered = span.enter();
     if events.is_closed() {
         tracing::debug!("request cancelled while queued");
         return;
     }
-    let mut on_token = |piece: &str| events.blocking_send(LlmEvent::Token(piece.to_owned())).is_ok();
-    let result = generator.generate(&request, &mut on_token);
+    let mut on_token = |piece: &str| {
+        !stopping.load(Ordering::Relaxed) && events.blocking_send(LlmEvent::Token(piece.to_owned())).is_ok()
+    };
+    let result = if stopping.load(Ordering::Relaxed) {
+        Err(LlmError::ShuttingDown)
+    } else {
+        generator.generate(&request, &mut on_token)
+    };
+    let result = if stopping.load(Ordering::Relaxed) { Err(LlmError::ShuttingDown) } else { result };
     if let Err(e) = &result {
         tracing::warn!("generation failed: {e}");
     }

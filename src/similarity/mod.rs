@@ -108,6 +108,11 @@ impl SimilaritySlot {
         self.cell.get().and_then(|loaded| loaded.as_ref().ok())
     }
 
+    /// The service if it has loaded, `None` while it still loads (never waits).
+    pub fn ready(&self) -> Result<Option<&Similarity>, SimilarityError> {
+        self.cell.get().map(|loaded| loaded.as_ref().map_err(|e| SimilarityError::Unavailable(e.clone()))).transpose()
+    }
+
     /// The service, waiting for it while it loads. Call from a blocking thread.
     pub fn get(&self) -> Result<&Similarity, SimilarityError> {
         let loaded = self.cell.wait();

@@ -310,7 +310,7 @@ impl Similarity {
                 b_text: &b_text,
             };
             let reason = format!("duplicate review: {}", request.decision.as_str());
-            self.store.record_decision(&new, &Change { author: actor, reason: &reason })?
+            self.store.record_decision(&new, &Change { author: actor, reason: &reason, own_drafts_only: false })?
         };
         self.sync(&|_, _| {})?;
         Ok(record)

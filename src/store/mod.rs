@@ -50,6 +50,8 @@ pub enum StoreError {
     #[error("no active user {0:?}")]
     UserNotFound(String),
     #[error("{0}")]
+    Forbidden(String),
+    #[error("{0}")]
     BadInput(String),
 }
 
@@ -103,6 +105,9 @@ impl FromStr for Status {
 pub struct Change<'a> {
     pub author: &'a str,
     pub reason: &'a str,
+    /// Clerks may change only drafts they created; checked inside the write's transaction so a
+    /// concurrent publish cannot slip between the check and the write.
+    pub own_drafts_only: bool,
 }
 
 /// A stored process at one version.
@@ -252,6 +257,7 @@ impl Store {
         let body = to_json(process)?;
         self.write(|tx| {
             let (current, status) = current(tx, id)?;
+            check_scope(tx, id, status, change)?;
             if current != expected_version {
                 return Err(StoreError::VersionConflict { id: id.to_owned(), expected: expected_version, actual: current });
             }
@@ -273,6 +279,14 @@ impl Store {
     pub fn set_status(&self, id: &str, status: Status, change: &Change) -> Result<Saved> {
         self.write(|tx| {
             let (version, old) = current(tx, id)?;
+            check_scope(tx, id, old, change)?;
+            if change.own_drafts_only && !matches!(status, Status::Draft | Status::InReview) {
+                return Err(StoreError::Forbidden(format!(
+                    "{} may submit a draft for review or take it back, but only a reviewer sets it to {}",
+                    change.author,
+                    status.as_str()
+                )));
+            }
             tx.execute(
                 &format!("UPDATE processes SET status = ?2, updated_at = {NOW} WHERE id = ?1"),
                 params![id, status.as_str()],
@@ -439,6 +453,28 @@ fn current(conn: &Connection, id: &str) -> Result<(u32, Status)> {
         .context("read a process")?;
     let (version, status) = row.ok_or_else(|| StoreError::NotFound(id.to_owned()))?;
     Ok((version, parse_status(&status)?))
+}
+
+/// Enforces [`Change::own_drafts_only`]: a draft or one in review, created by the author.
+fn check_scope(tx: &Connection, id: &str, status: Status, change: &Change) -> Result<()> {
+    if !change.own_drafts_only {
+        return Ok(());
+    }
+    if !matches!(status, Status::Draft | Status::InReview) {
+        return Err(StoreError::Forbidden(format!(
+            "process {id} is {}; only reviewers change it now",
+            status.as_str()
+        )));
+    }
+    let creator: String = tx
+        .query_row("SELECT author FROM process_versions WHERE process_id = ?1 AND version = 1", [id], |r| r.get(0))
+        .context("read who created a process")?;
+    if creator != change.author {
+        return Err(StoreError::Forbidden(format!(
+            "process {id} was drafted by {creator}; clerks change only their own drafts"
+        )));
+    }
+    Ok(())
 }
 
 fn insert_version(tx: &Connection, id: &str, version: u32, body: &str, change: &Change) -> Result<()> {

@@ -105,15 +105,16 @@ impl Store {
     }
 
     /// Creates the first admin when there is no user yet; returns its credentials to show once.
-    /// `token`, when given, becomes the admin's API token (for scripted deployments and tests).
-    pub fn bootstrap_admin(&self, token: Option<&str>) -> Result<Option<(NewUser, String)>> {
+    /// `token` and `password`, when given, are used instead of random ones (for scripted
+    /// deployments and tests).
+    pub fn bootstrap_admin(&self, token: Option<&str>, password: Option<&str>) -> Result<Option<(NewUser, String)>> {
         let users: i64 =
             self.read(|c| c.query_row("SELECT count(*) FROM users", [], |r| r.get(0)).context("count users"))?;
         if users > 0 {
             return Ok(None);
         }
-        let password = auth::new_secret("");
-        let change = Change { author: "system", reason: "first start" };
+        let password = password.map_or_else(|| auth::new_secret(""), str::to_owned);
+        let change = Change { author: "system", reason: "first start", own_drafts_only: false };
         let mut admin = self.add_user("admin", Role::Admin, Some(&password), &change)?;
         if let Some(token) = token {
             self.write(|tx| {

@@ -10,6 +10,11 @@ use std::time::Duration;
 pub const BIN: &str = env!("CARGO_BIN_EXE_ablauf");
 /// The language model every test uses (never the 1.5B default).
 pub const SMALL_LLM: &str = "qwen2.5-coder-0.5b";
+/// The first admin's API token and password on every test server (`ABLAUF_BOOTSTRAP_*`).
+pub const ADMIN_TOKEN: &str = "abl_test_admin_token";
+pub const ADMIN_PASSWORD: &str = "test-admin-password";
+/// `Authorization` header value for [`ADMIN_TOKEN`].
+pub const ADMIN: &str = "Bearer abl_test_admin_token";
 
 pub fn fixture_json() -> serde_json::Value {
     serde_json::from_str(include_str!("../fixtures/anwohnerparkausweis.json")).unwrap()
@@ -38,6 +43,8 @@ impl Server {
             .args(model)
             .args(extra)
             .env("RUST_LOG", "ablauf=info")
+            .env("ABLAUF_BOOTSTRAP_TOKEN", ADMIN_TOKEN)
+            .env("ABLAUF_BOOTSTRAP_PASSWORD", ADMIN_PASSWORD)
             .env("NO_COLOR", "1")
             .stdout(Stdio::null())
             .stderr(Stdio::piped())
@@ -91,14 +98,61 @@ pub fn json(mut resp: ureq::http::Response<ureq::Body>) -> (u16, serde_json::Val
     (status, value)
 }
 
+/// `GET` as the admin.
 pub fn get(url: &str) -> (u16, serde_json::Value) {
-    json(agent().get(url).call().unwrap())
+    get_as(ADMIN, url)
 }
 
+/// `POST` of JSON as the admin.
 pub fn post(url: &str, body: &serde_json::Value) -> (u16, serde_json::Value) {
-    json(agent().post(url).header("content-type", "application/json").send(body.to_string()).unwrap())
+    post_as(ADMIN, url, body)
 }
 
+/// `PUT` of JSON as the admin.
 pub fn put(url: &str, body: &serde_json::Value) -> (u16, serde_json::Value) {
-    json(agent().put(url).header("content-type", "application/json").send(body.to_string()).unwrap())
+    json(
+        agent()
+            .put(url)
+            .header("authorization", ADMIN)
+            .header("content-type", "application/json")
+            .send(body.to_string())
+            .unwrap(),
+    )
+}
+
+/// `GET` with the given `Authorization` header value.
+pub fn get_as(authorization: &str, url: &str) -> (u16, serde_json::Value) {
+    json(agent().get(url).header("authorization", authorization).call().unwrap())
+}
+
+/// `POST` of JSON with the given `Authorization` header value.
+pub fn post_as(authorization: &str, url: &str, body: &serde_json::Value) -> (u16, serde_json::Value) {
+    json(
+        agent()
+            .post(url)
+            .header("authorization", authorization)
+            .header("content-type", "application/json")
+            .send(body.to_string())
+            .unwrap(),
+    )
+}
+
+/// Creates a user through the API (as the admin) and returns their `Authorization` header value.
+pub fn add_user(server: &Server, name: &str, role: &str) -> String {
+    let (status, user) = post(&server.url("/api/users"), &serde_json::json!({"name": name, "role": role}));
+    assert_eq!(status, 201, "{user}");
+    format!("Bearer {}", user["token"].as_str().unwrap())
+}
+
+/// `GET` as the admin, repeated while the server answers 503 because a model or index is still
+/// loading (it says so with `Retry-After`).
+pub fn get_when_ready(url: &str) -> (u16, serde_json::Value) {
+    let deadline = std::time::Instant::now() + Duration::from_secs(600);
+    loop {
+        let (status, body) = get(url);
+        if status != 503 || std::time::Instant::now() > deadline {
+            return (status, body);
+        }
+        std::thread::sleep(Duration::from_millis(300));
+    }
 }
