@@ -1,4 +1,4 @@
-//! `ablauf backup` and `ablauf restore` on real database files.
+//! `ablauf backup`, `ablauf restore` and `ablauf export-all` on real database files.
 
 mod common;
 
@@ -89,4 +89,45 @@ fn restoring_garbage_is_refused_and_changes_nothing() {
     let missing = ablauf(dir.path(), &["restore", "--from", "/nonexistent.db"]);
     assert_eq!(missing.status.code(), Some(2));
     assert_eq!(titles(dir.path()), vec!["Bleibt"]);
+}
+
+#[test]
+fn export_all_writes_every_process_in_open_formats() {
+    let dir = tempfile::tempdir().unwrap();
+    add(dir.path(), "Anwohnerparkausweis");
+    add(dir.path(), "Hundesteuer & Co <neu>");
+    let list: serde_json::Value = serde_json::from_slice(&ablauf(dir.path(), &["list"]).stdout).unwrap();
+    let archived = list[0]["id"].as_str().unwrap();
+    assert!(ablauf(dir.path(), &["set-status", archived, "archived"]).status.success());
+
+    let target = dir.path().join("export");
+    let out = ablauf(dir.path(), &["export-all", "--to", target.to_str().unwrap()]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let answer: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(answer["processes"], 2);
+    let index: serde_json::Value = serde_json::from_slice(&std::fs::read(target.join("index.json")).unwrap()).unwrap();
+    assert_eq!(index.as_array().unwrap().len(), 2, "archived processes are exported too");
+    for entry in index.as_array().unwrap() {
+        let id = entry["id"].as_str().unwrap();
+        let stored: serde_json::Value =
+            serde_json::from_slice(&std::fs::read(target.join(format!("{id}.json"))).unwrap()).unwrap();
+        assert_eq!((stored["id"].as_str(), &stored["process"]["title"]), (Some(id), &entry["title"]));
+        let bpmn = std::fs::read_to_string(target.join(format!("{id}.bpmn"))).unwrap();
+        let imported = ablauf::bpmn::import_bpmn(bpmn.as_bytes()).unwrap();
+        assert_eq!(imported.process.title, entry["title"].as_str().unwrap(), "BPMN carries the escaped title");
+        let page = std::fs::read_to_string(target.join(format!("{id}.md"))).unwrap();
+        let first_word = entry["title"].as_str().unwrap().split(' ').next().unwrap();
+        assert!(page.starts_with(&format!("# {first_word}")), "Markdown escapes the rest: {page}");
+    }
+    assert_eq!(
+        std::fs::read_dir(dir.path())
+            .unwrap()
+            .filter(|e| e.as_ref().unwrap().file_name().to_string_lossy().contains("partial"))
+            .count(),
+        0
+    );
+
+    let again = ablauf(dir.path(), &["export-all", "--to", target.to_str().unwrap()]);
+    assert_eq!(again.status.code(), Some(2), "an existing export is never overwritten");
+    assert!(String::from_utf8_lossy(&again.stderr).contains("not an empty folder"));
 }

@@ -130,3 +130,67 @@ fn draft_requests_while_the_model_loads_get_503_with_retry_after() {
     let (status, _) = get(&server.url("/api/processes"));
     assert_eq!(status, 200);
 }
+
+/// A full queue answers 503 with Retry-After at once, and SIGTERM cancels the running and the
+/// queued generations instead of waiting for them: the server exits cleanly and restarts sound.
+#[test]
+fn full_queue_is_refused_and_sigterm_cancels_generation() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = Server::start(dir.path());
+    wait_until_model_ready(&server);
+    let long = json!({"text": DICTATION.repeat(3), "max_tokens": 1000, "save": false}).to_string();
+
+    let stream = agent()
+        .post(&server.url("/api/draft/stream"))
+        .header("authorization", common::ADMIN)
+        .header("content-type", "application/json")
+        .send(long.clone())
+        .unwrap();
+    let mut lines = BufReader::new(stream.into_body().into_reader()).lines().map_while(Result::ok);
+    assert!(lines.by_ref().any(|l| l == "event: started"), "the stream has started");
+
+    let (tx, rx) = std::sync::mpsc::channel();
+    let waiting: Vec<_> = (0..5)
+        .map(|_| {
+            let (url, body, tx) = (server.url("/api/draft"), long.clone(), tx.clone());
+            std::thread::spawn(move || {
+                let resp = agent()
+                    .post(&url)
+                    .header("authorization", common::ADMIN)
+                    .header("content-type", "application/json")
+                    .send(body)
+                    .unwrap();
+                let retry = resp.headers().get("retry-after").map(|v| v.to_str().unwrap().to_owned());
+                let (status, body) = json(resp);
+                tx.send((status, body["error_type"].as_str().unwrap_or("").to_owned(), retry)).unwrap();
+            })
+        })
+        .collect();
+    let first = rx.recv_timeout(Duration::from_secs(120)).unwrap();
+    assert_eq!(first, (503, "busy".to_owned(), Some("15".to_owned())), "four wait, the fifth is refused at once");
+
+    let pid = server.child.id().to_string();
+    assert!(std::process::Command::new("kill").args(["-TERM", &pid]).status().unwrap().success());
+    let rest: Vec<_> = (0..4).map(|_| rx.recv_timeout(Duration::from_secs(300)).unwrap()).collect();
+    for waiter in waiting {
+        waiter.join().unwrap();
+    }
+    // The warm-up generation right after loading may still hold a place in the queue, so one
+    // more request can have been refused as busy.
+    assert!(
+        rest.iter().all(|(status, kind, _)| *status == 503 && ["shutting_down", "busy"].contains(&kind.as_str())),
+        "queued drafts are cancelled, not left hanging: {rest:?}"
+    );
+    assert!(rest.iter().filter(|(_, kind, _)| kind == "shutting_down").count() >= 3, "{rest:?}");
+    let ending: Vec<String> = lines.filter(|l| l.starts_with("event: ")).collect();
+    assert!(
+        matches!(ending.last().map(String::as_str), Some("event: done" | "event: error")),
+        "the stream ends with an answer: {ending:?}"
+    );
+    let status = server.stop();
+    assert!(status.success(), "clean exit after SIGTERM: {status:?}");
+
+    let server = Server::start(dir.path());
+    let (status, page) = get(&server.url("/api/processes"));
+    assert_eq!((status, page["total"].as_u64()), (200, Some(0)));
+}

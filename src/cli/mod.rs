@@ -23,7 +23,7 @@ mod processes;
 mod similarity;
 mod users;
 
-use admin::{BackupArgs, RestoreArgs};
+use admin::{BackupArgs, ExportAllArgs, RestoreArgs};
 use models::ModelsArgs;
 use processes::{AddArgs, AuditArgs, FileArg, GetArgs, IdArg, ListArgs, SetStatusArgs, UpdateArgs};
 use users::UserArgs;
@@ -78,6 +78,8 @@ pub enum Command {
     Backup(BackupArgs),
     /// Replace the database with a backup (the current content is saved first).
     Restore(RestoreArgs),
+    /// Write every process as JSON, BPMN and Markdown into a new folder (no lock-in).
+    ExportAll(ExportAllArgs),
     /// Manage users and their API tokens: add, list, revoke.
     User(UserArgs),
     /// Suggest duplicate processes (ranked pairs with reasons); `decide` records a review.
@@ -167,6 +169,7 @@ pub fn run(cli: Cli) -> Result<ExitCode, CliError> {
         Command::Eval(args) => draft::eval(args),
         Command::Backup(args) => admin::backup(&cli.data_dir, args),
         Command::Restore(args) => admin::restore(&cli.data_dir, args),
+        Command::ExportAll(args) => admin::export_all(&cli.data_dir, args),
         Command::User(args) => users::run(&cli.data_dir, args),
         Command::Duplicates(args) => similarity::duplicates(&cli.data_dir, args),
         Command::Similar(args) => similarity::similar(&cli.data_dir, args),
