@@ -47,7 +47,7 @@ pub struct IndexParams {
 }
 
 impl Default for IndexParams {
-    /// From `benches/index.rs` (2 vCPU, 384-d clustered vectors): a vectorised exact scan
+    /// From `eval/benches/index.rs` (2 vCPU, 384-d clustered vectors): a vectorised exact scan
     /// takes 0.2 ms at 5,000 entries and 3.1 ms at 50,000, while hnsw_rs at ef_search 256
     /// takes 1.3 ms (recall@10 0.998) and 4.3 ms (0.92). The graph pays only beyond that.
     fn default() -> Self {
