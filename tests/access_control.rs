@@ -236,3 +236,62 @@ fn first_start_prints_the_admin_credentials_once() {
     let (status, session) = get_as(&format!("Bearer {token}"), &server.url("/api/session"));
     assert_eq!((status, session["user"]["role"].as_str()), (200, Some("admin")));
 }
+
+/// The browser's way in: a login sets an HttpOnly session cookie; reads need only the cookie,
+/// writes also the CSRF token from the login answer; logging out ends the session.
+#[test]
+fn login_sessions_need_the_csrf_token_for_writes() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = Server::start(dir.path());
+    let login = |password: &str| {
+        agent()
+            .post(&server.url("/api/session"))
+            .header("content-type", "application/json")
+            .send(json!({"name": "admin", "password": password}).to_string())
+            .unwrap()
+    };
+    let (status, refused) = common::json(login("not-the-password"));
+    assert_eq!((status, refused["error"].as_str()), (401, Some("wrong user name or password")));
+
+    let answer = login(common::ADMIN_PASSWORD);
+    let set_cookie = answer.headers()["set-cookie"].to_str().unwrap().to_owned();
+    assert!(set_cookie.contains("HttpOnly") && set_cookie.contains("SameSite=Strict"), "{set_cookie}");
+    let cookie = set_cookie.split(';').next().unwrap().to_owned();
+    let (status, logged_in) = common::json(answer);
+    assert_eq!((status, logged_in["user"].as_str(), logged_in["role"].as_str()), (200, Some("admin"), Some("admin")));
+    let csrf = logged_in["csrf_token"].as_str().unwrap().to_owned();
+
+    let with_cookie = |method: &str, path: &str, csrf: Option<&str>| {
+        let mut request = ureq::http::Request::builder().method(method).uri(server.url(path)).header("cookie", &cookie);
+        if let Some(token) = csrf {
+            request = request.header("x-csrf-token", token);
+        }
+        let body = if method == "GET" || method == "DELETE" { String::new() } else { fixture_json().to_string() };
+        let mut response = agent().run(request.header("content-type", "application/json").body(body).unwrap()).unwrap();
+        let text = response.body_mut().read_to_string().unwrap();
+        (response.status().as_u16(), serde_json::from_str(&text).unwrap_or(serde_json::Value::Null))
+    };
+    // After a page reload the page gets the CSRF token back from the session.
+    let (status, session) = with_cookie("GET", "/api/session", None);
+    assert_eq!(
+        (status, session["user"]["user"].as_str(), session["csrf_token"].as_str()),
+        (200, Some("admin"), Some(&*csrf))
+    );
+    let (status, _) = with_cookie("GET", "/api/processes", None);
+    assert_eq!(status, 200);
+    let (status, body) = with_cookie("POST", "/api/processes", None);
+    assert_eq!((status, body["error"].as_str()), (403, Some("missing or wrong x-csrf-token header")));
+    let (status, _) = with_cookie("POST", "/api/processes", Some("wrong"));
+    assert_eq!(status, 403);
+    let (status, created) = with_cookie("POST", "/api/processes", Some(&csrf));
+    assert_eq!(status, 201, "{created}");
+    let (_, page) = get(&server.url("/api/processes"));
+    assert_eq!(page["total"], 1, "only the write with the token went through");
+
+    let (status, _) = with_cookie("DELETE", "/api/session", None);
+    assert_eq!(status, 403, "another site must not log the user out either");
+    let (status, _) = with_cookie("DELETE", "/api/session", Some(&csrf));
+    assert_eq!(status, 204);
+    let (status, body) = with_cookie("GET", "/api/processes", None);
+    assert_eq!((status, body["error"].as_str()), (401, Some("the login session has expired; log in again")));
+}

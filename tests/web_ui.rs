@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::{Mutex, OnceLock};
 
-use common::{Server, agent, fixture_json, get, post, put};
+use common::{ADMIN_PASSWORD, Server, agent, fixture_json, get, post, put};
 use serde_json::{Value, json};
 
 const MANIFEST_DIR: &str = env!("CARGO_MANIFEST_DIR");
@@ -115,7 +115,7 @@ fn serves_the_interface_from_the_binary_without_foreign_urls() {
             .collect();
         assert!(foreign.is_empty(), "{path} refers to {foreign:?}");
     }
-    for view in ["processes", "process", "draft", "duplicates", "gaps", "dashboard"] {
+    for view in ["processes", "process", "draft", "duplicates", "gaps", "dashboard", "login", "users"] {
         assert!(seen.contains(&format!("/assets/views/{view}.js")), "{view} is not reachable from the page: {seen:?}");
     }
 
@@ -252,6 +252,8 @@ fn browser(flow: &str, server: &Server, env: &[(&str, &str)]) -> String {
         .env("E2E_NODE_HOME", home)
         .env("ABLAUF_URL", &server.base)
         .env("E2E_SCREENSHOTS", Path::new(MANIFEST_DIR).join("target/e2e-screenshots"))
+        .env("E2E_USER", "admin")
+        .env("E2E_PASSWORD", ADMIN_PASSWORD)
         .envs(env.iter().copied())
         .output()
         .expect("run node");
@@ -332,4 +334,31 @@ fn browser_duplicate_pair_reviewed_with_the_keyboard() {
     assert_eq!(decisions.len(), 1, "{decisions:?}");
     assert_eq!(decisions[0]["decision"], "related");
     assert_eq!(decisions[0]["note"], "Gleiches Verfahren, anderer Titel");
+}
+
+#[test]
+fn browser_login_roles_and_user_administration() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = Server::start(dir.path());
+    let id = seed(&server);
+    let (status, user) =
+        post(&server.url("/api/users"), &json!({"name": "lena", "role": "reader", "password": "lesen-lesen-1"}));
+    assert_eq!(status, 201, "{user}");
+
+    browser("login.mjs", &server, &[("E2E_PROCESS", &id)]);
+
+    let (_, users) = get(&server.url("/api/users"));
+    let find = |name: &str| users.as_array().unwrap().iter().find(|u| u["name"] == name).unwrap().clone();
+    assert_eq!((find("ute")["role"].as_str(), find("ute")["has_password"].as_bool()), (Some("clerk"), Some(true)));
+    assert_eq!(find("lena")["revoked"], true);
+    // The audit log names the admin who did it, logged in through the browser.
+    let (_, audit) = get(&server.url("/api/audit"));
+    let actions: Vec<(String, String)> = audit
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| (e["action"].as_str().unwrap_or("").to_owned(), e["actor"].as_str().unwrap_or("").to_owned()))
+        .collect();
+    assert!(actions.contains(&("user.add".to_owned(), "admin".to_owned())), "{actions:?}");
+    assert!(actions.contains(&("user.revoke".to_owned(), "admin".to_owned())), "{actions:?}");
 }

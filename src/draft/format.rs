@@ -178,9 +178,10 @@ const MAX_EXTRA_ENDS: u32 = 3;
 /// must live in the same regex as the separator.
 pub fn grammar(options: GrammarOptions) -> String {
     let role_id = "[a-z][a-z0-9]{0,5}";
-    let name = "[^\\n> ][^\\n>]{1,60}";
+    let name = format!("{}{}{{1,60}}", text_char("> "), text_char(">"));
     let target = "[1-9][0-9]?";
-    let condition = "[^\\n>:| ][^\\n>:|]{0,30}";
+    let condition = format!("{}{}{{0,30}}", text_char(">:| "), text_char(">:|"));
+    let line = |min: u32, max: u32| format!("{}{}{{{min},{max}}}", text_char(" "), text_char("\\n"));
     let mut g = String::new();
     g.push_str(&format!("start: process | \"{NOT_A_PROCESS}\"\n"));
     g.push_str(&format!("process: \"# \" TITLE \"\\n\" role{{1,{MAX_ROLES}}} s1\n"));
@@ -205,17 +206,25 @@ pub fn grammar(options: GrammarOptions) -> String {
             g.push_str(&format!("s{n}_{extra}: \"{n} \" ({})\n", alternatives.join(" | ")));
         }
     }
-    g.push_str("TITLE: /[^\\n ][^\\n]{2,70}/\n");
-    g.push_str(&format!("ROLE: /{role_id} [^\\n ][^\\n]{{1,50}}/\n"));
-    g.push_str("NAME: /[^\\n ][^\\n]{1,60}/\n");
+    g.push_str(&format!("TITLE: /{}/\n", line(2, 70)));
+    g.push_str(&format!("ROLE: /{role_id} {}/\n", line(1, 50)));
+    g.push_str(&format!("NAME: /{}/\n", line(1, 60)));
     g.push_str(&format!("TASK: /task {role_id}: {name}( > {target})?/\n"));
     if options.allow_decisions {
         g.push_str(&format!(
             "DECISION: /decision( {role_id})?: {name} > {condition}: {target}( \\| {condition}: {target}){{1,3}}/\n"
         ));
     }
-    g.push_str("END: /end: [^\\n ][^\\n]{1,60}/\n");
+    g.push_str(&format!("END: /end: {}/\n", line(1, 60)));
     g
+}
+
+/// A regex class of one character of text in Latin script other than those in `exclude`:
+/// Latin letters with their accents, ASCII, the Latin-1 signs (§, °, ½), typographic
+/// punctuation and €. Small multilingual models otherwise drift into other scripts or pad
+/// names with invisible characters; German administrative text needs neither.
+pub(crate) fn text_char(exclude: &str) -> String {
+    format!(r"[\p{{Latin}}\p{{M}}\x20-\x7e\u00a0-\u00bf\u00d7\u00f7\u2010-\u2027\u2030-\u205e\u20ac&&[^{exclude}]]")
 }
 
 /// Splits streamed text pieces into complete lines as they arrive.
@@ -312,6 +321,11 @@ mod tests {
         assert!(!accepts(&with, &linear.replace("task sb:", "task:")));
         assert!(!accepts(&with, "# Müll anmelden\n@sb Sachbearbeitung\n1 start: Anruf\n2 task sb: Termin vergeben\n"));
         assert!(!accepts(&with, "{\"title\": \"x\"}"));
+        // Readable text only: umlauts, § and € pass; invisible tag and control characters do not.
+        assert!(accepts(&without, &linear.replace("Termin vergeben", "Gebühr (5 €) nach § 3 erheben")));
+        assert!(!accepts(&without, &linear.replace("Termin steht", "Termin steht\u{e0020}\u{e0020}")));
+        assert!(!accepts(&without, &linear.replace("Anruf", "Anruf\u{7}")));
+        assert!(!accepts(&without, &linear.replace("Anruf", "Anruf 电话")));
         // Once the process is over (one end per decision branch), nothing may follow.
         assert!(!accepts(&without, &format!("{linear}4 task sb: weiterreden\n5 end: noch ein Ende\n")));
         assert!(!accepts(

@@ -19,14 +19,19 @@ pub struct ErrorBody {
 #[derive(Debug)]
 pub struct ApiError {
     pub status: StatusCode,
-    pub body: ErrorBody,
+    /// Boxed: errors travel through every handler's `Result`, so the `Err` side stays small.
+    pub body: Box<ErrorBody>,
     /// Seconds after which a retry may succeed (busy model, rate limit), sent as `Retry-After`.
     pub retry_after_s: Option<u64>,
 }
 
 impl ApiError {
     pub fn new(status: StatusCode, error_type: &'static str, error: impl Into<String>) -> Self {
-        Self { status, body: ErrorBody { error: error.into(), error_type, details: None }, retry_after_s: None }
+        Self {
+            status,
+            body: Box::new(ErrorBody { error: error.into(), error_type, details: None }),
+            retry_after_s: None,
+        }
     }
 
     pub fn bad_request(error: impl Into<String>) -> Self {
@@ -90,7 +95,7 @@ impl From<StoreError> for ApiError {
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        let mut response = (self.status, Json(self.body)).into_response();
+        let mut response = (self.status, Json(*self.body)).into_response();
         if let Some(seconds) = self.retry_after_s {
             response.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(seconds));
         }

@@ -570,8 +570,11 @@ mod tests {
         Transformer::load(params, &mut GgufTensors { content: &content, reader: &mut reader }, &Device::Cpu).unwrap()
     }
 
-    /// candle-transformers' module for the architecture, as a step function (tokens, position) -> logits.
-    fn reference(bytes: &[u8], arch: Architecture) -> Box<dyn FnMut(&[u32], usize) -> Vec<f32>> {
+    /// A step function (tokens, position) -> logits.
+    type Step = Box<dyn FnMut(&[u32], usize) -> Vec<f32>>;
+
+    /// candle-transformers' module for the architecture, as a [`Step`].
+    fn reference(bytes: &[u8], arch: Architecture) -> Step {
         let mut reader = Cursor::new(bytes.to_vec());
         let content = gguf_file::Content::read(&mut reader).unwrap();
         let input = |tokens: &[u32]| Tensor::new(tokens, &Device::Cpu).unwrap().unsqueeze(0).unwrap();
@@ -609,10 +612,8 @@ mod tests {
             let mut expected = reference(&bytes, arch);
             let what = arch.as_str();
             assert_close(&model.forward(&prompt).unwrap().to_vec1().unwrap(), &expected(&prompt, 0), what);
-            let mut pos = prompt.len();
-            for token in [11u32, 77] {
+            for (pos, token) in (prompt.len()..).zip([11u32, 77]) {
                 assert_close(&model.forward(&[token]).unwrap().to_vec1().unwrap(), &expected(&[token], pos), what);
-                pos += 1;
             }
         }
     }

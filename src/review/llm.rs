@@ -27,9 +27,11 @@ const CODES: &[(&str, &str)] = &[
 
 pub fn grammar() -> String {
     let codes: Vec<&str> = CODES.iter().map(|(code, _)| *code).collect();
+    let (first, rest) = (format::text_char("=> "), format::text_char("=>"));
+    let (first_hint, rest_hint) = (format::text_char(" "), format::text_char("\\n"));
     format!(
         "start: \"keine\" | (FINDING \"\\n\"){{1,{MAX_FINDINGS}}}\n\
-         FINDING: /({}) [1-9][0-9]?: [^\\n=> ][^\\n=>]{{4,120}} => [^\\n ][^\\n]{{2,80}}/\n",
+         FINDING: /({}) [1-9][0-9]?: {first}{rest}{{4,120}} => {first_hint}{rest_hint}{{2,80}}/\n",
         codes.join("|")
     )
 }

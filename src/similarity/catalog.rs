@@ -44,13 +44,37 @@ impl Catalog {
     pub fn load(path: &Path) -> Result<Catalog, SimilarityError> {
         let text = std::fs::read_to_string(path)
             .map_err(|e| SimilarityError::Input(format!("cannot read catalogue {}: {e}", path.display())))?;
-        let source = path.display().to_string();
-        let is_csv = path.extension().is_some_and(|e| e.eq_ignore_ascii_case("csv"));
-        let catalog = if is_csv { parse_csv(&text, &source) } else { parse_jsonl(&text, &source) }?;
+        Catalog::parse(&text, CatalogFormat::of_path(path), &path.display().to_string())
+    }
+
+    /// Parses a catalogue; `source` names it in error messages and reports. A catalogue
+    /// without services is an error.
+    pub fn parse(text: &str, format: CatalogFormat, source: &str) -> Result<Catalog, SimilarityError> {
+        let catalog = match format {
+            CatalogFormat::Csv => parse_csv(text, source),
+            CatalogFormat::Jsonl => parse_jsonl(text, source),
+        }?;
         if catalog.services.is_empty() {
             return Err(SimilarityError::Input(format!("catalogue {source} lists no services")));
         }
         Ok(catalog)
+    }
+}
+
+/// The formats a catalogue can come in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CatalogFormat {
+    /// One JSON object per line.
+    Jsonl,
+    /// Comma or semicolon separated, with a header.
+    Csv,
+}
+
+impl CatalogFormat {
+    /// The format a file name implies: `.csv` is CSV, anything else JSON Lines.
+    pub fn of_path(path: &Path) -> CatalogFormat {
+        let is_csv = path.extension().is_some_and(|e| e.eq_ignore_ascii_case("csv"));
+        if is_csv { CatalogFormat::Csv } else { CatalogFormat::Jsonl }
     }
 }
 

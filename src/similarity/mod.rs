@@ -19,7 +19,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, OnceLock};
 
 pub use canonical::canonical_text;
-pub use catalog::{Catalog, Service};
+pub use catalog::{Catalog, CatalogFormat, Service};
 pub use eval::{EvalReport, evaluate};
 pub use gaps::{COVERAGE_THRESHOLD, Evidence, GapReport};
 pub use score::{DUPLICATE_THRESHOLD, Features, Reason};

@@ -1,7 +1,7 @@
 //! How alike two processes are: the combined score and the reasons a reviewer is shown.
 //!
-//! Score = `dense · cos(embeddings) + title · trigram-cos(titles) + text · trigram-cos(texts)
-//! + variant · variant` (the last signal is high when two titles agree except for a
+//! Score = `dense · cos(embeddings) + title · trigram-cos(titles) + text · trigram-cos(texts) +
+//! variant · variant` (the last signal is high when two titles agree except for a
 //! qualifier, e.g. "… im Inland" / "… im Ausland", and weighs against a duplicate).
 //! Weights and thresholds were calibrated with `ablauf eval duplicates` on `eval/duplicates/`
 //! (figures in `eval/duplicates/README.md`): the embedding alone separates duplicates from

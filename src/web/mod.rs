@@ -43,6 +43,8 @@ static ASSETS: &[Asset] = assets![
     "views/duplicates.js" => JS,
     "views/gaps.js" => JS,
     "views/dashboard.js" => JS,
+    "views/login.js" => JS,
+    "views/users.js" => JS,
 ];
 
 const INDEX: &str = include_str!("assets/index.html");

@@ -18,10 +18,11 @@ export function check(condition, message) {
 }
 
 /**
- * Runs `flow(page, shot)` in a fresh browser profile at `viewport`; the script exits non-zero
+ * Runs `flow(page, shot)` in a fresh browser profile at `viewport`, logged in as `user` (with
+ * the password in E2E_PASSWORD) unless `user` is null; the script exits non-zero
  * after any failure, page error, console error or request to a foreign origin.
  */
-export async function run(name, flow, { viewport = { width: 1280, height: 800 } } = {}) {
+export async function run(name, flow, { viewport = { width: 1280, height: 800 }, user = process.env.E2E_USER } = {}) {
   const profile = await mkdtemp(join(tmpdir(), 'ablauf-e2e-'));
   await mkdir(SHOTS, { recursive: true });
   const problems = [];
@@ -57,6 +58,7 @@ export async function run(name, flow, { viewport = { width: 1280, height: 800 } 
       console.log(`screenshot ${file}`);
     };
     try {
+      if (user) await logIn(page, user, process.env.E2E_PASSWORD);
       await flow(page, shot);
     } catch (e) {
       problems.push(e.stack || String(e));
@@ -77,4 +79,15 @@ export async function open(page, hash, { timeout } = {}) {
   await page.goto('about:blank');
   await page.goto(`${BASE}/${hash}`);
   await page.waitForSelector('main[aria-busy="false"]', { timeout });
+}
+
+/** Logs in through the login dialog that the interface opens for a caller without a session. */
+export async function logIn(page, name, password) {
+  await page.goto(`${BASE}/#/prozesse`);
+  const dialog = page.getByRole('dialog', { name: 'Anmelden' });
+  await dialog.getByLabel('Benutzername').fill(name);
+  await dialog.getByLabel('Passwort').fill(password);
+  await dialog.getByRole('button', { name: 'Anmelden' }).click();
+  await dialog.waitFor({ state: 'detached' });
+  await page.waitForSelector(`.session-user:text-is("${name}")`);
 }

@@ -2,9 +2,10 @@
 
 /** An error answer of the API ({error, error_type, details?}) or a network failure. */
 export class ApiError extends Error {
-  constructor(status, body) {
+  constructor(status, body, retryAfter = null) {
     super(body?.error || `HTTP ${status}`);
     this.status = status;
+    this.retryAfter = retryAfter;
     this.type = body?.error_type || 'network';
     this.details = body?.details;
   }
@@ -15,23 +16,45 @@ export class ApiError extends Error {
   }
 }
 
-const USER_KEY = 'ablauf.user';
+// Who is logged in, from `GET /api/session`; the CSRF token proves that a write comes from
+// this page, because the session cookie alone would be sent by any page.
+let session = { user: null, csrf_token: null, anonymous_read: false };
 
-export function currentUser() {
-  return localStorage.getItem(USER_KEY) || '';
+const ROLES = ['reader', 'clerk', 'reviewer', 'admin'];
+
+export const ROLE_LABEL = { reader: 'Lesen', clerk: 'Sachbearbeitung', reviewer: 'Prüfung', admin: 'Administration' };
+
+/** `{user: {user, role} | null, anonymous_read}`. */
+export function currentSession() {
+  return session;
 }
 
-export function setCurrentUser(name) {
-  localStorage.setItem(USER_KEY, name.trim());
+/** Whether the logged-in user has at least `role`. */
+export function may(role) {
+  return !!session.user && ROLES.indexOf(session.user.role) >= ROLES.indexOf(role);
 }
 
-function headers(json) {
+/** Asks the server who the browser is logged in as (after a page load). */
+export async function loadSession() {
+  session = await api('/api/session');
+  return session;
+}
+
+export async function login(name, password) {
+  const answer = await api('/api/session', { method: 'POST', body: { name, password } });
+  session = { ...session, user: { user: answer.user, role: answer.role }, csrf_token: answer.csrf_token };
+  return session;
+}
+
+export async function logout() {
+  await api('/api/session', { method: 'DELETE' });
+  session = { ...session, user: null, csrf_token: null };
+}
+
+function headers(method, json) {
   const h = { accept: 'application/json' };
   if (json) h['content-type'] = 'application/json';
-  // The server takes the acting user from this header until access control lands; it
-  // accepts visible ASCII only, so other names are left out rather than failing the request.
-  const user = currentUser();
-  if (user && /^[\x20-\x7e]+$/.test(user)) h['x-ablauf-user'] = user;
+  if (method !== 'GET' && session.csrf_token) h['x-csrf-token'] = session.csrf_token;
   return h;
 }
 
@@ -48,7 +71,7 @@ async function send(path, { method = 'GET', body, query, signal } = {}) {
   try {
     resp = await fetch(url(path, query), {
       method,
-      headers: headers(body !== undefined),
+      headers: headers(method, body !== undefined),
       body: body === undefined ? undefined : JSON.stringify(body),
       signal,
     });
@@ -59,7 +82,10 @@ async function send(path, { method = 'GET', body, query, signal } = {}) {
   if (!resp.ok) {
     let payload = null;
     try { payload = await resp.json(); } catch { /* not JSON: keep the status alone */ }
-    throw new ApiError(resp.status, payload);
+    const err = new ApiError(resp.status, payload, Number(resp.headers.get('retry-after')) || null);
+    // The session expired or was never there: the frame shows the login form.
+    if (resp.status === 401 && path !== '/api/session') window.dispatchEvent(new CustomEvent('ablauf:login-required'));
+    throw err;
   }
   return resp;
 }

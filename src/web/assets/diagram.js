@@ -1,6 +1,7 @@
 // The live BPMN diagram beside a form, drawn by the server's own renderer (the SVG of the
 // wiki page and the BPMN export), so what the clerk sees is what gets exported.
 
+import { apiText } from './api.js';
 import { debounce, errorBox, h } from './dom.js';
 
 const PREVIEW = '/api/preview/diagram';
@@ -24,24 +25,15 @@ export function diagramPanel() {
     controller = new AbortController();
     const ticket = ++latest;
     try {
-      const resp = await fetch(PREVIEW, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json', accept: 'image/svg+xml' },
-        body: JSON.stringify(process),
-        signal: controller.signal,
-      });
+      const svg = await apiText(PREVIEW, { method: 'POST', body: process, signal: controller.signal });
       if (ticket !== latest) return;
-      if (!resp.ok) {
-        const problem = await resp.json().catch(() => ({}));
-        body.replaceChildren(h('p', { class: 'muted' }, resp.status === 422
-          ? 'Das Diagramm folgt, sobald der Ablauf vollständig ist (siehe markierte Felder).'
-          : `Kein Diagramm: ${problem.error || resp.status}`));
-        return;
-      }
-      const svg = new DOMParser().parseFromString(await resp.text(), 'image/svg+xml').documentElement;
-      body.replaceChildren(document.importNode(svg, true));
+      const drawing = new DOMParser().parseFromString(svg, 'image/svg+xml').documentElement;
+      body.replaceChildren(document.importNode(drawing, true));
     } catch (err) {
-      if (err.name !== 'AbortError') body.replaceChildren(errorBox(err));
+      if (err.name === 'AbortError' || ticket !== latest) return;
+      body.replaceChildren(err.status === 422
+        ? h('p', { class: 'muted' }, 'Das Diagramm folgt, sobald der Ablauf vollständig ist (siehe markierte Felder).')
+        : errorBox(err));
     }
   }, 300);
 

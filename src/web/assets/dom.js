@@ -75,12 +75,27 @@ export function toast(message, kind = 'info') {
   setTimeout(() => el.remove(), kind === 'error' ? 8000 : 4000);
 }
 
+/**
+ * A failed request in words for the clerk: what the status means and what to do, then the
+ * server's own message (which names the exact problem).
+ */
+export function explain(err) {
+  const wait = err?.retryAfter ? ` Bitte in ${err.retryAfter} s erneut versuchen.` : ' Bitte gleich erneut versuchen.';
+  switch (err?.status) {
+    case 401: return `Nicht angemeldet – bitte anmelden. (${err.message})`;
+    case 403: return `Keine Berechtigung für diese Aktion. (${err.message})`;
+    case 429: return `Zu viele Anfragen in kurzer Zeit.${wait}`;
+    case 503: return `Der Server ist gerade ausgelastet oder lädt noch.${wait} (${err.message})`;
+    default: return err?.message || String(err);
+  }
+}
+
 /** An inline error message for a failed request. */
 export function errorBox(err) {
   if (err?.missingEndpoint) return unavailable();
   const details = err?.details?.errors || [];
   return h('div', { class: 'notice notice-error', role: 'alert' },
-    h('strong', {}, 'Fehler: '), err?.message || String(err),
+    h('strong', {}, 'Fehler: '), explain(err),
     details.length ? h('ul', {}, details.map((f) => h('li', {}, `${f.path}: ${f.message}`))) : null);
 }
 

@@ -1,8 +1,8 @@
 // Dubletten: the review queue of suggested duplicate pairs, best score first, the two
 // processes side by side with their shared steps marked, and keyboard shortcuts.
 
-import { api } from '../api.js';
-import { STEP_TYPE, errorBox, formatNumber, h, render, statusBadge, toast } from '../dom.js';
+import { api, may } from '../api.js';
+import { STEP_TYPE, errorBox, explain, formatNumber, h, render, statusBadge, toast } from '../dom.js';
 
 const DECISIONS = [
   { key: 'd', decision: 'duplicate', label: 'Dublette', cls: 'danger' },
@@ -110,10 +110,10 @@ export async function show({ signal }) {
         queue.splice(queue.indexOf(c), 1);
         select(index);
       } catch (err) {
-        toast(err.message, 'error');
+        toast(explain(err), 'error');
       }
     };
-    return h('form', { class: 'decision', onsubmit: (e) => e.preventDefault() },
+    return h('form', { class: 'decision needs-reviewer', onsubmit: (e) => e.preventDefault() },
       h('label', { for: 'decision-note' }, 'Notiz'), note, survivor,
       h('div', { class: 'decision-buttons' }, DECISIONS.map((d) => h('button', {
         type: 'button', class: d.cls, dataset: { decision: d.decision }, 'aria-keyshortcuts': d.key.toUpperCase(), onclick: () => decide(d.decision),
@@ -129,7 +129,7 @@ export async function show({ signal }) {
       return;
     }
     const key = e.key.toLowerCase();
-    const decision = DECISIONS.find((d) => d.key === key);
+    const decision = may('reviewer') && DECISIONS.find((d) => d.key === key);
     if (decision) document.querySelector(`[data-decision="${decision.decision}"]`)?.click();
     else if (key === 'j' || e.key === 'ArrowDown') select(index + 1);
     else if (key === 'k' || e.key === 'ArrowUp') select(index - 1);

@@ -52,7 +52,7 @@ export async function show({ query, signal }) {
     t.missing.length
       ? h('ul', { class: 'missing-services' }, t.missing.map((s) => h('li', {},
         h('span', {}, s.name, h('span', { class: 'muted' }, ` · LeiKa ${s.key}`)),
-        h('a', { class: 'button small secondary', href: draftLink(s), 'aria-label': `${s.name} erfassen` }, 'Erfassen'))))
+        h('a', { class: 'button small secondary needs-clerk', href: draftLink(s), 'aria-label': `${s.name} erfassen` }, 'Erfassen'))))
       : h('p', { class: 'empty' }, 'Alle Leistungen dieses Themas sind dokumentiert.')));
   render([
     h('div', { class: 'page-head' }, h('h1', {}, 'Abdeckung des Leistungskatalogs')),

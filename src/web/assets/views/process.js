@@ -3,7 +3,7 @@
 import { ApiError, api, apiText } from '../api.js';
 import { diagramPanel } from '../diagram.js';
 import { diffLines, processLines, renderDiff } from '../diff.js';
-import { STATUS, download, errorBox, formatDate, h, render, slug, statusBadge, toast } from '../dom.js';
+import { STATUS, download, errorBox, explain, formatDate, h, render, slug, statusBadge, toast } from '../dom.js';
 import { processForm } from '../form.js';
 
 const base = (id) => `/api/processes/${encodeURIComponent(id)}`;
@@ -11,7 +11,7 @@ const pageHref = (id) => `#/prozesse/${encodeURIComponent(id)}`;
 
 function head(stored, current) {
   const id = stored.id;
-  const tab = (href, label, name) => h('a', { href, class: 'tab', 'aria-current': name === current ? 'page' : null }, label);
+  const tab = (href, label, name, extra = '') => h('a', { href, class: `tab${extra}`, 'aria-current': name === current ? 'page' : null }, label);
   return h('div', { class: 'process-head' },
     h('p', { class: 'breadcrumb' }, h('a', { href: '#/prozesse' }, 'Prozesse'), ' › '),
     h('h1', {}, stored.process.title),
@@ -20,7 +20,7 @@ function head(stored, current) {
     h('nav', { class: 'tabs', 'aria-label': 'Ansichten des Prozesses' },
       tab(pageHref(id), 'Wikiseite', 'page'),
       tab(`${pageHref(id)}/verlauf`, 'Verlauf', 'history'),
-      tab(`${pageHref(id)}/bearbeiten`, 'Bearbeiten', 'edit')));
+      tab(`${pageHref(id)}/bearbeiten`, 'Bearbeiten', 'edit', ' needs-clerk')));
 }
 
 function downloads(stored) {
@@ -37,14 +37,14 @@ function downloads(stored) {
 function statusControl(stored) {
   const choice = h('select', { id: 'status-select' },
     Object.entries(STATUS).map(([value, label]) => h('option', { value, selected: value === stored.status }, label)));
-  return h('form', { class: 'status-form', onsubmit: async (e) => {
+  return h('form', { class: 'status-form needs-clerk', onsubmit: async (e) => {
     e.preventDefault();
     try {
       await api(`${base(stored.id)}/status`, { method: 'POST', body: { status: choice.value } });
       toast(`Status: ${STATUS[choice.value]}`, 'success');
       document.querySelector('.process-meta .badge').replaceWith(statusBadge(choice.value));
     } catch (err) {
-      toast(err.message, 'error');
+      toast(explain(err), 'error');
     }
   } }, h('label', { for: 'status-select' }, 'Status'), choice, h('button', { type: 'submit', class: 'secondary' }, 'Ändern'));
 }

@@ -78,7 +78,7 @@ export async function show({ query, signal }) {
   render([
     h('div', { class: 'page-head' },
       h('h1', {}, 'Prozesse'),
-      h('a', { class: 'button', href: '#/erfassen' }, '+ Neuen Prozess erfassen')),
+      h('a', { class: 'button needs-clerk', href: '#/erfassen' }, '+ Neuen Prozess erfassen')),
     bar,
     h('p', { class: 'result-count', 'aria-live': 'polite' },
       filtered ? `${rows.length} von ${page.total} Prozessen` : `${page.total} Prozesse`),
