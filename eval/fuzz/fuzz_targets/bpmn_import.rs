@@ -1,0 +1,7 @@
+//! Fuzz target: see `checks::bpmn_import` (shared with tests/fuzz_regressions.rs).
+#![no_main]
+
+#[path = "../checks.rs"]
+mod checks;
+
+libfuzzer_sys::fuzz_target!(|data: &[u8]| checks::bpmn_import(data));

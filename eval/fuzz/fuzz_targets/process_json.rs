@@ -1,0 +1,7 @@
+//! Fuzz target: see `checks::process_json` (shared with tests/fuzz_regressions.rs).
+#![no_main]
+
+#[path = "../checks.rs"]
+mod checks;
+
+libfuzzer_sys::fuzz_target!(|data: &[u8]| checks::process_json(data));
