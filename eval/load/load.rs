@@ -41,6 +41,9 @@ struct Args {
     /// Name of the phase in the output.
     #[arg(long, default_value = "mix")]
     label: String,
+    /// Leave out creates and edits (their share goes to searches).
+    #[arg(long)]
+    read_only: bool,
 }
 
 const SEARCH_WORDS: &[&str] = &["antrag", "parken", "gewerbe", "hund", "bau", "melde", "steuer", "ausweis"];
@@ -130,14 +133,15 @@ impl Lcg {
 
 /// One worker of the read/write mix: searches, reads, exports, stats, creates and edits of
 /// its own processes (so optimistic-concurrency conflicts cannot occur).
-fn mix_worker(client: &Client, ids: &[String], worker: usize, stop: &AtomicBool, tallies: &Tallies) {
+fn mix_worker(client: &Client, ids: &[String], worker: usize, read_only: bool, stop: &AtomicBool, tallies: &Tallies) {
     let mut rng = Lcg(worker as u64 + 1);
     let mut own: Vec<(String, u64)> = Vec::new();
     let mut created = 0;
     while !stop.load(Ordering::Relaxed) {
         let id = &ids[rng.next(ids.len())];
         let started = Instant::now();
-        let (endpoint, outcome) = match rng.next(100) {
+        let roll = rng.next(100);
+        let (endpoint, outcome) = match if read_only && roll >= 80 { roll - 80 } else { roll } {
             0..30 => {
                 let word = SEARCH_WORDS[rng.next(SEARCH_WORDS.len())];
                 ("GET /api/processes?q=", client.send("GET", &format!("/api/processes?q={word}"), None))
@@ -240,7 +244,8 @@ fn main() {
     let mut workers = Vec::new();
     for worker in 0..args.threads {
         let (client, ids, stop, tallies) = (client.clone(), ids.clone(), stop.clone(), tallies.clone());
-        workers.push(std::thread::spawn(move || mix_worker(&client, &ids, worker, &stop, &tallies)));
+        let read_only = args.read_only;
+        workers.push(std::thread::spawn(move || mix_worker(&client, &ids, worker, read_only, &stop, &tallies)));
     }
     for _ in 0..args.drafts {
         let (client, stop, tallies) = (client.clone(), stop.clone(), tallies.clone());

@@ -7,9 +7,9 @@
 # the draft phase keeps busy; LOAD_SEED processes are created first (default 500).
 #
 # Starts `ablauf serve` (release build) on a free port with a fresh data directory, seeds it,
-# then runs two phases with the same read/write mix (eval/load/load.rs): without drafts, and
-# with two clients sending dictations to the model the whole time. Exits 1 on any error
-# other than the intended refusals of a busy model (503/429 with Retry-After).
+# then runs three phases (client: eval/load/load.rs): reads only, the read/write mix, and the
+# same mix while two clients keep the model drafting. Exits 1 on any error other than the
+# intended refusals of a busy model (503/429 with Retry-After).
 set -euo pipefail
 
 seconds=${1:-30}
@@ -40,12 +40,14 @@ status=0
 rows=()
 run_phase() {
     local label=$1 drafts=$2
+    shift 2
     local out
     out=$(ABLAUF_LOAD_TOKEN=$token target/release/examples/load --url "http://127.0.0.1:$port" \
-        --seconds "$seconds" --threads "$threads" --drafts "$drafts" --seed "$seed" --pid $server --label "$label") || status=1
+        --seconds "$seconds" --threads "$threads" --drafts "$drafts" --seed "$seed" --pid $server --label "$label" "$@") || status=1
     echo "$out"
     rows+=("$out")
 }
+run_phase "reads" 0 --read-only
 run_phase "reads+writes" 0
 run_phase "reads+writes, 2 drafting clients" 2
 
@@ -57,7 +59,8 @@ run_phase "reads+writes, 2 drafting clients" 2
     echo "$(nproc) cores ($(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//')), release build,"
     echo "client and server on the same machine. $seed processes seeded; $threads client threads send"
     echo "30 % searches, 20 % reads, 15 % BPMN exports, 10 % wiki pages, 5 % stats, 10 % creates and"
-    echo "10 % edits; the second phase adds 2 clients that keep $model drafting. Latencies in ms;"
+    echo "10 % edits (in \"reads\" searches instead of writes); the last phase adds 2 clients that keep"
+    echo "$model drafting. Latencies in ms;"
     echo "\"refused\" are the intended 503/429 answers with Retry-After of a busy model queue."
     echo
     echo "| phase | endpoint | requests | req/s | p50 | p99 | max | refused | errors |"
