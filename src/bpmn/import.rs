@@ -299,7 +299,15 @@ impl Reader {
         for ls in lane_sets {
             self.lanes(ls, 0);
         }
+        let first_step = self.steps.len();
         self.flow_elements(el, pool_role.as_deref());
+        // A pool without lanes stands for one role only if something happens in it; an empty
+        // pool would otherwise add a role that the next export and import does not reproduce.
+        if let Some(id) = pool_role
+            && self.steps[first_step..].is_empty()
+        {
+            self.roles.retain(|r| r.id != id);
+        }
     }
 
     fn lanes(&mut self, lane_set: &Element, depth: usize) {
