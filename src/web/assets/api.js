@@ -83,8 +83,11 @@ async function send(path, { method = 'GET', body, query, signal } = {}) {
     let payload = null;
     try { payload = await resp.json(); } catch { /* not JSON: keep the status alone */ }
     const err = new ApiError(resp.status, payload, Number(resp.headers.get('retry-after')) || null);
-    // The session expired or was never there: the frame shows the login form.
-    if (resp.status === 401 && path !== '/api/session') window.dispatchEvent(new CustomEvent('ablauf:login-required'));
+    // The session expired or was never there: forget it, and the frame shows the login form.
+    if (resp.status === 401 && path !== '/api/session') {
+      session = { ...session, user: null, csrf_token: null };
+      window.dispatchEvent(new CustomEvent('ablauf:login-required'));
+    }
     throw err;
   }
   return resp;

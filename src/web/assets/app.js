@@ -109,6 +109,8 @@ async function signOut() {
     await logout();
   } finally {
     showSession();
+    // Already confirmed above: leave the view without asking again.
+    current?.cleanup?.();
     current = null;
     route();
     if (!currentSession().anonymous_read) signIn();
@@ -125,8 +127,6 @@ function setupFrame() {
   });
   window.addEventListener('hashchange', route);
   window.addEventListener('ablauf:login-required', () => {
-    currentSession().user = null;
-    currentSession().csrf_token = null;
     showSession();
     signIn('Die Anmeldung ist abgelaufen oder fehlt. Nach dem Anmelden geht es hier weiter.');
   });
