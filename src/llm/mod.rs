@@ -11,6 +11,7 @@ mod bench;
 mod chat_template;
 mod constraint;
 mod engine;
+mod gemv;
 mod gguf;
 mod sampler;
 mod simd;

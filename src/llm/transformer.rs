@@ -13,6 +13,7 @@ use std::sync::Arc;
 use candle_core::quantized::{GgmlDType, QMatMul, QTensor, gguf_file};
 use candle_core::{DType, Device, Module, Result, Tensor};
 
+use super::gemv;
 use super::gguf::Architecture;
 
 /// The shape and switches of a model, read from the GGUF metadata.
@@ -107,7 +108,15 @@ impl Linear {
     }
 
     fn forward(&self, x: &Tensor) -> Result<Tensor> {
-        let y = self.matmul.forward(x)?;
+        let y = if gemv::applies(&self.weight, x) {
+            gemv::gemv(&[self.weight.as_ref()], x)?.remove(0)
+        } else {
+            self.matmul.forward(x)?
+        };
+        self.add_bias(y)
+    }
+
+    fn add_bias(&self, y: Tensor) -> Result<Tensor> {
         match &self.bias {
             Some(b) => y.broadcast_add(b),
             None => Ok(y),
@@ -120,21 +129,16 @@ impl Linear {
         let same_dtype = layers.iter().all(|l| l.weight.dtype() == layers[0].weight.dtype());
         let quantized = !matches!(layers[0].weight.dtype(), GgmlDType::F32 | GgmlDType::F16 | GgmlDType::BF16);
         let x = x.contiguous()?;
-        let fused = if same_dtype && quantized {
-            let weights: Vec<&QTensor> = layers.iter().map(|l| l.weight.as_ref()).collect();
+        let weights: Vec<&QTensor> = layers.iter().map(|l| l.weight.as_ref()).collect();
+        let fused = if weights.iter().all(|w| gemv::applies(w, &x)) {
+            Some(gemv::gemv(&weights, &x)?)
+        } else if same_dtype && quantized {
             QTensor::gemv_fused_shared_lhs(&weights, &x)?
         } else {
             None
         };
         let outputs = match fused {
-            Some(outputs) => outputs
-                .into_iter()
-                .zip(layers)
-                .map(|(y, l)| match &l.bias {
-                    Some(b) => y.broadcast_add(b),
-                    None => Ok(y),
-                })
-                .collect::<Result<Vec<_>>>()?,
+            Some(outputs) => outputs.into_iter().zip(layers).map(|(y, l)| l.add_bias(y)).collect::<Result<Vec<_>>>()?,
             None => layers.iter().map(|l| l.forward(&x)).collect::<Result<Vec<_>>>()?,
         };
         outputs.try_into().map_err(|_| candle_core::Error::Msg("fused matmul returned a wrong count".into()))
