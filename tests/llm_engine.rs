@@ -345,3 +345,25 @@ fn bench_llm_prints_one_json_object() {
         .unwrap();
     assert_eq!(bad.status.code(), Some(2), "{}", String::from_utf8_lossy(&bad.stderr));
 }
+
+#[test]
+fn guessing_ahead_checks_guesses_and_keeps_the_models_choice() {
+    let mut m = model();
+    // An answer that copies from its prompt: prompt lookup has something to guess.
+    let list = "Antrag prüfen, Gebühr festsetzen, Bescheid schreiben, Bescheid versenden";
+    let mut plain = ask(&format!("Wiederhole wörtlich: {list}"), 24);
+    plain.stop = vec!["\n".into()];
+    let mut guessing = plain.clone();
+    guessing.lookahead = llm::COPY_LOOKAHEAD;
+    m.clear_cache();
+    let without = run(&mut m, &plain);
+    m.clear_cache();
+    let with = run(&mut m, &guessing);
+    assert_eq!(without.stats.guessed_tokens, 0);
+    assert!(with.stats.guessed_tokens > 0, "{:?}", with.stats);
+    assert!(with.stats.accepted_guesses > 0, "copying from the prompt confirms guesses: {:?}", with.stats);
+    assert!(with.stats.accepted_guesses <= with.stats.guessed_tokens);
+    assert_eq!(with.text, without.text, "the guesses change the passes, not the answer");
+    // A rejected guess leaves nothing behind: the same request again gives the same answer.
+    assert_eq!(run(&mut m, &guessing).text, with.text);
+}

@@ -77,6 +77,9 @@ pub struct EvalDraftArgs {
     pub limit: Option<usize>,
     #[arg(long, default_value_t = draft::DEFAULT_MAX_TOKENS)]
     pub max_tokens: usize,
+    /// Tokens guessed ahead by prompt lookup per forward pass (0: none, for comparison).
+    #[arg(long, default_value_t = llm::COPY_LOOKAHEAD)]
+    pub lookahead: usize,
     /// Also run the structure check on the PET documents (JSON Lines) at this path.
     #[arg(long)]
     pub pet: Option<PathBuf>,
@@ -147,7 +150,8 @@ pub fn eval(args: EvalArgs) -> Result<ExitCode, CliError> {
     pet.sort_by_key(|d| d.text.split_whitespace().count());
     pet.truncate(args.pet_limit);
     let mut generator = load_model(&args.model.model)?;
-    let report = eval::evaluate(&mut generator, &cases, args.max_tokens, &mut |r| {
+    let settings = eval::DraftSettings { max_tokens: args.max_tokens, lookahead: args.lookahead };
+    let report = eval::evaluate(&mut generator, &cases, settings, &mut |r| {
         let first = r.first_step_s.map(|s| format!("{s:.1}")).unwrap_or_else(|| "-".into());
         eprintln!(
             "{:<28} valid={} steps {}/{}/{} total {:.1}s first step {first}s {}",
@@ -161,7 +165,7 @@ pub fn eval(args: EvalArgs) -> Result<ExitCode, CliError> {
         );
     });
     let pet = (!pet.is_empty()).then(|| {
-        eval::evaluate_pet(&mut generator, &pet, args.max_tokens, &mut |r| {
+        eval::evaluate_pet(&mut generator, &pet, settings, &mut |r| {
             eprintln!("{:<12} valid={} tasks {}/{} activities", r.id, r.valid, r.tasks, r.activities)
         })
     });

@@ -263,26 +263,50 @@ pub struct EvalReport {
     pub latency_s: Option<Percentiles>,
     pub first_step_s: Option<Percentiles>,
     pub mean_new_tokens: f64,
+    /// Generated tokens per second after the first (guessed tokens the model confirmed count).
     pub mean_decode_tok_s: f64,
+    /// Tokens guessed ahead per forward pass, and the share of guesses the model confirmed.
+    pub lookahead: usize,
+    pub guesses_accepted: f64,
     pub repairs_per_draft: f64,
     pub results: Vec<CaseResult>,
+}
+
+/// How the evaluation drafts: the answer budget and the prompt-lookup depth (0 drafts without it,
+/// for comparison).
+#[derive(Debug, Clone, Copy)]
+pub struct DraftSettings {
+    pub max_tokens: usize,
+    pub lookahead: usize,
+}
+
+fn draft(generator: &mut dyn Generator, text: &str, settings: DraftSettings) -> Result<Draft, DraftError> {
+    let mut prepared = super::prepare(text, settings.max_tokens)?;
+    prepared.request.lookahead = settings.lookahead;
+    super::run(generator, prepared, &mut |_| {})
 }
 
 /// Drafts every case with `generator` and scores the drafts; `on_result` sees each case as it ends.
 pub fn evaluate(
     generator: &mut dyn Generator,
     cases: &[Case],
-    max_tokens: usize,
+    settings: DraftSettings,
     on_result: &mut dyn FnMut(&CaseResult),
 ) -> EvalReport {
+    // As the server does at start, so that the first case does not pay for the system prompt.
+    if let Ok(request) = super::warm_up_request() {
+        let _ = generator.generate(&request, &mut |_| true);
+    }
     let mut results = Vec::new();
     let mut decode_rates = Vec::new();
+    let (mut guessed, mut accepted) = (0, 0);
     for case in cases {
-        let outcome = super::prepare(&case.dictation, max_tokens)
-            .and_then(|prepared| super::run(generator, prepared, &mut |_| {}));
+        let outcome = draft(generator, &case.dictation, settings);
         let result = case_result(case, &outcome);
         if let Ok(draft) = &outcome {
             decode_rates.push(draft.stats.generation.decode_tok_s);
+            guessed += draft.stats.generation.guessed_tokens;
+            accepted += draft.stats.generation.accepted_guesses;
         }
         on_result(&result);
         results.push(result);
@@ -314,6 +338,8 @@ pub fn evaluate(
         first_step_s: percentiles(drafted.iter().filter_map(|r| r.first_step_s).collect()),
         mean_new_tokens: drafted.iter().map(|r| r.new_tokens as f64).sum::<f64>() / drafted.len().max(1) as f64,
         mean_decode_tok_s: decode_rates.iter().sum::<f64>() / decode_rates.len().max(1) as f64,
+        lookahead: settings.lookahead,
+        guesses_accepted: accepted as f64 / guessed.max(1) as f64,
         repairs_per_draft: drafted.iter().map(|r| r.repairs.len() as f64).sum::<f64>() / drafted.len().max(1) as f64,
         results,
     }
@@ -426,13 +452,12 @@ pub struct PetReport {
 pub fn evaluate_pet(
     generator: &mut dyn Generator,
     documents: &[PetDocument],
-    max_tokens: usize,
+    settings: DraftSettings,
     on_result: &mut dyn FnMut(&PetResult),
 ) -> PetReport {
     let mut results = Vec::new();
     for doc in documents {
-        let outcome =
-            super::prepare(&doc.text, max_tokens).and_then(|prepared| super::run(generator, prepared, &mut |_| {}));
+        let outcome = draft(generator, &doc.text, settings);
         let (valid, error, process) = match outcome {
             Ok(draft) => (crate::process::validate(&draft.process).valid, None, draft.process),
             Err(e) => (false, Some(e.to_string()), Process::default()),

@@ -89,6 +89,13 @@ pub struct PreparedDraft {
     started: Instant,
 }
 
+/// A one-token draft request: running it puts the fixed system prompt into the engine's prefix
+/// cache before the first clerk waits for it (it is most of the prompt, and prefill is the slow
+/// part on a CPU).
+pub fn warm_up_request() -> Result<GenerateRequest, DraftError> {
+    prepare("Antrag prüfen, dann Bescheid senden.", 1).map(|prepared| prepared.request)
+}
+
 /// Checks a dictation and builds the constrained request for it.
 pub fn prepare(dictation: &str, max_tokens: usize) -> Result<PreparedDraft, DraftError> {
     let started = Instant::now();
@@ -101,6 +108,7 @@ pub fn prepare(dictation: &str, max_tokens: usize) -> Result<PreparedDraft, Draf
         max_tokens,
         stop: Vec::new(),
         sampling: Sampling::GREEDY,
+        lookahead: crate::llm::COPY_LOOKAHEAD,
     };
     Ok(PreparedDraft {
         request,

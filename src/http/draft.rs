@@ -105,12 +105,11 @@ impl LlmSlot {
     }
 }
 
-/// Runs the draft prompt once, so the engine's prefix cache holds the fixed system prompt before
-/// the first clerk waits for it (it is most of the prompt, and prefill is the slow part on a CPU).
+/// Runs [`draft::warm_up_request`] on the worker.
 fn warm_up(worker: &LlmWorker) {
-    let result = draft::prepare("Antrag prüfen, dann Bescheid senden.", 1)
+    let result = draft::warm_up_request()
         .map_err(|e| e.to_string())
-        .and_then(|prepared| worker.generate_blocking(prepared.request).map_err(|e| e.to_string()));
+        .and_then(|request| worker.generate_blocking(request).map_err(|e| e.to_string()));
     match result {
         Ok(generation) => tracing::info!(prompt_tokens = generation.stats.prompt_tokens, "prompt prefix cached"),
         Err(e) => tracing::warn!("warming the prompt cache failed: {e}"),

@@ -10,6 +10,7 @@ use serde::Serialize;
 use super::chat_template::ChatTemplate;
 use super::constraint::{Constraint, GrammarCompiler};
 use super::gguf::{self, Architecture};
+use super::lookahead;
 use super::sampler::Sampler;
 use super::text_stream::TextStream;
 use super::tokenizer::ModelTokenizer;
@@ -156,9 +157,16 @@ impl CandleGenerator {
         Ok((logits, reused))
     }
 
-    /// One model step; on failure the cache is dropped, because a half-updated cache is unusable.
+    /// One model step returning the logits of the last token.
     fn forward(&mut self, tokens: &[u32]) -> Result<Vec<f32>, LlmError> {
-        let result = self.model.forward(tokens).and_then(|logits| logits.to_vec1::<f32>());
+        let mut rows = self.forward_rows(tokens, 1)?;
+        rows.pop().ok_or_else(|| LlmError::Inference(candle_core::Error::Msg("the model returned no logits".into())))
+    }
+
+    /// One model step returning the logits of the last `rows` tokens; on failure the cache is
+    /// dropped, because a half-updated cache is unusable.
+    fn forward_rows(&mut self, tokens: &[u32], rows: usize) -> Result<Vec<Vec<f32>>, LlmError> {
+        let result = self.model.forward_last(tokens, rows).and_then(|logits| logits.to_vec2::<f32>());
         match result {
             Ok(logits) => {
                 self.cached.extend_from_slice(tokens);
@@ -205,8 +213,15 @@ impl Generator for CandleGenerator {
             stats.cached_prompt_tokens = reused;
             let prefill_s = prefill_started.elapsed().as_secs_f64();
             stats.prefill_tok_s = (prompt.len() - reused) as f64 / prefill_s.max(1e-9);
-            loop {
-                let token = next_token(&mut sampler, &mut logits, constraint.as_mut())?;
+            let tokenizer = self.tokenizer.clone();
+            let mut output = Output { request, tokenizer: &tokenizer, stream, on_token, context: prompt };
+            // A token chosen while checking guesses, not yet run through the model.
+            let mut carried = None;
+            finish = 'generation: loop {
+                let token = match carried.take() {
+                    Some(token) => token,
+                    None => next_token(&mut sampler, &mut logits, constraint.as_mut())?,
+                };
                 if stats.new_tokens == 0 {
                     stats.ttft_s = started.elapsed().as_secs_f64();
                 }
@@ -214,36 +229,35 @@ impl Generator for CandleGenerator {
                 if let Some(c) = constraint.as_mut() {
                     step.extend(c.forced(request.max_tokens.saturating_sub(stats.new_tokens + 1))?);
                 }
-                let mut ended = None;
-                for &t in &step {
-                    if self.tokenizer.is_end_of_generation(t) {
-                        ended = Some(FinishReason::Stop);
+                if let Some(reason) = output.emit(&step, &mut stats, constraint.as_ref()) {
+                    break reason;
+                }
+                let room = request.max_tokens.saturating_sub(stats.new_tokens);
+                let guess = lookahead::guess(&output.context, request.lookahead.min(room)).to_vec();
+                stats.guessed_tokens += guess.len();
+                let cached_before = self.cached.len();
+                step.extend_from_slice(&guess);
+                // Forced and guessed tokens run together with the chosen one, at prompt-processing speed.
+                let mut rows = self.forward_rows(&step, guess.len() + 1)?.into_iter();
+                logits = rows.next().unwrap_or_default();
+                for (i, &guessed) in guess.iter().enumerate() {
+                    let token = next_token(&mut sampler, &mut logits, constraint.as_mut())?;
+                    if token != guessed {
+                        // The model chose otherwise: forget the keys and values of the rest of the guess.
+                        let keep = cached_before + step.len() - (guess.len() - i);
+                        self.model.truncate_cache(keep);
+                        self.cached.truncate(keep);
+                        carried = Some(token);
                         break;
                     }
-                    stats.new_tokens += 1;
-                    let pushed = stream.push(self.tokenizer.token_bytes(t));
-                    if !pushed.piece.is_empty() && !on_token(&pushed.piece) {
-                        ended = Some(FinishReason::Cancelled);
-                        break;
+                    stats.accepted_guesses += 1;
+                    if let Some(reason) = output.emit(&[token], &mut stats, constraint.as_ref()) {
+                        break 'generation reason;
                     }
-                    if pushed.stopped {
-                        ended = Some(FinishReason::Stop);
-                        break;
-                    }
+                    logits = rows.next().unwrap_or_default();
                 }
-                if ended.is_none() && constraint.as_ref().is_some_and(Constraint::is_finished) {
-                    ended = Some(FinishReason::Stop);
-                }
-                if ended.is_none() && stats.new_tokens >= request.max_tokens {
-                    ended = Some(FinishReason::Length);
-                }
-                if let Some(reason) = ended {
-                    finish = reason;
-                    break;
-                }
-                // Forced tokens run together with the sampled one, at prompt-processing speed.
-                logits = self.forward(&step)?;
-            }
+            };
+            stream = output.stream;
         }
         let rest = stream.finish();
         if finish != FinishReason::Cancelled && !rest.is_empty() && !on_token(&rest) {
@@ -270,6 +284,46 @@ impl Generator for CandleGenerator {
             "generation finished"
         );
         Ok(Generation { text: stream.text().to_owned(), finish, stats })
+    }
+}
+
+/// Where generated tokens go: the text stream, the caller, and the context that guesses are
+/// looked up in.
+struct Output<'a> {
+    request: &'a GenerateRequest,
+    tokenizer: &'a ModelTokenizer,
+    stream: TextStream,
+    on_token: &'a mut dyn FnMut(&str) -> bool,
+    /// Prompt and generated tokens so far.
+    context: Vec<u32>,
+}
+
+impl Output<'_> {
+    /// Hands `tokens` on in order; returns why generation ends, if it does.
+    fn emit(
+        &mut self,
+        tokens: &[u32],
+        stats: &mut GenerationStats,
+        constraint: Option<&Constraint>,
+    ) -> Option<FinishReason> {
+        for &t in tokens {
+            if self.tokenizer.is_end_of_generation(t) {
+                return Some(FinishReason::Stop);
+            }
+            stats.new_tokens += 1;
+            self.context.push(t);
+            let pushed = self.stream.push(self.tokenizer.token_bytes(t));
+            if !pushed.piece.is_empty() && !(self.on_token)(&pushed.piece) {
+                return Some(FinishReason::Cancelled);
+            }
+            if pushed.stopped {
+                return Some(FinishReason::Stop);
+            }
+        }
+        if constraint.is_some_and(Constraint::is_finished) {
+            return Some(FinishReason::Stop);
+        }
+        (stats.new_tokens >= self.request.max_tokens).then_some(FinishReason::Length)
     }
 }
 

@@ -1,5 +1,4 @@
-//! Matrix–vector products of Q4_K and Q6_K weights for decoding (one token, one activation row)
-//! on AVX-512.
+//! Products of Q4_K and Q6_K weights with the few activation rows of a decoding step, on AVX-512.
 //!
 //! Decoding streams every weight once per token, so its speed is the rate at which the weights
 //! can be read and multiplied. candle repacks Q4_K into tiles whose scales take f32 per row and
@@ -8,8 +7,8 @@
 //! read the GGUF blocks as they are: the activation is quantized once per product, in the order
 //! of the blocks' bit planes, so each 64-byte load of weights meets one load of activations, and
 //! the sub-block scales are applied with `vpdpwssd` without leaving the integer pipeline.
-//! Prompt processing (several rows) stays with candle's tiled kernels, which reuse each weight
-//! across rows.
+//! Each block is unpacked once for all rows of the step. Prompt chunks (more rows than
+//! [`MAX_BATCH`]) stay with candle's tiled kernels.
 
 use std::borrow::Cow;
 
@@ -75,14 +74,21 @@ fn available() -> bool {
     }
 }
 
-/// True when `weight` can go through [`gemv`] with the input `x` (a single row on the CPU).
+/// Most activation rows one product takes: a decoding step (the chosen token, the tokens a grammar
+/// forces and the guessed ones). Each block of weights is unpacked once for all rows, so a step of
+/// a few tokens costs little more than one; longer runs (prompt chunks) go to candle's tiles.
+pub const MAX_BATCH: usize = 8;
+
+/// True when `weight` can go through [`gemv`] with the input `x` (up to [`MAX_BATCH`] rows, CPU).
 pub fn applies(weight: &QTensor, x: &Tensor) -> bool {
     available()
         && Kind::of(weight.dtype()).is_some()
         && weight.device().is_cpu()
         && x.device().is_cpu()
         && x.dtype() == candle_core::DType::F32
-        && weight.shape().dims2().is_ok_and(|(_, k)| k.is_multiple_of(QK_K) && x.elem_count() == k)
+        && weight.shape().dims2().is_ok_and(|(_, k)| {
+            k.is_multiple_of(QK_K) && x.dims().last() == Some(&k) && (1..=MAX_BATCH).contains(&(x.elem_count() / k))
+        })
 }
 
 /// One activation row in 8 bits, block by block, its sub-blocks in the order of one block type.
@@ -120,11 +126,15 @@ fn quantize_row(x: &[f32], kind: Kind) -> QuantizedRow {
     row
 }
 
-/// `y = W x` for several matrices of the same input width (a fused q/k/v or gate/up), in one
+/// `x Wᵀ` for several matrices of the same input width (a fused q/k/v or gate/up), in one
 /// parallel region on candle's thread pool. Callers check [`applies`] for each weight first.
 pub fn gemv(weights: &[&QTensor], x: &Tensor) -> Result<Vec<Tensor>> {
     let x_values = x.flatten_all()?.to_vec1::<f32>()?;
-    let k = x_values.len();
+    let k = x.dims().last().copied().unwrap_or(0);
+    let batch = if k == 0 { 0 } else { x_values.len() / k };
+    if !(1..=MAX_BATCH).contains(&batch) {
+        candle_core::bail!("gemv: {batch} rows of {k} values; it takes 1 to {MAX_BATCH} rows");
+    }
     let mut parts = Vec::with_capacity(weights.len());
     for w in weights {
         let (n, wk) = w.shape().dims2()?;
@@ -133,15 +143,19 @@ pub fn gemv(weights: &[&QTensor], x: &Tensor) -> Result<Vec<Tensor>> {
         };
         parts.push(Part { kind, bytes: w.data()?, rows: n });
     }
-    let rows = Kind::ALL.map(|kind| parts.iter().any(|p| p.kind == kind).then(|| quantize_row(&x_values, kind)));
-    let mut outputs: Vec<Vec<f32>> = parts.iter().map(|p| vec![0f32; p.rows]).collect();
+    let rows = Kind::ALL.map(|kind| {
+        let needed = parts.iter().any(|p| p.kind == kind);
+        if needed { x_values.chunks_exact(k).map(|x| quantize_row(x, kind)).collect() } else { Vec::new() }
+    });
+    let mut outputs: Vec<Vec<f32>> = parts.iter().map(|p| vec![0f32; batch * p.rows]).collect();
     compute(&parts, k, &rows, &mut outputs);
     let mut out_dims = x.dims().to_vec();
     outputs
         .into_iter()
-        .map(|values| {
+        .zip(&parts)
+        .map(|(values, part)| {
             if let Some(last) = out_dims.last_mut() {
-                *last = values.len();
+                *last = part.rows;
             }
             Tensor::from_vec(values, out_dims.as_slice(), x.device())
         })
@@ -154,7 +168,7 @@ struct Part<'a> {
     rows: usize,
 }
 
-fn compute(parts: &[Part<'_>], k: usize, rows: &[Option<QuantizedRow>; 2], outputs: &mut [Vec<f32>]) {
+fn compute(parts: &[Part<'_>], k: usize, rows: &[Vec<QuantizedRow>; 2], outputs: &mut [Vec<f32>]) {
     let blocks = k / QK_K;
     // (first unit, part, output) per matrix; outputs are written through raw pointers because
     // the units of one matrix write disjoint row ranges from several threads.
@@ -165,29 +179,56 @@ fn compute(parts: &[Part<'_>], k: usize, rows: &[Option<QuantizedRow>; 2], outpu
         units += part.rows.div_ceil(ROWS_PER_UNIT);
     }
     candle_core::utils::barrier_pool().execute_chunked(units, |range| {
+        let mut values = [0f32; MAX_BATCH];
         for unit in range {
             let Some(&(first, part, out)) = starts.iter().rev().find(|(first, ..)| unit >= *first) else {
                 continue;
             };
-            let Some(row) = &rows[Kind::ALL.iter().position(|k| *k == part.kind).unwrap_or(0)] else {
-                continue;
-            };
+            let inputs = &rows[Kind::ALL.iter().position(|k| *k == part.kind).unwrap_or(0)];
+            let values = &mut values[..inputs.len()];
             let row_bytes = blocks * part.kind.block_bytes();
             let r0 = (unit - first) * ROWS_PER_UNIT;
             for r in r0..(r0 + ROWS_PER_UNIT).min(part.rows) {
                 let weights = &part.bytes[r * row_bytes..(r + 1) * row_bytes];
                 // SAFETY: `available()` was checked by the caller (via `applies`), `weights` holds
-                // whole blocks of this kind, and this unit alone writes out[r] (r < rows).
+                // whole blocks of this kind, and this unit alone writes column r of the output
+                // (r < rows; the output holds one row of `rows` values per input row).
                 unsafe {
-                    let value = match part.kind {
-                        Kind::Q4K => dot_q4k(weights, row),
-                        Kind::Q6K => dot_q6k(weights, row),
-                    };
-                    *(out as *mut f32).add(r) = value;
+                    dot(part.kind, weights, inputs, values);
+                    for (i, v) in values.iter().enumerate() {
+                        *(out as *mut f32).add(i * part.rows + r) = *v;
+                    }
                 }
             }
         }
     });
+}
+
+/// The dot products of one weight row with each input row, by block type and batch size (the
+/// kernels keep one accumulator per input row in registers).
+///
+/// # Safety
+/// The CPU must have the kernels' features ([`available`]).
+unsafe fn dot(kind: Kind, weights: &[u8], inputs: &[QuantizedRow], out: &mut [f32]) {
+    macro_rules! by_batch {
+        ($($m:literal)*) => {
+            match inputs.len() {
+                $($m => {
+                    let Ok(inputs) = <&[QuantizedRow; $m]>::try_from(inputs) else { return };
+                    // SAFETY: the caller guarantees the CPU features.
+                    let values = unsafe {
+                        match kind {
+                            Kind::Q4K => dot_q4k::<$m>(weights, inputs),
+                            Kind::Q6K => dot_q6k::<$m>(weights, inputs),
+                        }
+                    };
+                    out.copy_from_slice(&values);
+                })*
+                _ => unreachable!("gemv checks the batch size"),
+            }
+        };
+    }
+    by_batch!(1 2 3 4 5 6 7 8);
 }
 
 /// For each 16-bit lane of a 64-value register, the sub-block whose scale it takes:
@@ -233,7 +274,7 @@ fn prefetch_ahead(at: *const u8) {
 
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx512f,avx512bw,avx512vnni")]
-unsafe fn dot_q4k(weights: &[u8], row: &QuantizedRow) -> f32 {
+unsafe fn dot_q4k<const M: usize>(weights: &[u8], rows: &[QuantizedRow; M]) -> [f32; M] {
     use std::arch::x86_64::*;
     const KMASK1: u32 = 0x3f3f3f3f;
     const KMASK2: u32 = 0x0f0f0f0f;
@@ -241,8 +282,8 @@ unsafe fn dot_q4k(weights: &[u8], row: &QuantizedRow) -> f32 {
     unsafe {
         let lanes = Q4K_LANES.map(|t| _mm512_loadu_si512(t.as_ptr().cast()));
         let nibble = _mm512_set1_epi8(0x0F);
-        let mut acc = _mm512_setzero_ps();
-        let mut acc_min = _mm_setzero_ps();
+        let mut acc = [_mm512_setzero_ps(); M];
+        let mut acc_min = [_mm_setzero_ps(); M];
         for (b, block) in weights.chunks_exact(Kind::Q4K.block_bytes()).enumerate() {
             let block = block.as_ptr();
             prefetch_ahead(block);
@@ -263,42 +304,48 @@ unsafe fn dot_q4k(weights: &[u8], row: &QuantizedRow) -> f32 {
                 _mm256_cvtepu8_epi16(_mm_set_epi32(mins_hi as i32, mins_lo as i32, scales_hi as i32, scales_lo as i32));
             let scales = _mm512_castsi256_si512(words);
             let mins = _mm256_extracti128_si256::<1>(words);
-
-            let ad = *row.d.get_unchecked(b);
-            let sums = _mm_loadu_si128(row.sums32.as_ptr().add(b * 8).cast());
-            acc_min = _mm_fmadd_ps(_mm_cvtepi32_ps(_mm_madd_epi16(mins, sums)), _mm_set1_ps(dmin * ad), acc_min);
-
-            let act = row.qs.as_ptr().add(b * QK_K);
-            let mut sum = _mm512_setzero_si512();
+            // Nibbles and the scale of each 16-bit lane, for the four 64-value groups of the block.
+            let mut quants = [_mm512_setzero_si512(); 4];
+            let mut lane_scales = [_mm512_setzero_si512(); 4];
             for p in 0..2 {
                 let w = _mm512_loadu_si512(block.add(16 + 64 * p).cast());
-                let lo = _mm512_and_si512(w, nibble);
-                let hi = _mm512_and_si512(_mm512_srli_epi16::<4>(w), nibble);
-                let s_lo = _mm512_permutexvar_epi16(lanes[2 * p], scales);
-                let s_hi = _mm512_permutexvar_epi16(lanes[2 * p + 1], scales);
-                let a_lo = _mm512_loadu_si512(act.add(128 * p).cast());
-                let a_hi = _mm512_loadu_si512(act.add(128 * p + 64).cast());
-                sum = _mm512_dpwssd_epi32(sum, _mm512_maddubs_epi16(lo, a_lo), s_lo);
-                sum = _mm512_dpwssd_epi32(sum, _mm512_maddubs_epi16(hi, a_hi), s_hi);
+                quants[2 * p] = _mm512_and_si512(w, nibble);
+                quants[2 * p + 1] = _mm512_and_si512(_mm512_srli_epi16::<4>(w), nibble);
+                lane_scales[2 * p] = _mm512_permutexvar_epi16(lanes[2 * p], scales);
+                lane_scales[2 * p + 1] = _mm512_permutexvar_epi16(lanes[2 * p + 1], scales);
             }
-            acc = _mm512_fmadd_ps(_mm512_cvtepi32_ps(sum), _mm512_set1_ps(d * ad), acc);
+            for (i, row) in rows.iter().enumerate() {
+                let ad = *row.d.get_unchecked(b);
+                let sums = _mm_loadu_si128(row.sums32.as_ptr().add(b * 8).cast());
+                acc_min[i] =
+                    _mm_fmadd_ps(_mm_cvtepi32_ps(_mm_madd_epi16(mins, sums)), _mm_set1_ps(dmin * ad), acc_min[i]);
+                let act = row.qs.as_ptr().add(b * QK_K);
+                let mut sum = _mm512_setzero_si512();
+                for g in 0..4 {
+                    let a = _mm512_loadu_si512(act.add(64 * g).cast());
+                    sum = _mm512_dpwssd_epi32(sum, _mm512_maddubs_epi16(quants[g], a), lane_scales[g]);
+                }
+                acc[i] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(sum), _mm512_set1_ps(d * ad), acc[i]);
+            }
         }
-        let min_sum = _mm_hadd_ps(acc_min, acc_min);
-        _mm512_reduce_add_ps(acc) - _mm_cvtss_f32(_mm_hadd_ps(min_sum, min_sum))
+        std::array::from_fn(|i| {
+            let min_sum = _mm_hadd_ps(acc_min[i], acc_min[i]);
+            _mm512_reduce_add_ps(acc[i]) - _mm_cvtss_f32(_mm_hadd_ps(min_sum, min_sum))
+        })
     }
 }
 
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx512f,avx512bw,avx512vnni")]
-unsafe fn dot_q6k(weights: &[u8], row: &QuantizedRow) -> f32 {
+unsafe fn dot_q6k<const M: usize>(weights: &[u8], rows: &[QuantizedRow; M]) -> [f32; M] {
     use std::arch::x86_64::*;
     unsafe {
         let lanes = Q6K_LANES.map(|t| _mm512_loadu_si512(t.as_ptr().cast()));
         let nibble = _mm512_set1_epi8(0x0F);
         let low_pair = _mm512_set1_epi8(0x03);
         let third_pair = _mm512_set1_epi8(0x30);
-        let mut acc = _mm512_setzero_ps();
-        let mut acc_offset = _mm256_setzero_ps();
+        let mut acc = [_mm512_setzero_ps(); M];
+        let mut acc_offset = [_mm256_setzero_ps(); M];
         for (b, block) in weights.chunks_exact(Kind::Q6K.block_bytes()).enumerate() {
             let block = block.as_ptr();
             prefetch_ahead(block);
@@ -307,51 +354,56 @@ unsafe fn dot_q6k(weights: &[u8], row: &QuantizedRow) -> f32 {
             let d = half::f16::from_bits(std::ptr::read_unaligned(block.add(208).cast::<u16>())).to_f32();
             let scales16 = _mm256_cvtepi8_epi16(_mm_loadu_si128(sc.cast()));
             let scales = _mm512_castsi256_si512(scales16);
-            let ad = *row.d.get_unchecked(b);
-            let dd = d * ad;
-            // Values are stored plus 32: subtract 32 · scale · (sum of the activation) per sub-block.
-            let sums = _mm256_loadu_si256(row.sums16.as_ptr().add(b * 16).cast());
-            let offset = _mm256_madd_epi16(scales16, sums);
-            acc_offset = _mm256_fmadd_ps(_mm256_cvtepi32_ps(offset), _mm256_set1_ps(32.0 * dd), acc_offset);
-
-            let act = row.qs.as_ptr().add(b * QK_K);
-            let mut sum = _mm512_setzero_si512();
+            // 6-bit values and the scale of each 16-bit lane, for the four 64-value groups.
+            let mut quants = [_mm512_setzero_si512(); 4];
+            let mut lane_scales = [_mm512_setzero_si512(); 4];
             for n in 0..2 {
                 let low = _mm512_loadu_si512(ql.add(64 * n).cast());
                 // Bit pairs: bytes 0..32 hold values (0, 2, 4, 6) of the half's four 32-runs in
                 // bits (0–1, 2–3, 4–5, 6–7); shifting a copy by 2 lines runs 1 and 3 up with 0 and 2.
                 let high = _mm256_loadu_si256(qh.add(32 * n).cast());
                 let high = _mm512_inserti64x4::<1>(_mm512_castsi256_si512(high), _mm256_srli_epi16::<2>(high));
-                let first = _mm512_or_si512(
+                quants[2 * n] = _mm512_or_si512(
                     _mm512_and_si512(low, nibble),
                     _mm512_slli_epi16::<4>(_mm512_and_si512(high, low_pair)),
                 );
-                let second = _mm512_or_si512(
+                quants[2 * n + 1] = _mm512_or_si512(
                     _mm512_and_si512(_mm512_srli_epi16::<4>(low), nibble),
                     _mm512_and_si512(high, third_pair),
                 );
-                let s_first = _mm512_permutexvar_epi16(lanes[2 * n], scales);
-                let s_second = _mm512_permutexvar_epi16(lanes[2 * n + 1], scales);
-                let a_first = _mm512_loadu_si512(act.add(128 * n).cast());
-                let a_second = _mm512_loadu_si512(act.add(128 * n + 64).cast());
-                sum = _mm512_dpwssd_epi32(sum, _mm512_maddubs_epi16(first, a_first), s_first);
-                sum = _mm512_dpwssd_epi32(sum, _mm512_maddubs_epi16(second, a_second), s_second);
+                lane_scales[2 * n] = _mm512_permutexvar_epi16(lanes[2 * n], scales);
+                lane_scales[2 * n + 1] = _mm512_permutexvar_epi16(lanes[2 * n + 1], scales);
             }
-            acc = _mm512_fmadd_ps(_mm512_cvtepi32_ps(sum), _mm512_set1_ps(dd), acc);
+            for (i, row) in rows.iter().enumerate() {
+                let dd = d * *row.d.get_unchecked(b);
+                // Values are stored plus 32: subtract 32 · scale · (sum of the activation) per sub-block.
+                let sums = _mm256_loadu_si256(row.sums16.as_ptr().add(b * 16).cast());
+                let offset = _mm256_madd_epi16(scales16, sums);
+                acc_offset[i] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(offset), _mm256_set1_ps(32.0 * dd), acc_offset[i]);
+                let act = row.qs.as_ptr().add(b * QK_K);
+                let mut sum = _mm512_setzero_si512();
+                for g in 0..4 {
+                    let a = _mm512_loadu_si512(act.add(64 * g).cast());
+                    sum = _mm512_dpwssd_epi32(sum, _mm512_maddubs_epi16(quants[g], a), lane_scales[g]);
+                }
+                acc[i] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(sum), _mm512_set1_ps(dd), acc[i]);
+            }
         }
-        let offset = _mm_add_ps(_mm256_castps256_ps128(acc_offset), _mm256_extractf128_ps::<1>(acc_offset));
-        let offset = _mm_hadd_ps(offset, offset);
-        _mm512_reduce_add_ps(acc) - _mm_cvtss_f32(_mm_hadd_ps(offset, offset))
+        std::array::from_fn(|i| {
+            let offset = _mm_add_ps(_mm256_castps256_ps128(acc_offset[i]), _mm256_extractf128_ps::<1>(acc_offset[i]));
+            let offset = _mm_hadd_ps(offset, offset);
+            _mm512_reduce_add_ps(acc[i]) - _mm_cvtss_f32(_mm_hadd_ps(offset, offset))
+        })
     }
 }
 
 #[cfg(not(target_arch = "x86_64"))]
-unsafe fn dot_q4k(_weights: &[u8], _row: &QuantizedRow) -> f32 {
+unsafe fn dot_q4k<const M: usize>(_weights: &[u8], _rows: &[QuantizedRow; M]) -> [f32; M] {
     unreachable!("available() is false off x86_64")
 }
 
 #[cfg(not(target_arch = "x86_64"))]
-unsafe fn dot_q6k(_weights: &[u8], _row: &QuantizedRow) -> f32 {
+unsafe fn dot_q6k<const M: usize>(_weights: &[u8], _rows: &[QuantizedRow; M]) -> [f32; M] {
     unreachable!("available() is false off x86_64")
 }
 
@@ -391,10 +443,10 @@ mod tests {
     }
 
     #[test]
-    fn does_not_apply_to_batches_or_other_types() {
+    fn does_not_apply_to_long_batches_or_other_types() {
         let w = Tensor::randn(0f32, 1.0, (32, 256), &Device::Cpu).unwrap();
-        let two_rows = Tensor::zeros((2, 256), candle_core::DType::F32, &Device::Cpu).unwrap();
-        assert!(!applies(&QTensor::quantize(&w, GgmlDType::Q4K).unwrap(), &two_rows));
+        let long = Tensor::zeros((1, MAX_BATCH + 1, 256), candle_core::DType::F32, &Device::Cpu).unwrap();
+        assert!(!applies(&QTensor::quantize(&w, GgmlDType::Q4K).unwrap(), &long));
         let one_row = Tensor::zeros((1, 256), candle_core::DType::F32, &Device::Cpu).unwrap();
         assert!(!applies(&QTensor::quantize(&w, GgmlDType::Q8_0).unwrap(), &one_row));
     }
@@ -415,6 +467,32 @@ mod tests {
         for (f, a) in fused.iter().zip(&alone) {
             let f: Vec<f32> = f.flatten_all().unwrap().to_vec1().unwrap();
             assert_eq!(f, a.flatten_all().unwrap().to_vec1::<f32>().unwrap());
+        }
+    }
+
+    #[test]
+    fn each_row_of_a_batch_gets_what_it_would_get_alone() {
+        if !available() {
+            eprintln!("skipped: this CPU lacks AVX-512 VNNI, and the kernels are never used on it");
+            return;
+        }
+        for dtype in [GgmlDType::Q4K, GgmlDType::Q6K] {
+            let q = QTensor::quantize(&Tensor::randn(0f32, 1.0, (40, 768), &Device::Cpu).unwrap(), dtype).unwrap();
+            for batch in [2, 5, MAX_BATCH] {
+                let x = Tensor::randn(0f32, 1.0, (1, batch, 768), &Device::Cpu).unwrap();
+                assert!(applies(&q, &x));
+                let together = gemv(&[&q], &x).unwrap().remove(0);
+                assert_eq!(together.dims(), &[1, batch, 40]);
+                for i in 0..batch {
+                    let alone = gemv(&[&q], &x.narrow(1, i, 1).unwrap()).unwrap().remove(0);
+                    let row = together.narrow(1, i, 1).unwrap();
+                    assert_eq!(
+                        row.flatten_all().unwrap().to_vec1::<f32>().unwrap(),
+                        alone.flatten_all().unwrap().to_vec1::<f32>().unwrap(),
+                        "{dtype:?}, row {i} of {batch}"
+                    );
+                }
+            }
         }
     }
 }

@@ -342,10 +342,16 @@ impl Transformer {
     /// Runs `tokens` at the positions after the cached ones and returns the logits (f32, vocab)
     /// of the last token.
     pub fn forward(&mut self, tokens: &[u32]) -> Result<Tensor> {
+        self.forward_last(tokens, 1)?.flatten_all()
+    }
+
+    /// Like [`Transformer::forward`], but returns the logits of the last `rows` tokens
+    /// (rows, vocab): checking guessed tokens needs the model's choice after each of them.
+    pub fn forward_last(&mut self, tokens: &[u32], rows: usize) -> Result<Tensor> {
         let pos = self.cache_len();
         let seq = tokens.len();
-        if seq == 0 {
-            candle_core::bail!("forward needs at least one token");
+        if seq == 0 || rows == 0 || rows > seq {
+            candle_core::bail!("forward needs at least one token and 1..={seq} rows of logits, not {rows}");
         }
         if pos + seq > self.params.context_length.min(MAX_POSITIONS) {
             candle_core::bail!("position {} is beyond the context of {}", pos + seq, self.params.context_length);
@@ -369,9 +375,9 @@ impl Transformer {
             };
             x = layer.forward(&x, pos, mask, &self.params)?;
         }
-        let last = x.narrow(1, seq - 1, 1)?;
+        let last = x.narrow(1, seq - rows, rows)?.squeeze(0)?;
         let last = self.norm.forward(&last)?;
-        self.output.forward(&last)?.flatten_all()?.to_dtype(DType::F32)
+        self.output.forward(&last)?.to_dtype(DType::F32)
     }
 }
 

@@ -44,6 +44,7 @@ pub fn request(process: &Process) -> Result<GenerateRequest, PromptError> {
         max_tokens: MAX_TOKENS,
         stop: Vec::new(),
         sampling: Sampling::GREEDY,
+        lookahead: crate::llm::COPY_LOOKAHEAD,
     })
 }
 
