@@ -131,7 +131,7 @@ fn quantize_row(x: &[f32], kind: Kind) -> QuantizedRow {
 pub fn gemv(weights: &[&QTensor], x: &Tensor) -> Result<Vec<Tensor>> {
     let x_values = x.flatten_all()?.to_vec1::<f32>()?;
     let k = x.dims().last().copied().unwrap_or(0);
-    let batch = if k == 0 { 0 } else { x_values.len() / k };
+    let batch = x_values.len().checked_div(k).unwrap_or(0);
     if !(1..=MAX_BATCH).contains(&batch) {
         candle_core::bail!("gemv: {batch} rows of {k} values; it takes 1 to {MAX_BATCH} rows");
     }

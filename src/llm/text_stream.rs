@@ -36,8 +36,13 @@ impl TextStream {
             Err(e) => e.valid_up_to(),
         };
         let complete: Vec<u8> = self.pending.drain(..valid).collect();
-        let search_from = self.released.saturating_sub(self.longest_stop());
         self.text.push_str(std::str::from_utf8(&complete).unwrap_or_default());
+        // A stop sequence may have begun in released text; step back to a character boundary
+        // (the stop's length in bytes can end inside an umlaut).
+        let mut search_from = self.released.saturating_sub(self.longest_stop());
+        while !self.text.is_char_boundary(search_from) {
+            search_from -= 1;
+        }
         let hit =
             self.stop.iter().filter_map(|s| self.text[search_from..].find(s.as_str()).map(|i| search_from + i)).min();
         if let Some(at) = hit {
@@ -101,6 +106,16 @@ mod tests {
         }
         out.push_str(&s.finish());
         assert_eq!(out, "Prüfung");
+    }
+
+    #[test]
+    fn a_stop_sequence_after_an_umlaut_is_found() {
+        let mut s = TextStream::new(&["\n".to_owned()]);
+        assert_eq!(s.push("prüfen".as_bytes()).piece, "prüfen");
+        assert_eq!(s.push("ü".as_bytes()).piece, "ü");
+        let pushed = s.push(" ok\nmehr".as_bytes());
+        assert!(pushed.stopped);
+        assert_eq!(s.text(), "prüfenü ok");
     }
 
     #[test]
