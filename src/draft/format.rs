@@ -178,10 +178,10 @@ const MAX_EXTRA_ENDS: u32 = 3;
 /// must live in the same regex as the separator.
 pub fn grammar(options: GrammarOptions) -> String {
     let role_id = "[a-z][a-z0-9]{0,5}";
-    let name = format!("{}{}{{1,60}}", text_char("> "), text_char(">"));
+    let name = text_run(">", 1, 60);
     let target = "[1-9][0-9]?";
-    let condition = format!("{}{}{{0,30}}", text_char(">:| "), text_char(">:|"));
-    let line = |min: u32, max: u32| format!("{}{}{{{min},{max}}}", text_char(" "), text_char("\\n"));
+    let condition = text_run(">:|", 0, 30);
+    let line = |min: u32, max: u32| text_run("\\n", min, max);
     let mut g = String::new();
     g.push_str(&format!("start: process | \"{NOT_A_PROCESS}\"\n"));
     g.push_str(&format!("process: \"# \" TITLE \"\\n\" role{{1,{MAX_ROLES}}} s1\n"));
@@ -217,6 +217,12 @@ pub fn grammar(options: GrammarOptions) -> String {
     }
     g.push_str(&format!("END: /end: {}/\n", line(1, 60)));
     g
+}
+
+/// A regex of text that does not start with a space: one [`text_char`] and `min..=max` more, none
+/// of them in `exclude`.
+pub(crate) fn text_run(exclude: &str, min: u32, max: u32) -> String {
+    format!("{}{}{{{min},{max}}}", text_char(&format!("{exclude} ")), text_char(exclude))
 }
 
 /// A regex class of one character of text in Latin script other than those in `exclude`:

@@ -27,11 +27,10 @@ const CODES: &[(&str, &str)] = &[
 
 pub fn grammar() -> String {
     let codes: Vec<&str> = CODES.iter().map(|(code, _)| *code).collect();
-    let (first, rest) = (format::text_char("=> "), format::text_char("=>"));
-    let (first_hint, rest_hint) = (format::text_char(" "), format::text_char("\\n"));
+    let (finding, hint) = (format::text_run("=>", 4, 120), format::text_run("\\n", 2, 80));
     format!(
         "start: \"keine\" | (FINDING \"\\n\"){{1,{MAX_FINDINGS}}}\n\
-         FINDING: /({}) [1-9][0-9]?: {first}{rest}{{4,120}} => {first_hint}{rest_hint}{{2,80}}/\n",
+         FINDING: /({}) [1-9][0-9]?: {finding} => {hint}/\n",
         codes.join("|")
     )
 }
