@@ -294,8 +294,11 @@ pub fn evaluate(
     on_result: &mut dyn FnMut(&CaseResult),
 ) -> EvalReport {
     // As the server does at start, so that the first case does not pay for the system prompt.
-    if let Ok(request) = super::warm_up_request() {
-        let _ = generator.generate(&request, &mut |_| true);
+    let warmed = super::warm_up_request()
+        .map_err(|e| e.to_string())
+        .and_then(|request| generator.generate(&request, &mut |_| true).map_err(|e| e.to_string()));
+    if let Err(e) = warmed {
+        tracing::warn!("warming the prompt cache failed, the first case pays for it: {e}");
     }
     let mut results = Vec::new();
     let mut decode_rates = Vec::new();
