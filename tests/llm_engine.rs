@@ -187,8 +187,13 @@ fn an_invalid_grammar_is_a_clear_error() {
 #[test]
 fn the_prefix_cache_reuses_the_shared_prompt_and_changes_nothing() {
     let mut m = model();
-    let first = ask("Wie melde ich einen Hund an?", 8);
-    let second = ask("Wie beantrage ich einen Anwohnerparkausweis?", 8);
+    // A system prompt longer than one chunk, as the draft prompt is.
+    let system = "Du bist eine knappe Verwaltungsassistenz einer Stadtverwaltung. Antworte sachlich. ".repeat(6);
+    let ask_long = |question: &str| {
+        GenerateRequest::new(vec![ChatMessage::system(system.clone()), ChatMessage::user(question)], 8)
+    };
+    let first = ask_long("Wie melde ich einen Hund an?");
+    let second = ask_long("Wie beantrage ich einen Anwohnerparkausweis?");
 
     m.clear_cache();
     let uncached = run(&mut m, &second);
