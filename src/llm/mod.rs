@@ -7,6 +7,7 @@
 //! output always parses. The KV cache of the longest shared token prefix is kept between
 //! requests, so a fixed system prompt is processed once.
 
+mod attention;
 mod bench;
 mod chat_template;
 mod constraint;

@@ -13,7 +13,7 @@ use std::sync::Arc;
 use candle_core::quantized::{GgmlDType, QMatMul, QTensor, gguf_file};
 use candle_core::{DType, Device, Module, Result, Tensor};
 
-use super::gemv;
+use super::{attention, gemv};
 use super::gguf::Architecture;
 
 /// The shape and switches of a model, read from the GGUF metadata.
@@ -167,8 +167,8 @@ struct KvCache {
 const KV_GROW_STEP: usize = 512;
 
 impl KvCache {
-    /// Appends `k`, `v` of shape (1, n_kv_head, seq, head_dim) and returns all keys and values.
-    fn append(&mut self, k: &Tensor, v: &Tensor) -> Result<(Tensor, Tensor)> {
+    /// Appends `k`, `v` of shape (1, n_kv_head, seq, head_dim).
+    fn append(&mut self, k: &Tensor, v: &Tensor) -> Result<()> {
         let seq = k.dim(2)?;
         let needed = self.len + seq;
         let capacity = self.buffers.as_ref().map_or(0, |(kb, _)| kb.dims()[2]);
@@ -183,10 +183,22 @@ impl KvCache {
             }
             self.buffers = Some((kb, vb));
         }
-        let (kb, vb) = self.buffers.as_ref().ok_or_else(|| candle_core::Error::Msg("kv cache missing".into()))?;
+        let (kb, vb) = self.buffers()?;
         kb.slice_set(&k.contiguous()?, 2, self.len)?;
         vb.slice_set(&v.contiguous()?, 2, self.len)?;
         self.len = needed;
+        Ok(())
+    }
+
+    /// The whole buffers (1, n_kv_head, capacity, head_dim), filled up to `len`.
+    fn buffers(&self) -> Result<(&Tensor, &Tensor)> {
+        let (kb, vb) = self.buffers.as_ref().ok_or_else(|| candle_core::Error::Msg("kv cache missing".into()))?;
+        Ok((kb, vb))
+    }
+
+    /// The keys and values of the filled positions.
+    fn filled(&self) -> Result<(Tensor, Tensor)> {
+        let (kb, vb) = self.buffers()?;
         Ok((kb.narrow(2, 0, self.len)?, vb.narrow(2, 0, self.len)?))
     }
 }
@@ -427,23 +439,14 @@ impl Layer {
         };
         let q = self.rotary.apply(&q, pos)?;
         let k = self.rotary.apply(&k, pos)?;
-        let (k, v) = self.cache.append(&k, &v)?;
-
-        // Grouped-query attention without copying keys: the query heads that share a KV head
-        // are stacked along the sequence axis.
-        let group = p.n_head / p.n_head_kv;
-        let total = k.dim(2)?;
-        let q = q.contiguous()?.reshape((b, p.n_head_kv, group * seq, p.head_dim))?;
-        let scores = (q.matmul(&k.t()?)? * (1.0 / (p.head_dim as f64).sqrt()))?;
-        let scores = match mask {
-            Some(mask) => scores.reshape((b, p.n_head_kv, group, seq, total))?.broadcast_add(mask)?,
-            None => scores,
+        self.cache.append(&k, &v)?;
+        let (k_buf, v_buf) = self.cache.buffers()?;
+        let attn = if attention::applies(&q, k_buf) {
+            attention::attend(&q, k_buf, v_buf, attention::Span { first: pos, window: self.sliding_window })?
+        } else {
+            let (k, v) = self.cache.filled()?;
+            attend_with_matmuls(&q, &k, &v, mask, p)?
         };
-        let scores = scores.reshape((b, p.n_head_kv, group * seq, total))?;
-        let weights = candle_nn::ops::softmax_last_dim(&scores)?;
-        let attn = weights.matmul(&v.contiguous()?)?;
-        let attn =
-            attn.reshape((b, p.n_head, seq, p.head_dim))?.transpose(1, 2)?.reshape((b, seq, p.n_head * p.head_dim))?;
         let attn = self.o.forward(&attn)?;
         let attn = match &self.post_attn_norm {
             Some(n) => n.forward(&attn)?,
@@ -464,6 +467,24 @@ impl Layer {
         };
         x + ffn
     }
+}
+
+/// Attention through candle's matmuls (prompt chunks, other devices). Grouped-query attention
+/// without copying keys: the query heads that share a KV head are stacked along the sequence axis.
+fn attend_with_matmuls(q: &Tensor, k: &Tensor, v: &Tensor, mask: Option<&Tensor>, p: &Hyperparams) -> Result<Tensor> {
+    let (b, _, seq, _) = q.dims4()?;
+    let group = p.n_head / p.n_head_kv;
+    let total = k.dim(2)?;
+    let q = q.contiguous()?.reshape((b, p.n_head_kv, group * seq, p.head_dim))?;
+    let scores = (q.matmul(&k.t()?)? * (1.0 / (p.head_dim as f64).sqrt()))?;
+    let scores = match mask {
+        Some(mask) => scores.reshape((b, p.n_head_kv, group, seq, total))?.broadcast_add(mask)?,
+        None => scores,
+    };
+    let scores = scores.reshape((b, p.n_head_kv, group * seq, total))?;
+    let weights = candle_nn::ops::softmax_last_dim(&scores)?;
+    let attn = weights.matmul(&v.contiguous()?)?;
+    attn.reshape((b, p.n_head, seq, p.head_dim))?.transpose(1, 2)?.reshape((b, seq, p.n_head * p.head_dim))
 }
 
 impl Transformer {
