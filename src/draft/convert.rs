@@ -1,8 +1,8 @@
 //! Compact lines → [`Process`], repairing what a model cannot be trusted with.
 //!
 //! The result always validates without errors: ids are generated, flows to unknown steps are
-//! dropped, a missing start or end is added, roles that steps name but nobody declared are
-//! declared, steps nothing leads to are removed. Every repair is reported as a finding, so the
+//! dropped, a missing start or end is added, the roles steps name become the process's roles,
+//! steps nothing leads to are removed. Every repair is reported as a finding, so the
 //! clerk sees what the machine changed.
 
 use std::collections::{HashMap, HashSet, VecDeque};
@@ -67,7 +67,7 @@ pub fn to_process(lines: &[Line], legal_basis: Vec<String>) -> Converted {
     ensure_single_start(&mut process.steps, &mut repairs);
     remove_unreachable(&mut process.steps, &mut repairs);
     connect_dead_ends(&mut process.steps, &mut repairs);
-    declare_missing_roles(&mut process, &mut repairs);
+    resolve_roles(&mut process, &mut repairs);
     process.trigger = names_of(&process.steps, StepType::Start);
     process.outcome = names_of(&process.steps, StepType::End);
     let repairs = repairs.into_iter().map(|r| locate(r, &process)).collect();
@@ -265,22 +265,41 @@ fn connect_dead_ends(steps: &mut Vec<Step>, repairs: &mut Vec<Repair>) {
     repairs.push(Repair::at("added_end", &end_id, "", "an end step was added".into()));
 }
 
-fn declare_missing_roles(process: &mut Process, repairs: &mut Vec<Repair>) {
+/// Steps name their role (the model's format) or the id of a declared one (declarations, as in
+/// the gold processes). A new name becomes a role with an id derived from it. Where roles were
+/// declared, a step naming an unknown one means a missing declaration, which is reported.
+fn resolve_roles(process: &mut Process, repairs: &mut Vec<Repair>) {
+    let declared = !process.roles.is_empty();
     for step in &mut process.steps {
         let Some(raw) = step.role.take() else { continue };
-        let by_name = process.roles.iter().find(|r| r.name.eq_ignore_ascii_case(&raw)).map(|r| r.id.clone());
-        let id = by_name.unwrap_or_else(|| sanitize_id(&raw));
-        if !process.roles.iter().any(|r| r.id == id) {
-            process.roles.push(Role { id: id.clone(), name: raw.clone(), unit: None });
-            repairs.push(Repair::at(
-                "declared_role",
-                &step.id,
-                "role",
-                format!("role {raw:?} was used but not declared; it was added"),
-            ));
-        }
+        let known = process.roles.iter().find(|r| r.id == raw || r.name.eq_ignore_ascii_case(&raw));
+        let id = match known {
+            Some(role) => role.id.clone(),
+            None => {
+                let id = unique_id(&process.roles, sanitize_id(&raw));
+                process.roles.push(Role { id: id.clone(), name: raw.clone(), unit: None });
+                if declared {
+                    repairs.push(Repair::at(
+                        "declared_role",
+                        &step.id,
+                        "role",
+                        format!("role {raw:?} was used but not declared; it was added"),
+                    ));
+                }
+                id
+            }
+        };
         step.role = Some(id);
     }
+}
+
+/// `base`, or `base` with the first free number appended (long names share their first letters).
+fn unique_id(roles: &[Role], base: String) -> String {
+    let taken = |id: &str| roles.iter().any(|r| r.id == id);
+    if !taken(&base) {
+        return base;
+    }
+    (2..).map(|n| format!("{base}{n}")).find(|id| !taken(id)).unwrap_or(base)
 }
 
 #[cfg(test)]
@@ -299,9 +318,12 @@ mod tests {
 
     #[test]
     fn clean_output_needs_no_repair() {
-        let c = convert("# T\n@sb Sachbearbeitung\n1 start: Antrag da\n2 task sb: Antrag prüfen\n3 end: fertig\n");
+        let c = convert("1 start: Antrag da\n2 task Sachbearbeitung: Antrag prüfen\n3 end: fertig\n# T\n");
         assert!(c.repairs.is_empty(), "{:?}", c.repairs);
         let p = &c.process;
+        assert_eq!(p.title, "T");
+        assert_eq!(p.roles, vec![Role { id: "sachbearbeitung".into(), name: "Sachbearbeitung".into(), unit: None }]);
+        assert_eq!(p.steps[1].role.as_deref(), Some("sachbearbeitung"));
         assert_eq!(p.steps[1].next, vec![Flow { to: "s3".into(), condition: None }]);
         assert_eq!((p.trigger.as_str(), p.outcome.as_str()), ("Antrag da", "fertig"));
         let warnings: Vec<_> = validate(p).warnings.into_iter().map(|f| f.code).collect();
@@ -310,15 +332,32 @@ mod tests {
 
     #[test]
     fn truncated_output_gets_start_end_and_roles() {
-        // No start, an undeclared role, cut off after a task (max_tokens reached).
-        let c = convert("# T\n2 task sb: Antrag prüfen\n3 task sb: Bescheid schreiben > 9");
-        assert_eq!(codes(&c), vec!["dropped_flow", "added_start", "connected_to_end", "added_end", "declared_role"]);
+        // No start, cut off after a task (max_tokens reached), so no title either.
+        let c = convert("2 task sb: Antrag prüfen\n3 task sb: Bescheid schreiben > 9");
+        assert_eq!(codes(&c), vec!["added_title", "dropped_flow", "added_start", "connected_to_end", "added_end"]);
         let p = &c.process;
         assert!(validate(p).valid, "{:?}", validate(p).errors);
         assert_eq!(p.steps.first().map(|s| s.kind), Some(StepType::Start));
         assert_eq!(p.steps.last().map(|s| s.name.as_str()), Some(ADDED_END));
         assert_eq!(p.roles, vec![Role { id: "sb".into(), name: "sb".into(), unit: None }]);
-        assert_eq!(c.repairs[0].path, "steps[2].next");
+        assert_eq!(c.repairs[1].path, "steps[2].next");
+    }
+
+    #[test]
+    fn roles_are_named_or_declared_and_missing_declarations_reported() {
+        let c = convert(
+            "# T\n@bb Bürgerbüro\n1 start: x\n2 task bb: eins\n3 task bürgerbüro: zwei\n4 task kasse: drei\n5 end: y\n",
+        );
+        assert_eq!(codes(&c), vec!["declared_role"]);
+        let roles: Vec<_> = c.process.steps.iter().filter_map(|s| s.role.as_deref()).collect();
+        assert_eq!(roles, vec!["bb", "bb", "kasse"]);
+        // Names that fold to the same id still get a role each.
+        let c = convert(
+            "1 start: x\n2 task Sachbearbeitung Bürgerbüro Nord: a\n3 task Sachbearbeitung Bürgerbüro Süd: b\n4 end: y\n# T\n",
+        );
+        let ids: Vec<_> = c.process.roles.iter().map(|r| r.id.as_str()).collect();
+        assert_eq!(ids, vec!["sachbearbeitungburgerbur", "sachbearbeitungburgerbur2"]);
+        assert!(c.repairs.is_empty());
     }
 
     #[test]

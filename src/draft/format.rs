@@ -4,19 +4,23 @@
 //! this format 60–120), so every line is short and most flows are implicit:
 //!
 //! ```text
-//! # Anwohnerparkausweis ausstellen
-//! @bb Sachbearbeitung Bürgerbüro
 //! 1 start: Antrag eingegangen
-//! 2 task bb: Antrag prüfen
-//! 3 decision bb: Unterlagen vollständig? > ja: 4 | nein: 5
-//! 4 task bb: Parkausweis ausstellen > 6
-//! 5 task bb: Antrag ablehnen
+//! 2 task Bürgerbüro: Antrag prüfen
+//! 3 decision Bürgerbüro: Unterlagen vollständig? > ja: 4 | nein: 5
+//! 4 task Bürgerbüro: Parkausweis ausstellen > 6
+//! 5 task Bürgerbüro: Antrag ablehnen
 //! 6 end: Antrag beschieden
+//! # Anwohnerparkausweis ausstellen
 //! ```
 //!
-//! A start or task without `> N` continues with the next line; an end leads nowhere. The parser is
-//! lenient (it accepts whatever a model without grammar support writes and reports what it could
-//! not read); the grammar makes the constrained model write exactly this shape.
+//! A start or task without `> N` continues with the next line; an end leads nowhere. Each step
+//! names its role, and the title comes last: the clerk watching the stream sees the first step
+//! as soon as the model has read the dictation, not after a title and a list of roles (which
+//! took a second on the 2-core reference machine). [`render`] writes the title first, for
+//! reading. The parser is lenient: it accepts the title anywhere and role declarations
+//! (`@bb Bürgerbüro`, then `task bb:`), as in the gold processes of the evaluation set and in
+//! what a model without grammar support writes; the grammar makes the constrained model write
+//! exactly the shape above.
 
 use serde::Serialize;
 
@@ -27,7 +31,6 @@ pub const NOT_A_PROCESS: &str = "KEIN ABLAUF";
 
 /// Most steps a draft may have; the grammar stops numbering there.
 pub const MAX_STEPS: u32 = 30;
-const MAX_ROLES: u32 = 8;
 
 /// One line of compact output.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -36,6 +39,7 @@ pub enum Line {
     Title {
         title: String,
     },
+    /// A declaration `@id Name`; steps may then name the role by its id.
     Role {
         id: String,
         name: String,
@@ -53,6 +57,7 @@ pub struct StepLine {
     pub number: u32,
     #[serde(rename = "type")]
     pub kind: StepType,
+    /// The role's name, or its id where roles were declared.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub role: Option<String>,
     pub name: String,
@@ -96,8 +101,8 @@ fn parse_step(line: &str) -> Option<StepLine> {
     let (number, rest) = line.split_once(' ')?;
     let number: u32 = number.trim_end_matches('.').parse().ok()?;
     let (head, tail) = rest.split_once(':')?;
-    let mut head = head.split_whitespace();
-    let kind = match head.next()? {
+    let (kind, role) = head.trim().split_once(' ').unwrap_or((head.trim(), ""));
+    let kind = match kind {
         "start" => StepType::Start,
         "task" => StepType::Task,
         "decision" => StepType::Decision,
@@ -105,7 +110,7 @@ fn parse_step(line: &str) -> Option<StepLine> {
         "end" => StepType::End,
         _ => return None,
     };
-    let role = head.next().map(str::to_owned);
+    let role = Some(role.split_whitespace().collect::<Vec<_>>().join(" ")).filter(|r| !r.is_empty());
     let (name, targets) = match tail.split_once('>') {
         Some((name, targets)) => (name, parse_targets(targets)?),
         None => (tail, Vec::new()),
@@ -125,16 +130,15 @@ fn parse_targets(text: &str) -> Option<Vec<Target>> {
         .collect()
 }
 
-/// Writes a process in the compact format (steps numbered by position), e.g. to show it to the
-/// model in a review. Flows to unknown steps are left out.
+/// Writes a process in the compact format (title first, steps numbered by position, roles by
+/// name), e.g. to show it to the model in a review. Flows to unknown steps are left out.
 pub fn render(process: &Process) -> String {
     let mut out = format!("# {}\n", one_line(&process.title));
-    for role in &process.roles {
-        out.push_str(&format!("@{} {}\n", role.id, one_line(&role.name)));
-    }
     let number = |id: &str| process.steps.iter().position(|s| s.id == id).map(|i| i + 1);
+    let role_name = |id: &str| process.roles.iter().find(|r| r.id == id).map_or(id.to_owned(), |r| r.name.clone());
     for (i, step) in process.steps.iter().enumerate() {
-        let role = step.role.as_deref().map(|r| format!(" {r}")).unwrap_or_default();
+        let role =
+            step.role.as_deref().map(|r| format!(" {}", one_line(&role_name(r)).replace(':', " "))).unwrap_or_default();
         out.push_str(&format!("{} {}{role}: {}", i + 1, step.kind.as_str(), one_line(&step.name)));
         let targets: Vec<(usize, Option<&str>)> =
             step.next.iter().filter_map(|f| Some((number(&f.to)?, f.condition.as_deref()))).collect();
@@ -171,21 +175,20 @@ pub struct GrammarOptions {
 const MAX_EXTRA_ENDS: u32 = 3;
 
 /// The llguidance Lark grammar of the compact format. Step numbers are forced (each level of
-/// the nested `sN_E` rules writes its own number), the first step is the start, and the answer can
-/// only end after an end step. `E` counts the ends still allowed beyond one: a decision opens
-/// a branch that may end separately, so small models cannot ramble on after the process is over.
-/// Each line body is one lexeme: llguidance lexes greedily, so a name followed by a separator
-/// must live in the same regex as the separator.
+/// the nested `sN_E` rules writes its own number), the first step is the start, and the steps
+/// can only end after an end step; the title line follows. `E` counts the ends still allowed
+/// beyond one: a decision opens a branch that may end separately, so small models cannot ramble
+/// on after the process is over. Each line body is one lexeme: llguidance lexes greedily, so a
+/// name followed by a separator must live in the same regex as the separator.
 pub fn grammar(options: GrammarOptions) -> String {
-    let role_id = "[a-z][a-z0-9]{0,5}";
+    let role = text_run(":>\\n", 1, 40);
     let name = text_run(">", 1, 60);
     let target = "[1-9][0-9]?";
     let condition = text_run(">:|", 0, 30);
     let line = |min: u32, max: u32| text_run("\\n", min, max);
     let mut g = String::new();
     g.push_str(&format!("start: process | \"{NOT_A_PROCESS}\"\n"));
-    g.push_str(&format!("process: \"# \" TITLE \"\\n\" role{{1,{MAX_ROLES}}} s1\n"));
-    g.push_str("role: \"@\" ROLE \"\\n\"\n");
+    g.push_str("process: s1 \"# \" TITLE \"\\n\"\n");
     g.push_str("s1: \"1 start: \" NAME \"\\n\" s2_0\n");
     let max_extra = if options.allow_decisions { MAX_EXTRA_ENDS } else { 0 };
     for n in 2..=MAX_STEPS {
@@ -206,13 +209,14 @@ pub fn grammar(options: GrammarOptions) -> String {
             g.push_str(&format!("s{n}_{extra}: \"{n} \" ({})\n", alternatives.join(" | ")));
         }
     }
-    g.push_str(&format!("TITLE: /{}/\n", line(2, 70)));
-    g.push_str(&format!("ROLE: /{role_id} {}/\n", line(1, 50)));
+    // At the end of the answer, small models summarise every step into the title; one clause
+    // of at most 50 characters (no list, no sentence) keeps it a name.
+    g.push_str(&format!("TITLE: /{}/\n", text_run("\\n,;:.#", 2, 50)));
     g.push_str(&format!("NAME: /{}/\n", line(1, 60)));
-    g.push_str(&format!("TASK: /task {role_id}: {name}( > {target})?/\n"));
+    g.push_str(&format!("TASK: /task {role}: {name}( > {target})?/\n"));
     if options.allow_decisions {
         g.push_str(&format!(
-            "DECISION: /decision( {role_id})?: {name} > {condition}: {target}( \\| {condition}: {target}){{1,3}}/\n"
+            "DECISION: /decision( {role})?: {name} > {condition}: {target}( \\| {condition}: {target}){{1,3}}/\n"
         ));
     }
     g.push_str(&format!("END: /end: {}/\n", line(1, 60)));
@@ -273,6 +277,12 @@ mod tests {
 
         let Some(Line::Step(step)) = parse_line("4 task bb: Frist: zwei Wochen setzen > 2") else { panic!() };
         assert_eq!((step.name.as_str(), step.targets[0].to), ("Frist: zwei Wochen setzen", 2));
+        let Some(Line::Step(step)) = parse_line("5 task Untere  Naturschutzbehörde: Stellungnahme abgeben") else {
+            panic!()
+        };
+        assert_eq!(step.role.as_deref(), Some("Untere Naturschutzbehörde"));
+        let Some(Line::Step(step)) = parse_line("6 end: fertig") else { panic!() };
+        assert_eq!(step.role, None);
         assert_eq!(parse_line("x task: y"), Some(Line::Unreadable { text: "x task: y".into() }));
         assert_eq!(parse_line("  "), None);
         assert_eq!(parse_line("kein ablauf"), Some(Line::NotAProcess));
@@ -310,7 +320,7 @@ mod tests {
             && matcher.is_accepting().unwrap()
     }
 
-    const EXAMPLE: &str = "# Anwohnerparkausweis ausstellen\n@bb Sachbearbeitung Bürgerbüro\n1 start: Antrag eingegangen\n2 task bb: Antrag prüfen\n3 decision bb: Unterlagen vollständig? > ja: 4 | nein: 5\n4 task bb: Parkausweis ausstellen > 6\n5 task bb: Antrag ablehnen\n6 end: Antrag beschieden\n";
+    const EXAMPLE: &str = "1 start: Antrag eingegangen\n2 task Sachbearbeitung Bürgerbüro: Antrag prüfen\n3 decision Sachbearbeitung Bürgerbüro: Unterlagen vollständig? > ja: 4 | nein: 5\n4 task Sachbearbeitung Bürgerbüro: Parkausweis ausstellen > 6\n5 task Sachbearbeitung Bürgerbüro: Antrag ablehnen\n6 end: Antrag beschieden\n# Anwohnerparkausweis ausstellen\n";
 
     #[test]
     fn grammar_accepts_the_format_and_nothing_else() {
@@ -319,31 +329,40 @@ mod tests {
         assert!(accepts(&with, EXAMPLE));
         assert!(!accepts(&without, EXAMPLE), "decisions are off");
         assert!(accepts(&with, NOT_A_PROCESS));
-        let linear =
-            "# Müll anmelden\n@sb Sachbearbeitung\n1 start: Anruf\n2 task sb: Termin vergeben\n3 end: Termin steht\n";
+        let linear = "1 start: Anruf\n2 task Servicecenter: Termin vergeben\n3 end: Termin steht\n# Müll anmelden\n";
         assert!(accepts(&without, linear));
-        // Wrong number, a task without a role, no end, JSON: all impossible.
+        // Wrong number, a task without a role, no end, no title, the title first, declarations,
+        // JSON: all impossible.
         assert!(!accepts(&with, &linear.replace("2 task", "3 task")));
-        assert!(!accepts(&with, &linear.replace("task sb:", "task:")));
-        assert!(!accepts(&with, "# Müll anmelden\n@sb Sachbearbeitung\n1 start: Anruf\n2 task sb: Termin vergeben\n"));
+        assert!(!accepts(&with, &linear.replace("task Servicecenter:", "task:")));
+        assert!(!accepts(&with, "1 start: Anruf\n2 task Servicecenter: Termin vergeben\n# Müll anmelden\n"));
+        assert!(!accepts(&with, "1 start: Anruf\n2 task Servicecenter: Termin vergeben\n3 end: Termin steht\n"));
+        assert!(!accepts(&with, "# Müll anmelden\n1 start: Anruf\n2 task sc: Termin vergeben\n3 end: Termin steht\n"));
+        assert!(!accepts(&with, &format!("@sc Servicecenter\n{linear}")));
         assert!(!accepts(&with, "{\"title\": \"x\"}"));
         // Readable text only: umlauts, § and € pass; invisible tag and control characters do not.
         assert!(accepts(&without, &linear.replace("Termin vergeben", "Gebühr (5 €) nach § 3 erheben")));
         assert!(!accepts(&without, &linear.replace("Termin steht", "Termin steht\u{e0020}\u{e0020}")));
         assert!(!accepts(&without, &linear.replace("Anruf", "Anruf\u{7}")));
         assert!(!accepts(&without, &linear.replace("Anruf", "Anruf 电话")));
-        // Once the process is over (one end per decision branch), nothing may follow.
-        assert!(!accepts(&without, &format!("{linear}4 task sb: weiterreden\n5 end: noch ein Ende\n")));
+        // Once the process is over (one end per decision branch), only the title may follow.
+        let steps = linear.trim_end_matches("# Müll anmelden\n");
+        assert!(!accepts(&without, &format!("{steps}4 task Servicecenter: weiterreden\n5 end: noch ein Ende\n# T\n")));
+        let example_steps = EXAMPLE.trim_end_matches("# Anwohnerparkausweis ausstellen\n");
         assert!(!accepts(
             &with,
-            &format!("{EXAMPLE}7 task bb: weiter\n8 end: drittes Ende\n9 task bb: x\n10 end: y\n")
+            &format!(
+                "{example_steps}7 task Bürgerbüro: weiter\n8 end: drittes Ende\n9 task Bürgerbüro: x\n10 end: y\n# T\n"
+            )
         ));
     }
 
     #[test]
     fn render_and_parse_round_trip() {
-        let lines = parse(EXAMPLE);
-        let process = crate::draft::convert::to_process(&lines, Vec::new()).process;
-        assert_eq!(render(&process), EXAMPLE);
+        let rendered = "# Anwohnerparkausweis ausstellen\n1 start: Antrag eingegangen\n2 task Sachbearbeitung Bürgerbüro: Antrag prüfen\n3 decision Sachbearbeitung Bürgerbüro: Unterlagen vollständig? > ja: 4 | nein: 5\n4 task Sachbearbeitung Bürgerbüro: Parkausweis ausstellen > 6\n5 task Sachbearbeitung Bürgerbüro: Antrag ablehnen\n6 end: Antrag beschieden\n";
+        for text in [EXAMPLE, rendered] {
+            let process = crate::draft::convert::to_process(&parse(text), Vec::new()).process;
+            assert_eq!(render(&process), rendered);
+        }
     }
 }

@@ -13,8 +13,8 @@ use std::sync::Arc;
 use candle_core::quantized::{GgmlDType, QMatMul, QTensor, gguf_file};
 use candle_core::{DType, Device, Module, Result, Tensor};
 
-use super::{attention, gemv};
 use super::gguf::Architecture;
+use super::{attention, gemv};
 
 /// The shape and switches of a model, read from the GGUF metadata.
 #[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]

@@ -105,7 +105,9 @@ export async function show({ query, signal }) {
             if (event === 'started') say(`Modell ${data.model_id} arbeitet …`);
             else if (['title', 'role', 'step'].includes(event)) {
               count++;
-              lines.append(liveLine(event, data));
+              // The model writes the title last (the steps come sooner); it belongs on top.
+              if (event === 'title') lines.prepend(liveLine(event, data));
+              else lines.append(liveLine(event, data));
             } else if (event === 'error') throw new ApiError(data.status, data);
             else if (event === 'done') {
               finished(data, (performance.now() - started) / 1000);
