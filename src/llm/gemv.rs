@@ -110,17 +110,27 @@ fn quantize_row(x: &[f32], kind: Kind) -> QuantizedRow {
         sums16: vec![0; blocks * 16],
         sums32: vec![0; blocks * 8],
     };
+    // Written as plain slice loops with ties-to-even rounding, so that they compile to vector
+    // instructions: this runs on one thread before each parallel product.
     for (b, values) in x.chunks_exact(QK_K).enumerate() {
-        let amax = values.iter().fold(0f32, |m, v| m.max(v.abs()));
+        let mut lanes = [0f32; 16];
+        for chunk in values.chunks_exact(16) {
+            for (m, v) in lanes.iter_mut().zip(chunk) {
+                *m = m.max(v.abs());
+            }
+        }
+        let amax = lanes.iter().fold(0f32, |m, v| m.max(*v));
         let inverse = if amax > 0.0 { 127.0 / amax } else { 0.0 };
         row.d[b] = amax / 127.0;
         for (slot, &sub) in kind.sub_order().iter().enumerate() {
-            for (i, v) in values[sub * 32..(sub + 1) * 32].iter().enumerate() {
-                let q = (v * inverse).round().clamp(-127.0, 127.0) as i8;
-                row.qs[b * QK_K + slot * 32 + i] = q;
-                row.sums16[b * 16 + sub * 2 + i / 16] += i16::from(q);
-                row.sums32[b * 8 + sub] += i16::from(q);
+            let qs = &mut row.qs[b * QK_K + slot * 32..][..32];
+            for (q, v) in qs.iter_mut().zip(&values[sub * 32..][..32]) {
+                *q = (v * inverse).round_ties_even().clamp(-127.0, 127.0) as i8;
             }
+            let [low, high] = [&qs[..16], &qs[16..]].map(|half| half.iter().map(|&q| i16::from(q)).sum::<i16>());
+            row.sums16[b * 16 + sub * 2] = low;
+            row.sums16[b * 16 + sub * 2 + 1] = high;
+            row.sums32[b * 8 + sub] = low + high;
         }
     }
     row
@@ -444,7 +454,7 @@ mod tests {
                 .chunks(QK_K)
                 .flat_map(|b| {
                     let amax = b.iter().fold(0f32, |m, v| m.max(v.abs()));
-                    b.iter().map(move |v| (v * (127.0 / amax)).round() * (amax / 127.0))
+                    b.iter().map(move |v| (v * (127.0 / amax)).round_ties_even() * (amax / 127.0))
                 })
                 .collect();
             let rounded = Tensor::from_vec(rounded, (1, k), &Device::Cpu).unwrap();
