@@ -56,7 +56,7 @@ mod tests {
         let b = PromptTemplate::DRAFT.messages(minijinja::context! { dictation => "Antrag B" }).unwrap();
         assert_eq!(a[0], b[0]);
         assert!(a[0].content.starts_with("Du schreibst Diktate"), "{}", a[0].content);
-        assert!(a[0].content.ends_with("5 end: Sperrmüll abgeholt"));
+        assert!(a[0].content.ends_with("5 end: Sperrmüll abgeholt\n# Sperrmüll abholen"));
         assert_eq!(a[1].content, "Diktat: Antrag A\nAntwort:");
         assert_eq!(PromptTemplate::DRAFT.sha256().len(), 64);
         assert!(PromptTemplate::DRAFT.messages(minijinja::context! {}).is_err(), "strict: dictation is required");
