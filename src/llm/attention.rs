@@ -48,8 +48,11 @@ impl Span {
 pub fn attend(q: &Tensor, k_buf: &Tensor, v_buf: &Tensor, span: Span) -> Result<Tensor> {
     let (_, heads, seq, dim) = q.dims4()?;
     let (_, kv_heads, capacity, kv_dim) = k_buf.dims4()?;
-    if kv_dim != dim || v_buf.dims() != k_buf.dims() || heads % kv_heads.max(1) != 0 {
+    if kv_dim != dim || v_buf.dims() != k_buf.dims() || kv_heads == 0 || heads % kv_heads != 0 {
         candle_core::bail!("attend: queries {:?} do not fit a cache of {:?}", q.dims(), k_buf.dims());
+    }
+    if ![q, k_buf, v_buf].iter().all(|t| t.is_contiguous()) {
+        candle_core::bail!("attend reads queries and cache buffers as contiguous memory");
     }
     if span.first + seq > capacity {
         candle_core::bail!("attend: {} positions in a cache of {capacity}", span.first + seq);
@@ -172,6 +175,7 @@ mod tests {
         let k = Tensor::zeros((1, 2, 8, 16), DType::F32, &Device::Cpu).unwrap();
         let q = Tensor::zeros((1, 4, 2, 16), DType::F32, &Device::Cpu).unwrap();
         assert!(attend(&q, &k, &k, Span { first: 7, window: None }).is_err());
+        assert!(attend(&q.transpose(1, 2).unwrap(), &k, &k, Span { first: 0, window: None }).is_err());
         let long = Tensor::zeros((1, 4, MAX_BATCH + 1, 16), DType::F32, &Device::Cpu).unwrap();
         assert!(!applies(&long, &k) && applies(&q, &k));
     }
