@@ -38,7 +38,8 @@ enum LlmState {
     Failed(String),
 }
 
-/// The server's language model: loading on a background thread, then ready (or failed).
+/// The server's language model: loading (the weights, then the system prompt's KV cache) on a
+/// background thread, then ready (or failed).
 #[derive(Clone)]
 pub struct LlmSlot {
     model: Arc<str>,
@@ -59,9 +60,11 @@ impl LlmSlot {
                     return;
                 }
             };
-            *loading.state.write().unwrap_or_else(|p| p.into_inner()) = LlmState::Ready(worker.clone());
-            tracing::info!(model = %loading.model, "language model ready");
+            // Ready only once the system prompt is cached: a draft sent earlier would wait behind
+            // the warm-up (12 s for the 1.5B on a cold start) instead of being told to retry.
             warm_up(&worker);
+            *loading.state.write().unwrap_or_else(|p| p.into_inner()) = LlmState::Ready(worker);
+            tracing::info!(model = %loading.model, "language model ready");
         });
         if let Err(e) = spawned {
             *slot.state.write().unwrap_or_else(|p| p.into_inner()) =
