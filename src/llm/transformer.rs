@@ -373,19 +373,9 @@ impl Transformer {
         if let Some(scale) = self.embedding_scale {
             x = (x * scale)?;
         }
-        let causal = causal_mask(seq, pos, None, &self.device)?;
-        let mut sliding = None;
+        let mut masks = Masks { seq, pos, device: &self.device, built: [None, None] };
         for layer in &mut self.layers {
-            let mask = match layer.sliding_window {
-                Some(window) => {
-                    if sliding.is_none() {
-                        sliding = Some(causal_mask(seq, pos, Some(window), &self.device)?);
-                    }
-                    sliding.as_ref().and_then(Option::as_ref)
-                }
-                None => causal.as_ref(),
-            };
-            x = layer.forward(&x, pos, mask, &self.params)?;
+            x = layer.forward(&x, pos, &mut masks, &self.params)?;
         }
         let last = x.narrow(1, seq - rows, rows)?.squeeze(0)?;
         let last = self.norm.forward(&last)?;
@@ -402,6 +392,27 @@ fn with_simd_kernel(weight: QTensor) -> Result<QTensor> {
         QTensor::quantize(&weight.dequantize(&Device::Cpu)?, GgmlDType::Q8_0)
     } else {
         Ok(weight)
+    }
+}
+
+/// The additive masks of one forward pass, each built when a layer first needs it: the
+/// in-place attention of a decoding step needs none, and only sliding-window layers need the
+/// windowed one (all of a model's windows have the same size).
+struct Masks<'a> {
+    seq: usize,
+    pos: usize,
+    device: &'a Device,
+    /// The causal mask, then the windowed one.
+    built: [Option<Option<Tensor>>; 2],
+}
+
+impl Masks<'_> {
+    fn get(&mut self, window: Option<usize>) -> Result<Option<&Tensor>> {
+        let slot = &mut self.built[usize::from(window.is_some())];
+        if slot.is_none() {
+            *slot = Some(causal_mask(self.seq, self.pos, window, self.device)?);
+        }
+        Ok(slot.as_ref().and_then(Option::as_ref))
     }
 }
 
@@ -422,7 +433,7 @@ fn causal_mask(seq: usize, pos: usize, window: Option<usize>, device: &Device) -
 }
 
 impl Layer {
-    fn forward(&mut self, x: &Tensor, pos: usize, mask: Option<&Tensor>, p: &Hyperparams) -> Result<Tensor> {
+    fn forward(&mut self, x: &Tensor, pos: usize, masks: &mut Masks, p: &Hyperparams) -> Result<Tensor> {
         let (b, seq, _) = x.dims3()?;
         let h = self.attn_norm.forward(x)?;
         let [q, k, v] = Linear::forward_many([&self.q, &self.k, &self.v], &h)?;
@@ -445,7 +456,7 @@ impl Layer {
             attention::attend(&q, k_buf, v_buf, attention::Span { first: pos, window: self.sliding_window })?
         } else {
             let (k, v) = self.cache.filled()?;
-            attend_with_matmuls(&q, &k, &v, mask, p)?
+            attend_with_matmuls(&q, &k, &v, masks.get(self.sliding_window)?, p)?
         };
         let attn = self.o.forward(&attn)?;
         let attn = match &self.post_attn_norm {
@@ -674,7 +685,10 @@ mod tests {
         let bytes = tiny_gguf(Architecture::Gemma3);
         let mut model = ours(&bytes);
         assert!(model.params.is_sliding(0) && !model.params.is_sliding(1));
-        let tokens = [3u32, 9, 27, 81, 50, 12, 7, 44];
+        // Longer than a decoding step, so the whole run goes through the matmuls with the windowed
+        // mask and the step-by-step runs through the in-place attention.
+        let tokens = [3u32, 9, 27, 81, 50, 12, 7, 44, 61, 2, 18, 90];
+        assert!(tokens.len() > gemv::MAX_BATCH);
         let full: Vec<f32> = model.forward(&tokens).unwrap().to_vec1().unwrap();
         assert!(full.iter().all(|v| v.is_finite()));
         model.truncate_cache(5);
