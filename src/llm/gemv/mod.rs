@@ -1,0 +1,434 @@
+//! Products of quantized weights (Q4_K, Q6_K, Q8_0, Q5_0) with activation rows, on AVX-512 VNNI.
+//!
+//! Decoding streams every weight once per token, so its speed is the rate at which the weights
+//! can be read and multiplied. candle repacks Q4_K into tiles whose scales take f32 per row and
+//! sub-block (6 instead of 4.5 bits per weight, a third more memory traffic); its kernel for them
+//! reached ~12 GB/s on this machine and its plain Q6_K kernel (256-bit) ~30–40 GB/s; its Q5_0
+//! kernel is scalar code, and neither its tiles nor its 512-bit paths take the 896-wide matrices
+//! of the 0.5B model. These kernels read the GGUF blocks as they are, against an activation
+//! quantized once per product in the blocks' own layout ([`superblock`], [`pairs`]).
+//! Each block is unpacked once for up to [`MAX_BATCH`] activation rows. Q4_K and Q6_K prompt
+//! chunks (more rows) stay with candle's tiles, which are faster there; Q8_0 and Q5_0 prompt
+//! chunks run here, [`MAX_BATCH`] rows at a time.
+
+mod pairs;
+mod superblock;
+
+use std::borrow::Cow;
+
+use candle_core::quantized::{GgmlDType, QTensor};
+use candle_core::{Result, Tensor};
+
+/// Weight rows per unit of work handed to a thread.
+const ROWS_PER_UNIT: usize = 16;
+
+/// The block types these kernels read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    /// `d`, `dmin` (f16), 12 bytes of 6-bit scales and minimums, 128 bytes of nibbles.
+    Q4K,
+    /// 128 bytes of low nibbles, 64 of high bit pairs, 16 signed scales, `d` (f16).
+    Q6K,
+    /// `d` (f16), 32 signed bytes.
+    Q8_0,
+    /// `d` (f16), 32 fifth bits, 16 bytes of nibbles.
+    Q5_0,
+}
+
+impl Kind {
+    fn of(dtype: GgmlDType) -> Option<Kind> {
+        match dtype {
+            GgmlDType::Q4K => Some(Kind::Q4K),
+            GgmlDType::Q6K => Some(Kind::Q6K),
+            GgmlDType::Q8_0 => Some(Kind::Q8_0),
+            GgmlDType::Q5_0 => Some(Kind::Q5_0),
+            _ => None,
+        }
+    }
+
+    fn block_bytes(self) -> usize {
+        match self {
+            Kind::Q4K => 144,
+            Kind::Q6K => 210,
+            Kind::Q8_0 => 34,
+            Kind::Q5_0 => 22,
+        }
+    }
+
+    fn block_values(self) -> usize {
+        match self {
+            Kind::Q4K | Kind::Q6K => superblock::QK_K,
+            Kind::Q8_0 | Kind::Q5_0 => pairs::QK,
+        }
+    }
+
+    /// The input widths the kernels take: whole units of their activation layout.
+    fn takes_width(self, k: usize) -> bool {
+        match self {
+            Kind::Q4K | Kind::Q6K => k.is_multiple_of(superblock::QK_K),
+            Kind::Q8_0 | Kind::Q5_0 => k.is_multiple_of(pairs::PAIR),
+        }
+    }
+
+    /// Whether prompt chunks of more than [`MAX_BATCH`] rows run here too.
+    fn takes_long_batches(self) -> bool {
+        matches!(self, Kind::Q8_0 | Kind::Q5_0)
+    }
+}
+
+/// True when this CPU runs the kernels (checked once).
+fn available() -> bool {
+    #[cfg(target_arch = "x86_64")]
+    {
+        static AVAILABLE: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
+        *AVAILABLE.get_or_init(|| {
+            is_x86_feature_detected!("avx512f")
+                && is_x86_feature_detected!("avx512bw")
+                && is_x86_feature_detected!("avx512vnni")
+        })
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    {
+        false
+    }
+}
+
+/// Most activation rows one pass over the weights takes: a decoding step (the chosen token, the
+/// tokens a grammar forces and the guessed ones). Each block of weights is unpacked once for all
+/// rows, so a step of a few tokens costs little more than one.
+pub const MAX_BATCH: usize = 8;
+
+/// True when `weight` can go through [`gemv`] with the input `x` (CPU, a width the block type
+/// takes, up to [`MAX_BATCH`] rows for Q4_K and Q6_K).
+pub fn applies(weight: &QTensor, x: &Tensor) -> bool {
+    let Some(kind) = Kind::of(weight.dtype()) else { return false };
+    available()
+        && weight.device().is_cpu()
+        && x.device().is_cpu()
+        && x.dtype() == candle_core::DType::F32
+        && weight.shape().dims2().is_ok_and(|(_, k)| {
+            let batch = x.elem_count() / k.max(1);
+            kind.takes_width(k)
+                && x.dims().last() == Some(&k)
+                && batch >= 1
+                && (batch <= MAX_BATCH || kind.takes_long_batches())
+        })
+}
+
+/// Quantizes `values` to the nearest of 127 steps of their largest magnitude (ties to even),
+/// writing `out`; returns the step. Plain slice loops, so that they compile to vector
+/// instructions: this runs on one thread before each parallel product.
+fn round_to_steps(values: &[f32], out: &mut [i8]) -> f32 {
+    let mut lanes = [0f32; 16];
+    for chunk in values.chunks(16) {
+        for (m, v) in lanes.iter_mut().zip(chunk) {
+            *m = m.max(v.abs());
+        }
+    }
+    let amax = lanes.iter().fold(0f32, |m, v| m.max(*v));
+    let inverse = if amax > 0.0 { 127.0 / amax } else { 0.0 };
+    for (q, v) in out.iter_mut().zip(values) {
+        *q = (v * inverse).round_ties_even().clamp(-127.0, 127.0) as i8;
+    }
+    amax / 127.0
+}
+
+/// The activation rows quantized for one block type.
+enum Activation {
+    SuperBlocks(Kind, Vec<superblock::Row>),
+    Pairs(Kind, Vec<pairs::Row>),
+}
+
+impl Activation {
+    fn quantize(x: &[f32], k: usize, kind: Kind) -> Activation {
+        let rows = x.chunks_exact(k);
+        match kind {
+            Kind::Q4K | Kind::Q6K => {
+                Activation::SuperBlocks(kind, rows.map(|r| superblock::quantize(r, kind)).collect())
+            }
+            Kind::Q8_0 | Kind::Q5_0 => Activation::Pairs(kind, rows.map(|r| pairs::quantize(r, kind)).collect()),
+        }
+    }
+
+    fn kind(&self) -> Kind {
+        match self {
+            Activation::SuperBlocks(kind, _) | Activation::Pairs(kind, _) => *kind,
+        }
+    }
+}
+
+/// `x Wᵀ` for several matrices of the same input width (a fused q/k/v or gate/up), in one
+/// parallel region on candle's thread pool. Callers check [`applies`] for each weight first.
+pub fn gemv(weights: &[&QTensor], x: &Tensor) -> Result<Vec<Tensor>> {
+    let x_values = x.flatten_all()?.to_vec1::<f32>()?;
+    let k = x.dims().last().copied().unwrap_or(0);
+    let batch = x_values.len().checked_div(k).unwrap_or(0);
+    let mut parts = Vec::with_capacity(weights.len());
+    for w in weights {
+        let (n, wk) = w.shape().dims2()?;
+        let Some(kind) = Kind::of(w.dtype()).filter(|kind| wk == k && kind.takes_width(k)) else {
+            candle_core::bail!("gemv: a {:?} weight of shape {:?} does not fit an input of {k}", w.dtype(), w.shape());
+        };
+        if batch == 0 || (batch > MAX_BATCH && !kind.takes_long_batches()) {
+            candle_core::bail!("gemv: {batch} rows of {k} values for a {:?} weight", w.dtype());
+        }
+        parts.push(Part { kind, bytes: w.data()?, rows: n });
+    }
+    let mut activations: Vec<Activation> = Vec::new();
+    for part in &parts {
+        if !activations.iter().any(|a| a.kind() == part.kind) {
+            activations.push(Activation::quantize(&x_values, k, part.kind));
+        }
+    }
+    let mut outputs: Vec<Vec<f32>> = parts.iter().map(|p| vec![0f32; batch * p.rows]).collect();
+    compute(&parts, k, batch, &activations, &mut outputs);
+    let mut out_dims = x.dims().to_vec();
+    outputs
+        .into_iter()
+        .zip(&parts)
+        .map(|(values, part)| {
+            if let Some(last) = out_dims.last_mut() {
+                *last = part.rows;
+            }
+            Tensor::from_vec(values, out_dims.as_slice(), x.device())
+        })
+        .collect()
+}
+
+struct Part<'a> {
+    kind: Kind,
+    bytes: Cow<'a, [u8]>,
+    rows: usize,
+}
+
+fn compute(parts: &[Part<'_>], k: usize, batch: usize, activations: &[Activation], outputs: &mut [Vec<f32>]) {
+    // (first unit, part, its activation, output) per matrix; outputs are written through raw
+    // pointers because the units of one matrix write disjoint row ranges from several threads.
+    let mut starts = Vec::with_capacity(parts.len());
+    let mut units = 0;
+    for (part, out) in parts.iter().zip(outputs.iter_mut()) {
+        let Some(activation) = activations.iter().find(|a| a.kind() == part.kind) else { continue };
+        starts.push((units, part, activation, out.as_mut_ptr() as usize));
+        units += part.rows.div_ceil(ROWS_PER_UNIT);
+    }
+    candle_core::utils::barrier_pool().execute_chunked(units, |range| {
+        let mut values = [0f32; MAX_BATCH];
+        for unit in range {
+            let Some(&(first, part, activation, out)) = starts.iter().rev().find(|(first, ..)| unit >= *first) else {
+                continue;
+            };
+            let row_bytes = k / part.kind.block_values() * part.kind.block_bytes();
+            let r0 = (unit - first) * ROWS_PER_UNIT;
+            // Activation rows outside, weight rows inside: the unit's weights stay in the cache
+            // while each batch of activation rows meets all of them.
+            for batch_start in (0..batch).step_by(MAX_BATCH) {
+                let inputs = batch_start..(batch_start + MAX_BATCH).min(batch);
+                let values = &mut values[..inputs.len()];
+                for r in r0..(r0 + ROWS_PER_UNIT).min(part.rows) {
+                    let weights = &part.bytes[r * row_bytes..(r + 1) * row_bytes];
+                    // SAFETY: `available()` was checked by the caller (via `applies`), `weights`
+                    // holds whole blocks of this kind, and this unit alone writes column r of the
+                    // output (r < rows; the output holds one row of `rows` values per input row).
+                    unsafe {
+                        dot(activation, inputs.clone(), weights, values);
+                        for (i, v) in inputs.clone().zip(values.iter()) {
+                            *(out as *mut f32).add(i * part.rows + r) = *v;
+                        }
+                    }
+                }
+            }
+        }
+    });
+}
+
+/// The dot products of one weight row with activation rows `inputs` (at most [`MAX_BATCH`]),
+/// by block type and batch size (the kernels keep one accumulator per input row in registers).
+///
+/// # Safety
+/// The CPU must have the kernels' features ([`available`]).
+unsafe fn dot(activation: &Activation, inputs: std::ops::Range<usize>, weights: &[u8], out: &mut [f32]) {
+    macro_rules! by_batch {
+        ($module:ident::$kernel:ident, $rows:expr, $($m:literal)*) => {{
+            let rows = $rows;
+            match rows.len() {
+                $($m => {
+                    if let Ok(rows) = <&[_; $m]>::try_from(rows) {
+                        // SAFETY: the caller guarantees the CPU features.
+                        out.copy_from_slice(&unsafe { $module::$kernel::<$m>(weights, rows) });
+                    }
+                })*
+                _ => unreachable!("gemv hands out at most MAX_BATCH rows at a time"),
+            }
+        }};
+    }
+    match activation {
+        Activation::SuperBlocks(Kind::Q4K, rows) => by_batch!(superblock::dot_q4k, &rows[inputs], 1 2 3 4 5 6 7 8),
+        Activation::SuperBlocks(_, rows) => by_batch!(superblock::dot_q6k, &rows[inputs], 1 2 3 4 5 6 7 8),
+        Activation::Pairs(Kind::Q8_0, rows) => by_batch!(pairs::dot_q8_0, &rows[inputs], 1 2 3 4 5 6 7 8),
+        Activation::Pairs(_, rows) => by_batch!(pairs::dot_q5_0, &rows[inputs], 1 2 3 4 5 6 7 8),
+    }
+}
+
+/// The little-endian f16 at `at` in a block, as f32.
+#[cfg(target_arch = "x86_64")]
+#[inline(always)]
+fn f16_at(block: &[u8], at: usize) -> f32 {
+    half::f16::from_bits(u16::from_le_bytes([block[at], block[at + 1]])).to_f32()
+}
+
+/// How far ahead of the block being multiplied the weights are requested. Rows are contiguous,
+/// so this runs into the next row; without it the loads of each new block wait for memory
+/// (the hardware prefetcher alone left the kernel at half the bandwidth).
+const PREFETCH_BYTES: usize = 1536;
+
+/// Asks for the cache lines `PREFETCH_BYTES` after `at` (three lines: a block spans up to 210 bytes
+/// and the next call covers the rest). Prefetching past the end of the weights is harmless.
+#[cfg(target_arch = "x86_64")]
+#[inline(always)]
+fn prefetch_ahead(at: *const u8) {
+    use std::arch::x86_64::{_MM_HINT_T0, _mm_prefetch};
+    let ahead = at.wrapping_add(PREFETCH_BYTES);
+    // SAFETY: prefetches never fault, whatever the address.
+    unsafe {
+        _mm_prefetch::<_MM_HINT_T0>(ahead.cast());
+        _mm_prefetch::<_MM_HINT_T0>(ahead.wrapping_add(64).cast());
+        _mm_prefetch::<_MM_HINT_T0>(ahead.wrapping_add(128).cast());
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use candle_core::Device;
+
+    use super::*;
+
+    /// The exact product of the quantized weights with the activation rounded as ours rounds it
+    /// (to the nearest of 127 steps of the largest magnitude of each activation block): the
+    /// kernels compute that product in integers, so only float summation may differ.
+    fn assert_exact(q: &QTensor, x: &Tensor, ours: &Tensor) {
+        let block = Kind::of(q.dtype()).map_or(0, |kind| match kind {
+            Kind::Q4K | Kind::Q6K => superblock::QK_K,
+            Kind::Q8_0 | Kind::Q5_0 => pairs::QK,
+        });
+        let xs: Vec<f32> = x.flatten_all().unwrap().to_vec1().unwrap();
+        let rounded: Vec<f32> = xs
+            .chunks(block)
+            .flat_map(|b| {
+                let amax = b.iter().fold(0f32, |m, v| m.max(v.abs()));
+                b.iter().map(move |v| (v * (127.0 / amax)).round_ties_even() * (amax / 127.0))
+            })
+            .collect();
+        let rounded = Tensor::from_vec(rounded, x.dims(), &Device::Cpu).unwrap();
+        let reference = rounded.broadcast_matmul(&q.dequantize(&Device::Cpu).unwrap().t().unwrap()).unwrap();
+        assert_eq!(ours.dims(), reference.dims());
+        let ours: Vec<f32> = ours.flatten_all().unwrap().to_vec1().unwrap();
+        let reference: Vec<f32> = reference.flatten_all().unwrap().to_vec1().unwrap();
+        let scale = reference.iter().fold(1f32, |m, v| m.max(v.abs()));
+        for (r, (a, b)) in ours.iter().zip(&reference).enumerate() {
+            assert!(
+                (a - b).abs() <= 1e-4 * scale,
+                "{:?} {:?}: value {r}: {a} vs {b} (scale {scale})",
+                q.dtype(),
+                q.shape()
+            );
+        }
+    }
+
+    #[test]
+    fn computes_the_exact_product_with_the_rounded_activation() {
+        if !available() {
+            eprintln!("skipped: this CPU lacks AVX-512 VNNI, and the kernels are never used on it");
+            return;
+        }
+        for (dtype, n, k) in [
+            (GgmlDType::Q4K, 48, 256),
+            (GgmlDType::Q4K, 37, 1536),
+            (GgmlDType::Q6K, 16, 2304),
+            (GgmlDType::Q6K, 53, 512),
+            (GgmlDType::Q8_0, 45, 896),
+            (GgmlDType::Q8_0, 16, 64),
+            (GgmlDType::Q5_0, 33, 896),
+            (GgmlDType::Q5_0, 20, 4864),
+        ] {
+            let w = Tensor::randn(0f32, 1.0, (n, k), &Device::Cpu).unwrap();
+            let x = ((Tensor::randn(0f32, 1.0, (1, k), &Device::Cpu).unwrap() * 3.0).unwrap() + 0.5).unwrap();
+            let q = QTensor::quantize(&w, dtype).unwrap();
+            assert!(applies(&q, &x));
+            assert_exact(&q, &x, &gemv(&[&q], &x).unwrap().remove(0));
+        }
+    }
+
+    #[test]
+    fn prompt_chunks_of_q8_0_and_q5_0_run_here_in_batches() {
+        if !available() {
+            eprintln!("skipped: this CPU lacks AVX-512 VNNI, and the kernels are never used on it");
+            return;
+        }
+        for dtype in [GgmlDType::Q8_0, GgmlDType::Q5_0] {
+            let q = QTensor::quantize(&Tensor::randn(0f32, 1.0, (40, 896), &Device::Cpu).unwrap(), dtype).unwrap();
+            let x = Tensor::randn(0f32, 1.0, (1, 2 * MAX_BATCH + 3, 896), &Device::Cpu).unwrap();
+            assert!(applies(&q, &x));
+            assert_exact(&q, &x, &gemv(&[&q], &x).unwrap().remove(0));
+        }
+    }
+
+    #[test]
+    fn does_not_apply_to_long_k_quant_batches_or_other_types_or_widths() {
+        let w = Tensor::randn(0f32, 1.0, (32, 256), &Device::Cpu).unwrap();
+        let long = Tensor::zeros((1, MAX_BATCH + 1, 256), candle_core::DType::F32, &Device::Cpu).unwrap();
+        assert!(!applies(&QTensor::quantize(&w, GgmlDType::Q4K).unwrap(), &long));
+        let one_row = Tensor::zeros((1, 256), candle_core::DType::F32, &Device::Cpu).unwrap();
+        assert!(!applies(&QTensor::quantize(&w, GgmlDType::Q4_0).unwrap(), &one_row));
+        let odd_width = Tensor::randn(0f32, 1.0, (32, 96), &Device::Cpu).unwrap();
+        let one_row = Tensor::zeros((1, 96), candle_core::DType::F32, &Device::Cpu).unwrap();
+        assert!(!applies(&QTensor::quantize(&odd_width, GgmlDType::Q8_0).unwrap(), &one_row));
+    }
+
+    #[test]
+    fn a_fused_call_may_mix_block_types() {
+        if !available() {
+            eprintln!("skipped: this CPU lacks AVX-512 VNNI, and the kernels are never used on it");
+            return;
+        }
+        let x = Tensor::randn(0f32, 1.0, (1, 512), &Device::Cpu).unwrap();
+        let weights: Vec<QTensor> =
+            [(GgmlDType::Q4K, 32), (GgmlDType::Q6K, 48), (GgmlDType::Q8_0, 24), (GgmlDType::Q5_0, 40)]
+                .into_iter()
+                .map(|(dtype, n)| {
+                    QTensor::quantize(&Tensor::randn(0f32, 1.0, (n, 512), &Device::Cpu).unwrap(), dtype).unwrap()
+                })
+                .collect();
+        let fused = gemv(&weights.iter().collect::<Vec<_>>(), &x).unwrap();
+        for (f, w) in fused.iter().zip(&weights) {
+            let alone = gemv(&[w], &x).unwrap().remove(0);
+            let f: Vec<f32> = f.flatten_all().unwrap().to_vec1().unwrap();
+            assert_eq!(f, alone.flatten_all().unwrap().to_vec1::<f32>().unwrap(), "{:?}", w.dtype());
+        }
+    }
+
+    #[test]
+    fn each_row_of_a_batch_gets_what_it_would_get_alone() {
+        if !available() {
+            eprintln!("skipped: this CPU lacks AVX-512 VNNI, and the kernels are never used on it");
+            return;
+        }
+        for dtype in [GgmlDType::Q4K, GgmlDType::Q6K, GgmlDType::Q8_0, GgmlDType::Q5_0] {
+            let q = QTensor::quantize(&Tensor::randn(0f32, 1.0, (40, 768), &Device::Cpu).unwrap(), dtype).unwrap();
+            for batch in [2, 5, MAX_BATCH] {
+                let x = Tensor::randn(0f32, 1.0, (1, batch, 768), &Device::Cpu).unwrap();
+                assert!(applies(&q, &x));
+                let together = gemv(&[&q], &x).unwrap().remove(0);
+                assert_eq!(together.dims(), &[1, batch, 40]);
+                for i in 0..batch {
+                    let alone = gemv(&[&q], &x.narrow(1, i, 1).unwrap()).unwrap().remove(0);
+                    let row = together.narrow(1, i, 1).unwrap();
+                    assert_eq!(
+                        row.flatten_all().unwrap().to_vec1::<f32>().unwrap(),
+                        alone.flatten_all().unwrap().to_vec1::<f32>().unwrap(),
+                        "{dtype:?}, row {i} of {batch}"
+                    );
+                }
+            }
+        }
+    }
+}
