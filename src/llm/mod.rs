@@ -7,12 +7,10 @@
 //! output always parses. The KV cache of the longest shared token prefix is kept between
 //! requests, so a fixed system prompt is processed once.
 
-mod attention;
 mod bench;
 mod chat_template;
 mod constraint;
 mod engine;
-mod gemv;
 mod gguf;
 mod lookahead;
 mod sampler;

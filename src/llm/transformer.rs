@@ -14,7 +14,7 @@ use candle_core::quantized::{GgmlDType, QMatMul, QTensor, gguf_file};
 use candle_core::{DType, Device, Module, Result, Tensor};
 
 use super::gguf::Architecture;
-use super::{attention, gemv};
+use ablauf_kernels::{attention, gemv};
 
 /// The shape and switches of a model, read from the GGUF metadata.
 #[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]

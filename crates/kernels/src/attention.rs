@@ -6,12 +6,12 @@
 //! positions that was a sixth of the decoding time. Here each query head reads the cache buffers
 //! in place, the heads are split over candle's thread pool, and the causal and sliding-window
 //! masks are bounds of the key range instead of an added tensor.
-//! Prompt chunks (more rows than [`super::gemv::MAX_BATCH`]) keep candle's matmuls, where the
+//! Prompt chunks (more rows than [`crate::gemv::MAX_BATCH`]) keep candle's matmuls, where the
 //! gemm's packing pays off.
 
 use candle_core::{DType, Result, Storage, Tensor};
 
-use super::gemv::MAX_BATCH;
+use crate::gemv::MAX_BATCH;
 
 /// True when [`attend`] takes queries `q` (1, heads, seq, head_dim) and a cache buffer like `k`.
 pub fn applies(q: &Tensor, k: &Tensor) -> bool {
