@@ -1,0 +1,84 @@
+//! Weight bytes per second of the quantized products, beside a plain read of the same bytes on
+//! the same thread pool (what the memory system gives: on the 2-core development machine the
+//! one-row Q4_K product reads as fast as the plain loop, so decoding is bound by memory there). Decoding reads every weight once per
+//! token, so these rates bound its speed. The matrices have the shapes of the default models'
+//! feed-forward layers; 24 copies of each (more than the last-level cache) are multiplied in
+//! turn, so the weights come from memory as they do in a model.
+
+use std::borrow::Cow;
+use std::hint::black_box;
+
+use ablauf_kernels::gemv;
+use candle_core::quantized::{GgmlDType, QStorage, QTensor};
+use candle_core::{Device, Tensor};
+use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
+
+const COPIES: usize = 24;
+
+fn copies(dtype: GgmlDType, rows: usize, cols: usize) -> Vec<QTensor> {
+    let w = Tensor::randn(0f32, 1.0, (rows, cols), &Device::Cpu).expect("random weights");
+    let bytes = QTensor::quantize(&w, dtype).expect("quantize").data().expect("bytes").into_owned();
+    (0..COPIES)
+        .map(|_| {
+            let storage = QStorage::from_data(Cow::Owned(bytes.clone()), &Device::Cpu, dtype).expect("storage");
+            QTensor::new(storage, (rows, cols)).expect("tensor")
+        })
+        .collect()
+}
+
+/// XORs every byte of `bytes` into 64 lanes (one 512-bit register), split over the pool as the
+/// kernels split their rows.
+fn read_all(bytes: &[u8]) -> u8 {
+    const CHUNK: usize = 64 * 1024;
+    // As far ahead as the kernels prefetch: without it this plain loop reads at two thirds of the rate.
+    const PREFETCH: usize = 1536;
+    let total = std::sync::atomic::AtomicU8::new(0);
+    candle_core::utils::barrier_pool().execute_chunked(bytes.len() / CHUNK, |range| {
+        let mut lanes = [0u8; 64];
+        for chunk in range {
+            for line in bytes[chunk * CHUNK..(chunk + 1) * CHUNK].chunks_exact(64) {
+                #[cfg(target_arch = "x86_64")]
+                // SAFETY: prefetches never fault, whatever the address.
+                unsafe {
+                    use std::arch::x86_64::{_MM_HINT_T0, _mm_prefetch};
+                    _mm_prefetch::<_MM_HINT_T0>(line.as_ptr().wrapping_add(PREFETCH).cast());
+                }
+                for (lane, byte) in lanes.iter_mut().zip(line) {
+                    *lane ^= byte;
+                }
+            }
+        }
+        total.fetch_xor(lanes.iter().fold(0, |a, b| a ^ b), std::sync::atomic::Ordering::Relaxed);
+    });
+    total.into_inner()
+}
+
+fn products(c: &mut Criterion) {
+    let mut group = c.benchmark_group("gemv");
+    group.sample_size(10);
+    for (dtype, rows, cols) in [
+        (GgmlDType::Q4K, 8960, 1536),
+        (GgmlDType::Q6K, 1536, 8960),
+        (GgmlDType::Q8_0, 4864, 896),
+        (GgmlDType::Q5_0, 4864, 896),
+    ] {
+        let weights = copies(dtype, rows, cols);
+        let bytes: usize = weights.iter().map(QTensor::storage_size_in_bytes).sum();
+        group.throughput(Throughput::Bytes(bytes as u64));
+        for batch in [1, gemv::MAX_BATCH] {
+            let x = Tensor::randn(0f32, 1.0, (batch, cols), &Device::Cpu).expect("activation");
+            assert!(gemv::applies(&weights[0], &x), "the kernels do not run on this CPU");
+            group.bench_with_input(BenchmarkId::new(format!("{dtype:?}"), format!("{batch}x{cols}")), &x, |b, x| {
+                b.iter(|| weights.iter().map(|w| gemv::gemv(&[w], x).expect("gemv")).collect::<Vec<_>>())
+            });
+        }
+        let raw: Vec<Vec<u8>> = weights.iter().map(|w| w.data().expect("bytes").into_owned()).collect();
+        group.bench_function(BenchmarkId::new(format!("{dtype:?}"), "read"), |b| {
+            b.iter(|| raw.iter().map(|r| read_all(black_box(r))).fold(0, |a, v| a ^ v))
+        });
+    }
+    group.finish();
+}
+
+criterion_group!(benches, products);
+criterion_main!(benches);
