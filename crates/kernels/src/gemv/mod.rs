@@ -212,26 +212,27 @@ fn compute(parts: &[Part<'_>], k: usize, batch: usize, activations: &[Activation
         units += part.rows.div_ceil(ROWS_PER_UNIT);
     }
     candle_core::utils::barrier_pool().execute_chunked(units, |range| {
-        let mut values = [0f32; MAX_BATCH];
+        let mut values = [[0f32; MAX_BATCH]; ROWS_PER_UNIT];
         for unit in range {
             let Some(&(first, part, activation, out)) = starts.iter().rev().find(|(first, ..)| unit >= *first) else {
                 continue;
             };
             let row_bytes = k / part.kind.block_values() * part.kind.block_bytes();
             let r0 = (unit - first) * ROWS_PER_UNIT;
+            let r1 = (r0 + ROWS_PER_UNIT).min(part.rows);
+            let weights = &part.bytes[r0 * row_bytes..r1 * row_bytes];
+            let values = &mut values[..r1 - r0];
             // Activation rows outside, weight rows inside: the unit's weights stay in the cache
             // while each batch of activation rows meets all of them.
             for batch_start in (0..batch).step_by(MAX_BATCH) {
                 let inputs = batch_start..(batch_start + MAX_BATCH).min(batch);
-                let values = &mut values[..inputs.len()];
-                for r in r0..(r0 + ROWS_PER_UNIT).min(part.rows) {
-                    let weights = &part.bytes[r * row_bytes..(r + 1) * row_bytes];
-                    // SAFETY: `available()` was checked by the caller (via `applies`), `weights`
-                    // holds whole blocks of this kind, and this unit alone writes column r of the
-                    // output (r < rows; the output holds one row of `rows` values per input row).
-                    unsafe {
-                        dot(activation, inputs.clone(), weights, values);
-                        for (i, v) in inputs.clone().zip(values.iter()) {
+                // SAFETY: `available()` was checked by the caller (via `applies`), `weights`
+                // holds whole rows of blocks of this kind, and this unit alone writes columns
+                // r0..r1 of the output (r1 <= rows; the output holds `rows` values per input row).
+                unsafe {
+                    dot(activation, inputs.clone(), weights, values);
+                    for (r, row_values) in (r0..r1).zip(values.iter()) {
+                        for (i, v) in inputs.clone().zip(row_values) {
                             *(out as *mut f32).add(i * part.rows + r) = *v;
                         }
                     }
@@ -241,12 +242,14 @@ fn compute(parts: &[Part<'_>], k: usize, batch: usize, activations: &[Activation
     });
 }
 
-/// The dot products of one weight row with activation rows `inputs` (at most [`MAX_BATCH`]),
-/// by block type and batch size (the kernels keep one accumulator per input row in registers).
+/// The dot products of weight rows (`out.len()` of them, whole rows of blocks in `weights`) with
+/// activation rows `inputs` (at most [`MAX_BATCH`]): `out[r][i]` for weight row r and input i.
+/// By block type and batch size, the kernels keep one accumulator per input row in registers and
+/// set up their constants once per call.
 ///
 /// # Safety
 /// The CPU must have the kernels' features ([`available`]).
-unsafe fn dot(activation: &Activation, inputs: std::ops::Range<usize>, weights: &[u8], out: &mut [f32]) {
+unsafe fn dot(activation: &Activation, inputs: std::ops::Range<usize>, weights: &[u8], out: &mut [[f32; MAX_BATCH]]) {
     macro_rules! by_batch {
         ($module:ident::$kernel:ident, $rows:expr, $($m:literal)*) => {{
             let rows = $rows;
@@ -254,7 +257,7 @@ unsafe fn dot(activation: &Activation, inputs: std::ops::Range<usize>, weights: 
                 $($m => {
                     if let Ok(rows) = <&[_; $m]>::try_from(rows) {
                         // SAFETY: the caller guarantees the CPU features.
-                        out.copy_from_slice(&unsafe { $module::$kernel::<$m>(weights, rows) });
+                        unsafe { $module::$kernel::<$m>(weights, rows, out) };
                     }
                 })*
                 _ => unreachable!("gemv hands out at most MAX_BATCH rows at a time"),

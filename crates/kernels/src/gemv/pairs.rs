@@ -6,10 +6,10 @@
 //! quantized activation holds minus that amount as the accumulator's starting value, which
 //! costs nothing in the kernel. The two blocks' scales are applied per 32-bit lane in floats.
 
-use super::Kind;
 #[cfg(target_arch = "x86_64")]
 use super::prefetch_ahead;
 use super::round_to_steps;
+use super::{Kind, MAX_BATCH};
 
 /// Values per block.
 pub(super) const QK: usize = 32;
@@ -121,63 +121,71 @@ unsafe fn accumulate<const M: usize>(
 
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx512f,avx512bw,avx512vnni")]
-pub(super) unsafe fn dot_q8_0<const M: usize>(weights: &[u8], rows: &[Row; M]) -> [f32; M] {
+pub(super) unsafe fn dot_q8_0<const M: usize>(weights: &[u8], rows: &[Row; M], out: &mut [[f32; MAX_BATCH]]) {
     use std::arch::x86_64::*;
     const BLOCK: usize = 34;
     unsafe {
         let lanes = _mm512_loadu_si512(Q8_0_LANES.as_ptr().cast());
         let flip = _mm512_set1_epi8(i8::MIN);
-        let mut acc = [_mm512_setzero_ps(); M];
-        for (p, pair) in weights.chunks_exact(2 * BLOCK).enumerate() {
-            let pair = pair.as_ptr();
-            prefetch_ahead(pair);
-            let w = _mm512_inserti64x4::<1>(
-                _mm512_castsi256_si512(_mm256_loadu_si256(pair.add(2).cast())),
-                _mm256_loadu_si256(pair.add(BLOCK + 2).cast()),
-            );
-            accumulate(p, _mm512_xor_si512(w, flip), block_scales(pair, BLOCK, lanes), rows, &mut acc);
+        for (weights, out) in weights.chunks_exact(weights.len() / out.len().max(1)).zip(out) {
+            let mut acc = [_mm512_setzero_ps(); M];
+            for (p, pair) in weights.chunks_exact(2 * BLOCK).enumerate() {
+                let pair = pair.as_ptr();
+                prefetch_ahead(pair);
+                let w = _mm512_inserti64x4::<1>(
+                    _mm512_castsi256_si512(_mm256_loadu_si256(pair.add(2).cast())),
+                    _mm256_loadu_si256(pair.add(BLOCK + 2).cast()),
+                );
+                accumulate(p, _mm512_xor_si512(w, flip), block_scales(pair, BLOCK, lanes), rows, &mut acc);
+            }
+            for (out, acc) in out.iter_mut().zip(acc) {
+                *out = _mm512_reduce_add_ps(acc);
+            }
         }
-        acc.map(|a| _mm512_reduce_add_ps(a))
     }
 }
 
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx512f,avx512bw,avx512vnni")]
-pub(super) unsafe fn dot_q5_0<const M: usize>(weights: &[u8], rows: &[Row; M]) -> [f32; M] {
+pub(super) unsafe fn dot_q5_0<const M: usize>(weights: &[u8], rows: &[Row; M], out: &mut [[f32; MAX_BATCH]]) {
     use std::arch::x86_64::*;
     const BLOCK: usize = 22;
     unsafe {
         let lanes = _mm512_loadu_si512(Q5_0_LANES.as_ptr().cast());
         let nibble = _mm256_set1_epi8(0x0F);
         let fifth_bit = _mm512_set1_epi8(0x10);
-        let mut acc = [_mm512_setzero_ps(); M];
-        for (p, pair) in weights.chunks_exact(2 * BLOCK).enumerate() {
-            let pair = pair.as_ptr();
-            prefetch_ahead(pair);
-            // Block layout: f16 scale, 32 fifth bits, 16 bytes of nibbles (values j and j + 16).
-            let nibbles =
-                _mm256_set_m128i(_mm_loadu_si128(pair.add(BLOCK + 6).cast()), _mm_loadu_si128(pair.add(6).cast()));
-            let low = _mm256_and_si256(nibbles, nibble);
-            let high = _mm256_and_si256(_mm256_srli_epi16::<4>(nibbles), nibble);
-            let w = _mm512_inserti64x4::<1>(_mm512_castsi256_si512(low), high);
-            let (h0, h1) = (
-                u64::from(std::ptr::read_unaligned(pair.add(2).cast::<u32>())),
-                u64::from(std::ptr::read_unaligned(pair.add(BLOCK + 2).cast::<u32>())),
-            );
-            let fifth = (h0 & 0xFFFF) | (h1 & 0xFFFF) << 16 | (h0 >> 16) << 32 | (h1 >> 16) << 48;
-            let w = _mm512_mask_add_epi8(w, fifth, w, fifth_bit);
-            accumulate(p, w, block_scales(pair, BLOCK, lanes), rows, &mut acc);
+        for (weights, out) in weights.chunks_exact(weights.len() / out.len().max(1)).zip(out) {
+            let mut acc = [_mm512_setzero_ps(); M];
+            for (p, pair) in weights.chunks_exact(2 * BLOCK).enumerate() {
+                let pair = pair.as_ptr();
+                prefetch_ahead(pair);
+                // Block layout: f16 scale, 32 fifth bits, 16 bytes of nibbles (values j and j + 16).
+                let nibbles =
+                    _mm256_set_m128i(_mm_loadu_si128(pair.add(BLOCK + 6).cast()), _mm_loadu_si128(pair.add(6).cast()));
+                let low = _mm256_and_si256(nibbles, nibble);
+                let high = _mm256_and_si256(_mm256_srli_epi16::<4>(nibbles), nibble);
+                let w = _mm512_inserti64x4::<1>(_mm512_castsi256_si512(low), high);
+                let (h0, h1) = (
+                    u64::from(std::ptr::read_unaligned(pair.add(2).cast::<u32>())),
+                    u64::from(std::ptr::read_unaligned(pair.add(BLOCK + 2).cast::<u32>())),
+                );
+                let fifth = (h0 & 0xFFFF) | (h1 & 0xFFFF) << 16 | (h0 >> 16) << 32 | (h1 >> 16) << 48;
+                let w = _mm512_mask_add_epi8(w, fifth, w, fifth_bit);
+                accumulate(p, w, block_scales(pair, BLOCK, lanes), rows, &mut acc);
+            }
+            for (out, acc) in out.iter_mut().zip(acc) {
+                *out = _mm512_reduce_add_ps(acc);
+            }
         }
-        acc.map(|a| _mm512_reduce_add_ps(a))
     }
 }
 
 #[cfg(not(target_arch = "x86_64"))]
-pub(super) unsafe fn dot_q8_0<const M: usize>(_weights: &[u8], _rows: &[Row; M]) -> [f32; M] {
+pub(super) unsafe fn dot_q8_0<const M: usize>(_weights: &[u8], _rows: &[Row; M], _out: &mut [[f32; MAX_BATCH]]) {
     unreachable!("available() is false off x86_64")
 }
 
 #[cfg(not(target_arch = "x86_64"))]
-pub(super) unsafe fn dot_q5_0<const M: usize>(_weights: &[u8], _rows: &[Row; M]) -> [f32; M] {
+pub(super) unsafe fn dot_q5_0<const M: usize>(_weights: &[u8], _rows: &[Row; M], _out: &mut [[f32; MAX_BATCH]]) {
     unreachable!("available() is false off x86_64")
 }

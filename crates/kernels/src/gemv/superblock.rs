@@ -4,7 +4,7 @@
 //! 64-byte load of weights meets one load of activations, and the sub-block scales are applied
 //! with `vpdpwssd` without leaving the integer pipeline.
 
-use super::{Kind, round_to_steps};
+use super::{Kind, MAX_BATCH, round_to_steps};
 #[cfg(target_arch = "x86_64")]
 use super::{f16_at, prefetch_ahead};
 
@@ -73,7 +73,7 @@ static Q6K_LANES: [[i16; 32]; 4] = lane_table([[0, 1, 2, 3], [4, 5, 6, 7], [8, 9
 
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx512f,avx512bw,avx512vnni")]
-pub(super) unsafe fn dot_q4k<const M: usize>(weights: &[u8], rows: &[Row; M]) -> [f32; M] {
+pub(super) unsafe fn dot_q4k<const M: usize>(weights: &[u8], rows: &[Row; M], out: &mut [[f32; MAX_BATCH]]) {
     use std::arch::x86_64::*;
     const KMASK1: u32 = 0x3f3f3f3f;
     const KMASK2: u32 = 0x0f0f0f0f;
@@ -81,126 +81,136 @@ pub(super) unsafe fn dot_q4k<const M: usize>(weights: &[u8], rows: &[Row; M]) ->
     unsafe {
         let lanes = Q4K_LANES.map(|t| _mm512_loadu_si512(t.as_ptr().cast()));
         let nibble = _mm512_set1_epi8(0x0F);
-        let mut acc = [_mm512_setzero_ps(); M];
-        let mut acc_min = [_mm_setzero_ps(); M];
-        for (b, block) in weights.chunks_exact(Kind::Q4K.block_bytes()).enumerate() {
-            let (d, dmin) = (f16_at(block, 0), f16_at(block, 2));
-            let block = block.as_ptr();
-            prefetch_ahead(block);
-            // The 12 bytes of 6-bit scales and minimums, spread to 8 scale bytes then 8 minimum bytes.
-            let packed = block.add(4).cast::<u32>();
-            let (u0, u1, u2) = (
-                std::ptr::read_unaligned(packed),
-                std::ptr::read_unaligned(packed.add(1)),
-                std::ptr::read_unaligned(packed.add(2)),
-            );
-            let mins_hi = ((u2 >> 4) & KMASK2) | (((u1 >> 6) & KMASK3) << 4);
-            let mins_lo = u1 & KMASK1;
-            let scales_hi = (u2 & KMASK2) | (((u0 >> 6) & KMASK3) << 4);
-            let scales_lo = u0 & KMASK1;
-            let words =
-                _mm256_cvtepu8_epi16(_mm_set_epi32(mins_hi as i32, mins_lo as i32, scales_hi as i32, scales_lo as i32));
-            let scales = _mm512_castsi256_si512(words);
-            let mins = _mm256_extracti128_si256::<1>(words);
-            // Nibbles and the scale of each 16-bit lane, for the four 64-value groups of the block.
-            let mut quants = [_mm512_setzero_si512(); 4];
-            let mut lane_scales = [_mm512_setzero_si512(); 4];
-            for p in 0..2 {
-                let w = _mm512_loadu_si512(block.add(16 + 64 * p).cast());
-                quants[2 * p] = _mm512_and_si512(w, nibble);
-                quants[2 * p + 1] = _mm512_and_si512(_mm512_srli_epi16::<4>(w), nibble);
-                lane_scales[2 * p] = _mm512_permutexvar_epi16(lanes[2 * p], scales);
-                lane_scales[2 * p + 1] = _mm512_permutexvar_epi16(lanes[2 * p + 1], scales);
-            }
-            for (i, row) in rows.iter().enumerate() {
-                let ad = *row.d.get_unchecked(b);
-                let sums = _mm_loadu_si128(row.sums32.as_ptr().add(b * 8).cast());
-                acc_min[i] =
-                    _mm_fmadd_ps(_mm_cvtepi32_ps(_mm_madd_epi16(mins, sums)), _mm_set1_ps(dmin * ad), acc_min[i]);
-                let act = row.qs.as_ptr().add(b * QK_K);
-                let mut sum = _mm512_setzero_si512();
-                for g in 0..4 {
-                    let a = _mm512_loadu_si512(act.add(64 * g).cast());
-                    sum = _mm512_dpwssd_epi32(sum, _mm512_maddubs_epi16(quants[g], a), lane_scales[g]);
+        for (weights, out) in weights.chunks_exact(weights.len() / out.len().max(1)).zip(out) {
+            let mut acc = [_mm512_setzero_ps(); M];
+            let mut acc_min = [_mm_setzero_ps(); M];
+            for (b, block) in weights.chunks_exact(Kind::Q4K.block_bytes()).enumerate() {
+                let (d, dmin) = (f16_at(block, 0), f16_at(block, 2));
+                let block = block.as_ptr();
+                prefetch_ahead(block);
+                // The 12 bytes of 6-bit scales and minimums, spread to 8 scale bytes then 8 minimum bytes.
+                let packed = block.add(4).cast::<u32>();
+                let (u0, u1, u2) = (
+                    std::ptr::read_unaligned(packed),
+                    std::ptr::read_unaligned(packed.add(1)),
+                    std::ptr::read_unaligned(packed.add(2)),
+                );
+                let mins_hi = ((u2 >> 4) & KMASK2) | (((u1 >> 6) & KMASK3) << 4);
+                let mins_lo = u1 & KMASK1;
+                let scales_hi = (u2 & KMASK2) | (((u0 >> 6) & KMASK3) << 4);
+                let scales_lo = u0 & KMASK1;
+                let words = _mm256_cvtepu8_epi16(_mm_set_epi32(
+                    mins_hi as i32,
+                    mins_lo as i32,
+                    scales_hi as i32,
+                    scales_lo as i32,
+                ));
+                let scales = _mm512_castsi256_si512(words);
+                let mins = _mm256_extracti128_si256::<1>(words);
+                // Nibbles and the scale of each 16-bit lane, for the four 64-value groups of the block.
+                let mut quants = [_mm512_setzero_si512(); 4];
+                let mut lane_scales = [_mm512_setzero_si512(); 4];
+                for p in 0..2 {
+                    let w = _mm512_loadu_si512(block.add(16 + 64 * p).cast());
+                    quants[2 * p] = _mm512_and_si512(w, nibble);
+                    quants[2 * p + 1] = _mm512_and_si512(_mm512_srli_epi16::<4>(w), nibble);
+                    lane_scales[2 * p] = _mm512_permutexvar_epi16(lanes[2 * p], scales);
+                    lane_scales[2 * p + 1] = _mm512_permutexvar_epi16(lanes[2 * p + 1], scales);
                 }
-                acc[i] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(sum), _mm512_set1_ps(d * ad), acc[i]);
+                for (i, row) in rows.iter().enumerate() {
+                    let ad = *row.d.get_unchecked(b);
+                    let sums = _mm_loadu_si128(row.sums32.as_ptr().add(b * 8).cast());
+                    acc_min[i] =
+                        _mm_fmadd_ps(_mm_cvtepi32_ps(_mm_madd_epi16(mins, sums)), _mm_set1_ps(dmin * ad), acc_min[i]);
+                    let act = row.qs.as_ptr().add(b * QK_K);
+                    let mut sum = _mm512_setzero_si512();
+                    for g in 0..4 {
+                        let a = _mm512_loadu_si512(act.add(64 * g).cast());
+                        sum = _mm512_dpwssd_epi32(sum, _mm512_maddubs_epi16(quants[g], a), lane_scales[g]);
+                    }
+                    acc[i] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(sum), _mm512_set1_ps(d * ad), acc[i]);
+                }
+            }
+            for (i, out) in out.iter_mut().take(M).enumerate() {
+                let min_sum = _mm_hadd_ps(acc_min[i], acc_min[i]);
+                *out = _mm512_reduce_add_ps(acc[i]) - _mm_cvtss_f32(_mm_hadd_ps(min_sum, min_sum));
             }
         }
-        std::array::from_fn(|i| {
-            let min_sum = _mm_hadd_ps(acc_min[i], acc_min[i]);
-            _mm512_reduce_add_ps(acc[i]) - _mm_cvtss_f32(_mm_hadd_ps(min_sum, min_sum))
-        })
     }
 }
 
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx512f,avx512bw,avx512vnni")]
-pub(super) unsafe fn dot_q6k<const M: usize>(weights: &[u8], rows: &[Row; M]) -> [f32; M] {
+pub(super) unsafe fn dot_q6k<const M: usize>(weights: &[u8], rows: &[Row; M], out: &mut [[f32; MAX_BATCH]]) {
     use std::arch::x86_64::*;
     unsafe {
         let lanes = Q6K_LANES.map(|t| _mm512_loadu_si512(t.as_ptr().cast()));
         let nibble = _mm512_set1_epi8(0x0F);
         let low_pair = _mm512_set1_epi8(0x03);
         let third_pair = _mm512_set1_epi8(0x30);
-        let mut acc = [_mm512_setzero_ps(); M];
-        let mut acc_offset = [_mm256_setzero_ps(); M];
-        for (b, block) in weights.chunks_exact(Kind::Q6K.block_bytes()).enumerate() {
-            let d = f16_at(block, 208);
-            let block = block.as_ptr();
-            prefetch_ahead(block);
-            prefetch_ahead(block.add(192));
-            let (ql, qh, sc) = (block, block.add(128), block.add(192));
-            let scales16 = _mm256_cvtepi8_epi16(_mm_loadu_si128(sc.cast()));
-            let scales = _mm512_castsi256_si512(scales16);
-            // 6-bit values and the scale of each 16-bit lane, for the four 64-value groups.
-            let mut quants = [_mm512_setzero_si512(); 4];
-            let mut lane_scales = [_mm512_setzero_si512(); 4];
-            for n in 0..2 {
-                let low = _mm512_loadu_si512(ql.add(64 * n).cast());
-                // Bit pairs: bytes 0..32 hold values (0, 2, 4, 6) of the half's four 32-runs in
-                // bits (0–1, 2–3, 4–5, 6–7); shifting a copy by 2 lines runs 1 and 3 up with 0 and 2.
-                let high = _mm256_loadu_si256(qh.add(32 * n).cast());
-                let high = _mm512_inserti64x4::<1>(_mm512_castsi256_si512(high), _mm256_srli_epi16::<2>(high));
-                quants[2 * n] = _mm512_or_si512(
-                    _mm512_and_si512(low, nibble),
-                    _mm512_slli_epi16::<4>(_mm512_and_si512(high, low_pair)),
-                );
-                quants[2 * n + 1] = _mm512_or_si512(
-                    _mm512_and_si512(_mm512_srli_epi16::<4>(low), nibble),
-                    _mm512_and_si512(high, third_pair),
-                );
-                lane_scales[2 * n] = _mm512_permutexvar_epi16(lanes[2 * n], scales);
-                lane_scales[2 * n + 1] = _mm512_permutexvar_epi16(lanes[2 * n + 1], scales);
-            }
-            for (i, row) in rows.iter().enumerate() {
-                let dd = d * *row.d.get_unchecked(b);
-                // Values are stored plus 32: subtract 32 · scale · (sum of the activation) per sub-block.
-                let sums = _mm256_loadu_si256(row.sums16.as_ptr().add(b * 16).cast());
-                let offset = _mm256_madd_epi16(scales16, sums);
-                acc_offset[i] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(offset), _mm256_set1_ps(32.0 * dd), acc_offset[i]);
-                let act = row.qs.as_ptr().add(b * QK_K);
-                let mut sum = _mm512_setzero_si512();
-                for g in 0..4 {
-                    let a = _mm512_loadu_si512(act.add(64 * g).cast());
-                    sum = _mm512_dpwssd_epi32(sum, _mm512_maddubs_epi16(quants[g], a), lane_scales[g]);
+        for (weights, out) in weights.chunks_exact(weights.len() / out.len().max(1)).zip(out) {
+            let mut acc = [_mm512_setzero_ps(); M];
+            let mut acc_offset = [_mm256_setzero_ps(); M];
+            for (b, block) in weights.chunks_exact(Kind::Q6K.block_bytes()).enumerate() {
+                let d = f16_at(block, 208);
+                let block = block.as_ptr();
+                prefetch_ahead(block);
+                prefetch_ahead(block.add(192));
+                let (ql, qh, sc) = (block, block.add(128), block.add(192));
+                let scales16 = _mm256_cvtepi8_epi16(_mm_loadu_si128(sc.cast()));
+                let scales = _mm512_castsi256_si512(scales16);
+                // 6-bit values and the scale of each 16-bit lane, for the four 64-value groups.
+                let mut quants = [_mm512_setzero_si512(); 4];
+                let mut lane_scales = [_mm512_setzero_si512(); 4];
+                for n in 0..2 {
+                    let low = _mm512_loadu_si512(ql.add(64 * n).cast());
+                    // Bit pairs: bytes 0..32 hold values (0, 2, 4, 6) of the half's four 32-runs in
+                    // bits (0–1, 2–3, 4–5, 6–7); shifting a copy by 2 lines runs 1 and 3 up with 0 and 2.
+                    let high = _mm256_loadu_si256(qh.add(32 * n).cast());
+                    let high = _mm512_inserti64x4::<1>(_mm512_castsi256_si512(high), _mm256_srli_epi16::<2>(high));
+                    quants[2 * n] = _mm512_or_si512(
+                        _mm512_and_si512(low, nibble),
+                        _mm512_slli_epi16::<4>(_mm512_and_si512(high, low_pair)),
+                    );
+                    quants[2 * n + 1] = _mm512_or_si512(
+                        _mm512_and_si512(_mm512_srli_epi16::<4>(low), nibble),
+                        _mm512_and_si512(high, third_pair),
+                    );
+                    lane_scales[2 * n] = _mm512_permutexvar_epi16(lanes[2 * n], scales);
+                    lane_scales[2 * n + 1] = _mm512_permutexvar_epi16(lanes[2 * n + 1], scales);
                 }
-                acc[i] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(sum), _mm512_set1_ps(dd), acc[i]);
+                for (i, row) in rows.iter().enumerate() {
+                    let dd = d * *row.d.get_unchecked(b);
+                    // Values are stored plus 32: subtract 32 · scale · (sum of the activation) per sub-block.
+                    let sums = _mm256_loadu_si256(row.sums16.as_ptr().add(b * 16).cast());
+                    let offset = _mm256_madd_epi16(scales16, sums);
+                    acc_offset[i] =
+                        _mm256_fmadd_ps(_mm256_cvtepi32_ps(offset), _mm256_set1_ps(32.0 * dd), acc_offset[i]);
+                    let act = row.qs.as_ptr().add(b * QK_K);
+                    let mut sum = _mm512_setzero_si512();
+                    for g in 0..4 {
+                        let a = _mm512_loadu_si512(act.add(64 * g).cast());
+                        sum = _mm512_dpwssd_epi32(sum, _mm512_maddubs_epi16(quants[g], a), lane_scales[g]);
+                    }
+                    acc[i] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(sum), _mm512_set1_ps(dd), acc[i]);
+                }
+            }
+            for (i, out) in out.iter_mut().take(M).enumerate() {
+                let offset =
+                    _mm_add_ps(_mm256_castps256_ps128(acc_offset[i]), _mm256_extractf128_ps::<1>(acc_offset[i]));
+                let offset = _mm_hadd_ps(offset, offset);
+                *out = _mm512_reduce_add_ps(acc[i]) - _mm_cvtss_f32(_mm_hadd_ps(offset, offset));
             }
         }
-        std::array::from_fn(|i| {
-            let offset = _mm_add_ps(_mm256_castps256_ps128(acc_offset[i]), _mm256_extractf128_ps::<1>(acc_offset[i]));
-            let offset = _mm_hadd_ps(offset, offset);
-            _mm512_reduce_add_ps(acc[i]) - _mm_cvtss_f32(_mm_hadd_ps(offset, offset))
-        })
     }
 }
 
 #[cfg(not(target_arch = "x86_64"))]
-pub(super) unsafe fn dot_q4k<const M: usize>(_weights: &[u8], _rows: &[Row; M]) -> [f32; M] {
+pub(super) unsafe fn dot_q4k<const M: usize>(_weights: &[u8], _rows: &[Row; M], _out: &mut [[f32; MAX_BATCH]]) {
     unreachable!("available() is false off x86_64")
 }
 
 #[cfg(not(target_arch = "x86_64"))]
-pub(super) unsafe fn dot_q6k<const M: usize>(_weights: &[u8], _rows: &[Row; M]) -> [f32; M] {
+pub(super) unsafe fn dot_q6k<const M: usize>(_weights: &[u8], _rows: &[Row; M], _out: &mut [[f32; MAX_BATCH]]) {
     unreachable!("available() is false off x86_64")
 }
