@@ -110,7 +110,7 @@ fn parse_step(line: &str) -> Option<StepLine> {
         "end" => StepType::End,
         _ => return None,
     };
-    let role = Some(role.split_whitespace().collect::<Vec<_>>().join(" ")).filter(|r| !r.is_empty());
+    let role = Some(collapse_whitespace(role)).filter(|r| !r.is_empty());
     let (name, targets) = match tail.split_once('>') {
         Some((name, targets)) => (name, parse_targets(targets)?),
         None => (tail, Vec::new()),
@@ -160,7 +160,12 @@ pub fn render(process: &Process) -> String {
 }
 
 fn one_line(text: &str) -> String {
-    text.split_whitespace().collect::<Vec<_>>().join(" ").replace('>', "-")
+    collapse_whitespace(text).replace('>', "-")
+}
+
+/// `text` with every run of whitespace (line breaks included) made one space, trimmed.
+pub(crate) fn collapse_whitespace(text: &str) -> String {
+    text.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
 /// Which shapes the grammar admits for one dictation.

@@ -27,7 +27,7 @@ const HAND_OUT: &[&str] = &[
 ];
 
 fn normalized(text: &str) -> String {
-    text.split_whitespace().collect::<Vec<_>>().join(" ").to_lowercase()
+    crate::draft::format::collapse_whitespace(text).to_lowercase()
 }
 
 pub fn check(process: &Process) -> Vec<Finding> {

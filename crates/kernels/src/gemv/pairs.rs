@@ -84,7 +84,7 @@ pub(super) fn quantize(x: &[f32], kind: Kind) -> Row {
     row
 }
 
-/// The pair's two f16 scales (at byte `at` and `at + stride`), one per lane of its block.
+/// The pair's two f16 scales (at its first byte and `stride` bytes on), one per lane of its block.
 #[cfg(target_arch = "x86_64")]
 #[inline(always)]
 unsafe fn block_scales(pair: *const u8, stride: usize, lanes: std::arch::x86_64::__m512i) -> std::arch::x86_64::__m512 {
