@@ -96,25 +96,40 @@ unsafe fn block_scales(pair: *const u8, stride: usize, lanes: std::arch::x86_64:
     }
 }
 
-/// Adds one pair's products to each row's accumulator: `weights` is the pair as unsigned bytes
-/// in the activation's layout, `d` its block scales per lane.
+/// The frame both kernels share: for each weight row (`out.len()` of them in `weights`) and each
+/// pair of `block` bytes, `unpack` turns the pair into unsigned bytes in the activation's layout;
+/// the products with every activation row are summed with the pair's block scales per lane.
 #[cfg(target_arch = "x86_64")]
 #[inline(always)]
-unsafe fn accumulate<const M: usize>(
-    p: usize,
-    weights: std::arch::x86_64::__m512i,
-    d: std::arch::x86_64::__m512,
+unsafe fn run<const M: usize>(
+    weights: &[u8],
+    block: usize,
+    lanes: &[i32; 16],
     rows: &[Row; M],
-    acc: &mut [std::arch::x86_64::__m512; M],
+    out: &mut [[f32; MAX_BATCH]],
+    unpack: impl Fn(*const u8) -> std::arch::x86_64::__m512i,
 ) {
     use std::arch::x86_64::*;
     unsafe {
-        for (acc, row) in acc.iter_mut().zip(rows) {
-            let a = _mm512_loadu_si512(row.qs.as_ptr().add(p * PAIR).cast());
-            let start = _mm512_loadu_si512(row.start.as_ptr().add(p * 16).cast());
-            let scales = _mm512_loadu_ps(row.scales.as_ptr().add(p * 16));
-            let dot = _mm512_dpbusd_epi32(start, weights, a);
-            *acc = _mm512_fmadd_ps(_mm512_cvtepi32_ps(dot), _mm512_mul_ps(d, scales), *acc);
+        let lanes = _mm512_loadu_si512(lanes.as_ptr().cast());
+        for (weights, out) in weights.chunks_exact(weights.len() / out.len().max(1)).zip(out) {
+            let mut acc = [_mm512_setzero_ps(); M];
+            for (p, pair) in weights.chunks_exact(2 * block).enumerate() {
+                let pair = pair.as_ptr();
+                prefetch_ahead(pair);
+                let w = unpack(pair);
+                let d = block_scales(pair, block, lanes);
+                for (acc, row) in acc.iter_mut().zip(rows) {
+                    let a = _mm512_loadu_si512(row.qs.as_ptr().add(p * PAIR).cast());
+                    let start = _mm512_loadu_si512(row.start.as_ptr().add(p * 16).cast());
+                    let scales = _mm512_loadu_ps(row.scales.as_ptr().add(p * 16));
+                    let dot = _mm512_dpbusd_epi32(start, w, a);
+                    *acc = _mm512_fmadd_ps(_mm512_cvtepi32_ps(dot), _mm512_mul_ps(d, scales), *acc);
+                }
+            }
+            for (out, acc) in out.iter_mut().zip(acc) {
+                *out = _mm512_reduce_add_ps(acc);
+            }
         }
     }
 }
@@ -124,24 +139,16 @@ unsafe fn accumulate<const M: usize>(
 pub(super) unsafe fn dot_q8_0<const M: usize>(weights: &[u8], rows: &[Row; M], out: &mut [[f32; MAX_BATCH]]) {
     use std::arch::x86_64::*;
     const BLOCK: usize = 34;
+    let flip = _mm512_set1_epi8(i8::MIN);
+    // SAFETY: the caller guarantees the CPU features; `run` hands `unpack` whole pairs.
     unsafe {
-        let lanes = _mm512_loadu_si512(Q8_0_LANES.as_ptr().cast());
-        let flip = _mm512_set1_epi8(i8::MIN);
-        for (weights, out) in weights.chunks_exact(weights.len() / out.len().max(1)).zip(out) {
-            let mut acc = [_mm512_setzero_ps(); M];
-            for (p, pair) in weights.chunks_exact(2 * BLOCK).enumerate() {
-                let pair = pair.as_ptr();
-                prefetch_ahead(pair);
-                let w = _mm512_inserti64x4::<1>(
-                    _mm512_castsi256_si512(_mm256_loadu_si256(pair.add(2).cast())),
-                    _mm256_loadu_si256(pair.add(BLOCK + 2).cast()),
-                );
-                accumulate(p, _mm512_xor_si512(w, flip), block_scales(pair, BLOCK, lanes), rows, &mut acc);
-            }
-            for (out, acc) in out.iter_mut().zip(acc) {
-                *out = _mm512_reduce_add_ps(acc);
-            }
-        }
+        run(weights, BLOCK, &Q8_0_LANES, rows, out, |pair| {
+            let w = _mm512_inserti64x4::<1>(
+                _mm512_castsi256_si512(_mm256_loadu_si256(pair.add(2).cast())),
+                _mm256_loadu_si256(pair.add(BLOCK + 2).cast()),
+            );
+            _mm512_xor_si512(w, flip)
+        })
     }
 }
 
@@ -150,33 +157,24 @@ pub(super) unsafe fn dot_q8_0<const M: usize>(weights: &[u8], rows: &[Row; M], o
 pub(super) unsafe fn dot_q5_0<const M: usize>(weights: &[u8], rows: &[Row; M], out: &mut [[f32; MAX_BATCH]]) {
     use std::arch::x86_64::*;
     const BLOCK: usize = 22;
+    let nibble = _mm256_set1_epi8(0x0F);
+    let fifth_bit = _mm512_set1_epi8(0x10);
+    // SAFETY: the caller guarantees the CPU features; `run` hands `unpack` whole pairs.
     unsafe {
-        let lanes = _mm512_loadu_si512(Q5_0_LANES.as_ptr().cast());
-        let nibble = _mm256_set1_epi8(0x0F);
-        let fifth_bit = _mm512_set1_epi8(0x10);
-        for (weights, out) in weights.chunks_exact(weights.len() / out.len().max(1)).zip(out) {
-            let mut acc = [_mm512_setzero_ps(); M];
-            for (p, pair) in weights.chunks_exact(2 * BLOCK).enumerate() {
-                let pair = pair.as_ptr();
-                prefetch_ahead(pair);
-                // Block layout: f16 scale, 32 fifth bits, 16 bytes of nibbles (values j and j + 16).
-                let nibbles =
-                    _mm256_set_m128i(_mm_loadu_si128(pair.add(BLOCK + 6).cast()), _mm_loadu_si128(pair.add(6).cast()));
-                let low = _mm256_and_si256(nibbles, nibble);
-                let high = _mm256_and_si256(_mm256_srli_epi16::<4>(nibbles), nibble);
-                let w = _mm512_inserti64x4::<1>(_mm512_castsi256_si512(low), high);
-                let (h0, h1) = (
-                    u64::from(std::ptr::read_unaligned(pair.add(2).cast::<u32>())),
-                    u64::from(std::ptr::read_unaligned(pair.add(BLOCK + 2).cast::<u32>())),
-                );
-                let fifth = (h0 & 0xFFFF) | (h1 & 0xFFFF) << 16 | (h0 >> 16) << 32 | (h1 >> 16) << 48;
-                let w = _mm512_mask_add_epi8(w, fifth, w, fifth_bit);
-                accumulate(p, w, block_scales(pair, BLOCK, lanes), rows, &mut acc);
-            }
-            for (out, acc) in out.iter_mut().zip(acc) {
-                *out = _mm512_reduce_add_ps(acc);
-            }
-        }
+        run(weights, BLOCK, &Q5_0_LANES, rows, out, |pair| {
+            // Block layout: f16 scale, 32 fifth bits, 16 bytes of nibbles (values j and j + 16).
+            let nibbles =
+                _mm256_set_m128i(_mm_loadu_si128(pair.add(BLOCK + 6).cast()), _mm_loadu_si128(pair.add(6).cast()));
+            let low = _mm256_and_si256(nibbles, nibble);
+            let high = _mm256_and_si256(_mm256_srli_epi16::<4>(nibbles), nibble);
+            let w = _mm512_inserti64x4::<1>(_mm512_castsi256_si512(low), high);
+            let (h0, h1) = (
+                u64::from(std::ptr::read_unaligned(pair.add(2).cast::<u32>())),
+                u64::from(std::ptr::read_unaligned(pair.add(BLOCK + 2).cast::<u32>())),
+            );
+            let fifth = (h0 & 0xFFFF) | (h1 & 0xFFFF) << 16 | (h0 >> 16) << 32 | (h1 >> 16) << 48;
+            _mm512_mask_add_epi8(w, fifth, w, fifth_bit)
+        })
     }
 }
 
