@@ -98,6 +98,12 @@ fn available() -> bool {
 /// rows, so a step of a few tokens costs little more than one.
 pub const MAX_BATCH: usize = 8;
 
+/// True when this CPU's kernels multiply weights of `dtype` with rows of `width` values (for
+/// decoding steps at least; prompt chunks as [`applies`] says).
+pub fn takes(dtype: GgmlDType, width: usize) -> bool {
+    available() && Kind::of(dtype).is_some_and(|kind| kind.takes_width(width))
+}
+
 /// True when `weight` can go through [`gemv`] with the input `x` (CPU, a width the block type
 /// takes, up to [`MAX_BATCH`] rows for Q4_K and Q6_K).
 pub fn applies(weight: &QTensor, x: &Tensor) -> bool {
@@ -211,7 +217,7 @@ fn compute(parts: &[Part<'_>], k: usize, batch: usize, activations: &[Activation
         starts.push((units, part, activation, out.as_mut_ptr() as usize));
         units += part.rows.div_ceil(ROWS_PER_UNIT);
     }
-    candle_core::utils::barrier_pool().execute_chunked(units, |range| {
+    split_guided(units, |range| {
         let mut values = [[0f32; MAX_BATCH]; ROWS_PER_UNIT];
         for unit in range {
             let Some(&(first, part, activation, out)) = starts.iter().rev().find(|(first, ..)| unit >= *first) else {
@@ -238,6 +244,31 @@ fn compute(parts: &[Part<'_>], k: usize, batch: usize, activations: &[Activation
                     }
                 }
             }
+        }
+    });
+}
+
+/// Runs `work` over `0..items` on candle's thread pool, each thread taking the next range from a
+/// shared cursor; ranges shrink with the work left (a sixteenth of it at most, one item at the
+/// end), so that the threads finish together: a region ends when its slowest thread does.
+fn split_guided(items: usize, work: impl Fn(std::ops::Range<usize>) + Sync) {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    let pool = candle_core::utils::barrier_pool();
+    let threads = pool.n_workers() + 1;
+    let largest = items.div_ceil(threads * 8).max(1);
+    let cursor = AtomicUsize::new(0);
+    pool.execute(|_| {
+        loop {
+            let left = items.saturating_sub(cursor.load(Ordering::Relaxed));
+            if left == 0 {
+                break;
+            }
+            let size = (left / (threads * 2)).clamp(1, largest);
+            let start = cursor.fetch_add(size, Ordering::Relaxed);
+            if start >= items {
+                break;
+            }
+            work(start..items.min(start + size));
         }
     });
 }
