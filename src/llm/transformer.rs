@@ -668,6 +668,18 @@ mod tests {
     }
 
     #[test]
+    fn q5_0_weights_stay_q5_0_where_our_kernels_take_them() {
+        let mut model = ours(&tiny_gguf(Architecture::Qwen2, GgmlDType::Q5_0));
+        let expected = if gemv::takes(GgmlDType::Q5_0, EMBD) { GgmlDType::Q5_0 } else { GgmlDType::Q8_0 };
+        let layer = &model.layers[0];
+        for linear in [&layer.q, &layer.k, &layer.v, &layer.gate, &layer.up] {
+            assert_eq!(linear.weight.dtype(), expected);
+        }
+        let logits: Vec<f32> = model.forward(&[1, 2, 3]).unwrap().to_vec1().unwrap();
+        assert!(logits.len() == VOCAB && logits.iter().all(|v| v.is_finite()));
+    }
+
+    #[test]
     fn a_truncated_cache_continues_exactly_like_a_fresh_run() {
         let bytes = tiny_gguf(Architecture::Qwen2, GgmlDType::Q8_0);
         let mut model = ours(&bytes);
