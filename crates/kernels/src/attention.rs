@@ -134,8 +134,11 @@ struct Unit<'a> {
 impl Unit<'_> {
     /// Scores of every head against every key, softmax per head, then the weighted values; each
     /// cached key and value is read once for all the unit's heads. `scores` is scratch space.
+    ///
+    /// # Safety
+    /// The CPU must have what `M` needs.
     #[inline(always)]
-    fn run<M: HeadMath>(self, scores: &mut Vec<f32>) {
+    unsafe fn run<M: HeadMath>(self, scores: &mut Vec<f32>) {
         let dim = self.out.len() / self.heads.len().max(1);
         let n_keys = self.keys.len() / dim.max(1);
         scores.clear();
@@ -145,14 +148,17 @@ impl Unit<'_> {
             for (i, h) in self.heads.clone().enumerate() {
                 let query = &self.queries[(h * self.seq + self.row) * dim..][..dim];
                 let first = i * n_keys + block * KEYS_PER_BLOCK;
-                M::scores(query, keys, self.scale, &mut scores[first..first + keys.len() / dim]);
+                // SAFETY: the caller guarantees what `M` needs.
+                unsafe { M::scores(query, keys, self.scale, &mut scores[first..first + keys.len() / dim]) };
             }
         }
         for head_scores in scores.chunks_exact_mut(n_keys) {
-            M::softmax(head_scores);
+            // SAFETY: as above.
+            unsafe { M::softmax(head_scores) };
         }
         for (head_scores, head_out) in scores.chunks_exact(n_keys).zip(self.out.chunks_exact_mut(dim)) {
-            M::weighted_sum(head_scores, self.values, head_out);
+            // SAFETY: as above.
+            unsafe { M::weighted_sum(head_scores, self.values, head_out) };
         }
     }
 }
@@ -161,13 +167,17 @@ impl Unit<'_> {
 const KEYS_PER_BLOCK: usize = 32;
 
 /// The vector operations of attention, over one head.
+///
+/// # Safety
+/// Implementations may need CPU features ([`Avx512`]: AVX-512F and widths of whole vectors);
+/// callers make sure of them.
 trait HeadMath {
     /// `out[j] = scale · query · keys[j]`, the keys being rows of the query's length.
-    fn scores(query: &[f32], keys: &[f32], scale: f32, out: &mut [f32]);
+    unsafe fn scores(query: &[f32], keys: &[f32], scale: f32, out: &mut [f32]);
     /// `values[j] = exp(values[j] - max) / Σ exp(values[i] - max)`
-    fn softmax(values: &mut [f32]);
+    unsafe fn softmax(values: &mut [f32]);
     /// `out = Σ_j weights[j] · values[j]`, the values being rows of `out.len()`.
-    fn weighted_sum(weights: &[f32], values: &[f32], out: &mut [f32]);
+    unsafe fn weighted_sum(weights: &[f32], values: &[f32], out: &mut [f32]);
 }
 
 /// Which [`HeadMath`] runs the units: the compiler's vectorisation of the plain loops left the
@@ -193,7 +203,8 @@ impl Vectors {
 
     fn run(self, unit: Unit<'_>, scores: &mut Vec<f32>) {
         match self {
-            Vectors::Portable => unit.run::<Portable>(scores),
+            // SAFETY: the portable loops need nothing of the CPU.
+            Vectors::Portable => unsafe { unit.run::<Portable>(scores) },
             // SAFETY: chosen by `for_width` only where the CPU has AVX-512F and the width is whole
             // vectors.
             #[cfg(target_arch = "x86_64")]
@@ -206,19 +217,20 @@ impl Vectors {
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx512f")]
 unsafe fn run_avx512(unit: Unit<'_>, scores: &mut Vec<f32>) {
-    unit.run::<Avx512>(scores)
+    // SAFETY: the caller guarantees AVX-512F and whole vectors.
+    unsafe { unit.run::<Avx512>(scores) }
 }
 
 struct Portable;
 
 impl HeadMath for Portable {
-    fn scores(query: &[f32], keys: &[f32], scale: f32, out: &mut [f32]) {
+    unsafe fn scores(query: &[f32], keys: &[f32], scale: f32, out: &mut [f32]) {
         for (score, key) in out.iter_mut().zip(keys.chunks_exact(query.len())) {
             *score = scale * dot(query, key);
         }
     }
 
-    fn softmax(values: &mut [f32]) {
+    unsafe fn softmax(values: &mut [f32]) {
         let max = values.iter().copied().fold(f32::NEG_INFINITY, f32::max);
         let mut sum = 0.0;
         for v in values.iter_mut() {
@@ -230,7 +242,7 @@ impl HeadMath for Portable {
         }
     }
 
-    fn weighted_sum(weights: &[f32], values: &[f32], out: &mut [f32]) {
+    unsafe fn weighted_sum(weights: &[f32], values: &[f32], out: &mut [f32]) {
         out.fill(0.0);
         for (w, row) in weights.iter().zip(values.chunks_exact(out.len())) {
             for (t, v) in out.iter_mut().zip(row) {
@@ -240,20 +252,19 @@ impl HeadMath for Portable {
     }
 }
 
-/// Widths that are whole 16-lane vectors (checked by [`Vectors::for_width`]); only called from
-/// [`run_avx512`].
+/// Needs AVX-512F and widths that are whole 16-lane vectors (checked by [`Vectors::for_width`]).
 #[cfg(target_arch = "x86_64")]
 struct Avx512;
 
 #[cfg(target_arch = "x86_64")]
 impl HeadMath for Avx512 {
     #[inline(always)]
-    fn scores(query: &[f32], keys: &[f32], scale: f32, out: &mut [f32]) {
+    unsafe fn scores(query: &[f32], keys: &[f32], scale: f32, out: &mut [f32]) {
         use std::arch::x86_64::*;
         let dim = query.len();
         let mut keys = keys.chunks_exact(dim);
-        // SAFETY: only reached through `run_avx512` (AVX-512F present); the query and every key
-        // hold `dim` values, a multiple of 16.
+        // SAFETY: the caller guarantees AVX-512F; the query and every key hold `dim` values, a
+        // multiple of 16.
         unsafe {
             let dot = |key: &[f32]| {
                 let mut acc = _mm512_setzero_ps();
@@ -283,7 +294,7 @@ impl HeadMath for Avx512 {
     /// context): `exp(x) = 2ⁿ · 2ᶠ` with `n` the nearest integer to `x · log₂e` and `2ᶠ`,
     /// `|f| ≤ ½`, from its Taylor polynomial of degree 7 (relative error below 10⁻⁸).
     #[inline(always)]
-    fn softmax(values: &mut [f32]) {
+    unsafe fn softmax(values: &mut [f32]) {
         use std::arch::x86_64::*;
         const LN2_POWERS_OVER_FACTORIALS: [f32; 8] = [
             1.0,
@@ -295,8 +306,8 @@ impl HeadMath for Avx512 {
             1.540_353e-4,
             1.525_273e-5,
         ];
-        // SAFETY: only reached through `run_avx512` (AVX-512F present); the masked loads and
-        // stores touch only the lanes within `values`.
+        // SAFETY: the caller guarantees AVX-512F; the masked loads and stores touch only the
+        // lanes within `values`.
         unsafe {
             let len = values.len();
             let lanes = |at: usize| -> __mmask16 {
@@ -332,23 +343,29 @@ impl HeadMath for Avx512 {
     }
 
     #[inline(always)]
-    fn weighted_sum(weights: &[f32], values: &[f32], out: &mut [f32]) {
-        match out.len() / 16 {
-            4 => weighted_sum_in_registers::<4>(weights, values, out),
-            8 => weighted_sum_in_registers::<8>(weights, values, out),
-            16 => weighted_sum_in_registers::<16>(weights, values, out),
-            _ => Portable::weighted_sum(weights, values, out),
+    unsafe fn weighted_sum(weights: &[f32], values: &[f32], out: &mut [f32]) {
+        // SAFETY: the caller guarantees AVX-512F; the portable loops need nothing.
+        unsafe {
+            match out.len() / 16 {
+                4 => weighted_sum_in_registers::<4>(weights, values, out),
+                8 => weighted_sum_in_registers::<8>(weights, values, out),
+                16 => weighted_sum_in_registers::<16>(weights, values, out),
+                _ => Portable::weighted_sum(weights, values, out),
+            }
         }
     }
 }
 
 /// The sums of four vectors' lanes, as one vector: pairs of vectors are interleaved and added
 /// until each 128-bit lane holds a partial sum of each, then the four lanes are added.
+///
+/// # Safety
+/// The CPU must have AVX-512F.
 #[cfg(target_arch = "x86_64")]
 #[inline(always)]
-fn sum_each([a, b, c, d]: [std::arch::x86_64::__m512; 4]) -> std::arch::x86_64::__m128 {
+unsafe fn sum_each([a, b, c, d]: [std::arch::x86_64::__m512; 4]) -> std::arch::x86_64::__m128 {
     use std::arch::x86_64::*;
-    // SAFETY: only reached through `run_avx512` (AVX-512F present).
+    // SAFETY: the caller guarantees AVX-512F.
     unsafe {
         let ab = _mm512_add_ps(_mm512_unpacklo_ps(a, b), _mm512_unpackhi_ps(a, b));
         let cd = _mm512_add_ps(_mm512_unpacklo_ps(c, d), _mm512_unpackhi_ps(c, d));
@@ -364,12 +381,14 @@ fn sum_each([a, b, c, d]: [std::arch::x86_64::__m512; 4]) -> std::arch::x86_64::
 /// [`HeadMath::weighted_sum`] for rows of `16 * VECTORS` values with the output held in registers
 /// across all rows (adding into memory row by row waited on its own stores).
 #[cfg(target_arch = "x86_64")]
+///
+/// # Safety
+/// The CPU must have AVX-512F.
 #[inline(always)]
-fn weighted_sum_in_registers<const VECTORS: usize>(weights: &[f32], values: &[f32], out: &mut [f32]) {
+unsafe fn weighted_sum_in_registers<const VECTORS: usize>(weights: &[f32], values: &[f32], out: &mut [f32]) {
     use std::arch::x86_64::*;
     let out = &mut out[..16 * VECTORS];
-    // SAFETY: only reached through `run_avx512` (AVX-512F present); each row and `out` hold
-    // `16 * VECTORS` values.
+    // SAFETY: the caller guarantees AVX-512F; each row and `out` hold `16 * VECTORS` values.
     unsafe {
         let mut acc = [_mm512_setzero_ps(); VECTORS];
         for (&w, row) in weights.iter().zip(values.chunks_exact(16 * VECTORS)) {
