@@ -380,10 +380,10 @@ unsafe fn sum_each([a, b, c, d]: [std::arch::x86_64::__m512; 4]) -> std::arch::x
 
 /// [`HeadMath::weighted_sum`] for rows of `16 * VECTORS` values with the output held in registers
 /// across all rows (adding into memory row by row waited on its own stores).
-#[cfg(target_arch = "x86_64")]
 ///
 /// # Safety
 /// The CPU must have AVX-512F.
+#[cfg(target_arch = "x86_64")]
 #[inline(always)]
 unsafe fn weighted_sum_in_registers<const VECTORS: usize>(weights: &[f32], values: &[f32], out: &mut [f32]) {
     use std::arch::x86_64::*;
