@@ -62,6 +62,17 @@ impl Constraint {
         mask
     }
 
+    /// Accepts `token` if the grammar allows it here; answers whether it did. Checking one token
+    /// costs a few lexer steps, computing the whole mask a walk over the vocabulary.
+    pub fn try_accept(&mut self, token: u32) -> Result<bool, LlmError> {
+        let started = Instant::now();
+        let result = self.matcher.try_consume_tokens(&[token]).map_err(|e| LlmError::Grammar(e.to_string()));
+        self.spent += started.elapsed();
+        let accepted = result? == 1;
+        self.tokens += usize::from(accepted);
+        Ok(accepted)
+    }
+
     pub fn accept(&mut self, token: u32) -> Result<(), LlmError> {
         let started = Instant::now();
         let result = self.matcher.consume_token(token).map_err(|e| LlmError::Grammar(e.to_string()));
@@ -93,5 +104,47 @@ impl Constraint {
     /// Mean time spent in the grammar engine per generated token, including compilation.
     pub fn micros_per_token(&self) -> f64 {
         self.spent.as_secs_f64() * 1e6 / self.tokens.max(1) as f64
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::draft::format::{GrammarOptions, grammar};
+    use crate::llm::gguf;
+    use crate::llm::transformer::Hyperparams;
+    use crate::models;
+
+    /// Greedy decoding checks the model's own choice with [`Constraint::try_accept`] and computes
+    /// the mask only when the grammar refuses it, so the one-token check must agree with the mask,
+    /// and a refused token must leave the state as it was.
+    #[test]
+    fn checking_one_token_agrees_with_the_mask() {
+        let path = models::ensure(&models::default_dir(), models::SMALL_LLM).expect("small model available");
+        let file = gguf::open(&path).unwrap();
+        let params = Hyperparams::from_metadata(file.architecture, &file.content).unwrap();
+        let tokenizer = Arc::new(ModelTokenizer::load(&file.content, &path, params.vocab_size).unwrap());
+        let mut constraint = GrammarCompiler::new(tokenizer.clone())
+            .compile(&grammar(GrammarOptions { allow_decisions: true }))
+            .unwrap();
+        let answer = "1 start: Antrag eingegangen\n2 task Bürgerbüro: Unterlagen prüfen\n\
+                      3 decision Bürgerbüro: Vollständig? > ja: 4 | nein: 5\n4 end: Ausweis ausgestellt\n\
+                      5 end: Antrag abgelehnt\n# Ausweis ausstellen\n";
+        let mut refused = 0;
+        for token in tokenizer.encode_prompt(answer).unwrap() {
+            let mask = constraint.allowed().unwrap();
+            let candidates = (0..params.vocab_size as u32).step_by(53).chain([token]);
+            for candidate in candidates {
+                let fits = constraint.matcher.validate_tokens(&[candidate]).unwrap() == 1;
+                assert_eq!(fits, mask.is_allowed(candidate), "token {candidate} before {token}");
+                if !fits && refused < 50 {
+                    assert!(!constraint.try_accept(candidate).unwrap());
+                    refused += 1;
+                }
+            }
+            assert!(constraint.try_accept(token).unwrap(), "the grammar refuses token {token} of the answer");
+        }
+        assert!(constraint.is_finished());
+        assert_eq!(refused, 50);
     }
 }

@@ -335,6 +335,14 @@ fn next_token(sampler: &mut Sampler, logits: &mut [f32], constraint: Option<&mut
             .sample(logits, None)
             .ok_or_else(|| LlmError::Inference(candle_core::Error::Msg("the model gave no finite logit".into())));
     };
+    // The model mostly follows the format it was shown: when its own first choice fits the
+    // grammar, it is also the grammar-masked first choice, and the mask is not needed.
+    if sampler.is_greedy()
+        && let Some(token) = sampler.sample(logits, None)
+        && constraint.try_accept(token)?
+    {
+        return Ok(token);
+    }
     let allowed = constraint.allowed()?;
     let token = sampler
         .sample(logits, Some(&allowed))

@@ -23,6 +23,10 @@ impl Sampler {
         Ok(Sampler { sampling, rng: SplitMix64(sampling.seed) })
     }
 
+    pub fn is_greedy(&self) -> bool {
+        self.sampling.temperature == 0.0
+    }
+
     /// Picks a token; `allowed` (a grammar's mask) excludes every other token.
     /// Returns `None` when no token is allowed.
     pub fn sample(&mut self, logits: &mut [f32], allowed: Option<&SimpleVob>) -> Option<u32> {
@@ -33,7 +37,7 @@ impl Sampler {
                 }
             }
         }
-        if self.sampling.temperature == 0.0 {
+        if self.is_greedy() {
             return argmax(logits);
         }
         let max = logits.iter().copied().fold(f32::NEG_INFINITY, f32::max);
