@@ -14,7 +14,7 @@ use candle_core::quantized::{GgmlDType, QMatMul, QTensor, gguf_file};
 use candle_core::{DType, Device, Module, Result, Tensor};
 
 use super::gguf::Architecture;
-use ablauf_kernels::{attention, gemv};
+use ablauf_kernels::{attention, gemv, glu};
 
 /// The shape and switches of a model, read from the GGUF metadata.
 #[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
@@ -470,11 +470,12 @@ impl Layer {
 
         let h = self.ffn_norm.forward(&x)?;
         let [gate, up] = Linear::forward_many([&self.gate, &self.up], &h)?;
-        let gate = match p.arch {
-            Architecture::Gemma3 => gate.gelu()?,
-            _ => candle_nn::ops::silu(&gate)?,
+        let gated = match p.arch {
+            Architecture::Gemma3 => (gate.gelu()? * up)?,
+            _ if glu::applies(&gate, &up) => glu::silu_mul(&gate, &up)?,
+            _ => (candle_nn::ops::silu(&gate)? * up)?,
         };
-        let ffn = self.down.forward(&(gate * up)?)?;
+        let ffn = self.down.forward(&gated)?;
         let ffn = match &self.post_ffn_norm {
             Some(n) => n.forward(&ffn)?,
             None => ffn,

@@ -1,7 +1,10 @@
 //! The hot loops of ablauf's CPU decoding, on candle tensors: products of GGUF-quantized weights
-//! with a few activation rows ([`gemv`]) and the attention of a decoding step's rows against the
-//! KV cache read in place ([`attention`]). Each entry point has an `applies` check; where it says
-//! no (another CPU, device or type), the caller uses candle's own operations.
+//! with a few activation rows ([`gemv`]), the attention of a decoding step's rows against the KV
+//! cache read in place ([`attention`]) and the gated feed-forward's elementwise step ([`glu`]).
+//! Each entry point has an `applies` check; where it says no (another CPU, device or type), the
+//! caller uses candle's own operations.
 
 pub mod attention;
+mod exp;
 pub mod gemv;
+pub mod glu;
