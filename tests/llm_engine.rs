@@ -188,7 +188,7 @@ fn an_invalid_grammar_is_a_clear_error() {
 fn the_prefix_cache_reuses_the_shared_prompt_and_changes_nothing() {
     let mut m = model();
     // A system prompt longer than one chunk, as the draft prompt is.
-    let system = "Du bist eine knappe Verwaltungsassistenz einer Stadtverwaltung. Antworte sachlich. ".repeat(6);
+    let system = "Du bist eine knappe Verwaltungsassistenz einer Stadtverwaltung. Antworte sachlich. ".repeat(12);
     let ask_long = |question: &str| {
         GenerateRequest::new(vec![ChatMessage::system(system.clone()), ChatMessage::user(question)], 8)
     };
