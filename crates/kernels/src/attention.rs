@@ -65,7 +65,7 @@ pub fn attend(q: &Tensor, k_buf: &Tensor, v_buf: &Tensor, span: Span) -> Result<
     // Units of (KV head, query row, share of the group's query heads): the heads of one share
     // read each cached key and value once between them, and the group is split only as far as
     // the threads need units to share.
-    let threads = candle_core::utils::barrier_pool().n_workers() + 1;
+    let threads = crate::pool_threads();
     let shares = (2 * threads).div_ceil(kv_heads * seq).clamp(1, group);
     let per_share = group.div_ceil(shares);
     let mut out = vec![0f32; seq * heads * dim];

@@ -8,3 +8,9 @@ pub mod attention;
 mod exp;
 pub mod gemv;
 pub mod glu;
+
+/// The threads a parallel region on candle's pool runs on: its workers and the calling thread,
+/// which takes work too.
+fn pool_threads() -> usize {
+    candle_core::utils::barrier_pool().n_workers() + 1
+}

@@ -288,7 +288,7 @@ fn compute(parts: &[Part<'_>], k: usize, batch: usize, activations: &[Activation
 fn split_guided(items: usize, work: impl Fn(std::ops::Range<usize>) + Sync) {
     use std::sync::atomic::{AtomicUsize, Ordering};
     let pool = candle_core::utils::barrier_pool();
-    let threads = pool.n_workers() + 1;
+    let threads = crate::pool_threads();
     let largest = items.div_ceil(threads * 8).max(1);
     let cursor = AtomicUsize::new(0);
     pool.execute(|_| {
