@@ -299,10 +299,7 @@ impl HeadMath for Avx512 {
         // lanes within `values`.
         unsafe {
             let len = values.len();
-            let lanes = |at: usize| -> __mmask16 {
-                let n = (len - at).min(16);
-                if n == 16 { u16::MAX } else { (1u16 << n) - 1 }
-            };
+            let lanes = |at: usize| crate::lanes_within(len, at);
             let mut max = _mm512_set1_ps(f32::NEG_INFINITY);
             for at in (0..values.len()).step_by(16) {
                 max =

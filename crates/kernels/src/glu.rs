@@ -46,7 +46,7 @@ unsafe fn silu_mul_in_place(gate: &mut [f32], up: &[f32]) {
     // SAFETY: every masked load and store stays within the first `n` values of both slices.
     unsafe {
         for at in (0..n).step_by(16) {
-            let mask: __mmask16 = if n - at >= 16 { !0 } else { (1 << (n - at)) - 1 };
+            let mask = crate::lanes_within(n, at);
             let g = _mm512_maskz_loadu_ps(mask, gate.as_ptr().add(at));
             let u = _mm512_maskz_loadu_ps(mask, up.as_ptr().add(at));
             let sigmoid_denominator = _mm512_add_ps(one, crate::exp::exp(_mm512_sub_ps(_mm512_setzero_ps(), g)));

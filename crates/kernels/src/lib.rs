@@ -14,3 +14,12 @@ pub mod glu;
 fn pool_threads() -> usize {
     candle_core::utils::barrier_pool().n_workers() + 1
 }
+
+/// The mask of the lanes of a 16-float vector starting at value `at` that lie within the first
+/// `len` values: all 16 but at the tail.
+#[cfg(target_arch = "x86_64")]
+#[inline(always)]
+fn lanes_within(len: usize, at: usize) -> u16 {
+    let n = len.saturating_sub(at).min(16);
+    if n == 16 { u16::MAX } else { (1u16 << n) - 1 }
+}

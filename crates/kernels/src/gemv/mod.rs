@@ -162,7 +162,7 @@ unsafe fn round_scaled(values: &[f32], inverse: f32, out: &mut [i8]) {
     // SAFETY: every load and store stays within the first `n` values of both slices.
     unsafe {
         for start in (0..n).step_by(16) {
-            let mask: __mmask16 = if n - start >= 16 { !0 } else { (1 << (n - start)) - 1 };
+            let mask = crate::lanes_within(n, start);
             let v = _mm512_maskz_loadu_ps(mask, values.as_ptr().add(start));
             let q = _mm512_cvt_roundps_epi32::<NEAREST>(_mm512_mul_ps(v, scale));
             _mm512_mask_cvtsepi32_storeu_epi8(out.as_mut_ptr().add(start).cast(), mask, q);
