@@ -80,5 +80,22 @@ fn products(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, products);
+/// The same products from the second-level cache (one matrix of each type, of the size of the
+/// 1.5B model's attention matrices, used again and again): the rate of the kernels' arithmetic,
+/// which bounds decoding where memory is faster than on this machine.
+fn products_from_cache(c: &mut Criterion) {
+    let mut group = c.benchmark_group("gemv_from_cache");
+    for (dtype, rows, cols) in [(GgmlDType::Q4K, 1024, 1536), (GgmlDType::Q6K, 768, 1536)] {
+        let w = Tensor::randn(0f32, 1.0, (rows, cols), &Device::Cpu).expect("random weights");
+        let q = QTensor::quantize(&w, dtype).expect("quantize");
+        group.throughput(Throughput::Bytes(q.storage_size_in_bytes() as u64));
+        let x = Tensor::randn(0f32, 1.0, (1, cols), &Device::Cpu).expect("activation");
+        group.bench_with_input(BenchmarkId::new(format!("{dtype:?}"), format!("1x{cols}")), &x, |b, x| {
+            b.iter(|| gemv::gemv(&[&q], x).expect("gemv"))
+        });
+    }
+    group.finish();
+}
+
+criterion_group!(benches, products, products_from_cache);
 criterion_main!(benches);

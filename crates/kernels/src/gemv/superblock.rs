@@ -6,7 +6,7 @@
 
 use super::{Kind, MAX_BATCH, round_to_steps};
 #[cfg(target_arch = "x86_64")]
-use super::{f16_at, prefetch_ahead};
+use super::{ROWS_PER_UNIT, f16_at, prefetch_ahead, store_lane_sums};
 
 pub(super) const QK_K: usize = 256;
 
@@ -81,7 +81,8 @@ pub(super) unsafe fn dot_q4k<const M: usize>(weights: &[u8], rows: &[Row; M], ou
     unsafe {
         let lanes = Q4K_LANES.map(|t| _mm512_loadu_si512(t.as_ptr().cast()));
         let nibble = _mm512_set1_epi8(0x0F);
-        for (weights, out) in weights.chunks_exact(weights.len() / out.len().max(1)).zip(out) {
+        let mut totals = [[_mm512_setzero_ps(); M]; ROWS_PER_UNIT];
+        for (weights, totals) in weights.chunks_exact(weights.len() / out.len().max(1)).zip(&mut totals) {
             let mut acc = [_mm512_setzero_ps(); M];
             let mut acc_min = [_mm_setzero_ps(); M];
             for (b, block) in weights.chunks_exact(Kind::Q4K.block_bytes()).enumerate() {
@@ -131,11 +132,9 @@ pub(super) unsafe fn dot_q4k<const M: usize>(weights: &[u8], rows: &[Row; M], ou
                     acc[i] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(sum), _mm512_set1_ps(d * ad), acc[i]);
                 }
             }
-            for (i, out) in out.iter_mut().take(M).enumerate() {
-                let min_sum = _mm_hadd_ps(acc_min[i], acc_min[i]);
-                *out = _mm512_reduce_add_ps(acc[i]) - _mm_cvtss_f32(_mm_hadd_ps(min_sum, min_sum));
-            }
+            *totals = std::array::from_fn(|i| _mm512_sub_ps(acc[i], _mm512_zextps128_ps512(acc_min[i])));
         }
+        store_lane_sums(&totals[..out.len()], out);
     }
 }
 
@@ -148,7 +147,8 @@ pub(super) unsafe fn dot_q6k<const M: usize>(weights: &[u8], rows: &[Row; M], ou
         let nibble = _mm512_set1_epi8(0x0F);
         let low_pair = _mm512_set1_epi8(0x03);
         let third_pair = _mm512_set1_epi8(0x30);
-        for (weights, out) in weights.chunks_exact(weights.len() / out.len().max(1)).zip(out) {
+        let mut totals = [[_mm512_setzero_ps(); M]; ROWS_PER_UNIT];
+        for (weights, totals) in weights.chunks_exact(weights.len() / out.len().max(1)).zip(&mut totals) {
             let mut acc = [_mm512_setzero_ps(); M];
             let mut acc_offset = [_mm256_setzero_ps(); M];
             for (b, block) in weights.chunks_exact(Kind::Q6K.block_bytes()).enumerate() {
@@ -195,13 +195,9 @@ pub(super) unsafe fn dot_q6k<const M: usize>(weights: &[u8], rows: &[Row; M], ou
                     acc[i] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(sum), _mm512_set1_ps(dd), acc[i]);
                 }
             }
-            for (i, out) in out.iter_mut().take(M).enumerate() {
-                let offset =
-                    _mm_add_ps(_mm256_castps256_ps128(acc_offset[i]), _mm256_extractf128_ps::<1>(acc_offset[i]));
-                let offset = _mm_hadd_ps(offset, offset);
-                *out = _mm512_reduce_add_ps(acc[i]) - _mm_cvtss_f32(_mm_hadd_ps(offset, offset));
-            }
+            *totals = std::array::from_fn(|i| _mm512_sub_ps(acc[i], _mm512_zextps256_ps512(acc_offset[i])));
         }
+        store_lane_sums(&totals[..out.len()], out);
     }
 }
 
