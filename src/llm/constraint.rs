@@ -54,29 +54,32 @@ pub struct Constraint {
 }
 
 impl Constraint {
+    /// Runs one step of the grammar engine, adding its time to the grammar's cost.
+    fn timed<T, E: std::fmt::Display>(
+        &mut self,
+        step: impl FnOnce(&mut Matcher) -> Result<T, E>,
+    ) -> Result<T, LlmError> {
+        let started = Instant::now();
+        let result = step(&mut self.matcher).map_err(|e| LlmError::Grammar(e.to_string()));
+        self.spent += started.elapsed();
+        result
+    }
+
     /// The tokens allowed next (the end-of-sequence token once the grammar is complete).
     pub fn allowed(&mut self) -> Result<SimpleVob, LlmError> {
-        let started = Instant::now();
-        let mask = self.matcher.compute_mask_or_eos().map_err(|e| LlmError::Grammar(e.to_string()));
-        self.spent += started.elapsed();
-        mask
+        self.timed(Matcher::compute_mask_or_eos)
     }
 
     /// Accepts `token` if the grammar allows it here; answers whether it did. Checking one token
     /// costs a few lexer steps, computing the whole mask a walk over the vocabulary.
     pub fn try_accept(&mut self, token: u32) -> Result<bool, LlmError> {
-        let started = Instant::now();
-        let result = self.matcher.try_consume_tokens(&[token]).map_err(|e| LlmError::Grammar(e.to_string()));
-        self.spent += started.elapsed();
-        let accepted = result? == 1;
+        let accepted = self.timed(|m| m.try_consume_tokens(&[token]))? == 1;
         self.tokens += usize::from(accepted);
         Ok(accepted)
     }
 
     pub fn accept(&mut self, token: u32) -> Result<(), LlmError> {
-        let started = Instant::now();
-        let result = self.matcher.consume_token(token).map_err(|e| LlmError::Grammar(e.to_string()));
-        self.spent += started.elapsed();
+        let result = self.timed(|m| m.consume_token(token));
         self.tokens += 1;
         result
     }
@@ -87,13 +90,15 @@ impl Constraint {
         if limit == 0 || self.matcher.is_stopped() {
             return Ok(Vec::new());
         }
-        let started = Instant::now();
-        let mut forced = self.matcher.compute_ff_tokens();
-        forced.truncate(limit);
-        let result = self.matcher.consume_tokens(&forced).map_err(|e| LlmError::Grammar(e.to_string()));
-        self.spent += started.elapsed();
-        self.tokens += forced.len();
-        result.map(|()| forced)
+        let mut count = 0;
+        let result = self.timed(|m| {
+            let mut forced = m.compute_ff_tokens();
+            forced.truncate(limit);
+            count = forced.len();
+            m.consume_tokens(&forced).map(|()| forced)
+        });
+        self.tokens += count;
+        result
     }
 
     /// True once the grammar admits nothing more.
