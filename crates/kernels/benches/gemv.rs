@@ -85,7 +85,12 @@ fn products(c: &mut Criterion) {
 /// which bounds decoding where memory is faster than on this machine.
 fn products_from_cache(c: &mut Criterion) {
     let mut group = c.benchmark_group("gemv_from_cache");
-    for (dtype, rows, cols) in [(GgmlDType::Q4K, 1024, 1536), (GgmlDType::Q6K, 768, 1536)] {
+    for (dtype, rows, cols) in [
+        (GgmlDType::Q4K, 1024, 1536),
+        (GgmlDType::Q6K, 768, 1536),
+        (GgmlDType::Q8_0, 896, 896),
+        (GgmlDType::Q5_0, 896, 896),
+    ] {
         let w = Tensor::randn(0f32, 1.0, (rows, cols), &Device::Cpu).expect("random weights");
         let q = QTensor::quantize(&w, dtype).expect("quantize");
         group.throughput(Throughput::Bytes(q.storage_size_in_bytes() as u64));
