@@ -80,8 +80,8 @@ fn products(c: &mut Criterion) {
     group.finish();
 }
 
-/// The same products from the second-level cache (one matrix of each type, of the size of the
-/// 1.5B model's attention matrices, used again and again): the rate of the kernels' arithmetic,
+/// The same products from the second-level cache (one matrix of each type, as wide as the rows
+/// of the model that uses the type, used again and again): the rate of the kernels' arithmetic,
 /// which bounds decoding where memory is faster than on this machine.
 fn products_from_cache(c: &mut Criterion) {
     let mut group = c.benchmark_group("gemv_from_cache");
