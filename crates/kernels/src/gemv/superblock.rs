@@ -4,7 +4,7 @@
 //! 64-byte load of weights meets one load of activations, and the sub-block scales are applied
 //! with `vpdpwssd` without leaving the integer pipeline.
 
-use super::{Kind, MAX_BATCH, round_to_steps};
+use super::{Kind, MAX_BATCH};
 #[cfg(target_arch = "x86_64")]
 use super::{ROWS_PER_UNIT, f16_at, prefetch_ahead, store_lane_sums};
 
@@ -21,23 +21,61 @@ pub(super) struct Row {
     sums32: Vec<i16>,
 }
 
+/// Quantizes an activation row block by block: each block to the nearest of 127 steps of its
+/// largest magnitude (ties to even, as [`super::round_to_steps`]), its sub-blocks in `kind`'s order,
+/// with their sums. This runs on one thread before each product, while the other threads wait.
+#[cfg(target_arch = "x86_64")]
 pub(super) fn quantize(x: &[f32], kind: Kind) -> Row {
     let blocks = x.len() / QK_K;
     let mut row =
         Row { qs: vec![0; x.len()], d: vec![0.0; blocks], sums16: vec![0; blocks * 16], sums32: vec![0; blocks * 8] };
+    let order = sub_order(kind);
     for (b, values) in x.chunks_exact(QK_K).enumerate() {
-        let mut block = [0i8; QK_K];
-        row.d[b] = round_to_steps(values, &mut block);
-        for (slot, &sub) in sub_order(kind).iter().enumerate() {
-            let qs = &mut row.qs[b * QK_K + slot * 32..][..32];
-            qs.copy_from_slice(&block[sub * 32..][..32]);
-            let [low, high] = [&qs[..16], &qs[16..]].map(|half| half.iter().map(|&q| i16::from(q)).sum::<i16>());
-            row.sums16[b * 16 + sub * 2] = low;
-            row.sums16[b * 16 + sub * 2 + 1] = high;
-            row.sums32[b * 8 + sub] = low + high;
-        }
+        // SAFETY: the kernels' features were checked before any product ([`super::gemv`]); every
+        // slice handed over holds whole blocks.
+        unsafe { quantize_block(values, &order, &mut row, b) };
     }
     row
+}
+
+/// One block of [`quantize`], sixteen values (a Q6_K sub-block) per register: the largest
+/// magnitude, then per register the rounded values, narrowed into place, and their sum.
+///
+/// # Safety
+/// The CPU must have AVX-512F; `values` holds [`QK_K`] values and `row` room for block `b`.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx512f")]
+unsafe fn quantize_block(values: &[f32], order: &[usize; 8], row: &mut Row, b: usize) {
+    use std::arch::x86_64::*;
+    const NEAREST: i32 = _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC;
+    debug_assert_eq!(values.len(), QK_K);
+    // SAFETY: all loads lie within `values`, all stores within block `b` of `row`.
+    unsafe {
+        let v: [__m512; 16] = std::array::from_fn(|i| _mm512_loadu_ps(values.as_ptr().add(16 * i)));
+        let amax = _mm512_reduce_max_ps(v.iter().fold(_mm512_setzero_ps(), |m, x| _mm512_max_ps(m, _mm512_abs_ps(*x))));
+        let inverse = _mm512_set1_ps(if amax > 0.0 { 127.0 / amax } else { 0.0 });
+        row.d[b] = amax / 127.0;
+        for (slot, &sub) in order.iter().enumerate() {
+            let mut pair = [0i16; 2];
+            for (half, sum) in pair.iter_mut().enumerate() {
+                let q = _mm512_cvt_roundps_epi32::<NEAREST>(_mm512_mul_ps(v[2 * sub + half], inverse));
+                _mm512_mask_cvtsepi32_storeu_epi8(
+                    row.qs.as_mut_ptr().add(b * QK_K + slot * 32 + half * 16).cast(),
+                    u16::MAX,
+                    q,
+                );
+                *sum = _mm512_reduce_add_epi32(q) as i16;
+            }
+            row.sums16[b * 16 + sub * 2] = pair[0];
+            row.sums16[b * 16 + sub * 2 + 1] = pair[1];
+            row.sums32[b * 8 + sub] = pair[0] + pair[1];
+        }
+    }
+}
+
+#[cfg(not(target_arch = "x86_64"))]
+pub(super) fn quantize(_x: &[f32], _kind: Kind) -> Row {
+    unreachable!("available() is false off x86_64")
 }
 
 /// The order of a block's 32-value sub-blocks in the quantized activation: a Q4_K 64-byte
