@@ -22,6 +22,10 @@ use candle_core::{Result, Tensor};
 /// Weight rows per unit of work handed to a thread.
 const ROWS_PER_UNIT: usize = 16;
 
+/// A unit's results: per activation row, the dot products with the unit's weight rows, so that
+/// each activation row's results go to the output in one piece.
+type UnitValues = [[f32; ROWS_PER_UNIT]; MAX_BATCH];
+
 /// The block types these kernels read.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Kind {
@@ -252,7 +256,7 @@ fn compute(parts: &[Part<'_>], k: usize, batch: usize, activations: &[Activation
         units += part.rows.div_ceil(ROWS_PER_UNIT);
     }
     split_guided(units, |range| {
-        let mut values = [[0f32; MAX_BATCH]; ROWS_PER_UNIT];
+        let mut values: UnitValues = [[0f32; ROWS_PER_UNIT]; MAX_BATCH];
         for unit in range {
             let Some(&(first, part, activation, out)) = starts.iter().rev().find(|(first, ..)| unit >= *first) else {
                 continue;
@@ -261,7 +265,6 @@ fn compute(parts: &[Part<'_>], k: usize, batch: usize, activations: &[Activation
             let r0 = (unit - first) * ROWS_PER_UNIT;
             let r1 = (r0 + ROWS_PER_UNIT).min(part.rows);
             let weights = &part.bytes[r0 * row_bytes..r1 * row_bytes];
-            let values = &mut values[..r1 - r0];
             // Activation rows outside, weight rows inside: the unit's weights stay in the cache
             // while each batch of activation rows meets all of them.
             for batch_start in (0..batch).step_by(MAX_BATCH) {
@@ -270,11 +273,10 @@ fn compute(parts: &[Part<'_>], k: usize, batch: usize, activations: &[Activation
                 // holds whole rows of blocks of this kind, and this unit alone writes columns
                 // r0..r1 of the output (r1 <= rows; the output holds `rows` values per input row).
                 unsafe {
-                    dot(activation, inputs.clone(), weights, values);
-                    for (r, row_values) in (r0..r1).zip(values.iter()) {
-                        for (i, v) in inputs.clone().zip(row_values) {
-                            *(out as *mut f32).add(i * part.rows + r) = *v;
-                        }
+                    dot(activation, inputs.clone(), weights, r1 - r0, &mut values);
+                    for (i, input_values) in inputs.zip(&values) {
+                        let at = (out as *mut f32).add(i * part.rows + r0);
+                        std::ptr::copy_nonoverlapping(input_values.as_ptr(), at, r1 - r0);
                     }
                 }
             }
@@ -307,14 +309,15 @@ fn split_guided(items: usize, work: impl Fn(std::ops::Range<usize>) + Sync) {
     });
 }
 
-/// The dot products of weight rows (`out.len()` of them, whole rows of blocks in `weights`) with
-/// activation rows `inputs` (at most [`MAX_BATCH`]): `out[r][i]` for weight row r and input i.
+/// The dot products of `n` weight rows (at most [`ROWS_PER_UNIT`], whole rows of blocks in
+/// `weights`) with activation rows `inputs` (at most [`MAX_BATCH`]): `out[i][r]` for input i and
+/// weight row r.
 /// By block type and batch size, the kernels keep one accumulator per input row in registers and
 /// set up their constants once per call.
 ///
 /// # Safety
 /// The CPU must have the kernels' features ([`available`]).
-unsafe fn dot(activation: &Activation, inputs: std::ops::Range<usize>, weights: &[u8], out: &mut [[f32; MAX_BATCH]]) {
+unsafe fn dot(activation: &Activation, inputs: std::ops::Range<usize>, weights: &[u8], n: usize, out: &mut UnitValues) {
     macro_rules! by_batch {
         ($module:ident::$kernel:ident, $rows:expr, $($m:literal)*) => {{
             let rows = $rows;
@@ -322,7 +325,7 @@ unsafe fn dot(activation: &Activation, inputs: std::ops::Range<usize>, weights: 
                 $($m => {
                     if let Ok(rows) = <&[_; $m]>::try_from(rows) {
                         // SAFETY: the caller guarantees the CPU features.
-                        unsafe { $module::$kernel::<$m>(weights, rows, out) };
+                        unsafe { $module::$kernel::<$m>(weights, rows, n, out) };
                     }
                 })*
                 _ => unreachable!("gemv hands out at most MAX_BATCH rows at a time"),
@@ -337,7 +340,7 @@ unsafe fn dot(activation: &Activation, inputs: std::ops::Range<usize>, weights: 
     }
 }
 
-/// Writes `out[r][i]`, the sum of the 16 lanes of `acc[r][i]`, for the weight rows of a unit
+/// Writes `out[i][r]`, the sum of the 16 lanes of `acc[r][i]`, for the weight rows of a unit
 /// (at most [`ROWS_PER_UNIT`]) and `M` activation rows. The rows are summed together, sixteen
 /// at a time, in a transposing tree of 45 instructions: summing each register on its own took
 /// about 20 per row, a tenth of the work where a row is only six blocks long (every matrix
@@ -347,10 +350,10 @@ unsafe fn dot(activation: &Activation, inputs: std::ops::Range<usize>, weights: 
 /// The CPU must have AVX-512F.
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx512f")]
-unsafe fn store_lane_sums<const M: usize>(acc: &[[std::arch::x86_64::__m512; M]], out: &mut [[f32; MAX_BATCH]]) {
+unsafe fn store_lane_sums<const M: usize>(acc: &[[std::arch::x86_64::__m512; M]], out: &mut UnitValues) {
     use std::arch::x86_64::*;
-    debug_assert!(acc.len() <= ROWS_PER_UNIT && out.len() >= acc.len());
-    for i in 0..M {
+    debug_assert!(acc.len() <= ROWS_PER_UNIT && M <= MAX_BATCH);
+    for (i, out) in out.iter_mut().enumerate().take(M) {
         let v: [__m512; 16] = std::array::from_fn(|r| acc.get(r).map_or(_mm512_setzero_ps(), |a| a[i]));
         // Pairs: per 128-bit lane, the sums of lanes (0, 2) and (1, 3) of vectors 2k and 2k + 1.
         let t: [__m512; 8] = std::array::from_fn(|k| {
@@ -366,12 +369,8 @@ unsafe fn store_lane_sums<const M: usize>(acc: &[[std::arch::x86_64::__m512; M]]
             _mm512_add_ps(_mm512_shuffle_f32x4::<0b10_00_10_00>(x, y), _mm512_shuffle_f32x4::<0b11_01_11_01>(x, y))
         };
         let sums = halves(halves(u[0], u[1]), halves(u[2], u[3]));
-        let mut values = [0f32; 16];
-        // SAFETY: `values` holds 16 floats.
-        unsafe { _mm512_storeu_ps(values.as_mut_ptr(), sums) };
-        for (out, value) in out.iter_mut().zip(values).take(acc.len()) {
-            out[i] = value;
-        }
+        // SAFETY: `out` holds ROWS_PER_UNIT = 16 floats.
+        unsafe { _mm512_storeu_ps(out.as_mut_ptr(), sums) };
     }
 }
 

@@ -9,7 +9,7 @@
 #[cfg(target_arch = "x86_64")]
 use super::prefetch_ahead;
 use super::round_to_steps;
-use super::{Kind, MAX_BATCH};
+use super::{Kind, UnitValues};
 
 /// Values per block.
 pub(super) const QK: usize = 32;
@@ -96,7 +96,7 @@ unsafe fn block_scales(pair: *const u8, stride: usize, lanes: std::arch::x86_64:
     }
 }
 
-/// The frame both kernels share: for each weight row (`out.len()` of them in `weights`) and each
+/// The frame both kernels share: for each weight row (`n` of them in `weights`) and each
 /// pair of `block` bytes, `unpack` turns the pair into unsigned bytes in the activation's layout;
 /// the products with every activation row are summed with the pair's block scales per lane.
 #[cfg(target_arch = "x86_64")]
@@ -106,13 +106,14 @@ unsafe fn run<const M: usize>(
     block: usize,
     lanes: &[i32; 16],
     rows: &[Row; M],
-    out: &mut [[f32; MAX_BATCH]],
+    n: usize,
+    out: &mut UnitValues,
     unpack: impl Fn(*const u8) -> std::arch::x86_64::__m512i,
 ) {
     use std::arch::x86_64::*;
     unsafe {
         let lanes = _mm512_loadu_si512(lanes.as_ptr().cast());
-        for (weights, out) in weights.chunks_exact(weights.len() / out.len().max(1)).zip(out) {
+        for (r, weights) in weights.chunks_exact(weights.len() / n.max(1)).enumerate() {
             let mut acc = [_mm512_setzero_ps(); M];
             for (p, pair) in weights.chunks_exact(2 * block).enumerate() {
                 let pair = pair.as_ptr();
@@ -128,7 +129,7 @@ unsafe fn run<const M: usize>(
                 }
             }
             for (out, acc) in out.iter_mut().zip(acc) {
-                *out = _mm512_reduce_add_ps(acc);
+                out[r] = _mm512_reduce_add_ps(acc);
             }
         }
     }
@@ -136,13 +137,13 @@ unsafe fn run<const M: usize>(
 
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx512f,avx512bw,avx512vnni")]
-pub(super) unsafe fn dot_q8_0<const M: usize>(weights: &[u8], rows: &[Row; M], out: &mut [[f32; MAX_BATCH]]) {
+pub(super) unsafe fn dot_q8_0<const M: usize>(weights: &[u8], rows: &[Row; M], n: usize, out: &mut UnitValues) {
     use std::arch::x86_64::*;
     const BLOCK: usize = 34;
     let flip = _mm512_set1_epi8(i8::MIN);
     // SAFETY: the caller guarantees the CPU features; `run` hands `unpack` whole pairs.
     unsafe {
-        run(weights, BLOCK, &Q8_0_LANES, rows, out, |pair| {
+        run(weights, BLOCK, &Q8_0_LANES, rows, n, out, |pair| {
             let w = _mm512_inserti64x4::<1>(
                 _mm512_castsi256_si512(_mm256_loadu_si256(pair.add(2).cast())),
                 _mm256_loadu_si256(pair.add(BLOCK + 2).cast()),
@@ -154,14 +155,14 @@ pub(super) unsafe fn dot_q8_0<const M: usize>(weights: &[u8], rows: &[Row; M], o
 
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx512f,avx512bw,avx512vnni")]
-pub(super) unsafe fn dot_q5_0<const M: usize>(weights: &[u8], rows: &[Row; M], out: &mut [[f32; MAX_BATCH]]) {
+pub(super) unsafe fn dot_q5_0<const M: usize>(weights: &[u8], rows: &[Row; M], n: usize, out: &mut UnitValues) {
     use std::arch::x86_64::*;
     const BLOCK: usize = 22;
     let nibble = _mm256_set1_epi8(0x0F);
     let fifth_bit = _mm512_set1_epi8(0x10);
     // SAFETY: the caller guarantees the CPU features; `run` hands `unpack` whole pairs.
     unsafe {
-        run(weights, BLOCK, &Q5_0_LANES, rows, out, |pair| {
+        run(weights, BLOCK, &Q5_0_LANES, rows, n, out, |pair| {
             // Block layout: f16 scale, 32 fifth bits, 16 bytes of nibbles (values j and j + 16).
             let nibbles =
                 _mm256_set_m128i(_mm_loadu_si128(pair.add(BLOCK + 6).cast()), _mm_loadu_si128(pair.add(6).cast()));
@@ -179,11 +180,11 @@ pub(super) unsafe fn dot_q5_0<const M: usize>(weights: &[u8], rows: &[Row; M], o
 }
 
 #[cfg(not(target_arch = "x86_64"))]
-pub(super) unsafe fn dot_q8_0<const M: usize>(_weights: &[u8], _rows: &[Row; M], _out: &mut [[f32; MAX_BATCH]]) {
+pub(super) unsafe fn dot_q8_0<const M: usize>(_weights: &[u8], _rows: &[Row; M], _n: usize, _out: &mut UnitValues) {
     unreachable!("available() is false off x86_64")
 }
 
 #[cfg(not(target_arch = "x86_64"))]
-pub(super) unsafe fn dot_q5_0<const M: usize>(_weights: &[u8], _rows: &[Row; M], _out: &mut [[f32; MAX_BATCH]]) {
+pub(super) unsafe fn dot_q5_0<const M: usize>(_weights: &[u8], _rows: &[Row; M], _n: usize, _out: &mut UnitValues) {
     unreachable!("available() is false off x86_64")
 }

@@ -4,7 +4,7 @@
 //! 64-byte load of weights meets one load of activations, and the sub-block scales are applied
 //! with `vpdpwssd` without leaving the integer pipeline.
 
-use super::{Kind, MAX_BATCH};
+use super::{Kind, UnitValues};
 #[cfg(target_arch = "x86_64")]
 use super::{ROWS_PER_UNIT, f16_at, prefetch_ahead, store_lane_sums};
 
@@ -111,7 +111,7 @@ static Q6K_LANES: [[i16; 32]; 4] = lane_table([[0, 1, 2, 3], [4, 5, 6, 7], [8, 9
 
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx512f,avx512bw,avx512vnni")]
-pub(super) unsafe fn dot_q4k<const M: usize>(weights: &[u8], rows: &[Row; M], out: &mut [[f32; MAX_BATCH]]) {
+pub(super) unsafe fn dot_q4k<const M: usize>(weights: &[u8], rows: &[Row; M], n: usize, out: &mut UnitValues) {
     use std::arch::x86_64::*;
     const KMASK1: u32 = 0x3f3f3f3f;
     const KMASK2: u32 = 0x0f0f0f0f;
@@ -120,7 +120,7 @@ pub(super) unsafe fn dot_q4k<const M: usize>(weights: &[u8], rows: &[Row; M], ou
         let lanes = Q4K_LANES.map(|t| _mm512_loadu_si512(t.as_ptr().cast()));
         let nibble = _mm512_set1_epi8(0x0F);
         let mut totals = [[_mm512_setzero_ps(); M]; ROWS_PER_UNIT];
-        for (weights, totals) in weights.chunks_exact(weights.len() / out.len().max(1)).zip(&mut totals) {
+        for (weights, totals) in weights.chunks_exact(weights.len() / n.max(1)).zip(&mut totals) {
             let mut acc = [_mm512_setzero_ps(); M];
             let mut acc_min = [_mm_setzero_ps(); M];
             for (b, block) in weights.chunks_exact(Kind::Q4K.block_bytes()).enumerate() {
@@ -172,13 +172,13 @@ pub(super) unsafe fn dot_q4k<const M: usize>(weights: &[u8], rows: &[Row; M], ou
             }
             *totals = std::array::from_fn(|i| _mm512_sub_ps(acc[i], _mm512_zextps128_ps512(acc_min[i])));
         }
-        store_lane_sums(&totals[..out.len()], out);
+        store_lane_sums(&totals[..n], out);
     }
 }
 
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx512f,avx512bw,avx512vnni")]
-pub(super) unsafe fn dot_q6k<const M: usize>(weights: &[u8], rows: &[Row; M], out: &mut [[f32; MAX_BATCH]]) {
+pub(super) unsafe fn dot_q6k<const M: usize>(weights: &[u8], rows: &[Row; M], n: usize, out: &mut UnitValues) {
     use std::arch::x86_64::*;
     unsafe {
         let lanes = Q6K_LANES.map(|t| _mm512_loadu_si512(t.as_ptr().cast()));
@@ -186,7 +186,7 @@ pub(super) unsafe fn dot_q6k<const M: usize>(weights: &[u8], rows: &[Row; M], ou
         let low_pair = _mm512_set1_epi8(0x03);
         let third_pair = _mm512_set1_epi8(0x30);
         let mut totals = [[_mm512_setzero_ps(); M]; ROWS_PER_UNIT];
-        for (weights, totals) in weights.chunks_exact(weights.len() / out.len().max(1)).zip(&mut totals) {
+        for (weights, totals) in weights.chunks_exact(weights.len() / n.max(1)).zip(&mut totals) {
             let mut acc = [_mm512_setzero_ps(); M];
             let mut acc_offset = [_mm256_setzero_ps(); M];
             for (b, block) in weights.chunks_exact(Kind::Q6K.block_bytes()).enumerate() {
@@ -235,16 +235,16 @@ pub(super) unsafe fn dot_q6k<const M: usize>(weights: &[u8], rows: &[Row; M], ou
             }
             *totals = std::array::from_fn(|i| _mm512_sub_ps(acc[i], _mm512_zextps256_ps512(acc_offset[i])));
         }
-        store_lane_sums(&totals[..out.len()], out);
+        store_lane_sums(&totals[..n], out);
     }
 }
 
 #[cfg(not(target_arch = "x86_64"))]
-pub(super) unsafe fn dot_q4k<const M: usize>(_weights: &[u8], _rows: &[Row; M], _out: &mut [[f32; MAX_BATCH]]) {
+pub(super) unsafe fn dot_q4k<const M: usize>(_weights: &[u8], _rows: &[Row; M], _n: usize, _out: &mut UnitValues) {
     unreachable!("available() is false off x86_64")
 }
 
 #[cfg(not(target_arch = "x86_64"))]
-pub(super) unsafe fn dot_q6k<const M: usize>(_weights: &[u8], _rows: &[Row; M], _out: &mut [[f32; MAX_BATCH]]) {
+pub(super) unsafe fn dot_q6k<const M: usize>(_weights: &[u8], _rows: &[Row; M], _n: usize, _out: &mut UnitValues) {
     unreachable!("available() is false off x86_64")
 }
