@@ -224,8 +224,14 @@ pub fn gemv(weights: &[&QTensor], x: &Tensor) -> Result<Vec<Tensor>> {
             activations.push(Activation::quantize(&x_values, k, part.kind));
         }
     }
-    let mut outputs: Vec<Vec<f32>> = parts.iter().map(|p| vec![0f32; batch * p.rows]).collect();
+    // Not zeroed first (the logits alone are 600 kB per token): `compute` writes every value.
+    let mut outputs: Vec<Vec<f32>> = parts.iter().map(|p| Vec::with_capacity(batch * p.rows)).collect();
     compute(&parts, k, batch, &activations, &mut outputs);
+    for (output, part) in outputs.iter_mut().zip(&parts) {
+        // SAFETY: `compute` wrote all `batch * rows` values of each output: its units cover every
+        // weight row of every part, each for every activation row.
+        unsafe { output.set_len(batch * part.rows) };
+    }
     let mut out_dims = x.dims().to_vec();
     outputs
         .into_iter()
@@ -251,7 +257,10 @@ fn compute(parts: &[Part<'_>], k: usize, batch: usize, activations: &[Activation
     let mut starts = Vec::with_capacity(parts.len());
     let mut units = 0;
     for (part, out) in parts.iter().zip(outputs.iter_mut()) {
-        let Some(activation) = activations.iter().find(|a| a.kind() == part.kind) else { continue };
+        let activation = activations
+            .iter()
+            .find(|a| a.kind() == part.kind)
+            .expect("gemv quantizes the activation for each block type it multiplies");
         starts.push((units, part, activation, out.as_mut_ptr() as usize));
         units += part.rows.div_ceil(ROWS_PER_UNIT);
     }
