@@ -59,11 +59,8 @@ unsafe fn quantize_block(values: &[f32], order: &[usize; 8], row: &mut Row, b: u
             let mut pair = [0i16; 2];
             for (half, sum) in pair.iter_mut().enumerate() {
                 let q = _mm512_cvt_roundps_epi32::<NEAREST>(_mm512_mul_ps(v[2 * sub + half], inverse));
-                _mm512_mask_cvtsepi32_storeu_epi8(
-                    row.qs.as_mut_ptr().add(b * QK_K + slot * 32 + half * 16).cast(),
-                    u16::MAX,
-                    q,
-                );
+                let at = row.qs.as_mut_ptr().add(b * QK_K + slot * 32 + half * 16);
+                _mm_storeu_si128(at.cast(), _mm512_cvtsepi32_epi8(q));
                 *sum = _mm512_reduce_add_epi32(q) as i16;
             }
             row.sums16[b * 16 + sub * 2] = pair[0];
