@@ -93,27 +93,52 @@ impl<R: Read + Seek> TensorSource for GgufTensors<'_, R> {
     }
 }
 
-/// A quantized weight matrix, kept both as a matmul and as the raw tensor for fused matmuls.
+/// A quantized weight matrix with its bias.
 #[derive(Debug, Clone)]
 struct Linear {
-    weight: Arc<QTensor>,
-    matmul: QMatMul,
+    matrix: Matrix,
     bias: Option<Tensor>,
 }
 
+/// How a weight matrix is held: rearranged for our kernels, which then multiply it alone (one
+/// copy in memory), or as candle's tensor, which our kernels read for decoding steps and candle
+/// multiplies otherwise (candle keeps its own repacked tiles of it for that).
+#[derive(Debug, Clone)]
+enum Matrix {
+    Packed(Arc<gemv::Packed>),
+    Candle { weight: Arc<QTensor>, matmul: QMatMul },
+}
+
 impl Linear {
-    fn new(weight: QTensor, bias: Option<Tensor>) -> Result<Self> {
-        let weight = Arc::new(weight);
-        Ok(Linear { matmul: QMatMul::from_arc(weight.clone())?, weight, bias })
+    fn new(weight: Arc<QTensor>, bias: Option<Tensor>) -> Result<Self> {
+        let matrix = match gemv::pack(&weight)? {
+            Some(packed) => Matrix::Packed(Arc::new(packed)),
+            None => Matrix::Candle { matmul: QMatMul::from_arc(weight.clone())?, weight },
+        };
+        Ok(Linear { matrix, bias })
+    }
+
+    /// The operand [`gemv`] reads for this weight.
+    fn operand(&self) -> gemv::Weight<'_> {
+        match &self.matrix {
+            Matrix::Packed(packed) => gemv::Weight::Packed(packed),
+            Matrix::Candle { weight, .. } => gemv::Weight::Quantized(weight),
+        }
     }
 
     fn forward(&self, x: &Tensor) -> Result<Tensor> {
-        let y = if gemv::applies(&self.weight, x) {
-            gemv::gemv(&[self.weight.as_ref()], x)?.remove(0)
-        } else {
-            self.matmul.forward(x)?
+        let y = match &self.matrix {
+            Matrix::Candle { matmul, .. } if !gemv::applies(self.operand(), x) => matmul.forward(x)?,
+            _ => gemv::gemv(&[self.operand()], x)?.remove(0),
         };
         self.add_bias(y)
+    }
+
+    fn size_in_bytes(&self) -> usize {
+        match &self.matrix {
+            Matrix::Packed(packed) => packed.size_in_bytes(),
+            Matrix::Candle { weight, .. } => weight.storage_size_in_bytes(),
+        }
     }
 
     fn add_bias(&self, y: Tensor) -> Result<Tensor> {
@@ -126,13 +151,20 @@ impl Linear {
     /// Several matmuls of the same input; candle fuses them into one pass over the input where the
     /// weight types allow it (one activation quantisation, one parallel region).
     fn forward_many<const N: usize>(layers: [&Linear; N], x: &Tensor) -> Result<[Tensor; N]> {
-        let same_dtype = layers.iter().all(|l| l.weight.dtype() == layers[0].weight.dtype());
-        let quantized = !matches!(layers[0].weight.dtype(), GgmlDType::F32 | GgmlDType::F16 | GgmlDType::BF16);
         let x = x.contiguous()?;
-        let weights: Vec<&QTensor> = layers.iter().map(|l| l.weight.as_ref()).collect();
-        let fused = if weights.iter().all(|w| gemv::applies(w, &x)) {
-            Some(gemv::gemv(&weights, &x)?)
-        } else if same_dtype && quantized {
+        let candle_weights: Option<Vec<&QTensor>> = layers
+            .iter()
+            .map(|l| match &l.matrix {
+                Matrix::Candle { weight, .. } => Some(weight.as_ref()),
+                Matrix::Packed(_) => None,
+            })
+            .collect();
+        let fused = if layers.iter().all(|l| gemv::applies(l.operand(), &x)) {
+            Some(gemv::gemv(&layers.map(Linear::operand), &x)?)
+        } else if let Some(weights) = candle_weights.filter(|w| {
+            let quantized = !matches!(w[0].dtype(), GgmlDType::F32 | GgmlDType::F16 | GgmlDType::BF16);
+            quantized && w.iter().all(|v| v.dtype() == w[0].dtype())
+        }) {
             QTensor::gemv_fused_shared_lhs(&weights, &x)?
         } else {
             None
@@ -275,10 +307,10 @@ impl Transformer {
 
         let embedding = Arc::new(source.tensor("token_embd.weight", device)?);
         let output = if source.has("output.weight") {
-            Linear::new(source.tensor("output.weight", device)?, None)?
+            Linear::new(Arc::new(source.tensor("output.weight", device)?), None)?
         } else {
-            // Tied embeddings: the output projection reuses the embedding matrix.
-            Linear { matmul: QMatMul::from_arc(embedding.clone())?, weight: embedding.clone(), bias: None }
+            // Tied embeddings: the output projection reuses the embedding matrix (or a rearranged copy).
+            Linear::new(embedding.clone(), None)?
         };
         let norm = norm_of(source.tensor("output_norm.weight", device)?)?;
 
@@ -300,7 +332,7 @@ impl Transformer {
                 } else {
                     None
                 };
-                Linear::new(with_simd_kernel(source.tensor(&format!("{p}.{name}.weight"), device)?)?, bias)
+                Linear::new(Arc::new(with_simd_kernel(source.tensor(&format!("{p}.{name}.weight"), device)?)?), bias)
             };
             let (q, k, v, o) = (linear("attn_q")?, linear("attn_k")?, linear("attn_v")?, linear("attn_output")?);
             let (gate, up, down) = (linear("ffn_gate")?, linear("ffn_up")?, linear("ffn_down")?);
@@ -513,10 +545,12 @@ impl Transformer {
             .layers
             .iter()
             .flat_map(|l| [&l.q, &l.k, &l.v, &l.o, &l.gate, &l.up, &l.down])
-            .map(|l| l.weight.storage_size_in_bytes())
+            .map(Linear::size_in_bytes)
             .sum();
-        let tied = Arc::ptr_eq(&self.embedding, &self.output.weight);
-        let output = if tied { 0 } else { self.output.weight.storage_size_in_bytes() };
+        let output = match &self.output.matrix {
+            Matrix::Candle { weight, .. } if Arc::ptr_eq(weight, &self.embedding) => 0,
+            _ => self.output.size_in_bytes(),
+        };
         per_layer + self.embedding.storage_size_in_bytes() + output
     }
 }
@@ -674,7 +708,8 @@ mod tests {
         let expected = if gemv::takes(GgmlDType::Q5_0, EMBD) { GgmlDType::Q5_0 } else { GgmlDType::Q8_0 };
         let layer = &model.layers[0];
         for linear in [&layer.q, &layer.k, &layer.v, &layer.gate, &layer.up] {
-            assert_eq!(linear.weight.dtype(), expected);
+            let Matrix::Candle { weight, .. } = &linear.matrix else { panic!("only Q4_K matrices are packed") };
+            assert_eq!(weight.dtype(), expected);
         }
         let logits: Vec<f32> = model.forward(&[1, 2, 3]).unwrap().to_vec1().unwrap();
         assert!(logits.len() == VOCAB && logits.iter().all(|v| v.is_finite()));

@@ -9,8 +9,8 @@ use std::borrow::Cow;
 use std::hint::black_box;
 
 use ablauf_kernels::gemv;
-use candle_core::quantized::{GgmlDType, QStorage, QTensor};
-use candle_core::{Device, Tensor};
+use candle_core::quantized::{GgmlDType, QMatMul, QStorage, QTensor};
+use candle_core::{Device, Module, Tensor};
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
 
 const COPIES: usize = 24;
@@ -53,6 +53,20 @@ fn read_all(bytes: &[u8]) -> u8 {
     total.into_inner()
 }
 
+/// The matrices rearranged by [`gemv::pack`], where their type has such a layout.
+fn packed(weights: &[QTensor]) -> Vec<gemv::Packed> {
+    weights.iter().filter_map(|w| gemv::pack(w).expect("pack")).collect()
+}
+
+/// The operands to measure: the GGUF layout, and the packed one where there is one.
+fn layouts<'a>(weights: &'a [QTensor], packed: &'a [gemv::Packed]) -> Vec<(&'static str, Vec<gemv::Weight<'a>>)> {
+    let mut layouts = vec![("", weights.iter().map(gemv::Weight::Quantized).collect())];
+    if !packed.is_empty() {
+        layouts.push(("packed ", packed.iter().map(gemv::Weight::Packed).collect()));
+    }
+    layouts
+}
+
 fn products(c: &mut Criterion) {
     let mut group = c.benchmark_group("gemv");
     group.sample_size(10);
@@ -65,12 +79,16 @@ fn products(c: &mut Criterion) {
         let weights = copies(dtype, rows, cols);
         let bytes: usize = weights.iter().map(QTensor::storage_size_in_bytes).sum();
         group.throughput(Throughput::Bytes(bytes as u64));
+        let packed = packed(&weights);
         for batch in [1, gemv::MAX_BATCH] {
             let x = Tensor::randn(0f32, 1.0, (batch, cols), &Device::Cpu).expect("activation");
-            assert!(gemv::applies(&weights[0], &x), "the kernels do not run on this CPU");
-            group.bench_with_input(BenchmarkId::new(format!("{dtype:?}"), format!("{batch}x{cols}")), &x, |b, x| {
-                b.iter(|| weights.iter().map(|w| gemv::gemv(&[w], x).expect("gemv")).collect::<Vec<_>>())
-            });
+            for (layout, operands) in layouts(&weights, &packed) {
+                assert!(gemv::applies(operands[0], &x), "the kernels do not run on this CPU");
+                let id = BenchmarkId::new(format!("{dtype:?}"), format!("{layout}{batch}x{cols}"));
+                group.bench_with_input(id, &x, |b, x| {
+                    b.iter(|| operands.iter().map(|w| gemv::gemv(&[*w], x).expect("gemv")).collect::<Vec<_>>())
+                });
+            }
         }
         let raw: Vec<Vec<u8>> = weights.iter().map(|w| w.data().expect("bytes").into_owned()).collect();
         group.bench_function(BenchmarkId::new(format!("{dtype:?}"), "read"), |b| {
@@ -92,15 +110,36 @@ fn products_from_cache(c: &mut Criterion) {
         (GgmlDType::Q5_0, 896, 896),
     ] {
         let w = Tensor::randn(0f32, 1.0, (rows, cols), &Device::Cpu).expect("random weights");
-        let q = QTensor::quantize(&w, dtype).expect("quantize");
-        group.throughput(Throughput::Bytes(q.storage_size_in_bytes() as u64));
+        let q = [QTensor::quantize(&w, dtype).expect("quantize")];
+        group.throughput(Throughput::Bytes(q[0].storage_size_in_bytes() as u64));
         let x = Tensor::randn(0f32, 1.0, (1, cols), &Device::Cpu).expect("activation");
-        group.bench_with_input(BenchmarkId::new(format!("{dtype:?}"), format!("1x{cols}")), &x, |b, x| {
-            b.iter(|| gemv::gemv(&[&q], x).expect("gemv"))
-        });
+        let packed = packed(&q);
+        for (layout, operands) in layouts(&q, &packed) {
+            group.bench_with_input(BenchmarkId::new(format!("{dtype:?}"), format!("{layout}1x{cols}")), &x, |b, x| {
+                b.iter(|| gemv::gemv(&operands, x).expect("gemv"))
+            });
+        }
     }
     group.finish();
 }
 
-criterion_group!(benches, products, products_from_cache);
+/// A prompt chunk of 64 rows through the 1.5B model's gate projection: candle's repacked tiles
+/// (its `QMatMul`) beside the packed Q4_K layout, which replaces them in the model (rows per
+/// second).
+fn prompt_chunks(c: &mut Criterion) {
+    let mut group = c.benchmark_group("prompt_chunk");
+    group.sample_size(10);
+    let (rows, cols, chunk) = (8960, 1536, 64);
+    let w = Tensor::randn(0f32, 1.0, (rows, cols), &Device::Cpu).expect("random weights");
+    let q = std::sync::Arc::new(QTensor::quantize(&w, GgmlDType::Q4K).expect("quantize"));
+    let matmul = QMatMul::from_arc(q.clone()).expect("matmul");
+    let packed = gemv::pack(&q).expect("pack").expect("the kernels do not run on this CPU");
+    let x = Tensor::randn(0f32, 1.0, (1, chunk, cols), &Device::Cpu).expect("activation");
+    group.throughput(Throughput::Elements(chunk as u64));
+    group.bench_function("Q4K/candle", |b| b.iter(|| matmul.forward(&x).expect("matmul")));
+    group.bench_function("Q4K/packed", |b| b.iter(|| gemv::gemv(&[gemv::Weight::Packed(&packed)], &x).expect("gemv")));
+    group.finish();
+}
+
+criterion_group!(benches, products, products_from_cache, prompt_chunks);
 criterion_main!(benches);

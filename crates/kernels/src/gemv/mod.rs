@@ -7,10 +7,13 @@
 //! kernel is scalar code, and neither its tiles nor its 512-bit paths take the 896-wide matrices
 //! of the 0.5B model. These kernels read the GGUF blocks as they are, against an activation
 //! quantized once per product in the blocks' own layout ([`superblock`], [`pairs`]).
-//! Each block is unpacked once for up to [`MAX_BATCH`] activation rows. Q4_K and Q6_K prompt
-//! chunks (more rows) stay with candle's tiles, which are faster there; Q8_0 and Q5_0 prompt
-//! chunks run here, [`MAX_BATCH`] rows at a time.
+//! Each block is unpacked once for up to [`MAX_BATCH`] activation rows. Q4_K matrices are
+//! rearranged at load ([`pack`], [`interleaved`]): that layout multiplies twice as fast, and its
+//! prompt chunks run here too, as fast as candle's tiles, so a Q4_K matrix is held once. Q6_K
+//! prompt chunks stay with candle's tiles, which are faster there; Q8_0 and Q5_0 prompt chunks
+//! run here, [`MAX_BATCH`] rows at a time.
 
+mod interleaved;
 mod pairs;
 mod superblock;
 
@@ -31,6 +34,8 @@ type UnitValues = [[f32; ROWS_PER_UNIT]; MAX_BATCH];
 enum Kind {
     /// `d`, `dmin` (f16), 12 bytes of 6-bit scales and minimums, 128 bytes of nibbles.
     Q4K,
+    /// Q4_K rows interleaved sixteen at a time ([`interleaved`]), as [`pack`] makes them.
+    Q4KRows16,
     /// 128 bytes of low nibbles, 64 of high bit pairs, 16 signed scales, `d` (f16).
     Q6K,
     /// `d` (f16), 32 signed bytes.
@@ -52,7 +57,7 @@ impl Kind {
 
     fn block_bytes(self) -> usize {
         match self {
-            Kind::Q4K => 144,
+            Kind::Q4K | Kind::Q4KRows16 => 144,
             Kind::Q6K => 210,
             Kind::Q8_0 => 34,
             Kind::Q5_0 => 22,
@@ -61,7 +66,7 @@ impl Kind {
 
     fn block_values(self) -> usize {
         match self {
-            Kind::Q4K | Kind::Q6K => superblock::QK_K,
+            Kind::Q4K | Kind::Q4KRows16 | Kind::Q6K => superblock::QK_K,
             Kind::Q8_0 | Kind::Q5_0 => pairs::QK,
         }
     }
@@ -69,14 +74,14 @@ impl Kind {
     /// The input widths the kernels take: whole units of their activation layout.
     fn takes_width(self, k: usize) -> bool {
         match self {
-            Kind::Q4K | Kind::Q6K => k.is_multiple_of(superblock::QK_K),
+            Kind::Q4K | Kind::Q4KRows16 | Kind::Q6K => k.is_multiple_of(superblock::QK_K),
             Kind::Q8_0 | Kind::Q5_0 => k.is_multiple_of(pairs::PAIR),
         }
     }
 
     /// Whether prompt chunks of more than [`MAX_BATCH`] rows run here too.
     fn takes_long_batches(self) -> bool {
-        matches!(self, Kind::Q8_0 | Kind::Q5_0)
+        matches!(self, Kind::Q4KRows16 | Kind::Q8_0 | Kind::Q5_0)
     }
 }
 
@@ -109,20 +114,80 @@ pub fn takes(dtype: GgmlDType, width: usize) -> bool {
 }
 
 /// True when `weight` can go through [`gemv`] with the input `x` (CPU, a width the block type
-/// takes, up to [`MAX_BATCH`] rows for Q4_K and Q6_K).
-pub fn applies(weight: &QTensor, x: &Tensor) -> bool {
-    let Some(kind) = Kind::of(weight.dtype()) else { return false };
+/// takes, up to [`MAX_BATCH`] rows for Q4_K and Q6_K in the GGUF layout).
+pub fn applies(weight: Weight<'_>, x: &Tensor) -> bool {
+    let Some((kind, (_, k))) = weight.layout() else { return false };
+    let batch = x.elem_count() / k.max(1);
     available()
-        && weight.device().is_cpu()
         && x.device().is_cpu()
         && x.dtype() == candle_core::DType::F32
-        && weight.shape().dims2().is_ok_and(|(_, k)| {
-            let batch = x.elem_count() / k.max(1);
-            kind.takes_width(k)
-                && x.dims().last() == Some(&k)
-                && batch >= 1
-                && (batch <= MAX_BATCH || kind.takes_long_batches())
-        })
+        && kind.takes_width(k)
+        && x.dims().last() == Some(&k)
+        && batch >= 1
+        && (batch <= MAX_BATCH || kind.takes_long_batches())
+}
+
+/// A weight matrix rearranged for these kernels at load ([`pack`]); only they multiply it.
+pub struct Packed {
+    kind: Kind,
+    bytes: Vec<u8>,
+    /// (rows, columns) of the matrix it was made from.
+    shape: (usize, usize),
+}
+
+impl Packed {
+    /// The bytes it holds (as many as the GGUF matrix).
+    pub fn size_in_bytes(&self) -> usize {
+        self.bytes.len()
+    }
+}
+
+impl std::fmt::Debug for Packed {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Packed").field("kind", &self.kind).field("shape", &self.shape).finish_non_exhaustive()
+    }
+}
+
+/// The layout these kernels read fastest, for a weight that has one: Q4_K matrices whose rows
+/// come in whole groups of sixteen, interleaved ([`interleaved`]): twice the GGUF layout's rate
+/// from the cache, and prompt chunks as fast as candle's tiles. `None` for other types and
+/// shapes, other devices, and CPUs without the kernels.
+pub fn pack(weight: &QTensor) -> Result<Option<Packed>> {
+    let Ok((rows, cols)) = weight.shape().dims2() else { return Ok(None) };
+    let fits = weight.dtype() == GgmlDType::Q4K
+        && rows.is_multiple_of(interleaved::ROWS)
+        && Kind::Q4KRows16.takes_width(cols)
+        && weight.device().is_cpu();
+    if !available() || !fits {
+        return Ok(None);
+    }
+    let bytes = interleaved::interleave(&weight.data()?, rows, cols);
+    Ok(Some(Packed { kind: Kind::Q4KRows16, bytes, shape: (rows, cols) }))
+}
+
+/// One weight of a product: as candle holds it, or rearranged by [`pack`].
+#[derive(Debug, Clone, Copy)]
+pub enum Weight<'a> {
+    Quantized(&'a QTensor),
+    Packed(&'a Packed),
+}
+
+impl<'a> Weight<'a> {
+    /// The block type and (rows, columns), where the kernels read this weight's type on the CPU.
+    fn layout(self) -> Option<(Kind, (usize, usize))> {
+        match self {
+            Weight::Quantized(w) if w.device().is_cpu() => Some((Kind::of(w.dtype())?, w.shape().dims2().ok()?)),
+            Weight::Quantized(_) => None,
+            Weight::Packed(p) => Some((p.kind, p.shape)),
+        }
+    }
+
+    fn bytes(self) -> Result<Cow<'a, [u8]>> {
+        match self {
+            Weight::Quantized(w) => w.data(),
+            Weight::Packed(p) => Ok(Cow::Borrowed(&p.bytes)),
+        }
+    }
 }
 
 /// Quantizes `values` to the nearest of 127 steps of their largest magnitude (ties to even),
@@ -184,7 +249,7 @@ impl Activation {
     fn quantize(x: &[f32], k: usize, kind: Kind) -> Activation {
         let rows = x.chunks_exact(k);
         match kind {
-            Kind::Q4K | Kind::Q6K => {
+            Kind::Q4K | Kind::Q4KRows16 | Kind::Q6K => {
                 Activation::SuperBlocks(kind, rows.map(|r| superblock::quantize(r, kind)).collect())
             }
             Kind::Q8_0 | Kind::Q5_0 => Activation::Pairs(kind, rows.map(|r| pairs::quantize(r, kind)).collect()),
@@ -200,7 +265,7 @@ impl Activation {
 
 /// `x Wᵀ` for several matrices of the same input width (a fused q/k/v or gate/up), in one
 /// parallel region on candle's thread pool. Callers check [`applies`] for each weight first.
-pub fn gemv(weights: &[&QTensor], x: &Tensor) -> Result<Vec<Tensor>> {
+pub fn gemv(weights: &[Weight<'_>], x: &Tensor) -> Result<Vec<Tensor>> {
     if !available() {
         candle_core::bail!("gemv: this CPU lacks AVX-512 VNNI");
     }
@@ -208,15 +273,14 @@ pub fn gemv(weights: &[&QTensor], x: &Tensor) -> Result<Vec<Tensor>> {
     let k = x.dims().last().copied().unwrap_or(0);
     let batch = x_values.len().checked_div(k).unwrap_or(0);
     let mut parts = Vec::with_capacity(weights.len());
-    for w in weights {
-        let (n, wk) = w.shape().dims2()?;
-        let Some(kind) = Kind::of(w.dtype()).filter(|kind| wk == k && kind.takes_width(k)) else {
-            candle_core::bail!("gemv: a {:?} weight of shape {:?} does not fit an input of {k}", w.dtype(), w.shape());
+    for &w in weights {
+        let Some((kind, (n, _))) = w.layout().filter(|(kind, (_, wk))| *wk == k && kind.takes_width(k)) else {
+            candle_core::bail!("gemv: the weight {w:?} does not fit an input of {k}");
         };
         if batch == 0 || (batch > MAX_BATCH && !kind.takes_long_batches()) {
-            candle_core::bail!("gemv: {batch} rows of {k} values for a {:?} weight", w.dtype());
+            candle_core::bail!("gemv: {batch} rows of {k} values for a {kind:?} weight");
         }
-        parts.push(Part { kind, bytes: w.data()?, rows: n });
+        parts.push(Part { kind, bytes: w.bytes()?, rows: n });
     }
     let mut activations: Vec<Activation> = Vec::new();
     for part in &parts {
@@ -343,6 +407,9 @@ unsafe fn dot(activation: &Activation, inputs: std::ops::Range<usize>, weights: 
     }
     match activation {
         Activation::SuperBlocks(Kind::Q4K, rows) => by_batch!(superblock::dot_q4k, &rows[inputs], 1 2 3 4 5 6 7 8),
+        Activation::SuperBlocks(Kind::Q4KRows16, rows) => {
+            by_batch!(interleaved::dot_q4k, &rows[inputs], 1 2 3 4 5 6 7 8)
+        }
         Activation::SuperBlocks(_, rows) => by_batch!(superblock::dot_q6k, &rows[inputs], 1 2 3 4 5 6 7 8),
         Activation::Pairs(Kind::Q8_0, rows) => by_batch!(pairs::dot_q8_0, &rows[inputs], 1 2 3 4 5 6 7 8),
         Activation::Pairs(_, rows) => by_batch!(pairs::dot_q5_0, &rows[inputs], 1 2 3 4 5 6 7 8),
@@ -420,10 +487,7 @@ mod tests {
     /// (to the nearest of 127 steps of the largest magnitude of each activation block): the
     /// kernels compute that product in integers, so only float summation may differ.
     fn assert_exact(q: &QTensor, x: &Tensor, ours: &Tensor) {
-        let block = Kind::of(q.dtype()).map_or(0, |kind| match kind {
-            Kind::Q4K | Kind::Q6K => superblock::QK_K,
-            Kind::Q8_0 | Kind::Q5_0 => pairs::QK,
-        });
+        let block = Kind::of(q.dtype()).map_or(0, Kind::block_values);
         let xs: Vec<f32> = x.flatten_all().unwrap().to_vec1().unwrap();
         let rounded: Vec<f32> = xs
             .chunks(block)
@@ -467,9 +531,40 @@ mod tests {
             let w = Tensor::randn(0f32, 1.0, (n, k), &Device::Cpu).unwrap();
             let x = ((Tensor::randn(0f32, 1.0, (1, k), &Device::Cpu).unwrap() * 3.0).unwrap() + 0.5).unwrap();
             let q = QTensor::quantize(&w, dtype).unwrap();
-            assert!(applies(&q, &x));
-            assert_exact(&q, &x, &gemv(&[&q], &x).unwrap().remove(0));
+            assert!(applies(Weight::Quantized(&q), &x));
+            assert_exact(&q, &x, &gemv(&[Weight::Quantized(&q)], &x).unwrap().remove(0));
         }
+    }
+
+    #[test]
+    fn packed_q4_k_gives_the_exact_products_for_steps_and_prompt_chunks() {
+        if !available() {
+            eprintln!("skipped: this CPU lacks AVX-512 VNNI, and the kernels are never used on it");
+            return;
+        }
+        for (rows, cols) in [(16, 256), (48, 1536), (32, 768)] {
+            // Scaled and shifted so that scales and minimums use all six bits.
+            let w = ((Tensor::randn(0f32, 1.0, (rows, cols), &Device::Cpu).unwrap() * 4.0).unwrap() + 1.5).unwrap();
+            let q = QTensor::quantize(&w, GgmlDType::Q4K).unwrap();
+            let packed = pack(&q).unwrap().expect("a Q4_K matrix of 16-row groups packs");
+            assert_eq!(packed.size_in_bytes(), q.storage_size_in_bytes());
+            for batch in [1, 3, MAX_BATCH, 2 * MAX_BATCH + 3] {
+                let x = Tensor::randn(0f32, 1.0, (1, batch, cols), &Device::Cpu).unwrap();
+                assert!(applies(Weight::Packed(&packed), &x));
+                assert_exact(&q, &x, &gemv(&[Weight::Packed(&packed)], &x).unwrap().remove(0));
+            }
+        }
+    }
+
+    #[test]
+    fn only_q4_k_matrices_of_whole_row_groups_pack() {
+        let zeros = |rows: usize, dtype| {
+            QTensor::quantize(&Tensor::zeros((rows, 256), candle_core::DType::F32, &Device::Cpu).unwrap(), dtype)
+                .unwrap()
+        };
+        assert!(pack(&zeros(24, GgmlDType::Q4K)).unwrap().is_none());
+        assert!(pack(&zeros(16, GgmlDType::Q6K)).unwrap().is_none());
+        assert_eq!(pack(&zeros(32, GgmlDType::Q4K)).unwrap().is_some(), available());
     }
 
     #[test]
@@ -481,8 +576,8 @@ mod tests {
         for dtype in [GgmlDType::Q8_0, GgmlDType::Q5_0] {
             let q = QTensor::quantize(&Tensor::randn(0f32, 1.0, (40, 896), &Device::Cpu).unwrap(), dtype).unwrap();
             let x = Tensor::randn(0f32, 1.0, (1, 2 * MAX_BATCH + 3, 896), &Device::Cpu).unwrap();
-            assert!(applies(&q, &x));
-            assert_exact(&q, &x, &gemv(&[&q], &x).unwrap().remove(0));
+            assert!(applies(Weight::Quantized(&q), &x));
+            assert_exact(&q, &x, &gemv(&[Weight::Quantized(&q)], &x).unwrap().remove(0));
         }
     }
 
@@ -490,12 +585,12 @@ mod tests {
     fn does_not_apply_to_long_k_quant_batches_or_other_types_or_widths() {
         let w = Tensor::randn(0f32, 1.0, (32, 256), &Device::Cpu).unwrap();
         let long = Tensor::zeros((1, MAX_BATCH + 1, 256), candle_core::DType::F32, &Device::Cpu).unwrap();
-        assert!(!applies(&QTensor::quantize(&w, GgmlDType::Q4K).unwrap(), &long));
+        assert!(!applies(Weight::Quantized(&QTensor::quantize(&w, GgmlDType::Q4K).unwrap()), &long));
         let one_row = Tensor::zeros((1, 256), candle_core::DType::F32, &Device::Cpu).unwrap();
-        assert!(!applies(&QTensor::quantize(&w, GgmlDType::Q4_0).unwrap(), &one_row));
+        assert!(!applies(Weight::Quantized(&QTensor::quantize(&w, GgmlDType::Q4_0).unwrap()), &one_row));
         let odd_width = Tensor::randn(0f32, 1.0, (32, 96), &Device::Cpu).unwrap();
         let one_row = Tensor::zeros((1, 96), candle_core::DType::F32, &Device::Cpu).unwrap();
-        assert!(!applies(&QTensor::quantize(&odd_width, GgmlDType::Q8_0).unwrap(), &one_row));
+        assert!(!applies(Weight::Quantized(&QTensor::quantize(&odd_width, GgmlDType::Q8_0).unwrap()), &one_row));
     }
 
     #[test]
@@ -512,11 +607,14 @@ mod tests {
                     QTensor::quantize(&Tensor::randn(0f32, 1.0, (n, 512), &Device::Cpu).unwrap(), dtype).unwrap()
                 })
                 .collect();
-        let fused = gemv(&weights.iter().collect::<Vec<_>>(), &x).unwrap();
-        for (f, w) in fused.iter().zip(&weights) {
+        let packed = pack(&weights[0]).unwrap().expect("32 rows of Q4_K pack");
+        let operands: Vec<Weight<'_>> =
+            weights.iter().map(Weight::Quantized).chain([Weight::Packed(&packed)]).collect();
+        let fused = gemv(&operands, &x).unwrap();
+        for (f, &w) in fused.iter().zip(&operands) {
             let alone = gemv(&[w], &x).unwrap().remove(0);
             let f: Vec<f32> = f.flatten_all().unwrap().to_vec1().unwrap();
-            assert_eq!(f, alone.flatten_all().unwrap().to_vec1::<f32>().unwrap(), "{:?}", w.dtype());
+            assert_eq!(f, alone.flatten_all().unwrap().to_vec1::<f32>().unwrap(), "{w:?}");
         }
     }
 
@@ -530,11 +628,11 @@ mod tests {
             let q = QTensor::quantize(&Tensor::randn(0f32, 1.0, (40, 768), &Device::Cpu).unwrap(), dtype).unwrap();
             for batch in [2, 5, MAX_BATCH] {
                 let x = Tensor::randn(0f32, 1.0, (1, batch, 768), &Device::Cpu).unwrap();
-                assert!(applies(&q, &x));
-                let together = gemv(&[&q], &x).unwrap().remove(0);
+                assert!(applies(Weight::Quantized(&q), &x));
+                let together = gemv(&[Weight::Quantized(&q)], &x).unwrap().remove(0);
                 assert_eq!(together.dims(), &[1, batch, 40]);
                 for i in 0..batch {
-                    let alone = gemv(&[&q], &x.narrow(1, i, 1).unwrap()).unwrap().remove(0);
+                    let alone = gemv(&[Weight::Quantized(&q)], &x.narrow(1, i, 1).unwrap()).unwrap().remove(0);
                     let row = together.narrow(1, i, 1).unwrap();
                     assert_eq!(
                         row.flatten_all().unwrap().to_vec1::<f32>().unwrap(),

@@ -12,13 +12,13 @@ pub(super) const QK_K: usize = 256;
 
 /// One activation row in 8 bits, block by block, its sub-blocks in the order of one block type.
 pub(super) struct Row {
-    qs: Vec<i8>,
+    pub(super) qs: Vec<i8>,
     /// Per block, the scale of `qs`.
-    d: Vec<f32>,
+    pub(super) d: Vec<f32>,
     /// Per block, the sums of the 16 sub-blocks of 16 values (they meet Q6_K's offset of 32).
     sums16: Vec<i16>,
     /// Per block, the sums of the 8 sub-blocks of 32 values (they meet Q4_K's minimums).
-    sums32: Vec<i16>,
+    pub(super) sums32: Vec<i16>,
 }
 
 /// Quantizes an activation row block by block: each block to the nearest of 127 steps of its
