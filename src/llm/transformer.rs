@@ -148,23 +148,28 @@ impl Linear {
         }
     }
 
-    /// Several matmuls of the same input; candle fuses them into one pass over the input where the
-    /// weight types allow it (one activation quantisation, one parallel region).
-    fn forward_many<const N: usize>(layers: [&Linear; N], x: &Tensor) -> Result<[Tensor; N]> {
-        let x = x.contiguous()?;
-        let candle_weights: Option<Vec<&QTensor>> = layers
+    /// The weights of `layers` when candle can fuse their products: all held as candle's tensors,
+    /// quantized, of one type.
+    fn fusable_by_candle<'a>(layers: &[&'a Linear]) -> Option<Vec<&'a QTensor>> {
+        let weights: Vec<&QTensor> = layers
             .iter()
             .map(|l| match &l.matrix {
                 Matrix::Candle { weight, .. } => Some(weight.as_ref()),
                 Matrix::Packed(_) => None,
             })
-            .collect();
+            .collect::<Option<_>>()?;
+        let dtype = weights.first()?.dtype();
+        let quantized = !matches!(dtype, GgmlDType::F32 | GgmlDType::F16 | GgmlDType::BF16);
+        (quantized && weights.iter().all(|w| w.dtype() == dtype)).then_some(weights)
+    }
+
+    /// Several matmuls of the same input; candle fuses them into one pass over the input where the
+    /// weight types allow it (one activation quantisation, one parallel region).
+    fn forward_many<const N: usize>(layers: [&Linear; N], x: &Tensor) -> Result<[Tensor; N]> {
+        let x = x.contiguous()?;
         let fused = if layers.iter().all(|l| gemv::applies(l.operand(), &x)) {
             Some(gemv::gemv(&layers.map(Linear::operand), &x)?)
-        } else if let Some(weights) = candle_weights.filter(|w| {
-            let quantized = !matches!(w[0].dtype(), GgmlDType::F32 | GgmlDType::F16 | GgmlDType::BF16);
-            quantized && w.iter().all(|v| v.dtype() == w[0].dtype())
-        }) {
+        } else if let Some(weights) = Linear::fusable_by_candle(&layers) {
             QTensor::gemv_fused_shared_lhs(&weights, &x)?
         } else {
             None

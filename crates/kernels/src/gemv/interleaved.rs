@@ -23,7 +23,7 @@ use super::{ROWS_PER_UNIT, UnitValues};
 
 /// Rows interleaved in one group: one unit of work.
 pub(super) const ROWS: usize = ROWS_PER_UNIT;
-const GGUF_BLOCK: usize = 144;
+const GGUF_BLOCK: usize = super::Kind::Q4K.block_bytes();
 const GROUP_BYTES: usize = ROWS * GGUF_BLOCK;
 const SCALES_AT: usize = 64;
 const NIBBLES_AT: usize = 256;

@@ -55,7 +55,7 @@ impl Kind {
         }
     }
 
-    fn block_bytes(self) -> usize {
+    const fn block_bytes(self) -> usize {
         match self {
             Kind::Q4K | Kind::Q4KRows16 => 144,
             Kind::Q6K => 210,
