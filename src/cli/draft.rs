@@ -110,11 +110,35 @@ fn show_line(line: &Line) {
     }
 }
 
+/// The KV cache of the draft prompt's fixed part, kept next to the models: every `ablauf draft`
+/// loads the model anew, and prefilling the ~700-token system prompt again would cost seconds.
+fn prompt_cache(generator: &CandleGenerator) -> PathBuf {
+    models::default_dir().join("cache").join(format!("{}.draft-prompt.safetensors", generator.model_id()))
+}
+
+/// How many leading tokens every draft prompt shares (the system prompt and the chat template's
+/// opening of the user turn).
+fn shared_prompt_tokens(generator: &CandleGenerator, prepared: &draft::PreparedDraft) -> Result<usize, CliError> {
+    let warm_up = draft::warm_up_request().map_err(draft_error)?;
+    let a = generator.prompt_tokens(&prepared.request.messages).map_err(classify)?;
+    let b = generator.prompt_tokens(&warm_up.messages).map_err(classify)?;
+    Ok(a.iter().zip(&b).take_while(|(x, y)| x == y).count())
+}
+
 pub fn draft(data_dir: &Path, args: DraftArgs) -> Result<ExitCode, CliError> {
     let text = read_text(args.file.as_deref().unwrap_or(Path::new("-")))?;
     let prepared = draft::prepare(&text, args.max_tokens).map_err(draft_error)?;
     let mut generator = load_model(&args.model.model)?;
+    let cache = prompt_cache(&generator);
+    let restored = generator.load_prefix(&cache);
+    let shared = shared_prompt_tokens(&generator, &prepared)?;
     let drafted = draft::run(&mut generator, prepared, &mut show_line).map_err(draft_error)?;
+    if restored < shared / llm::PREFIX_CACHE_BLOCK * llm::PREFIX_CACHE_BLOCK {
+        // Only a speed-up for the next call: a failure to write it is not the draft's failure.
+        if let Err(e) = generator.save_prefix(&cache, shared) {
+            tracing::warn!("cannot keep the prompt cache: {e}");
+        }
+    }
     let id = if args.save {
         let change = Change { author: &args.author, reason: "drafted from dictation", own_drafts_only: false };
         Some(drafted.save(&open_store(data_dir)?, &change)?.id)
@@ -154,12 +178,19 @@ pub fn eval(args: EvalArgs) -> Result<ExitCode, CliError> {
     let report = eval::evaluate(&mut generator, &cases, settings, &mut |r| {
         let first = r.first_step_s.map(|s| format!("{s:.1}")).unwrap_or_else(|| "-".into());
         eprintln!(
-            "{:<28} valid={} steps {}/{}/{} total {:.1}s first step {first}s {}",
+            "{:<28} valid={} steps {}/{}/{} decisions {}/{}/{} roles {}/{}/{} ungrounded {} total {:.1}s first step {first}s {}",
             r.id,
             r.valid,
             r.score.steps.matched,
             r.score.steps.predicted,
             r.score.steps.gold,
+            r.score.decisions.matched,
+            r.score.decisions.predicted,
+            r.score.decisions.gold,
+            r.score.roles.matched,
+            r.score.roles.predicted,
+            r.score.roles.gold,
+            r.grounding.ungrounded,
             r.total_s,
             r.error.as_deref().unwrap_or("")
         );

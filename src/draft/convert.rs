@@ -63,6 +63,7 @@ pub fn to_process(lines: &[Line], legal_basis: Vec<String>) -> Converted {
         repairs.push(Repair::global("added_title", "the model wrote no title; a placeholder was set".into()));
     }
     renumber_duplicates(&mut step_lines, &mut repairs);
+    merge_repeated_steps(&mut step_lines, &mut repairs);
     process.steps = build_steps(&step_lines, &mut repairs);
     ensure_single_start(&mut process.steps, &mut repairs);
     remove_unreachable(&mut process.steps, &mut repairs);
@@ -140,6 +141,49 @@ fn renumber_duplicates(lines: &mut [StepLine], repairs: &mut Vec<Repair>) {
             next_free += 1;
         }
     }
+}
+
+/// A task or decision written again under a new number is the model going round in a circle:
+/// the repeat is removed, and whatever led to it leads back to the first one (a loop, which is
+/// what the dictation meant where it says "erneut prüfen").
+fn merge_repeated_steps(lines: &mut Vec<StepLine>, repairs: &mut Vec<Repair>) {
+    let key = |l: &StepLine| (l.kind, collapse_key(&l.name));
+    let mut first: HashMap<(StepType, String), u32> = HashMap::new();
+    let mut i = 0;
+    while i < lines.len() {
+        let line = &lines[i];
+        if !matches!(line.kind, StepType::Task | StepType::Decision) {
+            i += 1;
+            continue;
+        }
+        let Some(&original) = first.get(&key(line)) else {
+            first.insert(key(line), line.number);
+            i += 1;
+            continue;
+        };
+        let repeated = lines.remove(i);
+        if let Some(previous) = i.checked_sub(1).map(|j| &mut lines[j])
+            && matches!(previous.kind, StepType::Start | StepType::Task)
+            && previous.targets.is_empty()
+        {
+            previous.targets.push(super::format::Target { to: repeated.number, condition: None });
+        }
+        for target in lines.iter_mut().flat_map(|l| l.targets.iter_mut()) {
+            if target.to == repeated.number {
+                target.to = original;
+            }
+        }
+        repairs.push(Repair::at(
+            "merged_repeated_step",
+            &step_id(original),
+            "",
+            format!("step {} repeated {:?}; flows to it now lead back to step {original}", repeated.number, repeated.name),
+        ));
+    }
+}
+
+fn collapse_key(name: &str) -> String {
+    name.split_whitespace().collect::<Vec<_>>().join(" ").to_lowercase().trim_end_matches('?').to_owned()
 }
 
 fn build_steps(lines: &[StepLine], repairs: &mut Vec<Repair>) -> Vec<Step> {
@@ -366,6 +410,20 @@ mod tests {
         assert_eq!(codes(&c), vec!["removed_unreachable"]);
         assert!(c.repairs[0].message.contains("vergessen"));
         assert_eq!(c.process.steps.len(), 3);
+    }
+
+    #[test]
+    fn repeated_steps_become_a_loop_back() {
+        let c = convert(
+            "1 start: x\n2 task a: Unterlagen prüfen\n3 decision a: vollständig? > ja: 6 | nein: 4\n\
+             4 task a: Unterlagen nachfordern\n5 task a: Unterlagen  prüfen\n6 task a: Bescheid erstellen\n7 end: fertig\n# T\n",
+        );
+        assert_eq!(codes(&c), vec!["merged_repeated_step"]);
+        let p = &c.process;
+        let names: Vec<&str> = p.steps.iter().map(|s| s.name.as_str()).collect();
+        assert_eq!(names, vec!["x", "Unterlagen prüfen", "vollständig?", "Unterlagen nachfordern", "Bescheid erstellen", "fertig"]);
+        assert_eq!(p.steps[3].next[0].to, "s2", "nachfordern leads back to the check");
+        assert!(validate(p).valid, "{:?}", validate(p).errors);
     }
 
     #[test]

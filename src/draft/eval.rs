@@ -215,6 +215,40 @@ pub fn score(gold: &Process, predicted: &Process) -> CaseScore {
     score
 }
 
+/// Whether a step name holds a content word of the dictation: two stems agree when one begins
+/// with the other and the shorter has at least four letters ("pruef" ~ "prueft").
+fn grounded(name: &str, dictation_stems: &HashSet<String>) -> bool {
+    stems(name).iter().filter(|s| s.chars().count() >= 3).any(|s| {
+        dictation_stems.iter().any(|d| {
+            let (short, long) = if d.len() <= s.len() { (d, s) } else { (s, d) };
+            short == long || (short.chars().count() >= 4 && long.starts_with(short.as_str()))
+        })
+    })
+}
+
+/// How far a draft stays with its dictation.
+#[derive(Debug, Clone, Copy, Default, Serialize)]
+pub struct Grounding {
+    /// Tasks and decisions drafted.
+    pub named: usize,
+    /// Of those, the ones whose name shares no content word with the dictation.
+    pub ungrounded: usize,
+    /// Tasks and decisions whose name repeats an earlier one.
+    pub repeated: usize,
+}
+
+pub fn grounding(process: &Process, dictation: &str) -> Grounding {
+    let dictation_stems: HashSet<String> = stems(dictation).into_iter().collect();
+    let mut seen = HashSet::new();
+    let mut out = Grounding::default();
+    for step in process.steps.iter().filter(|s| matches!(s.kind, StepType::Task | StepType::Decision)) {
+        out.named += 1;
+        out.ungrounded += usize::from(!grounded(&step.name, &dictation_stems));
+        out.repeated += usize::from(!seen.insert(step.name.trim().to_lowercase()));
+    }
+    out
+}
+
 /// The outcome of one case.
 #[derive(Debug, Clone, Serialize)]
 pub struct CaseResult {
@@ -226,6 +260,7 @@ pub struct CaseResult {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
     pub score: CaseScore,
+    pub grounding: Grounding,
     pub total_s: f64,
     pub first_step_s: Option<f64>,
     pub new_tokens: usize,
@@ -260,6 +295,10 @@ pub struct EvalReport {
     pub roles: Prf,
     pub decisions: Prf,
     pub ordering_accuracy: f64,
+    /// Share of drafted tasks and decisions whose name shares no content word with the dictation.
+    pub ungrounded_rate: f64,
+    /// Drafts with a task or decision name written twice.
+    pub drafts_with_repeats: usize,
     pub latency_s: Option<Percentiles>,
     pub first_step_s: Option<Percentiles>,
     pub mean_new_tokens: f64,
@@ -337,6 +376,9 @@ pub fn evaluate(
         } else {
             total.ordered_pairs_kept as f64 / total.ordered_pairs as f64
         },
+        ungrounded_rate: results.iter().map(|r| r.grounding.ungrounded).sum::<usize>() as f64
+            / results.iter().map(|r| r.grounding.named).sum::<usize>().max(1) as f64,
+        drafts_with_repeats: results.iter().filter(|r| r.grounding.repeated > 0).count(),
         latency_s: percentiles(drafted.iter().map(|r| r.total_s).collect()),
         first_step_s: percentiles(drafted.iter().filter_map(|r| r.first_step_s).collect()),
         mean_new_tokens: drafted.iter().map(|r| r.new_tokens as f64).sum::<f64>() / drafted.len().max(1) as f64,
@@ -358,6 +400,7 @@ fn case_result(case: &Case, outcome: &Result<Draft, DraftError>) -> CaseResult {
             valid: crate::process::validate(&draft.process).valid,
             error: None,
             score: score(&case.gold, &draft.process),
+            grounding: grounding(&draft.process, &case.dictation),
             total_s: draft.stats.total_s,
             first_step_s: draft.stats.first_step_s,
             new_tokens: draft.stats.generation.new_tokens,
@@ -371,6 +414,7 @@ fn case_result(case: &Case, outcome: &Result<Draft, DraftError>) -> CaseResult {
             valid: false,
             error: Some(e.to_string()),
             score: score(&case.gold, &Process::default()),
+            grounding: Grounding::default(),
             total_s: 0.0,
             first_step_s: None,
             new_tokens: 0,
@@ -524,6 +568,18 @@ mod tests {
         assert_eq!(s.roles.matched, 1);
         let prf = s.steps.scores();
         assert!((prf.f1 - 2.0 / 3.0).abs() < 1e-9);
+    }
+
+    #[test]
+    fn grounding_counts_names_without_a_dictated_word_and_repeats() {
+        let mut draft = convert::to_process(
+            &format::parse("# T\n@a Amt\n1 start: x\n2 task a: Antrag prüfen\n3 task a: Rechnung stellen\n4 task a: Bescheid senden\n5 end: y\n"),
+            Vec::new(),
+        )
+        .process;
+        draft.steps[3].name = "Antrag prüfen".into();
+        let g = grounding(&draft, "Der Antrag wird vom Amt geprüft und dann beschieden.");
+        assert_eq!((g.named, g.ungrounded, g.repeated), (3, 1, 1));
     }
 
     #[test]

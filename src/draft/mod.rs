@@ -10,7 +10,9 @@ pub mod convert;
 pub mod eval;
 pub mod format;
 pub mod input;
+pub mod lexicon;
 pub mod prompt;
+pub mod segment;
 
 use std::time::Instant;
 
@@ -28,6 +30,10 @@ use prompt::{PromptError, PromptTemplate};
 
 /// Room for about 25 steps; a 60-word dictation needs 60–120 tokens.
 pub const DEFAULT_MAX_TOKENS: usize = 320;
+
+/// A draft whose model has written two step lines it already wrote is going round in a
+/// circle: generation stops there (the repeats are merged into loops by [`convert`]).
+const REPEATED_LINES_LIMIT: usize = 2;
 
 #[derive(Debug, thiserror::Error)]
 pub enum DraftError {
@@ -101,14 +107,18 @@ pub fn prepare(dictation: &str, max_tokens: usize) -> Result<PreparedDraft, Draf
     let started = Instant::now();
     let dictation = input::check(dictation)?;
     let messages = PromptTemplate::DRAFT.messages(minijinja::context! { dictation })?;
-    let options = format::GrammarOptions { allow_decisions: input::names_condition(dictation) };
+    let options = format::GrammarOptions {
+        allow_decisions: input::names_condition(dictation),
+        words: Some(lexicon::Vocabulary::of(dictation).word_regex()),
+    };
     let request = GenerateRequest {
         messages,
-        grammar: Some(format::grammar(options)),
+        grammar: Some(format::grammar(&options)),
         max_tokens,
         stop: Vec::new(),
         sampling: Sampling::GREEDY,
         lookahead: crate::llm::COPY_LOOKAHEAD,
+        repeated_lines_limit: REPEATED_LINES_LIMIT,
     };
     Ok(PreparedDraft {
         request,
@@ -137,6 +147,13 @@ impl PreparedDraft {
         }
         let converted = convert::to_process(&lines, self.legal_basis);
         let mut repairs = converted.repairs;
+        if generation.finish == FinishReason::Repetition {
+            repairs.insert(
+                0,
+                Finding::warning("repetition", "steps", "the model began repeating steps; generation was stopped there")
+                    .with_fix("Check that no step of the dictation is missing at the end."),
+            );
+        }
         if generation.finish == FinishReason::Length {
             repairs.insert(
                 0,

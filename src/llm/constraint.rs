@@ -130,7 +130,7 @@ mod tests {
         let params = Hyperparams::from_metadata(file.architecture, &file.content).unwrap();
         let tokenizer = Arc::new(ModelTokenizer::load(&file.content, &path, params.vocab_size).unwrap());
         let mut constraint = GrammarCompiler::new(tokenizer.clone())
-            .compile(&grammar(GrammarOptions { allow_decisions: true }))
+            .compile(&grammar(&GrammarOptions { allow_decisions: true, words: None }))
             .unwrap();
         let answer = "1 start: Antrag eingegangen\n2 task Bürgerbüro: Unterlagen prüfen\n\
                       3 decision Bürgerbüro: Vollständig? > ja: 4 | nein: 5\n4 end: Ausweis ausgestellt\n\

@@ -122,6 +122,77 @@ impl CandleGenerator {
         self.aligned = 0;
     }
 
+    /// Writes the KV cache of the first `len` cached tokens (rounded down to whole prompt chunks,
+    /// the part a later request reuses exactly) to `path`, atomically; returns how many tokens
+    /// it holds. A later process restores it with [`CandleGenerator::load_prefix`] instead of
+    /// prefilling a long fixed system prompt again (the CLI loads the model for every call).
+    pub fn save_prefix(&self, path: &Path, len: usize) -> Result<usize, LlmError> {
+        let len = len.min(self.aligned) / PREFIX_CACHE_BLOCK * PREFIX_CACHE_BLOCK;
+        if len == 0 {
+            return Ok(0);
+        }
+        let mut tensors = std::collections::HashMap::new();
+        for (i, (k, v)) in self.model.cache_snapshot(len)?.into_iter().enumerate() {
+            tensors.insert(format!("k.{i}"), k);
+            tensors.insert(format!("v.{i}"), v);
+        }
+        let tokens = candle_core::Tensor::new(&self.cached[..len], &candle_core::Device::Cpu)?;
+        tensors.insert("tokens".to_owned(), tokens);
+        let identity = candle_core::Tensor::new(self.identity().as_slice(), &candle_core::Device::Cpu)?;
+        tensors.insert("model".to_owned(), identity);
+        let io = |source| LlmError::Io { path: path.to_owned(), source };
+        if let Some(dir) = path.parent() {
+            std::fs::create_dir_all(dir).map_err(io)?;
+        }
+        let partial = path.with_extension("partial");
+        candle_core::safetensors::save(&tensors, &partial)?;
+        std::fs::rename(&partial, path).map_err(io)?;
+        Ok(len)
+    }
+
+    /// Restores a prefix written by [`CandleGenerator::save_prefix`] for this model; a missing,
+    /// unreadable or foreign file restores nothing (the prompt is then prefilled as usual).
+    /// Returns how many tokens were restored.
+    pub fn load_prefix(&mut self, path: &Path) -> usize {
+        let restored = (|| -> Result<usize, String> {
+            let tensors = candle_core::safetensors::load(path, &candle_core::Device::Cpu).map_err(|e| e.to_string())?;
+            let get = |name: &str| tensors.get(name).ok_or_else(|| format!("no tensor {name}"));
+            let identity = get("model")?.to_vec1::<u32>().map_err(|e| e.to_string())?;
+            if identity != self.identity() {
+                return Err("it was written for another model".into());
+            }
+            let tokens = get("tokens")?.to_vec1::<u32>().map_err(|e| e.to_string())?;
+            let layers = (0..self.model.params.n_layer)
+                .map(|i| Ok((get(&format!("k.{i}"))?.clone(), get(&format!("v.{i}"))?.clone())))
+                .collect::<Result<Vec<_>, String>>()?;
+            self.model.restore_cache(&layers).map_err(|e| e.to_string())?;
+            if self.model.cache_len() != tokens.len() || tokens.len() % PREFIX_CACHE_BLOCK != 0 {
+                self.clear_cache();
+                return Err("its token count does not match its cache".into());
+            }
+            self.aligned = tokens.len();
+            self.cached = tokens;
+            Ok(self.cached.len())
+        })();
+        match restored {
+            Ok(n) => n,
+            Err(e) => {
+                if path.exists() {
+                    tracing::warn!("prompt cache {} not used: {e}", path.display());
+                }
+                0
+            }
+        }
+    }
+
+    /// What a saved prefix must match: the model's shape and weight size, so a file of another
+    /// model (or another quantisation of the same one) is never restored.
+    fn identity(&self) -> Vec<u32> {
+        let p = &self.model.params;
+        let bytes = self.model.weight_bytes() as u64;
+        vec![p.n_layer as u32, p.n_embd as u32, p.n_head_kv as u32, p.vocab_size as u32, bytes as u32, (bytes >> 32) as u32]
+    }
+
     /// Longest prompt plus answer, in tokens.
     pub fn context_length(&self) -> usize {
         self.model.params.context_length.min(MAX_POSITIONS)
@@ -217,7 +288,14 @@ impl Generator for CandleGenerator {
             let prefill_s = prefill_started.elapsed().as_secs_f64();
             stats.prefill_tok_s = (prompt.len() - reused) as f64 / prefill_s.max(1e-9);
             let tokenizer = self.tokenizer.clone();
-            let mut output = Output { request, tokenizer: &tokenizer, stream, on_token, context: prompt };
+            let mut output = Output {
+                request,
+                tokenizer: &tokenizer,
+                stream,
+                on_token,
+                context: prompt,
+                lines: RepeatedLines::default(),
+            };
             // A token chosen while checking guesses, not yet run through the model.
             let mut carried = None;
             finish = 'generation: loop {
@@ -299,6 +377,31 @@ struct Output<'a> {
     on_token: &'a mut dyn FnMut(&str) -> bool,
     /// Prompt and generated tokens so far.
     context: Vec<u32>,
+    lines: RepeatedLines,
+}
+
+/// Counts generated lines that repeat an earlier one.
+#[derive(Default)]
+struct RepeatedLines {
+    seen: std::collections::HashSet<String>,
+    /// Bytes of the text already split into lines.
+    checked: usize,
+    repeats: usize,
+}
+
+impl RepeatedLines {
+    /// Looks at the lines `text` completed since the last call; returns the repeats so far.
+    fn update(&mut self, text: &str) -> usize {
+        while let Some(end) = text[self.checked..].find('\n') {
+            let line = &text[self.checked..self.checked + end];
+            self.checked += end + 1;
+            let body = line.trim().trim_start_matches(|c: char| c.is_ascii_digit()).trim();
+            if !body.is_empty() && !self.seen.insert(body.to_owned()) {
+                self.repeats += 1;
+            }
+        }
+        self.repeats
+    }
 }
 
 impl Output<'_> {
@@ -321,6 +424,10 @@ impl Output<'_> {
             }
             if pushed.stopped {
                 return Some(FinishReason::Stop);
+            }
+            let limit = self.request.repeated_lines_limit;
+            if limit > 0 && pushed.piece.contains('\n') && self.lines.update(self.stream.text()) >= limit {
+                return Some(FinishReason::Repetition);
             }
         }
         if constraint.is_some_and(Constraint::is_finished) {

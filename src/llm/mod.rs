@@ -85,6 +85,11 @@ pub struct GenerateRequest {
     /// The text stays what the model chooses; only the number of passes changes.
     #[serde(default)]
     pub lookahead: usize,
+    /// Generation ends once this many lines repeat an earlier line (leading numbers aside, so
+    /// "7 task A: x" repeats "3 task A: x"); 0 never ends it. Greedy decoding of a small model
+    /// can fall into a cycle of lines that only the token limit would stop.
+    #[serde(default)]
+    pub repeated_lines_limit: usize,
 }
 
 impl GenerateRequest {
@@ -97,6 +102,7 @@ impl GenerateRequest {
             stop: Vec::new(),
             sampling: Sampling::GREEDY,
             lookahead: 0,
+            repeated_lines_limit: 0,
         }
     }
 }
@@ -140,6 +146,8 @@ pub enum FinishReason {
     Length,
     /// The caller stopped listening.
     Cancelled,
+    /// Lines repeated earlier lines ([`GenerateRequest::repeated_lines_limit`]).
+    Repetition,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

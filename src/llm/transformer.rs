@@ -381,6 +381,35 @@ impl Transformer {
         self.layers.first().map_or(0, |l| l.cache.len)
     }
 
+    /// The keys and values of the first `len` cached positions, layer by layer.
+    pub fn cache_snapshot(&self, len: usize) -> Result<Vec<(Tensor, Tensor)>> {
+        self.layers
+            .iter()
+            .map(|layer| {
+                let (k, v) = layer.cache.filled()?;
+                Ok((k.narrow(2, 0, len)?.contiguous()?, v.narrow(2, 0, len)?.contiguous()?))
+            })
+            .collect()
+    }
+
+    /// Replaces the KV cache with a snapshot of [`Transformer::cache_snapshot`] (shapes checked).
+    pub fn restore_cache(&mut self, layers: &[(Tensor, Tensor)]) -> Result<()> {
+        if layers.len() != self.layers.len() {
+            candle_core::bail!("snapshot has {} layers, the model {}", layers.len(), self.layers.len());
+        }
+        let p = &self.params;
+        let head_dim = p.head_dim;
+        for (layer, (k, v)) in self.layers.iter_mut().zip(layers) {
+            let (_, heads, _, dim) = k.dims4()?;
+            if (heads, dim) != (p.n_head_kv, head_dim) || k.dims() != v.dims() {
+                candle_core::bail!("snapshot shape {:?} does not fit the model", k.dims());
+            }
+            layer.cache = KvCache::default();
+            layer.cache.append(&k.to_device(&self.device)?, &v.to_device(&self.device)?)?;
+        }
+        Ok(())
+    }
+
     /// Forgets every cached position from `len` on.
     pub fn truncate_cache(&mut self, len: usize) {
         for layer in &mut self.layers {

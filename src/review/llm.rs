@@ -44,6 +44,7 @@ pub fn request(process: &Process) -> Result<GenerateRequest, PromptError> {
         stop: Vec::new(),
         sampling: Sampling::GREEDY,
         lookahead: crate::llm::COPY_LOOKAHEAD,
+        repeated_lines_limit: 1,
     })
 }
 
