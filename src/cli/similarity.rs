@@ -14,7 +14,7 @@ use crate::store::similarity::Decision;
 pub struct DuplicatesArgs {
     #[command(subcommand)]
     pub command: Option<DuplicatesCommand>,
-    /// Lowest combined score of a suggested pair (calibrated default on eval/duplicates).
+    /// Lowest judgement of a suggested pair, 0 to 1 (the default needs no tuning per corpus).
     #[arg(long, default_value_t = DUPLICATE_THRESHOLD)]
     pub threshold: f32,
     #[arg(long, value_enum, default_value = "json")]
@@ -68,8 +68,8 @@ pub struct GapsArgs {
 
 #[derive(Debug, Args)]
 pub struct EvalDuplicatesArgs {
-    /// Directory with processes.jsonl, pairs.jsonl and coverage.jsonl.
-    #[arg(long, default_value = "eval/duplicates")]
+    /// Corpus directory: processes/<id>.json, pairs.jsonl, catalog.jsonl, coverage.jsonl.
+    #[arg(long, default_value = "eval/duplicates/corpus")]
     pub dir: PathBuf,
 }
 
@@ -139,7 +139,7 @@ pub fn reindex(data_dir: &Path) -> Result<ExitCode, CliError> {
 /// `ablauf eval duplicates`: precision, recall and F1 of duplicate detection, recall@k of coverage.
 pub fn eval_duplicates(args: EvalDuplicatesArgs) -> Result<ExitCode, CliError> {
     let embedder = crate::embed::load(&crate::models::default_dir()).map_err(|e| classify(e.into()))?;
-    print_json(&evaluate(&args.dir, &embedder).map_err(classify)?)
+    print_json(&evaluate(&args.dir, Arc::new(embedder)).map_err(classify)?)
 }
 
 /// Opens store, embedder and index, embedding whatever is stale (with a progress bar).

@@ -1,337 +1,152 @@
-//! `ablauf eval duplicates`: the duplicate detector and the coverage matcher measured on
-//! the labelled set in `eval/duplicates/` (see its README), with the same code paths as
-//! production (canonical text, embedder, features, weights).
+//! `ablauf eval duplicates [--dir DIR]`: what `eval/duplicates/blind_run.sh` does, through
+//! the library: a fresh store in a temporary directory gets every process of
+//! `DIR/processes/*.json`, then duplicates at the default threshold and gaps against
+//! `DIR/catalog.jsonl` are scored against `DIR/pairs.jsonl` and `DIR/coverage.jsonl`
+//! (format in `eval/duplicates/README.md`).
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::path::Path;
+use std::sync::Arc;
 
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-use super::SimilarityError;
 use super::catalog::Catalog;
-use super::gaps::{self, COVERAGE, COVERAGE_THRESHOLD};
-use super::lexical::Grams;
-use super::score::{DUPLICATE_THRESHOLD, Doc, Features, NEIGHBOUR_THRESHOLD, WEIGHTS, Weights};
-use crate::embed::{Embedder, cosine};
-use crate::process::{Flow, Process, Role, Step, StepType};
-use crate::store::Status;
-
-/// A process of the evaluation set in its compact authoring form.
-#[derive(Debug, Deserialize)]
-struct EvalProcess {
-    id: String,
-    title: String,
-    #[serde(default)]
-    summary: String,
-    #[serde(default)]
-    roles: Vec<String>,
-    #[serde(default)]
-    steps: Vec<String>,
-    #[serde(default)]
-    legal_basis: Vec<String>,
-}
+use super::score::DUPLICATE_THRESHOLD;
+use super::{Similarity, SimilarityError};
+use crate::embed::Embedder;
+use crate::store::{Change, Store};
 
 #[derive(Debug, Deserialize)]
 struct Pair {
     a: String,
     b: String,
-    label: Label,
-    /// Where the pair comes from (handwritten, leika-activity, leika-random).
-    source: String,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema)]
-#[serde(rename_all = "snake_case")]
-enum Label {
-    Duplicate,
-    Related,
-    Different,
+    label: String,
 }
 
 #[derive(Debug, Deserialize)]
 struct CoverageLabel {
-    process: String,
-    services: Vec<String>,
-}
-
-#[derive(Debug, Clone, Copy, Serialize, JsonSchema)]
-pub struct Metrics {
-    pub threshold: f32,
-    pub precision: f32,
-    pub recall: f32,
-    pub f1: f32,
+    leika_key: String,
+    name: String,
+    covered_by: Vec<String>,
 }
 
 #[derive(Debug, Clone, Serialize, JsonSchema)]
 pub struct EvalReport {
     pub model: String,
-    pub pairs: HashMap<String, usize>,
-    /// Duplicate vs not, with the shipped weights and threshold.
-    pub duplicates_at_default: Metrics,
-    /// The best threshold for the shipped weights.
-    pub duplicates_best: Metrics,
-    /// The best weights and threshold of a grid search (what calibration would choose).
-    pub best_weights: Weights,
-    pub best_weights_metrics: Metrics,
-    /// Weights and threshold calibrated on one half of the pairs, measured on the other
-    /// (mean of both folds): what to expect on pairs the calibration has not seen.
-    pub cross_validated: Metrics,
-    /// Baselines: the embedding alone, trigrams alone (best thresholds).
-    pub dense_only_best: Metrics,
-    pub lexical_only_best: Metrics,
-    /// Duplicate or related vs different, with the shipped weights and neighbour threshold.
-    pub neighbours_at_default: Metrics,
-    pub neighbours_best: Metrics,
-    /// Per source of the pairs: share of pairs suggested as duplicates at the default, by label.
-    pub suggested_by_source: HashMap<String, HashMap<String, f32>>,
-    /// The highest-scoring pairs that are not duplicates (the detector's hardest mistakes).
-    pub top_false_positives: Vec<(String, String, f32)>,
-    pub coverage: CoverageEval,
-}
-
-#[derive(Debug, Clone, Serialize, JsonSchema)]
-pub struct CoverageEval {
     pub processes: usize,
-    pub catalog_services: usize,
-    /// Share of processes whose labelled service is among the `k` best-scoring services.
-    pub recall_at: HashMap<String, f32>,
-    /// Links process→service with score ≥ threshold, judged against the labels.
-    pub at_default: Metrics,
-    pub best: Metrics,
-    /// The best coverage weights of a grid search and their metrics.
-    pub best_weights: Weights,
-    pub best_weights_metrics: Metrics,
+    pub duplicates_precision: f32,
+    pub duplicates_recall: f32,
+    pub suggested: usize,
+    pub true_pairs: usize,
+    pub hard_negative_pairs_suggested: usize,
+    pub hard_negative_pairs: usize,
+    pub gaps_precision: f32,
+    pub gaps_recall: f32,
+    pub gaps_reported: usize,
+    pub true_gaps: usize,
+    /// Every wrong answer, for the developer.
+    pub mistakes: Vec<String>,
 }
 
-/// Runs the evaluation with the data in `dir` and the default catalogue.
-pub fn evaluate(dir: &Path, embedder: &dyn Embedder) -> Result<EvalReport, SimilarityError> {
-    let processes: Vec<EvalProcess> = read_jsonl(&dir.join("processes.jsonl"))?;
+pub fn evaluate(dir: &Path, embedder: Arc<dyn Embedder>) -> Result<EvalReport, SimilarityError> {
+    let bad = |m: String| SimilarityError::Input(m);
+    let scratch = Scratch::new().map_err(|e| bad(format!("temporary directory: {e}")))?;
+    let store = Arc::new(Store::open(&scratch.0.join("ablauf.db"))?);
+    let change = Change { author: "eval", reason: "eval duplicates", own_drafts_only: false };
+    let mut files: Vec<_> = std::fs::read_dir(dir.join("processes"))
+        .map_err(|e| bad(format!("{}: {e}", dir.join("processes").display())))?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|x| x == "json"))
+        .collect();
+    files.sort();
+    let mut name_of: HashMap<String, String> = HashMap::new();
+    for file in &files {
+        let text = std::fs::read_to_string(file).map_err(|e| bad(format!("{}: {e}", file.display())))?;
+        let process = crate::process::parse(&text).map_err(|f| bad(format!("{}: {}", file.display(), f.message)))?;
+        let saved = store.create(&process, &change)?;
+        let stem = file.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
+        name_of.insert(saved.id, stem);
+    }
+    let model = embedder.model_id().to_owned();
+    let (similarity, _) = Similarity::open(store, embedder, &|_, _| {})?;
+    let name = |id: &str| name_of.get(id).cloned().unwrap_or_else(|| id.to_owned());
+    let mut mistakes = Vec::new();
+
     let pairs: Vec<Pair> = read_jsonl(&dir.join("pairs.jsonl"))?;
-    let labels: Vec<CoverageLabel> = read_jsonl(&dir.join("coverage.jsonl"))?;
-    let docs: Vec<Doc> = processes.iter().map(|p| Doc::new(&p.id, 1, Status::Draft, &to_process(p))).collect();
-    let texts: Vec<&str> = docs.iter().map(|d| d.canonical.as_str()).collect();
-    let vectors = embedder.embed(&texts)?;
-    let by_id: HashMap<&str, usize> = docs.iter().enumerate().map(|(i, d)| (d.id.as_str(), i)).collect();
-    let find = |id: &str| by_id.get(id).copied().ok_or_else(|| SimilarityError::Input(format!("unknown id {id:?}")));
-
-    let mut scored: Vec<(Features, Label)> = Vec::with_capacity(pairs.len());
-    let mut counts = HashMap::new();
-    for pair in &pairs {
-        let (a, b) = (find(&pair.a)?, find(&pair.b)?);
-        scored.push((docs[a].features(&docs[b], cosine(&vectors[a], &vectors[b])), pair.label));
-        *counts.entry(format!("{:?}", pair.label).to_lowercase()).or_insert(0) += 1;
+    let key = |a: &str, b: &str| if a < b { (a.to_owned(), b.to_owned()) } else { (b.to_owned(), a.to_owned()) };
+    let label: HashMap<(String, String), &str> = pairs.iter().map(|p| (key(&p.a, &p.b), p.label.as_str())).collect();
+    let gold: HashSet<&(String, String)> = label.iter().filter(|(_, l)| **l == "duplicate").map(|(k, _)| k).collect();
+    let mut found = HashSet::new();
+    let mut hard = 0;
+    for c in similarity.duplicates(DUPLICATE_THRESHOLD)? {
+        let pair = key(&name(&c.a), &name(&c.b));
+        let kind = label.get(&pair).copied().unwrap_or("different");
+        if kind != "duplicate" {
+            mistakes.push(format!("suggested ({kind}): {} / {}  score {}", pair.0, pair.1, c.score));
+        }
+        hard += usize::from(kind == "related");
+        found.insert(pair);
     }
-    let is_dup = |l: Label| l == Label::Duplicate;
-    let with = |w: Weights| scored.iter().map(|(f, l)| (w.score(f), is_dup(*l))).collect::<Vec<_>>();
-    let all: Vec<usize> = (0..scored.len()).collect();
-    let best_weights = calibrate(&scored, &all);
-    // Two-fold cross-validation: calibrate on one half of the pairs, measure on the other.
-    let folds: [Vec<usize>; 2] = [0, 1].map(|f| all.iter().copied().filter(|i| i % 2 == f).collect());
-    let held_out: Vec<Metrics> = [(0, 1), (1, 0)]
-        .iter()
-        .map(|&(train, test)| {
-            let (w, m) = calibrate(&scored, &folds[train]);
-            let test: Vec<(f32, bool)> =
-                folds[test].iter().map(|&i| (w.score(&scored[i].0), is_dup(scored[i].1))).collect();
-            metrics_at(&test, m.threshold)
-        })
-        .collect();
-    let mean = |f: fn(&Metrics) -> f32| held_out.iter().map(f).sum::<f32>() / held_out.len() as f32;
-    let cross_validated = Metrics {
-        threshold: mean(|m| m.threshold),
-        precision: mean(|m| m.precision),
-        recall: mean(|m| m.recall),
-        f1: mean(|m| m.f1),
-    };
-    let mut by_source: HashMap<String, HashMap<String, (usize, usize)>> = HashMap::new();
-    let mut false_positives = Vec::new();
-    for (pair, (f, label)) in pairs.iter().zip(&scored) {
-        let score = WEIGHTS.score(f);
-        let cell =
-            by_source.entry(pair.source.clone()).or_default().entry(format!("{label:?}").to_lowercase()).or_default();
-        cell.0 += usize::from(score >= DUPLICATE_THRESHOLD);
-        cell.1 += 1;
-        if *label != Label::Duplicate {
-            false_positives.push((docs[find(&pair.a)?].title.clone(), docs[find(&pair.b)?].title.clone(), score));
+    for pair in gold.iter().filter(|p| !found.contains(**p)) {
+        mistakes.push(format!("missed duplicate: {} / {}", pair.0, pair.1));
+    }
+    let tp = found.iter().filter(|p| gold.contains(p)).count();
+
+    let catalog = Catalog::load(&dir.join("catalog.jsonl"))?;
+    let coverage: Vec<CoverageLabel> = read_jsonl(&dir.join("coverage.jsonl"))?;
+    let report = similarity.gaps(&catalog, &|_, _| {})?;
+    let missing: HashSet<(&str, &str)> =
+        report.topics.iter().flat_map(|t| t.missing.iter().map(|s| (s.key.as_str(), s.name.as_str()))).collect();
+    let (mut reported, mut gap_tp) = (0, 0);
+    for c in &coverage {
+        let is_gap = missing.contains(&(c.leika_key.as_str(), c.name.as_str()));
+        reported += usize::from(is_gap);
+        gap_tp += usize::from(is_gap && c.covered_by.is_empty());
+        if is_gap && !c.covered_by.is_empty() {
+            mistakes.push(format!("reported as a gap, covered by {:?}: {}", c.covered_by, c.name));
+        }
+        if !is_gap && c.covered_by.is_empty() {
+            let by = report.covered_services.iter().find(|x| x.service.name == c.name);
+            let via = by.map(|x| format!("{} {:?}", name(&x.process), x.evidence)).unwrap_or_default();
+            mistakes.push(format!("reported as covered, a gap: {} (by {via})", c.name));
         }
     }
-    false_positives.sort_by(|x, y| y.2.total_cmp(&x.2));
-    false_positives.truncate(10);
-    let suggested_by_source = by_source
-        .into_iter()
-        .map(|(source, labels)| (source, labels.into_iter().map(|(l, (hit, n))| (l, hit as f32 / n as f32)).collect()))
-        .collect();
-    let neighbours: Vec<(f32, bool)> = scored.iter().map(|(f, l)| (WEIGHTS.score(f), *l != Label::Different)).collect();
+    let true_gaps = coverage.iter().filter(|c| c.covered_by.is_empty()).count();
+    let ratio = |a: usize, b: usize| if b == 0 { 0.0 } else { a as f32 / b as f32 };
     Ok(EvalReport {
-        model: embedder.model_id().to_owned(),
-        pairs: counts,
-        duplicates_at_default: metrics_at(&with(WEIGHTS), DUPLICATE_THRESHOLD),
-        duplicates_best: best_threshold(&with(WEIGHTS)),
-        best_weights: best_weights.0,
-        best_weights_metrics: best_weights.1,
-        dense_only_best: best_threshold(&with(Weights { dense: 1.0, title: 0.0, text: 0.0, variant: 0.0 })),
-        lexical_only_best: best_threshold(&with(Weights { dense: 0.0, title: 0.5, text: 0.5, variant: 0.0 })),
-        neighbours_at_default: metrics_at(&neighbours, NEIGHBOUR_THRESHOLD),
-        neighbours_best: best_threshold(&neighbours),
-        cross_validated,
-        suggested_by_source,
-        top_false_positives: false_positives,
-        coverage: evaluate_coverage(&labels, &docs, &vectors, &find, embedder)?,
+        model,
+        processes: files.len(),
+        duplicates_precision: ratio(tp, found.len()),
+        duplicates_recall: ratio(tp, gold.len()),
+        suggested: found.len(),
+        true_pairs: gold.len(),
+        hard_negative_pairs_suggested: hard,
+        hard_negative_pairs: label.values().filter(|l| **l == "related").count(),
+        gaps_precision: ratio(gap_tp, reported),
+        gaps_recall: ratio(gap_tp, true_gaps),
+        gaps_reported: reported,
+        true_gaps,
+        mistakes,
     })
 }
 
-fn evaluate_coverage(
-    labels: &[CoverageLabel],
-    docs: &[Doc],
-    vectors: &[Vec<f32>],
-    find: &dyn Fn(&str) -> Result<usize, SimilarityError>,
-    embedder: &dyn Embedder,
-) -> Result<CoverageEval, SimilarityError> {
-    let catalog = Catalog::default_catalog();
-    let texts: Vec<String> = catalog.services.iter().map(gaps::service_text).collect();
-    let service_vectors = embedder.embed(&texts.iter().map(String::as_str).collect::<Vec<_>>())?;
-    let names: Vec<Grams> = catalog.services.iter().map(|s| Grams::of(&s.name)).collect();
-    let mut features = Vec::with_capacity(labels.len());
-    for label in labels {
-        let i = find(&label.process)?;
-        features.push(
-            catalog
-                .services
-                .iter()
-                .enumerate()
-                .map(|(s, service)| {
-                    let dense = cosine(&service_vectors[s], &vectors[i]);
-                    (gaps::coverage_features(&names[s], dense, &docs[i]), label.services.contains(&service.key))
-                })
-                .collect::<Vec<_>>(),
-        );
-    }
-    // Per process, services ranked by score; only the best one counts as a link, as in the report.
-    let rank = |w: Weights| -> Vec<Vec<(f32, bool)>> {
-        features
-            .iter()
-            .map(|row| {
-                let mut ranking: Vec<(f32, bool)> = row.iter().map(|(f, ok)| (w.score(f), *ok)).collect();
-                ranking.sort_by(|x, y| y.0.total_cmp(&x.0));
-                ranking
-            })
-            .collect()
-    };
-    let links = |rankings: &[Vec<(f32, bool)>]| rankings.iter().filter_map(|r| r.first().copied()).collect::<Vec<_>>();
-    let rankings = rank(COVERAGE);
-    let labelled = labels.len().max(1) as f32;
-    let recall_at = [1, 3, 5, 10]
-        .iter()
-        .map(|&k| {
-            let found = rankings.iter().filter(|r| r.iter().take(k).any(|(_, ok)| *ok)).count();
-            (k.to_string(), found as f32 / labelled)
-        })
-        .collect();
-    // Every labelled process should link to its service: those that link elsewhere are misses.
-    let positives = labels.len();
-    let mut best_weights = (COVERAGE, best_threshold_of(&links(&rankings), positives));
-    for d in 0..=20 {
-        let w = Weights { dense: d as f32 / 20.0, title: (20 - d) as f32 / 20.0, text: 0.0, variant: 0.0 };
-        let m = best_threshold_of(&links(&rank(w)), positives);
-        if m.f1 > best_weights.1.f1 + 1e-6 {
-            best_weights = (w, m);
-        }
-    }
-    Ok(CoverageEval {
-        processes: labels.len(),
-        catalog_services: catalog.services.len(),
-        recall_at,
-        at_default: metrics_of(&links(&rankings), COVERAGE_THRESHOLD, positives),
-        best: best_threshold_of(&links(&rankings), positives),
-        best_weights: best_weights.0,
-        best_weights_metrics: best_weights.1,
-    })
-}
+/// A scratch data directory, removed on drop.
+struct Scratch(std::path::PathBuf);
 
-fn to_process(p: &EvalProcess) -> Process {
-    let roles: Vec<Role> = p
-        .roles
-        .iter()
-        .enumerate()
-        .map(|(i, name)| Role { id: format!("r{i}"), name: name.clone(), unit: None })
-        .collect();
-    let steps = p
-        .steps
-        .iter()
-        .enumerate()
-        .map(|(i, name)| Step {
-            id: format!("s{i}"),
-            kind: StepType::Task,
-            name: name.clone(),
-            role: roles.first().map(|r| r.id.clone()),
-            next: (i + 1 < p.steps.len())
-                .then(|| Flow { to: format!("s{}", i + 1), condition: None })
-                .into_iter()
-                .collect(),
-            ..Step::default()
-        })
-        .collect();
-    Process {
-        title: p.title.clone(),
-        summary: p.summary.clone(),
-        roles,
-        steps,
-        legal_basis: p.legal_basis.clone(),
-        ..Process::default()
+impl Scratch {
+    fn new() -> std::io::Result<Scratch> {
+        let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_nanos());
+        let dir = std::env::temp_dir().join(format!("ablauf-eval-{}-{nanos}", std::process::id()));
+        std::fs::create_dir_all(&dir)?;
+        Ok(Scratch(dir))
     }
 }
 
-/// The duplicate weights and threshold with the best F1 on the pairs `subset` (grid search).
-fn calibrate(scored: &[(Features, Label)], subset: &[usize]) -> (Weights, Metrics) {
-    let with = |w: &Weights| -> Vec<(f32, bool)> {
-        subset.iter().map(|&i| (w.score(&scored[i].0), scored[i].1 == Label::Duplicate)).collect()
-    };
-    let mut best = (WEIGHTS, best_threshold(&with(&WEIGHTS)));
-    for d in 0..=20 {
-        for t in 0..=(20 - d) {
-            for v in 0..=10 {
-                let text = (20 - d - t) as f32 / 20.0;
-                let w = Weights { dense: d as f32 / 20.0, title: t as f32 / 20.0, text, variant: -(v as f32) / 10.0 };
-                let m = best_threshold(&with(&w));
-                if m.f1 > best.1.f1 + 1e-6 {
-                    best = (w, m);
-                }
-            }
-        }
+impl Drop for Scratch {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
     }
-    best
-}
-
-/// Precision, recall and F1 of "score ≥ threshold" against the boolean labels.
-fn metrics_at(scored: &[(f32, bool)], threshold: f32) -> Metrics {
-    metrics_of(scored, threshold, scored.iter().filter(|(_, l)| *l).count())
-}
-
-/// As `metrics_at`, with the number of positives given (some may have no scored entry).
-fn metrics_of(scored: &[(f32, bool)], threshold: f32, positives: usize) -> Metrics {
-    let tp = scored.iter().filter(|(s, l)| *s >= threshold && *l).count() as f32;
-    let predicted = scored.iter().filter(|(s, _)| *s >= threshold).count() as f32;
-    let precision = if predicted > 0.0 { tp / predicted } else { 0.0 };
-    let recall = if positives > 0 { tp / positives as f32 } else { 0.0 };
-    let f1 = if precision + recall > 0.0 { 2.0 * precision * recall / (precision + recall) } else { 0.0 };
-    Metrics { threshold, precision, recall, f1 }
-}
-
-fn best_threshold(scored: &[(f32, bool)]) -> Metrics {
-    best_threshold_of(scored, scored.iter().filter(|(_, l)| *l).count())
-}
-
-/// The threshold (one of the scores) with the best F1; ties go to the higher threshold.
-fn best_threshold_of(scored: &[(f32, bool)], positives: usize) -> Metrics {
-    let mut best = metrics_of(scored, f32::INFINITY, positives);
-    for &(t, _) in scored {
-        let m = metrics_of(scored, t, positives);
-        if m.f1 > best.f1 || (m.f1 == best.f1 && t > best.threshold && m.f1 > 0.0) {
-            best = m;
-        }
-    }
-    best
 }
 
 fn read_jsonl<T: serde::de::DeserializeOwned>(path: &Path) -> Result<Vec<T>, SimilarityError> {

@@ -1,9 +1,13 @@
 //! Catalogue coverage: which services of a reference catalogue no documented process covers.
 //!
-//! A process whose `meta.leika_key` is one of a service's keys covers it for sure; otherwise
-//! the most similar process decides, scored by `COVERAGE` (embedding of the service name vs
-//! the process text, trigrams of the service name vs the process title) against
-//! `COVERAGE_THRESHOLD`, both calibrated on `eval/duplicates/coverage.jsonl`.
+//! A process whose `meta.leika_key` names one of a service's keys covers it. Otherwise the
+//! same shape as duplicates: each service's processes ranked by the dense and the lexical
+//! ranking, fused; each process's services ranked the same way. A service is covered by
+//! the first process of its ranking whose direction agrees (a covered "Gewerbe Anmeldung"
+//! does not cover "Gewerbe Abmeldung") when that process, among the services whose
+//! direction agrees with it, ranks this service first and their texts share what names
+//! the service. Services close to a process that fail only on direction or on rank are
+//! listed as near misses ("ähnlich, aber anders") with the evidence.
 
 use std::collections::{BTreeMap, HashMap};
 
@@ -11,12 +15,13 @@ use schemars::JsonSchema;
 use serde::Serialize;
 
 use super::catalog::Service;
-use super::lexical::Grams;
-use super::score::{Doc, Features, Weights, round};
+use super::score::{Doc, round};
 
-/// Weights of the service-to-process score (the `text` signal is not used).
-pub const COVERAGE: Weights = Weights { dense: 0.95, title: 0.05, text: 0.0, variant: 0.0 };
-pub const COVERAGE_THRESHOLD: f32 = 0.84;
+/// The least share of a service name's (idf-weighted) terms a covering process must
+/// contain, unless the embeddings stand out.
+pub const MIN_NAME_COVERAGE: f32 = 0.3;
+/// The least dense margin over the service's typical process that counts as standing out.
+pub const MIN_DENSE_MARGIN: f32 = 0.03;
 
 #[derive(Debug, Clone, Serialize, JsonSchema)]
 pub struct GapReport {
@@ -30,6 +35,8 @@ pub struct GapReport {
     pub topics: Vec<TopicGaps>,
     /// Every covered service with its evidence.
     pub covered_services: Vec<Coverage>,
+    /// Services not covered that are close to a process ("ähnlich, aber anders"), with why.
+    pub near_misses: Vec<NearMiss>,
 }
 
 #[derive(Debug, Clone, Serialize, JsonSchema)]
@@ -40,7 +47,7 @@ pub struct TopicGaps {
     pub missing: Vec<ServiceRef>,
 }
 
-#[derive(Debug, Clone, Serialize, JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Serialize, JsonSchema)]
 pub struct ServiceRef {
     pub key: String,
     pub name: String,
@@ -59,8 +66,29 @@ pub struct Coverage {
 pub enum Evidence {
     /// The process names one of the service's LeiKa keys.
     LeikaKey { key: String },
-    /// The process is similar enough to the service's name.
-    Similarity { score: f32, embedding: f32, title: f32 },
+    /// The process and the service rank each other first and agree in direction.
+    Match {
+        /// Cosine of the service name's and the process's embeddings.
+        embedding: f32,
+        /// How far that lies above the service's typical process.
+        embedding_margin: f32,
+        /// Share of the service name's terms (idf-weighted) the process contains.
+        name_coverage: f32,
+        /// The place of the process in the service's fused ranking.
+        rank: u32,
+    },
+}
+
+/// A service close to a process that does not cover it.
+#[derive(Debug, Clone, Serialize, JsonSchema)]
+pub struct NearMiss {
+    pub service: ServiceRef,
+    pub process: String,
+    pub title: String,
+    /// Why it is not covered, in German.
+    pub reason: String,
+    pub embedding: f32,
+    pub name_coverage: f32,
 }
 
 /// Text embedded for a service (e5 prefixes it like any other text).
@@ -68,19 +96,16 @@ pub fn service_text(service: &Service) -> String {
     service.name.clone()
 }
 
-/// The signals for "process covers service": the embedding similarity of the service name
-/// to the process and the trigram similarity of the name to the process title.
-pub fn coverage_features(name: &Grams, dense: f32, doc: &Doc) -> Features {
-    Features { dense, title: name.cosine(&doc.title_grams), text: 0.0, variant: 0.0 }
+/// What the service-side ranking found for one service.
+#[derive(Debug, Clone)]
+pub struct Found<'a> {
+    /// The covering process, if any.
+    pub covered: Option<(&'a Doc, Evidence)>,
+    pub near_miss: Option<(&'a Doc, String, f32, f32)>,
 }
 
-/// Builds the report; `best` gives, per service index, its best-scoring process and features.
-pub fn report<'a>(
-    catalog: &str,
-    services: &[Service],
-    docs: &[&'a Doc],
-    best: impl Fn(usize) -> Option<(&'a Doc, Features)>,
-) -> GapReport {
+/// Builds the report; `found` gives, per service index, what the ranking decided.
+pub fn report<'a>(catalog: &str, services: &[Service], docs: &[&'a Doc], found: impl Fn(usize) -> Found<'a>) -> GapReport {
     let mut by_key: HashMap<&str, &Doc> = HashMap::new();
     for doc in docs {
         if let Some(key) = &doc.leika_key {
@@ -89,6 +114,7 @@ pub fn report<'a>(
     }
     let mut topics: BTreeMap<&str, TopicGaps> = BTreeMap::new();
     let mut covered_services = Vec::new();
+    let mut near_misses = Vec::new();
     for (i, service) in services.iter().enumerate() {
         let topic = topics.entry(&service.topic).or_insert_with(|| TopicGaps {
             topic: service.topic.clone(),
@@ -104,20 +130,33 @@ pub fn report<'a>(
             .chain(std::iter::once(&service.key))
             .find_map(|k| by_key.get(k.as_str()).map(|doc| (k, *doc)));
         let coverage = match linked {
-            Some((key, doc)) => Some((doc.id.clone(), doc.title.clone(), Evidence::LeikaKey { key: key.clone() })),
-            None => best(i).and_then(|(doc, f)| {
-                let score = COVERAGE.score(&f);
-                (score >= COVERAGE_THRESHOLD).then(|| {
-                    let evidence =
-                        Evidence::Similarity { score: round(score), embedding: round(f.dense), title: round(f.title) };
-                    (doc.id.clone(), doc.title.clone(), evidence)
-                })
-            }),
+            Some((key, doc)) => Some((doc, Evidence::LeikaKey { key: key.clone() })),
+            None => {
+                let f = found(i);
+                if f.covered.is_none()
+                    && let Some((doc, reason, embedding, name_coverage)) = f.near_miss
+                {
+                    near_misses.push(NearMiss {
+                        service: service_ref.clone(),
+                        process: doc.id.clone(),
+                        title: doc.title.clone(),
+                        reason,
+                        embedding: round(embedding),
+                        name_coverage: round(name_coverage),
+                    });
+                }
+                f.covered
+            }
         };
         match coverage {
-            Some((process, title, evidence)) => {
+            Some((doc, evidence)) => {
                 topic.covered += 1;
-                covered_services.push(Coverage { service: service_ref, process, title, evidence });
+                covered_services.push(Coverage {
+                    service: service_ref,
+                    process: doc.id.clone(),
+                    title: doc.title.clone(),
+                    evidence,
+                });
             }
             None => topic.missing.push(service_ref),
         }
@@ -132,5 +171,6 @@ pub fn report<'a>(
         coverage: if services.is_empty() { 0.0 } else { covered as f32 / services.len() as f32 },
         topics,
         covered_services,
+        near_misses,
     }
 }

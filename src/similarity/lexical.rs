@@ -1,5 +1,6 @@
-//! The lexical signal: character trigrams of words, which see through German compounds
-//! ("Anwohnerparkausweis" and "Bewohnerparkausweis" share most of theirs) and inflection.
+//! The lexical signals: a BM25 index over stemmed, compound-split German terms (`Bm25`,
+//! terms from `text`), and character trigrams of words (`Grams`), which compare short names
+//! (steps, judged texts) and see through compounds and inflection.
 
 use std::collections::HashMap;
 
@@ -47,6 +48,100 @@ impl Grams {
 /// FNV-1a over the code points of one trigram.
 fn hash(gram: &[char]) -> u32 {
     gram.iter().fold(0x811c_9dc5u32, |h, &c| (h ^ c as u32).wrapping_mul(0x0100_0193))
+}
+
+/// BM25 parameters (the usual ones).
+const K1: f32 = 1.2;
+const B: f32 = 0.75;
+
+/// Weighted terms of one document or query: (term, weight), a term may repeat.
+pub type Terms = Vec<(String, f32)>;
+
+/// An in-memory BM25 index. Derived data like the vector index: rebuilt from the documents
+/// whenever they change (cheap: thousands of processes take milliseconds).
+#[derive(Default)]
+pub struct Bm25 {
+    ids: Vec<String>,
+    postings: HashMap<String, Vec<(u32, f32)>>,
+    lens: Vec<f32>,
+    avg_len: f32,
+}
+
+impl Bm25 {
+    pub fn build(docs: Vec<(String, Terms)>) -> Bm25 {
+        let mut index = Bm25::default();
+        for (i, (id, terms)) in docs.into_iter().enumerate() {
+            let mut tf: HashMap<String, f32> = HashMap::new();
+            for (t, w) in terms {
+                *tf.entry(t).or_default() += w;
+            }
+            index.lens.push(tf.values().sum());
+            for (t, f) in tf {
+                index.postings.entry(t).or_default().push((i as u32, f));
+            }
+            index.ids.push(id);
+        }
+        index.avg_len = index.lens.iter().sum::<f32>() / index.lens.len().max(1) as f32;
+        index
+    }
+
+    pub fn len(&self) -> usize {
+        self.ids.len()
+    }
+
+    /// Inverse document frequency (BM25's, floored at a small positive value so that a term
+    /// every document has still counts a little). Unknown terms get the highest.
+    pub fn idf(&self, term: &str) -> f32 {
+        let n = self.ids.len() as f32;
+        let df = self.postings.get(term).map_or(0, Vec::len) as f32;
+        ((n - df + 0.5) / (df + 0.5) + 1.0).ln().max(0.05)
+    }
+
+    /// Documents by BM25 score for `query` (unique terms with weights), best first, `k` at
+    /// most, only those `allow` accepts.
+    pub fn search(&self, query: &HashMap<String, f32>, k: usize, allow: &dyn Fn(&str) -> bool) -> Vec<(String, f32)> {
+        let mut scores: HashMap<u32, f32> = HashMap::new();
+        for (term, qw) in query {
+            let Some(list) = self.postings.get(term) else { continue };
+            let idf = self.idf(term);
+            for &(doc, tf) in list {
+                let norm = K1 * (1.0 - B + B * self.lens[doc as usize] / self.avg_len.max(1e-6));
+                *scores.entry(doc).or_default() += qw * idf * tf * (K1 + 1.0) / (tf + norm);
+            }
+        }
+        let mut hits: Vec<(String, f32)> = scores
+            .into_iter()
+            .filter(|(doc, s)| *s > 0.0 && allow(&self.ids[*doc as usize]))
+            .map(|(doc, s)| (self.ids[doc as usize].clone(), s))
+            .collect();
+        hits.sort_by(|x, y| y.1.total_cmp(&x.1).then_with(|| x.0.cmp(&y.0)));
+        hits.truncate(k);
+        hits
+    }
+
+    /// The share of `query`'s weight (term weight × idf) that `other` contains: 1 when every
+    /// term of the query occurs in the other text, 0 when none does.
+    pub fn coverage(&self, query: &HashMap<String, f32>, other: &HashMap<String, f32>) -> f32 {
+        let (mut found, mut total) = (0.0, 0.0);
+        for (term, w) in query {
+            let mass = w * self.idf(term);
+            total += mass;
+            if other.contains_key(term) {
+                found += mass;
+            }
+        }
+        if total > 0.0 { found / total } else { 0.0 }
+    }
+}
+
+/// Unique terms, each with its highest weight.
+pub fn bag(terms: &Terms) -> HashMap<String, f32> {
+    let mut out: HashMap<String, f32> = HashMap::new();
+    for (t, w) in terms {
+        let e = out.entry(t.clone()).or_default();
+        *e = e.max(*w);
+    }
+    out
 }
 
 #[cfg(test)]

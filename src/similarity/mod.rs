@@ -1,9 +1,11 @@
 //! Duplicate suggestions, reviewer decisions, missing-step suggestions and catalogue gaps.
 //!
 //! Built on three parts: `embed` (the model), `index` (nearest neighbours) and the store
-//! (the truth). Signals: the dense similarity of the canonical texts (`canonical`) and a
-//! character-trigram similarity that copes with German compounds (`lexical`), combined with
-//! weights calibrated on `eval/duplicates` (`score`, `eval`).
+//! (the truth). Candidates come by rank: each process's nearest neighbours by the dense
+//! similarity of the canonical texts (`canonical`) and by BM25 over stemmed, compound-split
+//! German (`text`, `lexical`), fused by reciprocal rank. Each candidate pair is then judged
+//! (`score`) on its ranks, its shared terms, its dense margin and the signals that mark
+//! related-but-different services (`signals`: direction, legal basis, LeiKa key).
 
 mod canonical;
 mod catalog;
@@ -12,7 +14,9 @@ mod gaps;
 mod lexical;
 mod score;
 mod service;
+mod signals;
 mod steps;
+mod text;
 
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -21,7 +25,7 @@ use std::sync::{Arc, OnceLock};
 pub use canonical::canonical_text;
 pub use catalog::{Catalog, CatalogFormat, Service};
 pub use eval::{EvalReport, evaluate};
-pub use gaps::{COVERAGE_THRESHOLD, Evidence, GapReport};
+pub use gaps::{Evidence, GapReport, NearMiss};
 pub use score::{DUPLICATE_THRESHOLD, Features, Reason};
 pub use service::{Candidate, DecisionRequest, Progress, SimilarProcess, SimilarReport, Similarity, SyncReport};
 pub use steps::MissingStep;

@@ -1,60 +1,54 @@
-//! How alike two processes are: the combined score and the reasons a reviewer is shown.
+//! How alike two processes are, and whether they are the same service: the signals of a
+//! pair, the judgement and the reasons a reviewer is shown.
 //!
-//! Score = `dense · cos(embeddings) + title · trigram-cos(titles) + text · trigram-cos(texts) +
-//! variant · variant` (the last signal is high when two titles agree except for a
-//! qualifier, e.g. "… im Inland" / "… im Ausland", and weighs against a duplicate).
-//! Weights and thresholds were calibrated with `ablauf eval duplicates` on `eval/duplicates/`
-//! (figures in `eval/duplicates/README.md`): the embedding alone separates duplicates from
-//! neighbouring services poorly because e5 scores every German admin text above 0.8.
+//! Candidates come by rank (`service.rs`: each process's nearest neighbours by the dense
+//! and by the lexical ranking, fused by reciprocal rank). The judgement of a candidate pair
+//! then weighs
+//! - agreement: the pair's place in both processes' fused rankings (mutual first counts
+//!   most), how much of each text's term weight the other contains (BM25's idf over
+//!   stemmed, compound-split German, `lexical`), the dense similarity above each
+//!   process's own background;
+//! - disagreement that marks related-but-different services (`signals`): opposite
+//!   directions (An-/Abmeldung, Erteilung/Verlängerung/Entzug), the same law cited with
+//!   other paragraphs, different laws, different LeiKa keys.
+//!
+//! e5 rates every German administrative text above 0.8 and the level shifts with the
+//! topic, so no absolute dense threshold is used: the dense signal counts as its margin
+//! over the process's typical neighbour.
+
+use std::collections::HashMap;
 
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use super::canonical::{self, canonical_text};
 use super::lexical::Grams;
+use super::signals::{self, Direction, Law, Legal};
 use crate::process::Process;
 use crate::store::Status;
 
-/// Weights of the three signals.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize, JsonSchema)]
-pub struct Weights {
-    pub dense: f32,
-    pub title: f32,
-    pub text: f32,
-    /// Usually negative: titles that agree except for a qualifier name variants.
-    #[serde(default)]
-    pub variant: f32,
-}
-
-/// Calibrated on `eval/duplicates` (best F1 of duplicate vs related/different).
-pub const WEIGHTS: Weights = Weights { dense: 0.25, title: 0.0, text: 0.75, variant: -0.7 };
-/// Default threshold above which a pair is suggested as a duplicate.
-pub const DUPLICATE_THRESHOLD: f32 = 0.68;
+/// Default threshold of the judgement above which a pair is suggested as a duplicate.
+pub const DUPLICATE_THRESHOLD: f32 = 0.5;
 /// Threshold above which two processes count as neighbours (related or duplicate), used
 /// for missing-step suggestions.
-pub const NEIGHBOUR_THRESHOLD: f32 = 0.54;
+pub const NEIGHBOUR_THRESHOLD: f32 = 0.3;
 /// Two step names are the same step from this trigram similarity on.
 pub const SAME_STEP: f32 = 0.6;
 
 /// The signals of one pair.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, Copy, PartialEq, Default, Serialize, Deserialize, JsonSchema)]
 pub struct Features {
     /// Cosine similarity of the embeddings.
     pub dense: f32,
-    /// Trigram similarity of the titles.
+    /// How far the cosine lies above the two processes' typical neighbour (mean of both).
+    pub dense_margin: f32,
+    /// Share of each text's term weight found in the other (idf-weighted, mean of both).
+    pub lexical: f32,
+    /// The same for the titles against the other's whole text (the higher of both).
     pub title: f32,
-    /// Trigram similarity of the canonical texts.
-    pub text: f32,
-    /// When each title has words the other lacks: the share of words they have in common
-    /// (high for "… im Inland" / "… im Ausland"), else 0.
-    #[serde(default)]
-    pub variant: f32,
-}
-
-impl Weights {
-    pub fn score(&self, f: &Features) -> f32 {
-        self.dense * f.dense + self.title * f.title + self.text * f.text + self.variant * f.variant
-    }
+    /// Place of each in the other's fused ranking (1 = nearest); 0 = not among the first.
+    pub rank_ab: u32,
+    pub rank_ba: u32,
 }
 
 /// What the similarity layer knows of one process.
@@ -68,15 +62,30 @@ pub struct Doc {
     pub text_hash: String,
     pub steps: Vec<(String, Grams)>,
     pub legal_basis: Vec<String>,
+    pub laws: Vec<Law>,
     pub leika_key: Option<String>,
-    pub title_grams: Grams,
-    pub title_words: Vec<String>,
     pub text_grams: Grams,
+    /// Text fields for the lexical index: (text, weight).
+    pub fields: Vec<(String, f32)>,
 }
 
 impl Doc {
     pub fn new(id: &str, version: u32, status: Status, p: &Process) -> Doc {
         let canonical = canonical_text(p);
+        let legal_basis: Vec<String> =
+            p.legal_basis.iter().map(|l| l.trim().to_owned()).filter(|l| !l.is_empty()).collect();
+        let mut fields = vec![(p.title.clone(), 3.0), (p.summary.clone(), 1.0)];
+        for s in &p.steps {
+            fields.push((s.name.clone(), 1.0));
+            if let Some(d) = &s.description {
+                fields.push((d.clone(), 0.5));
+            }
+        }
+        fields.extend([(p.trigger.clone(), 0.5), (p.outcome.clone(), 0.5)]);
+        fields.extend(legal_basis.iter().map(|l| (l.clone(), 1.0)));
+        fields.extend(p.roles.iter().map(|r| (r.name.clone(), 0.5)));
+        fields.extend(p.documents.iter().map(|d| (d.clone(), 0.5)));
+        fields.retain(|(t, _)| !t.trim().is_empty());
         Doc {
             id: id.to_owned(),
             version,
@@ -86,26 +95,11 @@ impl Doc {
             text_grams: Grams::of(&canonical),
             canonical,
             steps: canonical::step_names(p).into_iter().map(|s| (s.to_owned(), Grams::of(s))).collect(),
-            legal_basis: p.legal_basis.iter().map(|l| l.trim().to_owned()).filter(|l| !l.is_empty()).collect(),
-            leika_key: p.meta.leika_key.clone(),
-            title_grams: Grams::of(&p.title),
-            title_words: content_words(&p.title),
+            laws: signals::laws(&legal_basis),
+            legal_basis,
+            leika_key: p.meta.leika_key.clone().filter(|k| !k.trim().is_empty()),
+            fields,
         }
-    }
-
-    pub fn features(&self, other: &Doc, dense: f32) -> Features {
-        Features {
-            dense,
-            title: self.title_grams.cosine(&other.title_grams),
-            text: self.text_grams.cosine(&other.text_grams),
-            variant: variant(&self.title_words, &other.title_words),
-        }
-    }
-
-    /// Title words of each side that the other lacks.
-    pub fn differing_words(&self, other: &Doc) -> (Vec<String>, Vec<String>) {
-        let only = |a: &[String], b: &[String]| a.iter().filter(|w| !b.contains(w)).cloned().collect();
-        (only(&self.title_words, &other.title_words), only(&other.title_words, &self.title_words))
     }
 
     /// Whether this process has a step like `step`.
@@ -114,98 +108,158 @@ impl Doc {
     }
 }
 
-/// Words that carry no meaning of their own in a service title.
-const STOPWORDS: &[&str] = &[
-    "als", "am", "an", "auf", "aus", "bei", "das", "dem", "den", "der", "des", "die", "ein", "eine", "einem", "einen",
-    "einer", "eines", "für", "gem", "gemäß", "im", "in", "mit", "nach", "oder", "über", "und", "von", "vom", "zu",
-    "zum", "zur",
-];
+/// The signals that say "different service" or "same service" beyond the scores.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Evidence {
+    pub direction: Direction,
+    pub legal: Legal,
+    /// Both have LeiKa keys: whether they name the same service.
+    pub leika: Option<(bool, String, String)>,
+    /// The most telling terms both texts share (for the reviewer).
+    pub shared_terms: Vec<String>,
+}
 
-/// Lowercased title words without stopwords, in order, without repeats.
-fn content_words(title: &str) -> Vec<String> {
-    let mut out: Vec<String> = Vec::new();
-    for word in title.split(|c: char| !c.is_alphanumeric()).filter(|w| !w.is_empty()).map(str::to_lowercase) {
-        if !STOPWORDS.contains(&word.as_str()) && !out.contains(&word) {
-            out.push(word);
+/// The judgement: a score in [0, 1] (≥ `DUPLICATE_THRESHOLD` suggests a duplicate) and
+/// what decided it.
+pub fn judge(f: &Features, e: &Evidence) -> (f32, Vec<Decisive>) {
+    let mut why = Vec::new();
+    // Agreement: rank first, then the content signals.
+    let rank = |r: u32| match r {
+        1 => 1.0,
+        2 => 0.6,
+        3 => 0.3,
+        _ => 0.0,
+    };
+    let ranks = 0.5 * (rank(f.rank_ab) + rank(f.rank_ba));
+    if f.rank_ab == 1 && f.rank_ba == 1 {
+        why.push(Decisive::MutualNearest);
+    }
+    let dense = (f.dense_margin / 0.08).clamp(0.0, 1.0);
+    let lexical = (f.lexical / 0.5).clamp(0.0, 1.0);
+    let title = (f.title / 0.6).clamp(0.0, 1.0);
+    let mut score = 0.35 * ranks + 0.25 * dense + 0.25 * lexical + 0.15 * title;
+    // Agreement beyond the text.
+    if let Some((true, key, _)) = &e.leika {
+        score += 0.3;
+        why.push(Decisive::SameLeikaKey { key: key.clone() });
+    }
+    if let Legal::Agree { laws } = &e.legal {
+        score += 0.05;
+        why.push(Decisive::SameLegalBasis { laws: laws.clone() });
+    }
+    // Disagreement: a sibling service.
+    let mut penalty: f32 = 0.0;
+    match &e.direction {
+        Direction::Opposite { a, b } => {
+            penalty = penalty.max(0.6);
+            why.push(Decisive::DirectionDiffers { a: a.clone(), b: b.clone(), text: format!("Richtung verschieden: {a} / {b}") });
         }
+        Direction::OneSided { a, b } => {
+            penalty = penalty.max(0.25);
+            why.push(Decisive::DirectionDiffers { a: a.clone(), b: b.clone(), text: format!("Nur eine Seite nennt eine Richtung: {a} / {b}") });
+        }
+        _ => {}
     }
-    out
+    match &e.legal {
+        Legal::DifferentParagraph { a, b } => {
+            penalty = penalty.max(0.5);
+            why.push(Decisive::LegalBasisDiffers { a: a.clone(), b: b.clone(), text: format!("Andere Vorschrift: {a} / {b}") });
+        }
+        Legal::DifferentLaw { a, b } => {
+            penalty = penalty.max(0.2);
+            why.push(Decisive::LegalBasisDiffers { a: a.clone(), b: b.clone(), text: format!("Andere Rechtsgrundlage: {a} / {b}") });
+        }
+        _ => {}
+    }
+    if let Some((false, a, b)) = &e.leika {
+        penalty = penalty.max(0.6);
+        why.push(Decisive::LeikaKeyDiffers { a: a.clone(), b: b.clone(), text: format!("Andere LeiKa-Schlüssel: {a} / {b}") });
+    }
+    ((score - penalty).clamp(0.0, 1.0), why)
 }
 
-fn variant(a: &[String], b: &[String]) -> f32 {
-    let shared = a.iter().filter(|w| b.contains(w)).count();
-    let (only_a, only_b) = (a.len() - shared, b.len() - shared);
-    if shared == 0 || only_a == 0 || only_b == 0 {
-        return 0.0;
-    }
-    shared as f32 / (shared + only_a + only_b) as f32
+/// What decided a judgement, for the reasons.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Decisive {
+    MutualNearest,
+    SameLeikaKey { key: String },
+    SameLegalBasis { laws: Vec<String> },
+    DirectionDiffers { a: String, b: String, text: String },
+    LegalBasisDiffers { a: String, b: String, text: String },
+    LeikaKeyDiffers { a: String, b: String, text: String },
 }
 
-/// Why two processes look alike.
+/// Why two processes look alike, or why they are not the same service. Each reason
+/// carries `text`, the German sentence the reviewer reads.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum Reason {
+    /// Each is the other's nearest neighbour (by meaning and by words together).
+    MutualNearest { text: String },
     /// The embeddings of the two canonical texts are this close (cosine).
-    EmbeddingSimilarity {
-        score: f32,
-    },
-    /// The titles share most of their character trigrams (compounds, inflections).
-    SimilarTitle {
-        score: f32,
-    },
+    EmbeddingSimilarity { score: f32 },
+    /// Share of the texts' (idf-weighted) terms the other contains, and the most telling ones.
+    SharedTerms { score: f32, terms: Vec<String>, text: String },
     /// Steps of `a` that `b` has too (by name, allowing for different wording).
-    SharedSteps {
-        steps: Vec<String>,
-    },
-    SameLeikaKey {
-        key: String,
-    },
+    SharedSteps { steps: Vec<String> },
+    SameLeikaKey { key: String },
     /// Legal bases of `a` that `b` names too.
-    SameLegalBasis {
-        laws: Vec<String>,
-    },
-    /// The titles agree except for these words: the two may be variants of one service.
-    TitlesDiffer {
-        a: Vec<String>,
-        b: Vec<String>,
-    },
+    SameLegalBasis { laws: Vec<String> },
+    /// The two name opposite directions of one service (An-/Abmeldung, Erteilung/Verlängerung).
+    DirectionDiffers { a: String, b: String, text: String },
+    /// The two rest on different laws or different paragraphs of one law.
+    LegalBasisDiffers { a: String, b: String, text: String },
+    LeikaKeyDiffers { a: String, b: String, text: String },
     /// A reviewer judged the pair before; one of them has changed substantially since.
-    ChangedSinceDecision {
-        decision: String,
-        at: String,
-    },
+    ChangedSinceDecision { decision: String, at: String },
 }
 
-/// Reasons for a pair, strongest evidence first.
-pub fn reasons(a: &Doc, b: &Doc, f: &Features) -> Vec<Reason> {
+/// Reasons for a pair: what decided first, then the supporting evidence.
+pub fn reasons(a: &Doc, b: &Doc, f: &Features, e: &Evidence, decisive: &[Decisive]) -> Vec<Reason> {
     let mut out = Vec::new();
-    if let (Some(x), Some(y)) = (&a.leika_key, &b.leika_key)
-        && x == y
-    {
-        out.push(Reason::SameLeikaKey { key: x.clone() });
+    for d in decisive {
+        out.push(match d.clone() {
+            Decisive::MutualNearest => {
+                Reason::MutualNearest { text: "Gegenseitig der ähnlichste Prozess (Bedeutung und Wortlaut)".into() }
+            }
+            Decisive::SameLeikaKey { key } => Reason::SameLeikaKey { key },
+            Decisive::SameLegalBasis { laws } => Reason::SameLegalBasis { laws },
+            Decisive::DirectionDiffers { a, b, text } => Reason::DirectionDiffers { a, b, text },
+            Decisive::LegalBasisDiffers { a, b, text } => Reason::LegalBasisDiffers { a, b, text },
+            Decisive::LeikaKeyDiffers { a, b, text } => Reason::LeikaKeyDiffers { a, b, text },
+        });
+    }
+    if f.lexical > 0.0 && !e.shared_terms.is_empty() {
+        let text = format!("Gemeinsame Begriffe ({} %): {}", (f.lexical * 100.0).round(), e.shared_terms.join(", "));
+        out.push(Reason::SharedTerms { score: round(f.lexical), terms: e.shared_terms.clone(), text });
     }
     let steps: Vec<String> = a.steps.iter().filter(|(_, g)| b.has_step(g)).map(|(name, _)| name.clone()).collect();
     if !steps.is_empty() {
         out.push(Reason::SharedSteps { steps });
     }
-    let laws: Vec<String> = a
-        .legal_basis
-        .iter()
-        .filter(|law| b.legal_basis.iter().any(|other| Grams::of(law).cosine(&Grams::of(other)) >= 0.8))
-        .cloned()
-        .collect();
-    if !laws.is_empty() {
-        out.push(Reason::SameLegalBasis { laws });
-    }
-    if f.title >= 0.5 {
-        out.push(Reason::SimilarTitle { score: round(f.title) });
-    }
-    if f.variant > 0.0 {
-        let (a, b) = a.differing_words(b);
-        out.push(Reason::TitlesDiffer { a, b });
-    }
     out.push(Reason::EmbeddingSimilarity { score: round(f.dense) });
     out
+}
+
+/// Compares what is not a score: direction, legal basis, LeiKa key.
+pub fn evidence(a: &Doc, b: &Doc, vocab: &super::text::Vocabulary, shared_terms: Vec<String>) -> Evidence {
+    Evidence {
+        direction: signals::direction(&a.title, &b.title, vocab),
+        legal: signals::legal(&a.laws, &b.laws),
+        leika: match (&a.leika_key, &b.leika_key) {
+            (Some(x), Some(y)) => Some((signals::same_leika(x, y), x.clone(), y.clone())),
+            _ => None,
+        },
+        shared_terms,
+    }
+}
+
+/// The terms of `a` found in `b` with the most weight (at most five).
+pub fn top_shared(a: &HashMap<String, f32>, b: &HashMap<String, f32>, idf: impl Fn(&str) -> f32) -> Vec<String> {
+    let mut shared: Vec<(&String, f32)> =
+        a.iter().filter(|(t, _)| b.contains_key(*t)).map(|(t, w)| (t, w * idf(t))).collect();
+    shared.sort_by(|x, y| y.1.total_cmp(&x.1).then_with(|| x.0.cmp(y.0)));
+    shared.into_iter().take(5).map(|(t, _)| t.clone()).collect()
 }
 
 pub fn round(x: f32) -> f32 {

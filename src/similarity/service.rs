@@ -7,6 +7,7 @@
 
 use std::collections::{HashMap, HashSet};
 use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 
 use rayon::prelude::*;
@@ -17,10 +18,12 @@ use super::SimilarityError;
 use super::canonical::RECIPE;
 use super::catalog::Catalog;
 use super::gaps::{self, GapReport};
-use super::lexical::Grams;
-use super::score::{self, Doc, Features, NEIGHBOUR_THRESHOLD, Reason, WEIGHTS};
+use super::lexical::{Bm25, Grams, Terms, bag};
+use super::score::{self, Doc, Features, NEIGHBOUR_THRESHOLD, Reason};
+use super::signals::{self, Direction};
 use super::steps::{MissingStep, missing_steps};
-use crate::embed::Embedder;
+use super::text::Vocabulary;
+use crate::embed::{Embedder, cosine};
 use crate::index::{IndexParams, RestoreReport, VectorIndex};
 use crate::process::Process;
 use crate::store::similarity::{Decision, DecisionRecord, NewDecision};
@@ -30,8 +33,12 @@ type Result<T> = std::result::Result<T, SimilarityError>;
 
 /// Texts embedded per call, so progress can be reported and memory stays bounded.
 const EMBED_CHUNK: usize = 64;
-/// Dense candidates fetched per process before re-ranking by the combined score.
-const CANDIDATES: usize = 20;
+/// Neighbours fetched per process from each ranking (dense, lexical) before fusing.
+const CANDIDATES: usize = 10;
+/// Places of the fused ranking that make candidate pairs.
+const FUSED: usize = 5;
+/// Reciprocal rank fusion: 1 / (RRF_K + rank) per ranking.
+const RRF_K: f32 = 10.0;
 /// A judged pair is suggested again once either text's trigram similarity to the judged
 /// version falls below this (a rewritten summary or several new steps).
 const SUBSTANTIAL_CHANGE: f32 = 0.85;
@@ -74,6 +81,9 @@ pub struct SimilarReport {
     pub duplicate_of: Option<String>,
     /// Reviewer decisions involving this process, newest first.
     pub decisions: Vec<DecisionRecord>,
+    /// The process's current text is not embedded yet (a save is embedded in the background
+    /// within seconds): `similar` is empty until then; ask again.
+    pub pending: bool,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -104,6 +114,52 @@ struct State {
     docs: HashMap<String, Doc>,
     marker: String,
     unsaved: usize,
+    lexical: Lexical,
+}
+
+/// The lexical side, derived from the docs and rebuilt when they change.
+#[derive(Default)]
+pub(super) struct Lexical {
+    pub vocab: Vocabulary,
+    pub bm25: Bm25,
+    /// Per process: its terms with weights, and its title's terms.
+    pub bags: HashMap<String, HashMap<String, f32>>,
+    pub titles: HashMap<String, HashMap<String, f32>>,
+    stale: bool,
+}
+
+impl Lexical {
+    fn build(docs: &HashMap<String, Doc>) -> Lexical {
+        let mut vocab = Vocabulary::new();
+        for d in docs.values() {
+            for (text, _) in &d.fields {
+                vocab.add(text);
+            }
+        }
+        let mut bags = HashMap::new();
+        let mut titles = HashMap::new();
+        let mut indexed = Vec::new();
+        for d in docs.values().filter(|d| d.status != Status::Archived) {
+            let terms = doc_terms(d, &vocab);
+            bags.insert(d.id.clone(), bag(&terms));
+            titles.insert(d.id.clone(), bag(&vocab.terms(&d.title).into_iter().map(|t| (t, 1.0)).collect()));
+            indexed.push((d.id.clone(), terms));
+        }
+        Lexical { vocab, bm25: Bm25::build(indexed), bags, titles, stale: false }
+    }
+}
+
+/// The weighted terms of a process for the lexical index.
+pub(super) fn doc_terms(d: &Doc, vocab: &Vocabulary) -> Terms {
+    d.fields.iter().flat_map(|(text, w)| vocab.terms(text).into_iter().map(move |t| (t, *w))).collect()
+}
+
+/// A process's neighbourhood: the dense hits, the fused ranking and its dense background.
+struct Ranking {
+    dense: HashMap<String, f32>,
+    fused: Vec<String>,
+    /// Mean cosine of the dense hits below the first two: what "near" means around here.
+    background: f32,
 }
 
 pub struct Similarity {
@@ -113,6 +169,11 @@ pub struct Similarity {
     model: String,
     index_dir: PathBuf,
     state: Mutex<State>,
+    /// Whether reads embed what is stale before answering (the CLI, the library); the
+    /// server turns this off and embeds in the background instead (`embed_pending`).
+    inline: AtomicBool,
+    /// Held while embedding, so two callers never embed the same texts.
+    embedding: Mutex<()>,
 }
 
 impl Similarity {
@@ -142,8 +203,16 @@ impl Similarity {
             );
         }
         let unsaved = usize::from(!restore.loaded) + restore.reconciled;
-        let state = State { index, docs: HashMap::new(), marker: String::new(), unsaved };
-        let similarity = Similarity { store, embedder, model, index_dir, state: Mutex::new(state) };
+        let state = State { index, docs: HashMap::new(), marker: String::new(), unsaved, lexical: Lexical::default() };
+        let similarity = Similarity {
+            store,
+            embedder,
+            model,
+            index_dir,
+            state: Mutex::new(state),
+            inline: AtomicBool::new(true),
+            embedding: Mutex::new(()),
+        };
         let mut report = similarity.sync(progress)?;
         report.restore = Some(restore);
         Ok((similarity, report))
@@ -156,8 +225,9 @@ impl Similarity {
 
     /// Brings docs, embeddings and index up to date with SQLite.
     pub fn sync(&self, progress: Progress) -> Result<SyncReport> {
+        let embedded = self.embed_pending(progress)?;
         let mut state = self.lock();
-        let embedded = self.refresh(&mut state, progress)?;
+        self.refresh(&mut state)?;
         Ok(SyncReport {
             model: self.model.clone(),
             processes: state.docs.len(),
@@ -166,6 +236,65 @@ impl Similarity {
             uses_graph: state.index.uses_graph(),
             restore: None,
         })
+    }
+
+    /// Reads stop embedding: saves are embedded by whoever calls `embed_pending` (the
+    /// server's background thread), and until then count as pending.
+    pub fn embed_in_background(&self) {
+        self.inline.store(false, Ordering::Release);
+    }
+
+    /// Embeds every process whose stored embedding is missing or stale, outside the lock
+    /// that reads take, and returns how many it embedded.
+    pub fn embed_pending(&self, progress: Progress) -> Result<usize> {
+        let _one = self.embedding.lock().unwrap_or_else(|p| p.into_inner());
+        let stale: Vec<(String, u32, String, String)> = {
+            let mut state = self.lock();
+            self.refresh(&mut state)?;
+            let processes = self.store.process_states()?;
+            processes
+                .iter()
+                .filter_map(|p| {
+                    let doc = state.docs.get(&p.id)?;
+                    let current =
+                        p.embedded.as_ref().is_some_and(|(_, m, h)| *m == self.model && *h == doc.text_hash);
+                    (!current).then(|| (doc.id.clone(), doc.version, doc.text_hash.clone(), doc.canonical.clone()))
+                })
+                .collect()
+        };
+        let mut fresh = Vec::with_capacity(stale.len());
+        for (done, chunk) in stale.chunks(EMBED_CHUNK).enumerate() {
+            progress(done * EMBED_CHUNK, stale.len());
+            let texts: Vec<&str> = chunk.iter().map(|d| d.3.as_str()).collect();
+            for (doc, vector) in chunk.iter().zip(self.embed_texts(&texts)?) {
+                self.store.put_process_embedding(&doc.0, doc.1, &self.model, &doc.2, &vector)?;
+                fresh.push((doc.0.clone(), doc.2.clone(), vector));
+            }
+        }
+        progress(stale.len(), stale.len());
+        let embedded = fresh.len();
+        let mut state = self.lock();
+        for (id, hash, vector) in fresh {
+            state.index.upsert(&id, &hash, &vector)?;
+            state.unsaved += 1;
+        }
+        self.save_if_due(&mut state)?;
+        Ok(embedded)
+    }
+
+    /// Processes waiting for their embedding.
+    pub fn pending(&self) -> Result<usize> {
+        let mut state = self.lock();
+        self.refresh(&mut state)?;
+        Ok(state.docs.values().filter(|d| state.index.stamp(&d.id) != Some(d.text_hash.as_str())).count())
+    }
+
+    /// Before a read: embeds what is stale when reads embed (see `embed_in_background`).
+    fn catch_up(&self) -> Result<()> {
+        if self.inline.load(Ordering::Acquire) {
+            self.embed_pending(&|_, _| {})?;
+        }
+        Ok(())
     }
 
     /// Saves the index now (the CLI's `reindex`, shutdown) regardless of how much changed.
@@ -179,11 +308,14 @@ impl Similarity {
     /// The `k` live processes most similar to process `id`, with missing-step suggestions.
     pub fn similar(&self, id: &str, k: usize) -> Result<SimilarReport> {
         let decisions = self.store.decisions(Some(id))?;
+        self.catch_up()?;
         let mut state = self.lock();
-        self.refresh(&mut state, &|_, _| {})?;
+        self.refresh(&mut state)?;
+        let state = &*state;
         let doc = state.docs.get(id).ok_or_else(|| crate::store::StoreError::NotFound(id.to_owned()))?;
-        let similar = match state.index.vector(id) {
-            Some(vector) => neighbours(&state, doc, vector, k),
+        let current = state.index.stamp(id) == Some(doc.text_hash.as_str());
+        let similar = match state.index.vector(id).filter(|_| current) {
+            Some(vector) => neighbours(state, doc, vector, k),
             None => Vec::new(),
         };
         let close: Vec<&Doc> =
@@ -199,6 +331,7 @@ impl Similarity {
             similar,
             duplicate_of,
             decisions,
+            pending: !current,
         })
     }
 
@@ -207,49 +340,52 @@ impl Similarity {
         let doc = Doc::new("", 0, Status::Draft, process);
         let vector = self.embed_texts(&[doc.canonical.as_str()])?.pop().unwrap_or_default();
         let mut state = self.lock();
-        self.refresh(&mut state, &|_, _| {})?;
+        self.refresh(&mut state)?;
         Ok(neighbours(&state, &doc, &vector, k))
     }
 
-    /// Ranked candidate pairs scoring at least `threshold`, without pairs a reviewer already
-    /// judged (unless one side changed substantially since) and without archived processes.
+    /// Candidate pairs judged at least `threshold`, best first, without pairs a reviewer
+    /// already judged (unless one side changed substantially since) and without archived
+    /// processes. Candidates are each process's first places in the fused ranking.
     pub fn duplicates(&self, threshold: f32) -> Result<Vec<Candidate>> {
         let decisions = self.store.decisions(None)?;
         let mut latest: HashMap<(&str, &str), &DecisionRecord> = HashMap::new();
         for d in &decisions {
             latest.entry((d.a.as_str(), d.b.as_str())).or_insert(d);
         }
+        self.catch_up()?;
         let mut state = self.lock();
-        self.refresh(&mut state, &|_, _| {})?;
+        self.refresh(&mut state)?;
         let state = &*state;
         let live: Vec<&Doc> = state
             .docs
             .values()
             .filter(|d| d.status != Status::Archived && state.index.vector(&d.id).is_some())
             .collect();
-        let found: Vec<(String, String, f32, Features)> = live
+        let rankings: HashMap<&str, Ranking> = live
             .par_iter()
-            .flat_map_iter(|doc| {
-                let vector = state.index.vector(&doc.id).unwrap_or_default();
-                ranked(state, doc, vector, CANDIDATES)
-                    .into_iter()
-                    .filter(|(_, score, _)| *score >= threshold)
-                    .map(|(other, score, f)| {
-                        let (a, b) = if doc.id < other.id { (&doc.id, &other.id) } else { (&other.id, &doc.id) };
-                        (a.clone(), b.clone(), score, f)
-                    })
-                    .collect::<Vec<_>>()
-            })
+            .map(|doc| (doc.id.as_str(), ranking(state, doc, state.index.vector(&doc.id).unwrap_or_default())))
             .collect();
-        let mut seen = HashSet::new();
+        let mut pairs: Vec<(&str, &str)> = Vec::new();
+        for (a, r) in &rankings {
+            for b in r.fused.iter().take(FUSED) {
+                let pair = if *a < b.as_str() { (*a, b.as_str()) } else { (b.as_str(), *a) };
+                if !pairs.contains(&pair) {
+                    pairs.push(pair);
+                }
+            }
+        }
         let mut out = Vec::new();
-        for (a, b, score, features) in found {
-            if !seen.insert((a.clone(), b.clone())) {
+        for (a, b) in pairs {
+            let (da, db) = (&state.docs[a], &state.docs[b]);
+            let (Some(ra), Some(rb)) = (rankings.get(a), rankings.get(b)) else { continue };
+            let (features, evidence) = pair_features(state, da, db, ra, rb);
+            let (score, decisive) = score::judge(&features, &evidence);
+            if score < threshold {
                 continue;
             }
-            let (da, db) = (&state.docs[&a], &state.docs[&b]);
-            let mut reasons = score::reasons(da, db, &features);
-            if let Some(decision) = latest.get(&(a.as_str(), b.as_str())) {
+            let mut reasons = score::reasons(da, db, &features, &evidence, &decisive);
+            if let Some(decision) = latest.get(&(a, b)) {
                 if !changed_substantially(decision, da, db) {
                     continue;
                 }
@@ -259,8 +395,8 @@ impl Similarity {
             out.push(Candidate {
                 a_title: da.title.clone(),
                 b_title: db.title.clone(),
-                a,
-                b,
+                a: a.to_owned(),
+                b: b.to_owned(),
                 score: score::round(score),
                 features: rounded(features),
                 reasons,
@@ -291,7 +427,7 @@ impl Similarity {
         let (a, b) = if request.a < request.b { (&request.a, &request.b) } else { (&request.b, &request.a) };
         let record = {
             let mut state = self.lock();
-            self.refresh(&mut state, &|_, _| {})?;
+            self.refresh(&mut state)?;
             let text = |id: &str| {
                 state
                     .docs
@@ -312,36 +448,111 @@ impl Similarity {
             let reason = format!("duplicate review: {}", request.decision.as_str());
             self.store.record_decision(&new, &Change { author: actor, reason: &reason, own_drafts_only: false })?
         };
-        self.sync(&|_, _| {})?;
+        let mut state = self.lock();
+        self.refresh(&mut state)?;
         Ok(record)
     }
 
-    /// Services of `catalog` that no live process covers, grouped by topic.
+    /// Services of `catalog` that no live process covers, grouped by topic, with near misses.
     pub fn gaps(&self, catalog: &Catalog, progress: Progress) -> Result<GapReport> {
         let texts: Vec<String> = catalog.services.iter().map(gaps::service_text).collect();
         let vectors = self.embed_cached(&texts, progress)?;
+        self.catch_up()?;
         let mut state = self.lock();
-        self.refresh(&mut state, &|_, _| {})?;
+        self.refresh(&mut state)?;
         let state = &*state;
-        let live: Vec<&Doc> = state.docs.values().filter(|d| d.status != Status::Archived).collect();
+        let lex = &state.lexical;
+        let live: Vec<&Doc> = state
+            .docs
+            .values()
+            .filter(|d| d.status != Status::Archived && state.index.vector(&d.id).is_some())
+            .collect();
         let allow = |key: &str| state.docs.get(key).is_some_and(|d| d.status != Status::Archived);
-        let best: Vec<Option<(&Doc, Features)>> = catalog
+        let names: Vec<HashMap<String, f32>> =
+            catalog.services.iter().map(|s| bag(&lex.vocab.terms(&s.name).into_iter().map(|t| (t, 1.0)).collect())).collect();
+        // Each service's processes, fused.
+        let per_service: Vec<(Vec<String>, HashMap<String, f32>, f32)> = catalog
             .services
             .par_iter()
-            .zip(&vectors)
-            .map(|(service, vector)| {
-                let name = Grams::of(&service.name);
-                state
-                    .index
-                    .search(vector, 5, &allow)
-                    .into_iter()
-                    .filter_map(|hit| {
-                        state.docs.get(&hit.key).map(|d| (d, gaps::coverage_features(&name, hit.score, d)))
-                    })
-                    .max_by(|x, y| gaps::COVERAGE.score(&x.1).total_cmp(&gaps::COVERAGE.score(&y.1)))
+            .enumerate()
+            .map(|(i, _)| {
+                let dense = state.index.search(&vectors[i], CANDIDATES, &allow);
+                let lexical = lex.bm25.search(&names[i], CANDIDATES, &allow);
+                let background = background(dense.iter().map(|h| h.score));
+                let fused = fuse(dense.iter().map(|h| h.key.as_str()), lexical.iter().map(|h| h.0.as_str()));
+                (fused, dense.into_iter().map(|h| (h.key, h.score)).collect(), background)
             })
             .collect();
-        Ok(gaps::report(&catalog.source, &catalog.services, &live, |i| best[i]))
+        // Each process's services, fused (a BM25 index over the names, all cosines).
+        let catalogue_index =
+            Bm25::build(names.iter().enumerate().map(|(i, b)| (i.to_string(), b.iter().map(|(t, w)| (t.clone(), *w)).collect())).collect());
+        let per_process: HashMap<&str, Vec<usize>> = live
+            .par_iter()
+            .map(|doc| {
+                let vector = state.index.vector(&doc.id).unwrap_or_default();
+                let mut dense: Vec<(usize, f32)> = vectors.iter().enumerate().map(|(i, v)| (i, cosine(v, vector))).collect();
+                dense.sort_by(|x, y| y.1.total_cmp(&x.1).then_with(|| x.0.cmp(&y.0)));
+                dense.truncate(CANDIDATES);
+                let title = lex.titles.get(&doc.id).cloned().unwrap_or_default();
+                let lexical = catalogue_index.search(&title, CANDIDATES, &|_| true);
+                let dense_keys: Vec<String> = dense.iter().map(|(i, _)| i.to_string()).collect();
+                let fused = fuse(dense_keys.iter().map(String::as_str), lexical.iter().map(|h| h.0.as_str()));
+                (doc.id.as_str(), fused.iter().filter_map(|k| k.parse().ok()).collect())
+            })
+            .collect();
+        let services = &catalog.services;
+        let agrees = |service: usize, doc: &Doc| {
+            !matches!(
+                signals::direction(&services[service].name, &doc.title, &lex.vocab),
+                Direction::Opposite { .. } | Direction::OneSided { .. }
+            )
+        };
+        let found = |i: usize| -> gaps::Found<'_> {
+            let (fused, dense, background) = &per_service[i];
+            let name_coverage = |doc: &Doc| lex.bags.get(&doc.id).map_or(0.0, |b| lex.bm25.coverage(&names[i], b));
+            let embedding = |doc: &Doc| {
+                dense.get(&doc.id).copied().unwrap_or_else(|| cosine(&vectors[i], state.index.vector(&doc.id).unwrap_or_default()))
+            };
+            let mut near = None;
+            for (place, id) in fused.iter().enumerate() {
+                let Some(doc) = state.docs.get(id) else { continue };
+                let (cover, margin) = (name_coverage(doc), embedding(doc) - background);
+                let close = cover >= gaps::MIN_NAME_COVERAGE || margin >= gaps::MIN_DENSE_MARGIN;
+                if !agrees(i, doc) {
+                    if close && near.is_none() {
+                        let reason = match signals::direction(&services[i].name, &doc.title, &lex.vocab) {
+                            Direction::Opposite { a, b } | Direction::OneSided { a, b } => {
+                                format!("ähnlich, aber andere Richtung: {a} / {b}")
+                            }
+                            _ => "ähnlich, aber anders".to_owned(),
+                        };
+                        near = Some((doc, reason, embedding(doc), cover));
+                    }
+                    continue;
+                }
+                // The first process that agrees in direction: does it rank this service first?
+                let first = per_process
+                    .get(doc.id.as_str())
+                    .and_then(|list| list.iter().copied().find(|&s| agrees(s, doc)));
+                let mutual = first.is_some_and(|s| s == i || services[s].name == services[i].name);
+                if mutual && close {
+                    let evidence = gaps::Evidence::Match {
+                        embedding: score::round(embedding(doc)),
+                        embedding_margin: score::round(margin),
+                        name_coverage: score::round(cover),
+                        rank: place as u32 + 1,
+                    };
+                    return gaps::Found { covered: Some((doc, evidence)), near_miss: None };
+                }
+                if close && near.is_none() {
+                    let other = first.map(|s| services[s].name.clone()).unwrap_or_default();
+                    near = Some((doc, format!("ähnlich, aber der Prozess entspricht eher: {other}"), embedding(doc), cover));
+                }
+                break;
+            }
+            gaps::Found { covered: None, near_miss: near }
+        };
+        Ok(gaps::report(&catalog.source, &catalog.services, &live, found))
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, State> {
@@ -356,7 +567,9 @@ impl Similarity {
     fn embed_cached(&self, texts: &[String], progress: Progress) -> Result<Vec<Vec<f32>>> {
         let hashes: Vec<String> = texts.iter().map(|t| super::canonical::text_hash(t)).collect();
         let mut cached = self.store.text_embeddings(&self.model, self.embedder.dim(), &hashes)?;
-        let todo: Vec<usize> = (0..texts.len()).filter(|&i| !cached.contains_key(&hashes[i])).collect();
+        let mut todo: Vec<usize> = (0..texts.len()).filter(|&i| !cached.contains_key(&hashes[i])).collect();
+        todo.sort_by_key(|&i| &hashes[i]);
+        todo.dedup_by_key(|i| &hashes[*i]);
         for (done, chunk) in todo.chunks(EMBED_CHUNK).enumerate() {
             progress(done * EMBED_CHUNK, todo.len());
             let batch: Vec<&str> = chunk.iter().map(|&i| texts[i].as_str()).collect();
@@ -369,11 +582,14 @@ impl Similarity {
         Ok(hashes.iter().map(|h| cached.get(h).cloned().unwrap_or_default()).collect())
     }
 
-    /// Syncs docs and index with SQLite; returns how many processes were embedded.
-    fn refresh(&self, state: &mut State, progress: Progress) -> Result<usize> {
+    /// Syncs docs, the lexical index and the vector index with SQLite, without embedding:
+    /// vectors stored by others (the background embedder, another process) are taken over.
+    fn refresh(&self, state: &mut State) -> Result<()> {
         let marker = self.store.change_marker()?;
+        let embedded_marker = self.store.embedding_marker(&self.model)?;
+        let marker = format!("{marker}|{embedded_marker}");
         if marker == state.marker {
-            return Ok(0);
+            return Ok(());
         }
         let processes = self.store.process_states()?;
         let reload: Vec<String> = processes
@@ -382,6 +598,7 @@ impl Similarity {
             .map(|p| p.id.clone())
             .collect();
         let status: HashMap<&str, Status> = processes.iter().map(|p| (p.id.as_str(), p.status)).collect();
+        let changed = !reload.is_empty() || processes.iter().any(|p| state.docs.get(&p.id).is_some_and(|d| d.status != p.status));
         for (id, version, process) in self.store.current_processes(&reload)? {
             let doc = Doc::new(&id, version, status[id.as_str()], &process);
             state.docs.insert(id, doc);
@@ -391,35 +608,18 @@ impl Similarity {
                 doc.status = p.status;
             }
         }
-        let stale: Vec<&Doc> = processes
+        if changed || state.lexical.stale || state.lexical.bm25.len() == 0 && !state.docs.is_empty() {
+            state.lexical = Lexical::build(&state.docs);
+        }
+        // Vectors stored since (by the background embedder or another process) join the index.
+        let lagging: HashSet<&str> = processes
             .iter()
-            .filter_map(|p| {
-                let doc = state.docs.get(&p.id)?;
-                let current = p.embedded.as_ref().is_some_and(|(_, m, h)| *m == self.model && *h == doc.text_hash);
-                (!current).then_some(doc)
+            .filter(|p| {
+                let doc = state.docs.get(&p.id);
+                let stored = p.embedded.as_ref().filter(|(_, m, h)| *m == self.model && doc.is_some_and(|d| d.text_hash == *h));
+                stored.is_some_and(|(_, _, h)| state.index.stamp(&p.id) != Some(h.as_str()))
             })
-            .collect();
-        let mut fresh = Vec::with_capacity(stale.len());
-        for (done, chunk) in stale.chunks(EMBED_CHUNK).enumerate() {
-            progress(done * EMBED_CHUNK, stale.len());
-            let texts: Vec<&str> = chunk.iter().map(|d| d.canonical.as_str()).collect();
-            for (doc, vector) in chunk.iter().zip(self.embed_texts(&texts)?) {
-                self.store.put_process_embedding(&doc.id, doc.version, &self.model, &doc.text_hash, &vector)?;
-                fresh.push((doc.id.clone(), doc.text_hash.clone(), vector));
-            }
-        }
-        progress(stale.len(), stale.len());
-        let embedded = fresh.len();
-        for (id, hash, vector) in fresh {
-            state.index.upsert(&id, &hash, &vector)?;
-            state.unsaved += 1;
-        }
-        // Vectors another process stored while ours was running are taken from SQLite.
-        let lagging: HashSet<&str> = state
-            .docs
-            .values()
-            .filter(|d| state.index.stamp(&d.id) != Some(d.text_hash.as_str()))
-            .map(|d| d.id.as_str())
+            .map(|p| p.id.as_str())
             .collect();
         if !lagging.is_empty() {
             let stored = self.store.process_embeddings(&self.model, self.embedder.dim())?;
@@ -429,54 +629,128 @@ impl Similarity {
                 state.unsaved += 1;
             }
         }
-        // Saving a large graph costs a second or so: batch it, and let restore reconcile the rest.
+        self.save_if_due(state)?;
+        state.marker = marker;
+        Ok(())
+    }
+
+    /// Saving a large graph costs a second or so: batch it, and let restore reconcile the rest.
+    fn save_if_due(&self, state: &mut State) -> Result<()> {
         if state.unsaved > 0 && (state.unsaved * 100 >= state.index.len() || !state.index.uses_graph()) {
             state.index.save(&self.index_dir, &self.model)?;
             state.unsaved = 0;
         }
-        state.marker = marker;
-        Ok(embedded)
+        Ok(())
     }
 }
 
-/// Live processes near `doc` (excluding itself), re-ranked by the combined score.
-fn ranked<'a>(state: &'a State, doc: &Doc, vector: &[f32], k: usize) -> Vec<(&'a Doc, f32, Features)> {
-    let allow = |key: &str| key != doc.id && state.docs.get(key).is_some_and(|d| d.status != Status::Archived);
-    let mut out: Vec<(&Doc, f32, Features)> = state
-        .index
-        .search(vector, k.max(CANDIDATES), &allow)
-        .into_iter()
-        .filter_map(|hit| {
-            let other = state.docs.get(&hit.key)?;
-            let features = doc.features(other, hit.score);
-            Some((other, WEIGHTS.score(&features), features))
-        })
-        .collect();
-    out.sort_by(|x, y| y.1.total_cmp(&x.1).then_with(|| x.0.id.cmp(&y.0.id)));
-    out.truncate(k);
-    out
+/// Reciprocal rank fusion of two rankings (keys best first).
+fn fuse<'a>(dense: impl Iterator<Item = &'a str>, lexical: impl Iterator<Item = &'a str>) -> Vec<String> {
+    let mut score: HashMap<&str, f32> = HashMap::new();
+    for ranking in [dense.collect::<Vec<_>>(), lexical.collect::<Vec<_>>()] {
+        for (i, key) in ranking.into_iter().enumerate() {
+            *score.entry(key).or_default() += 1.0 / (RRF_K + i as f32 + 1.0);
+        }
+    }
+    let mut out: Vec<(&str, f32)> = score.into_iter().collect();
+    out.sort_by(|x, y| y.1.total_cmp(&x.1).then_with(|| x.0.cmp(y.0)));
+    out.into_iter().map(|(k, _)| k.to_owned()).collect()
 }
 
+/// The mean of the cosines below the first two: the level of an ordinary neighbour. With
+/// fewer than three, the lowest seen (or, alone, a level below any real neighbour).
+fn background(scores: impl Iterator<Item = f32>) -> f32 {
+    let scores: Vec<f32> = scores.collect();
+    if scores.len() >= 3 {
+        scores[2..].iter().sum::<f32>() / (scores.len() - 2) as f32
+    } else {
+        scores.iter().copied().fold(f32::INFINITY, f32::min).min(scores.first().map_or(0.0, |s| s - 0.1))
+    }
+}
+
+/// The dense and the lexical neighbours of `doc` among live processes, fused.
+fn ranking(state: &State, doc: &Doc, vector: &[f32]) -> Ranking {
+    let allow = |key: &str| key != doc.id && state.docs.get(key).is_some_and(|d| d.status != Status::Archived);
+    let dense = state.index.search(vector, CANDIDATES, &allow);
+    let query = match state.lexical.bags.get(&doc.id) {
+        Some(b) => b.clone(),
+        None => bag(&doc_terms(doc, &state.lexical.vocab)),
+    };
+    let lexical = state.lexical.bm25.search(&query, CANDIDATES, &allow);
+    let fused = fuse(dense.iter().map(|h| h.key.as_str()), lexical.iter().map(|h| h.0.as_str()));
+    Ranking {
+        background: background(dense.iter().map(|h| h.score)),
+        dense: dense.into_iter().map(|h| (h.key, h.score)).collect(),
+        fused,
+    }
+}
+
+/// The signals of a pair from both sides' rankings.
+fn pair_features(state: &State, a: &Doc, b: &Doc, ra: &Ranking, rb: &Ranking) -> (Features, score::Evidence) {
+    let lex = &state.lexical;
+    let dense = match (state.index.vector(&a.id), state.index.vector(&b.id)) {
+        (Some(x), Some(y)) if !a.id.is_empty() => cosine(x, y),
+        _ => ra.dense.get(&b.id).copied().unwrap_or(0.0),
+    };
+    let empty = HashMap::new();
+    let owned_a;
+    let bag_a = match lex.bags.get(&a.id) {
+        Some(x) => x,
+        None => {
+            owned_a = bag(&doc_terms(a, &lex.vocab));
+            &owned_a
+        }
+    };
+    let bag_b = lex.bags.get(&b.id).unwrap_or(&empty);
+    let title_a = bag(&lex.vocab.terms(&a.title).into_iter().map(|t| (t, 1.0)).collect());
+    let title_b = lex.titles.get(&b.id).unwrap_or(&empty);
+    let place = |r: &Ranking, id: &str| r.fused.iter().take(FUSED).position(|k| k == id).map_or(0, |p| p as u32 + 1);
+    let features = Features {
+        dense,
+        dense_margin: dense - 0.5 * (ra.background + rb.background),
+        lexical: 0.5 * (lex.bm25.coverage(bag_a, bag_b) + lex.bm25.coverage(bag_b, bag_a)),
+        title: lex.bm25.coverage(&title_a, bag_b).max(lex.bm25.coverage(title_b, bag_a)),
+        rank_ab: place(ra, &b.id),
+        rank_ba: place(rb, &a.id),
+    };
+    let shared = score::top_shared(bag_a, bag_b, |t| lex.bm25.idf(t));
+    (features, score::evidence(a, b, &lex.vocab, shared))
+}
+
+/// The `k` live processes nearest to `doc` by the fused ranking, judged, best first.
 fn neighbours(state: &State, doc: &Doc, vector: &[f32], k: usize) -> Vec<SimilarProcess> {
-    ranked(state, doc, vector, k)
-        .into_iter()
-        .map(|(other, score, features)| SimilarProcess {
-            id: other.id.clone(),
-            title: other.title.clone(),
-            status: other.status,
-            score: score::round(score),
-            reasons: score::reasons(doc, other, &features),
-            features: rounded(features),
+    let ra = ranking(state, doc, vector);
+    let mut out: Vec<SimilarProcess> = ra
+        .fused
+        .iter()
+        .take(k.max(FUSED))
+        .filter_map(|id| {
+            let other = state.docs.get(id)?;
+            let rb = ranking(state, other, state.index.vector(id)?);
+            let (features, evidence) = pair_features(state, doc, other, &ra, &rb);
+            let (score, decisive) = score::judge(&features, &evidence);
+            Some(SimilarProcess {
+                id: other.id.clone(),
+                title: other.title.clone(),
+                status: other.status,
+                score: score::round(score),
+                reasons: score::reasons(doc, other, &features, &evidence, &decisive),
+                features: rounded(features),
+            })
         })
-        .collect()
+        .collect();
+    out.sort_by(|x, y| y.score.total_cmp(&x.score).then_with(|| x.id.cmp(&y.id)));
+    out.truncate(k);
+    out
 }
 
 fn rounded(f: Features) -> Features {
     Features {
         dense: score::round(f.dense),
+        dense_margin: score::round(f.dense_margin),
+        lexical: score::round(f.lexical),
         title: score::round(f.title),
-        text: score::round(f.text),
-        variant: score::round(f.variant),
+        ..f
     }
 }
 

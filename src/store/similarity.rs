@@ -157,6 +157,18 @@ impl Store {
         })
     }
 
+    /// A cheap marker that changes whenever an embedding of `model` is stored.
+    pub fn embedding_marker(&self, model: &str) -> Result<String> {
+        self.read(|conn| {
+            conn.query_row(
+                "SELECT count(*) || '|' || ifnull(max(embedded_at), '') || '|' || total(version) FROM process_embeddings WHERE model = ?1",
+                [model],
+                |r| r.get(0),
+            )
+            .context("read the embedding marker")
+        })
+    }
+
     /// Stores (replacing) the embedding of a process version.
     pub fn put_process_embedding(&self, id: &str, version: u32, model: &str, hash: &str, v: &[f32]) -> Result<()> {
         self.write(|tx| {

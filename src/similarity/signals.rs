@@ -1,0 +1,391 @@
+//! What tells related-but-different services apart: the direction of the service (An-/Ab-/
+//! Um-, Erteilung/Entzug/Verlängerung/Befreiung …), the legal basis (law and paragraph) and
+//! the LeiKa key. Each comparison says `Agree`, `Differ` (with what differs) or nothing.
+//!
+//! Directions come from general German administrative vocabulary and word morphology, not
+//! from any list of services: a word's stem (or its compound head) ending in a marker
+//! (`abmeld`, `verlaeng`, `befrei` …) names what is done to the object, and two titles
+//! whose words share a stem after different separable prefixes ("anmelden" / "abmelden",
+//! "Zuzug" / "Wegzug") name opposite directions.
+
+use super::text::{Vocabulary, fold, stem, words};
+
+/// What a service does to its object.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Action {
+    /// Start, grant, register, issue (the base service when a title names no action).
+    Begin,
+    /// Change, re-register.
+    Change,
+    /// Extend, renew.
+    Renew,
+    /// Replace a document (lost, damaged, exchanged).
+    Replace,
+    /// End, withdraw, deregister, cancel, block.
+    End,
+    /// Exempt from or reduce a charge.
+    Exempt,
+    /// Pay back.
+    Refund,
+}
+
+impl Action {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Action::Begin => "Anmeldung/Erteilung",
+            Action::Change => "Änderung/Ummeldung",
+            Action::Renew => "Verlängerung",
+            Action::Replace => "Ersatz",
+            Action::End => "Abmeldung/Entzug",
+            Action::Exempt => "Befreiung/Ermäßigung",
+            Action::Refund => "Erstattung",
+        }
+    }
+}
+
+/// Stems (folded) whose word names an action; matched at the end of a word's stem, so
+/// compounds count ("Gewerbeabmeldung") and objects do not ("Zulassungsbescheinigung").
+const MARKERS: &[(&str, Action)] = &[
+    ("anmeld", Action::Begin),
+    ("zulass", Action::Begin),
+    ("erteil", Action::Begin),
+    ("ausstell", Action::Begin),
+    ("eroeffn", Action::Begin),
+    ("aufnahm", Action::Begin),
+    ("aufnehm", Action::Begin),
+    ("gruend", Action::Begin),
+    ("erstmal", Action::Begin),
+    ("erstmalig", Action::Begin),
+    ("neuzulass", Action::Begin),
+    ("inbetriebnahm", Action::Begin),
+    ("ummeld", Action::Change),
+    ("aender", Action::Change),
+    ("umschreib", Action::Change),
+    ("berichtig", Action::Change),
+    ("erhoeh", Action::Change),
+    ("wechsel", Action::Change),
+    ("verleg", Action::Change),
+    ("verlaeng", Action::Renew),
+    ("erneu", Action::Renew),
+    ("erneuer", Action::Renew),
+    ("erneut", Action::Renew),
+    ("wiedererteil", Action::Renew),
+    ("weiterbewillig", Action::Renew),
+    ("weiterleist", Action::Renew),
+    ("ersatz", Action::Replace),
+    ("ersatzausstell", Action::Replace),
+    ("umtausch", Action::Replace),
+    ("verlust", Action::Replace),
+    ("abmeld", Action::End),
+    ("entzieh", Action::End),
+    ("entzug", Action::End),
+    ("widerruf", Action::End),
+    ("ruecknahm", Action::End),
+    ("zuruecknahm", Action::End),
+    ("aufheb", Action::End),
+    ("loesch", Action::End),
+    ("stilleg", Action::End),
+    ("stilllegung", Action::End),
+    ("ausserbetriebsetz", Action::End),
+    ("kuendig", Action::End),
+    ("beend", Action::End),
+    ("sperr", Action::End),
+    ("einzieh", Action::End),
+    ("befrei", Action::Exempt),
+    ("ermaessig", Action::Exempt),
+    ("erstatt", Action::Refund),
+    ("rueckzahl", Action::Refund),
+    ("rueckerstatt", Action::Refund),
+];
+
+/// Separable prefixes whose swap turns a service into its sibling ("an-/abmelden").
+/// (Not "ver", "nach", "auf": "Vergabe"/"Abgabe", "Nachweis"/"Ausweis", "Auftrag"/"Antrag" are
+/// different words, not directions.)
+const PREFIXES: &[&str] = &["an", "ab", "um", "aus", "ein", "zu", "weg", "wieder"];
+
+/// The actions a title names (in order of appearance, without repeats).
+pub fn actions(title: &str, vocab: &Vocabulary) -> Vec<Action> {
+    let mut out = Vec::new();
+    for w in words(title) {
+        let s = stem(&w);
+        // The word itself or its compound head.
+        let head = vocab.split(&w).pop();
+        for candidate in std::iter::once(s.as_str()).chain(head.as_deref()) {
+            if let Some((_, action)) = MARKERS.iter().filter(|(m, _)| candidate.ends_with(m)).max_by_key(|(m, _)| m.len())
+                && !out.contains(action)
+            {
+                out.push(*action);
+            }
+        }
+    }
+    out
+}
+
+/// (prefix, rest-stem) readings of the title's words and their compound parts.
+fn prefixed(title: &str, vocab: &Vocabulary) -> Vec<(&'static str, String)> {
+    let mut out = Vec::new();
+    for w in words(title) {
+        let parts = vocab.split(&w);
+        for part in std::iter::once(stem(&w)).chain(parts) {
+            for p in PREFIXES {
+                if let Some(rest) = part.strip_prefix(p)
+                    && rest.len() >= 3
+                {
+                    out.push((*p, stem(rest)));
+                }
+            }
+        }
+    }
+    out
+}
+
+/// How two titles' directions compare.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Direction {
+    /// Both name the same action.
+    Same(Action),
+    /// Both name an action and they differ, or one word appears with two prefixes
+    /// ("Anmeldung" / "Abmeldung"): a sibling service.
+    Opposite { a: String, b: String },
+    /// One names an action other than starting and the other names none (a title without
+    /// action means the base service): weaker evidence of a sibling.
+    OneSided { a: String, b: String },
+    /// Neither names an action.
+    Unknown,
+}
+
+pub fn direction(a_title: &str, b_title: &str, vocab: &Vocabulary) -> Direction {
+    let (pa, pb) = (prefixed(a_title, vocab), prefixed(b_title, vocab));
+    for (p1, rest) in &pa {
+        let swapped = pb.iter().find(|(p2, r)| r == rest && p2 != p1);
+        if let Some((p2, _)) = swapped
+            && !pb.iter().any(|(p, r)| p == p1 && r == rest)
+            && !pa.iter().any(|(p, r)| p == p2 && r == rest)
+        {
+            return Direction::Opposite { a: format!("{p1}-{rest}"), b: format!("{p2}-{rest}") };
+        }
+    }
+    let (aa, ab) = (actions(a_title, vocab), actions(b_title, vocab));
+    let name = |v: &[Action]| v.iter().map(|a| a.as_str()).collect::<Vec<_>>().join(", ");
+    match (aa.is_empty(), ab.is_empty()) {
+        (true, true) => Direction::Unknown,
+        (false, false) => {
+            if let Some(shared) = aa.iter().find(|x| ab.contains(x)) {
+                Direction::Same(*shared)
+            } else {
+                Direction::Opposite { a: name(&aa), b: name(&ab) }
+            }
+        }
+        (false, true) if aa.iter().any(|x| *x != Action::Begin) => {
+            Direction::OneSided { a: name(&aa), b: "—".into() }
+        }
+        (true, false) if ab.iter().any(|x| *x != Action::Begin) => {
+            Direction::OneSided { a: "—".into(), b: name(&ab) }
+        }
+        _ => Direction::Same(Action::Begin),
+    }
+}
+
+/// One cited law: its identity (an abbreviation such as `stvo`, `sgb ix`, or the folded
+/// name) and the paragraphs cited.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Law {
+    pub name: String,
+    pub abbreviation: bool,
+    pub paragraphs: Vec<String>,
+    /// As written, for reasons.
+    pub text: String,
+}
+
+/// Words of a citation that are neither the law nor a paragraph.
+const CITATION_NOISE: &[&str] = &["abs", "nr", "satz", "s", "art", "nrw", "bund", "land", "ff", "i", "v", "m", "iv"];
+/// Generic parts of law names that say nothing about which law.
+const GENERIC_LAW: &[&str] = &["gesetz", "satzung", "verordnung", "ordnung", "landes", "bundes", "ueber", "zum", "zur"];
+const ROMAN: &[&str] = &["i", "ii", "iii", "iv", "v", "vi", "vii", "viii", "ix", "x", "xi", "xii", "xiv"];
+
+/// Parses citations such as "§ 45 Abs. 1b StVO", "SGB IX § 152", "Bundesmeldegesetz".
+pub fn laws(legal_basis: &[String]) -> Vec<Law> {
+    legal_basis.iter().filter_map(|text| parse_law(text)).collect()
+}
+
+fn parse_law(text: &str) -> Option<Law> {
+    let tokens: Vec<&str> = text.split(|c: char| c.is_whitespace() || c == ',' || c == ';').filter(|t| !t.is_empty()).collect();
+    let mut paragraphs = Vec::new();
+    let mut name: Option<(String, bool)> = None;
+    let mut i = 0;
+    while i < tokens.len() {
+        let t = tokens[i].trim_matches(|c: char| c == '.' || c == '(' || c == ')');
+        if t.starts_with('§') || t.eq_ignore_ascii_case("art") || t.eq_ignore_ascii_case("artikel") {
+            let number = t.trim_start_matches('§');
+            let number = if number.is_empty() { tokens.get(i + 1).copied().unwrap_or("") } else { number };
+            let number: String = number.chars().take_while(|c| c.is_ascii_alphanumeric()).collect::<String>().to_lowercase();
+            if number.chars().next().is_some_and(|c| c.is_ascii_digit()) {
+                paragraphs.push(number);
+            }
+            i += if t.trim_start_matches('§').is_empty() { 2 } else { 1 };
+            continue;
+        }
+        let folded = fold(t);
+        let letters = t.chars().filter(|c| c.is_alphabetic()).count();
+        let upper_inside = t.chars().skip(1).any(|c| c.is_uppercase());
+        let is_abbrev = letters >= 2 && letters <= 10 && upper_inside && t.chars().next().is_some_and(char::is_uppercase);
+        if name.is_none() && is_abbrev && !CITATION_NOISE.contains(&folded.as_str()) {
+            let mut n = folded.clone();
+            if let Some(next) = tokens.get(i + 1).map(|x| x.to_lowercase())
+                && ROMAN.contains(&next.as_str())
+            {
+                n = format!("{n} {next}");
+                i += 1;
+            }
+            name = Some((n, true));
+        } else if name.is_none()
+            && letters >= 6
+            && ["gesetz", "satzung", "ordnung", "verordnung", "richtlinie", "vorschrift"].iter().any(|g| folded.contains(g))
+        {
+            // A law by its name: the whole citation minus numbers and noise.
+            let full: Vec<String> = words(text).into_iter().filter(|w| !CITATION_NOISE.contains(&w.as_str())).collect();
+            name = Some((full.join(" "), false));
+        }
+        i += 1;
+    }
+    let (name, abbreviation) = name?;
+    Some(Law { name, abbreviation, paragraphs, text: text.trim().to_owned() })
+}
+
+/// Whether two citations name the same law: equal abbreviations; an abbreviation whose
+/// letters run through the other's name in order ("BMG" in "Bundesmeldegesetz"); or two
+/// names that share a specific part ("Hundesteuersatzung" / "Satzung über die Erhebung der
+/// Hundesteuer").
+pub fn same_law(a: &Law, b: &Law) -> bool {
+    match (a.abbreviation, b.abbreviation) {
+        (true, true) => a.name == b.name,
+        (true, false) => abbreviates(&a.name, &b.name),
+        (false, true) => abbreviates(&b.name, &a.name),
+        (false, false) => {
+            let core = |n: &str| -> Vec<String> {
+                let mut s = n.replace(' ', "");
+                for g in GENERIC_LAW {
+                    s = s.replace(g, " ");
+                }
+                s.split(' ').filter(|p| p.len() >= 5).map(str::to_owned).collect()
+            };
+            let (ca, cb) = (core(&a.name), core(&b.name));
+            ca.iter().any(|x| cb.iter().any(|y| common_substring(x, y) >= 5))
+        }
+    }
+}
+
+fn abbreviates(abbrev: &str, name: &str) -> bool {
+    let letters: Vec<char> = abbrev.chars().filter(|c| c.is_alphanumeric()).collect();
+    let name: String = name.chars().filter(|c| c.is_alphanumeric()).collect();
+    let matches = |name: &str| {
+        let mut it = name.chars();
+        name.starts_with(letters[0]) && letters.iter().all(|l| it.any(|c| c == *l))
+    };
+    !letters.is_empty()
+        && (matches(&name)
+            || ["landes", "bundes", "lande", "bunde"].iter().any(|p| name.strip_prefix(p).is_some_and(matches)))
+}
+
+fn common_substring(a: &str, b: &str) -> usize {
+    let (a, b) = (a.as_bytes(), b.as_bytes());
+    let mut best = 0;
+    let mut prev = vec![0usize; b.len() + 1];
+    for i in 1..=a.len() {
+        let mut cur = vec![0usize; b.len() + 1];
+        for j in 1..=b.len() {
+            if a[i - 1] == b[j - 1] {
+                cur[j] = prev[j - 1] + 1;
+                best = best.max(cur[j]);
+            }
+        }
+        prev = cur;
+    }
+    best
+}
+
+/// How two processes' legal bases compare.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Legal {
+    /// A law both cite, with the same paragraph where both name one.
+    Agree { laws: Vec<String> },
+    /// They cite the same law but different paragraphs, and agree on no other.
+    DifferentParagraph { a: String, b: String },
+    /// Both cite laws, none in common.
+    DifferentLaw { a: String, b: String },
+    /// One side or both cite nothing recognisable.
+    Unknown,
+}
+
+pub fn legal(a: &[Law], b: &[Law]) -> Legal {
+    if a.is_empty() || b.is_empty() {
+        return Legal::Unknown;
+    }
+    let mut agree = Vec::new();
+    let mut differ = None;
+    for x in a {
+        for y in b.iter().filter(|y| same_law(x, y)) {
+            let disjoint = !x.paragraphs.is_empty()
+                && !y.paragraphs.is_empty()
+                && !x.paragraphs.iter().any(|p| y.paragraphs.contains(p));
+            if disjoint {
+                differ.get_or_insert((x.text.clone(), y.text.clone()));
+            } else if !agree.contains(&x.text) {
+                agree.push(x.text.clone());
+            }
+        }
+    }
+    match (agree.is_empty(), differ) {
+        (false, _) => Legal::Agree { laws: agree },
+        (true, Some((a, b))) => Legal::DifferentParagraph { a, b },
+        (true, None) => Legal::DifferentLaw {
+            a: a.iter().map(|l| l.text.as_str()).collect::<Vec<_>>().join("; "),
+            b: b.iter().map(|l| l.text.as_str()).collect::<Vec<_>>().join("; "),
+        },
+    }
+}
+
+/// Whether two LeiKa keys name the same service: equal, or one is the other's group
+/// (same first eleven digits, one ending in 000).
+pub fn same_leika(a: &str, b: &str) -> bool {
+    a == b || (a.len() == 14 && b.len() == 14 && a[..11] == b[..11] && (a.ends_with("000") || b.ends_with("000")))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn vocab() -> Vocabulary {
+        let mut v = Vocabulary::new();
+        v.add("Gewerbe Anmeldung Abmeldung Ummeldung Hund Steuer Führerschein");
+        v
+    }
+
+    #[test]
+    fn directions_of_sibling_services_differ() {
+        let v = vocab();
+        assert!(matches!(direction("Gewerbe anmelden", "Gewerbeabmeldung bearbeiten", &v), Direction::Opposite { .. }));
+        assert!(matches!(direction("Gewerbe anmelden", "Gewerbe ummelden", &v), Direction::Opposite { .. }));
+        assert!(matches!(direction("Zuzug bearbeiten", "Wegzug bearbeiten", &v), Direction::Opposite { .. }));
+        assert!(matches!(direction("Befreiung von der Hundesteuer", "Hund anmelden", &v), Direction::Opposite { .. }));
+        assert!(matches!(direction("Lkw-Führerschein verlängern", "Fahrerlaubnis erteilen", &v), Direction::Opposite { .. }));
+        assert!(matches!(direction("Fischereischein ausstellen", "Erteilung eines Angelscheins", &v), Direction::Same(_)));
+        assert!(matches!(direction("Wohngeld bewilligen", "Erhöhung des Wohngeldes", &v), Direction::OneSided { .. }));
+        assert_eq!(direction("Wohngeldantrag bearbeiten", "Mietzuschuss bewilligen", &v), Direction::Unknown);
+        assert!(actions("Zulassungsbescheinigung prüfen", &v).is_empty());
+    }
+
+    #[test]
+    fn citations_of_one_law_agree_and_paragraphs_tell_services_apart() {
+        let l = |xs: &[&str]| laws(&xs.iter().map(|x| x.to_string()).collect::<Vec<_>>());
+        assert!(matches!(legal(&l(&["§ 45 Abs. 1b StVO"]), &l(&["StVO § 45", "GebOSt"])), Legal::Agree { .. }));
+        assert!(matches!(legal(&l(&["§ 17 BMG"]), &l(&["Bundesmeldegesetz"])), Legal::Agree { .. }));
+        assert!(matches!(legal(&l(&["Hundesteuersatzung"]), &l(&["Satzung über die Erhebung der Hundesteuer"])), Legal::Agree { .. }));
+        assert!(matches!(legal(&l(&["§ 12 PStG"]), &l(&["§ 39 PStG"])), Legal::DifferentParagraph { .. }));
+        assert!(matches!(legal(&l(&["PAuswG"]), &l(&["PassG"])), Legal::DifferentLaw { .. }));
+        assert!(matches!(legal(&l(&["§ 24 SGB VIII"]), &l(&["§ 152 SGB IX"])), Legal::DifferentLaw { .. }));
+        assert!(matches!(legal(&l(&["§ 62 BauO NRW"]), &l(&["Landesbauordnung"])), Legal::Agree { .. }));
+        assert_eq!(legal(&l(&[]), &l(&["PassG"])), Legal::Unknown);
+        assert!(same_leika("99050012104000", "99050012000000") && !same_leika("99050012104000", "99050012070000"));
+    }
+}
