@@ -19,7 +19,7 @@ use super::score::{Doc, round};
 
 /// The least share of a service name's (idf-weighted) terms a covering process must
 /// contain, unless the embeddings stand out.
-pub const MIN_NAME_COVERAGE: f32 = 0.3;
+pub const MIN_NAME_COVERAGE: f32 = 0.4;
 /// The least dense margin over the service's typical process that counts as standing out.
 pub const MIN_DENSE_MARGIN: f32 = 0.03;
 

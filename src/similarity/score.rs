@@ -119,32 +119,44 @@ pub struct Evidence {
     pub shared_terms: Vec<String>,
 }
 
+/// Whether the evidence says "a different service" for sure: then the pair is no
+/// candidate at all, and the next process moves up in the ranking.
+pub fn sibling(e: &Evidence) -> bool {
+    matches!(e.direction, Direction::Opposite { .. } | Direction::OneSided { .. })
+        || matches!(e.legal, Legal::DifferentParagraph { .. } | Legal::DifferentLaw { abbreviated: true, .. })
+        || matches!(e.leika, Some((false, _, _)))
+}
+
 /// The judgement: a score in [0, 1] (≥ `DUPLICATE_THRESHOLD` suggests a duplicate) and
-/// what decided it.
+/// what decided it. Rank carries almost half: being each other's first plausible twin is
+/// what duplicates have and neighbouring services lack once siblings are set aside; the
+/// content signals must then show real overlap (a mutual pair needs a little, a pair in
+/// second place much more).
 pub fn judge(f: &Features, e: &Evidence) -> (f32, Vec<Decisive>) {
     let mut why = Vec::new();
-    // Agreement: rank first, then the content signals.
-    let rank = |r: u32| match r {
+    let place = |r: u32| match r {
         1 => 1.0,
-        2 => 0.6,
-        3 => 0.3,
+        2 => 0.5,
+        3 => 0.25,
         _ => 0.0,
     };
-    let ranks = 0.5 * (rank(f.rank_ab) + rank(f.rank_ba));
+    let ranks = 0.5 * (place(f.rank_ab) + place(f.rank_ba));
     if f.rank_ab == 1 && f.rank_ba == 1 {
         why.push(Decisive::MutualNearest);
     }
     let dense = (f.dense_margin / 0.08).clamp(0.0, 1.0);
-    let lexical = (f.lexical / 0.5).clamp(0.0, 1.0);
+    let lexical = (f.lexical / 0.4).clamp(0.0, 1.0);
     let title = (f.title / 0.6).clamp(0.0, 1.0);
-    let mut score = 0.35 * ranks + 0.25 * dense + 0.25 * lexical + 0.15 * title;
-    // Agreement beyond the text.
+    let content = 0.4 * dense + 0.4 * lexical + 0.2 * title;
+    let mut score = 0.45 * ranks + 0.55 * content;
     if let Some((true, key, _)) = &e.leika {
         score += 0.3;
         why.push(Decisive::SameLeikaKey { key: key.clone() });
     }
-    if let Legal::Agree { laws } = &e.legal {
-        score += 0.05;
+    if let Legal::Agree { laws, paragraph } = &e.legal {
+        if *paragraph {
+            score += 0.05;
+        }
         why.push(Decisive::SameLegalBasis { laws: laws.clone() });
     }
     // Disagreement: a sibling service.
@@ -155,8 +167,8 @@ pub fn judge(f: &Features, e: &Evidence) -> (f32, Vec<Decisive>) {
             why.push(Decisive::DirectionDiffers { a: a.clone(), b: b.clone(), text: format!("Richtung verschieden: {a} / {b}") });
         }
         Direction::OneSided { a, b } => {
-            penalty = penalty.max(0.25);
-            why.push(Decisive::DirectionDiffers { a: a.clone(), b: b.clone(), text: format!("Nur eine Seite nennt eine Richtung: {a} / {b}") });
+            penalty = penalty.max(0.5);
+            why.push(Decisive::DirectionDiffers { a: a.clone(), b: b.clone(), text: format!("Nur eine Seite nennt diese Richtung: {a} / {b}") });
         }
         _ => {}
     }
@@ -165,8 +177,8 @@ pub fn judge(f: &Features, e: &Evidence) -> (f32, Vec<Decisive>) {
             penalty = penalty.max(0.5);
             why.push(Decisive::LegalBasisDiffers { a: a.clone(), b: b.clone(), text: format!("Andere Vorschrift: {a} / {b}") });
         }
-        Legal::DifferentLaw { a, b } => {
-            penalty = penalty.max(0.2);
+        Legal::DifferentLaw { a, b, abbreviated } => {
+            penalty = penalty.max(if *abbreviated { 0.5 } else { 0.15 });
             why.push(Decisive::LegalBasisDiffers { a: a.clone(), b: b.clone(), text: format!("Andere Rechtsgrundlage: {a} / {b}") });
         }
         _ => {}

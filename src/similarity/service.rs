@@ -158,6 +158,8 @@ pub(super) fn doc_terms(d: &Doc, vocab: &Vocabulary) -> Terms {
 struct Ranking {
     dense: HashMap<String, f32>,
     fused: Vec<String>,
+    /// `fused` without the processes that are surely another service (`score::sibling`).
+    plausible: Vec<String>,
     /// Mean cosine of the dense hits below the first two: what "near" means around here.
     background: f32,
 }
@@ -470,6 +472,21 @@ impl Similarity {
         let allow = |key: &str| state.docs.get(key).is_some_and(|d| d.status != Status::Archived);
         let names: Vec<HashMap<String, f32>> =
             catalog.services.iter().map(|s| bag(&lex.vocab.terms(&s.name).into_iter().map(|t| (t, 1.0)).collect())).collect();
+        // Process-side coverage of a name counts terms, so compounds are split with the
+        // catalogue's words known too ("Gaststättengewerbe" / "Gaststättenerlaubnis").
+        let mut vocab = Vocabulary::new();
+        for d in &live {
+            for (text, _) in &d.fields {
+                vocab.add(text);
+            }
+        }
+        for service in &catalog.services {
+            vocab.add(&service.name);
+        }
+        let full_names: Vec<HashMap<String, f32>> =
+            catalog.services.iter().map(|s| bag(&vocab.terms(&s.name).into_iter().map(|t| (t, 1.0)).collect())).collect();
+        let full_bags: HashMap<&str, HashMap<String, f32>> =
+            live.par_iter().map(|d| (d.id.as_str(), bag(&doc_terms(d, &vocab)))).collect();
         // Each service's processes, fused.
         let per_service: Vec<(Vec<String>, HashMap<String, f32>, f32)> = catalog
             .services
@@ -509,7 +526,8 @@ impl Similarity {
         };
         let found = |i: usize| -> gaps::Found<'_> {
             let (fused, dense, background) = &per_service[i];
-            let name_coverage = |doc: &Doc| lex.bags.get(&doc.id).map_or(0.0, |b| lex.bm25.coverage(&names[i], b));
+            let name_coverage =
+                |doc: &Doc| full_bags.get(doc.id.as_str()).map_or(0.0, |b| lex.bm25.coverage(&full_names[i], b));
             let embedding = |doc: &Doc| {
                 dense.get(&doc.id).copied().unwrap_or_else(|| cosine(&vectors[i], state.index.vector(&doc.id).unwrap_or_default()))
             };
@@ -678,10 +696,20 @@ fn ranking(state: &State, doc: &Doc, vector: &[f32]) -> Ranking {
     };
     let lexical = state.lexical.bm25.search(&query, CANDIDATES, &allow);
     let fused = fuse(dense.iter().map(|h| h.key.as_str()), lexical.iter().map(|h| h.0.as_str()));
+    let plausible = fused
+        .iter()
+        .filter(|id| {
+            state.docs.get(*id).is_some_and(|other| {
+                !score::sibling(&score::evidence(doc, other, &state.lexical.vocab, Vec::new()))
+            })
+        })
+        .cloned()
+        .collect();
     Ranking {
         background: background(dense.iter().map(|h| h.score)),
         dense: dense.into_iter().map(|h| (h.key, h.score)).collect(),
         fused,
+        plausible,
     }
 }
 
@@ -704,7 +732,7 @@ fn pair_features(state: &State, a: &Doc, b: &Doc, ra: &Ranking, rb: &Ranking) ->
     let bag_b = lex.bags.get(&b.id).unwrap_or(&empty);
     let title_a = bag(&lex.vocab.terms(&a.title).into_iter().map(|t| (t, 1.0)).collect());
     let title_b = lex.titles.get(&b.id).unwrap_or(&empty);
-    let place = |r: &Ranking, id: &str| r.fused.iter().take(FUSED).position(|k| k == id).map_or(0, |p| p as u32 + 1);
+    let place = |r: &Ranking, id: &str| r.plausible.iter().take(FUSED).position(|k| k == id).map_or(0, |p| p as u32 + 1);
     let features = Features {
         dense,
         dense_margin: dense - 0.5 * (ra.background + rb.background),

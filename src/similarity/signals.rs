@@ -92,6 +92,7 @@ const MARKERS: &[(&str, Action)] = &[
     ("sperr", Action::End),
     ("einzieh", Action::End),
     ("befrei", Action::Exempt),
+    ("ausnahm", Action::Exempt),
     ("ermaessig", Action::Exempt),
     ("erstatt", Action::Refund),
     ("rueckzahl", Action::Refund),
@@ -111,7 +112,8 @@ pub fn actions(title: &str, vocab: &Vocabulary) -> Vec<Action> {
         // The word itself or its compound head.
         let head = vocab.split(&w).pop();
         for candidate in std::iter::once(s.as_str()).chain(head.as_deref()) {
-            if let Some((_, action)) = MARKERS.iter().filter(|(m, _)| candidate.ends_with(m)).max_by_key(|(m, _)| m.len())
+            let marked = MARKERS.iter().filter(|(m, _)| candidate.ends_with(m) || candidate.ends_with(&stem(m)));
+            if let Some((_, action)) = marked.max_by_key(|(m, _)| m.len())
                 && !out.contains(action)
             {
                 out.push(*action);
@@ -307,12 +309,14 @@ fn common_substring(a: &str, b: &str) -> usize {
 /// How two processes' legal bases compare.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Legal {
-    /// A law both cite, with the same paragraph where both name one.
-    Agree { laws: Vec<String> },
+    /// A law both cite, with the same paragraph where both name one (`paragraph`: both
+    /// name the same paragraph, not just the law).
+    Agree { laws: Vec<String>, paragraph: bool },
     /// They cite the same law but different paragraphs, and agree on no other.
     DifferentParagraph { a: String, b: String },
-    /// Both cite laws, none in common.
-    DifferentLaw { a: String, b: String },
+    /// Both cite laws, none in common (`abbreviated`: each side cites a law by its
+    /// abbreviation, so the comparison is sure).
+    DifferentLaw { a: String, b: String, abbreviated: bool },
     /// One side or both cite nothing recognisable.
     Unknown,
 }
@@ -322,6 +326,7 @@ pub fn legal(a: &[Law], b: &[Law]) -> Legal {
         return Legal::Unknown;
     }
     let mut agree = Vec::new();
+    let mut paragraph = false;
     let mut differ = None;
     for x in a {
         for y in b.iter().filter(|y| same_law(x, y)) {
@@ -330,17 +335,21 @@ pub fn legal(a: &[Law], b: &[Law]) -> Legal {
                 && !x.paragraphs.iter().any(|p| y.paragraphs.contains(p));
             if disjoint {
                 differ.get_or_insert((x.text.clone(), y.text.clone()));
-            } else if !agree.contains(&x.text) {
-                agree.push(x.text.clone());
+            } else {
+                paragraph |= x.paragraphs.iter().any(|p| y.paragraphs.contains(p));
+                if !agree.contains(&x.text) {
+                    agree.push(x.text.clone());
+                }
             }
         }
     }
     match (agree.is_empty(), differ) {
-        (false, _) => Legal::Agree { laws: agree },
+        (false, _) => Legal::Agree { laws: agree, paragraph },
         (true, Some((a, b))) => Legal::DifferentParagraph { a, b },
         (true, None) => Legal::DifferentLaw {
             a: a.iter().map(|l| l.text.as_str()).collect::<Vec<_>>().join("; "),
             b: b.iter().map(|l| l.text.as_str()).collect::<Vec<_>>().join("; "),
+            abbreviated: a.iter().any(|l| l.abbreviation) && b.iter().any(|l| l.abbreviation),
         },
     }
 }

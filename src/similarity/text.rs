@@ -128,7 +128,11 @@ impl Vocabulary {
         if let Some(parts) = self.splits.read().unwrap_or_else(|p| p.into_inner()).get(word) {
             return parts.clone();
         }
-        let parts: Vec<String> = self.segment(word, 0).map(|p| p.into_iter().map(|s| stem(&s)).collect()).unwrap_or_default();
+        let parts: Vec<String> = self
+            .segment(word, 0)
+            .or_else(|| self.head_only(word))
+            .map(|p| p.into_iter().map(|s| stem(&s)).collect())
+            .unwrap_or_default();
         self.splits.write().unwrap_or_else(|p| p.into_inner()).insert(word.to_owned(), parts.clone());
         parts
     }
@@ -168,6 +172,14 @@ impl Vocabulary {
             }
         }
         best
+    }
+
+    /// A compound whose head is known and whose modifier is not ("Gaststätten|erlaubnis"):
+    /// the modifier as it stands, the head.
+    fn head_only(&self, word: &str) -> Option<Vec<String>> {
+        (4..word.len().saturating_sub(4))
+            .find(|&cut| word.len() - cut >= 5 && self.known(&word[cut..]))
+            .map(|cut| vec![word[..cut].to_owned(), word[cut..].to_owned()])
     }
 
     /// Terms of `text`: every word's stem plus the stems of its compound parts.
