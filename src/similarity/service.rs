@@ -510,8 +510,11 @@ impl Similarity {
                 let mut dense: Vec<(usize, f32)> = vectors.iter().enumerate().map(|(i, v)| (i, cosine(v, vector))).collect();
                 dense.sort_by(|x, y| y.1.total_cmp(&x.1).then_with(|| x.0.cmp(&y.0)));
                 dense.truncate(CANDIDATES);
-                let title = lex.titles.get(&doc.id).cloned().unwrap_or_default();
-                let lexical = catalogue_index.search(&title, CANDIDATES, &|_| true);
+                let mut query = lex.titles.get(&doc.id).cloned().unwrap_or_default();
+                for t in lex.vocab.terms(&doc.fields.get(1).map(|f| f.0.as_str()).unwrap_or_default()) {
+                    query.entry(t).or_insert(0.5);
+                }
+                let lexical = catalogue_index.search(&query, CANDIDATES, &|_| true);
                 let dense_keys: Vec<String> = dense.iter().map(|(i, _)| i.to_string()).collect();
                 let fused = fuse(dense_keys.iter().map(String::as_str), lexical.iter().map(|h| h.0.as_str()));
                 (doc.id.as_str(), fused.iter().filter_map(|k| k.parse().ok()).collect())
@@ -524,7 +527,18 @@ impl Similarity {
                 Direction::Opposite { .. } | Direction::OneSided { .. }
             )
         };
-        let found = |i: usize| -> gaps::Found<'_> {
+        // Services a process covers for sure (its LeiKa key): other processes cannot claim them.
+        let mut claimed: Vec<Option<&str>> = services
+            .iter()
+            .map(|service| {
+                live.iter()
+                    .find(|d| {
+                        d.leika_key.as_ref().is_some_and(|k| service.leika_keys.contains(k) || *k == service.key)
+                    })
+                    .map(|d| d.id.as_str())
+            })
+            .collect();
+        let judge = |i: usize, claimed: &[Option<&str>]| -> gaps::Found<'_> {
             let (fused, dense, background) = &per_service[i];
             let name_coverage =
                 |doc: &Doc| full_bags.get(doc.id.as_str()).map_or(0.0, |b| lex.bm25.coverage(&full_names[i], b));
@@ -548,10 +562,11 @@ impl Similarity {
                     }
                     continue;
                 }
-                // The first process that agrees in direction: does it rank this service first?
-                let first = per_process
-                    .get(doc.id.as_str())
-                    .and_then(|list| list.iter().copied().find(|&s| agrees(s, doc)));
+                // The first process that agrees in direction: among the services that agree
+                // with it and no other process has claimed, does it rank this one first?
+                let first = per_process.get(doc.id.as_str()).and_then(|list| {
+                    list.iter().copied().find(|&s| agrees(s, doc) && claimed[s].is_none_or(|c| c == doc.id))
+                });
                 let mutual = first.is_some_and(|s| s == i || services[s].name == services[i].name);
                 if mutual && close {
                     let evidence = gaps::Evidence::Match {
@@ -570,7 +585,20 @@ impl Similarity {
             }
             gaps::Found { covered: None, near_miss: near }
         };
-        Ok(gaps::report(&catalog.source, &catalog.services, &live, found))
+        // Two rounds: what the first settles is claimed in the second, so a process whose
+        // first choice went to another process can take its next one.
+        let mut found: Vec<gaps::Found> = (0..services.len()).map(|i| judge(i, &claimed)).collect();
+        for (i, f) in found.iter().enumerate() {
+            if let (None, Some((doc, _))) = (claimed[i], &f.covered) {
+                claimed[i] = Some(doc.id.as_str());
+            }
+        }
+        for (i, f) in found.iter_mut().enumerate() {
+            if f.covered.is_none() && claimed[i].is_none() {
+                *f = judge(i, &claimed);
+            }
+        }
+        Ok(gaps::report(&catalog.source, &catalog.services, &live, |i| found[i].clone()))
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, State> {
