@@ -292,6 +292,117 @@ fn gaps_count_links_by_leika_key_and_by_similarity() {
     assert!((default.coverage - default.covered as f32 / 557.0).abs() < 1e-6);
 }
 
+fn gewerbe(title: &str, summary: &str, steps: &[&str], law: &str, key: Option<&str>) -> Process {
+    let mut p = process(title, summary, "Gewerbeamt", steps, law);
+    p.meta.leika_key = key.map(str::to_owned);
+    p
+}
+
+#[test]
+fn sibling_services_are_not_suggested_and_the_reasons_say_why() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = store_in(dir.path());
+    let an = store
+        .create(
+            &gewerbe(
+                "Gewerbe anmelden",
+                "Wer ein Gewerbe beginnt, zeigt es an.",
+                &["Gewerbeanzeige entgegennehmen", "Angaben prüfen", "Gewerbeschein ausstellen", "Finanzamt unterrichten"],
+                "§ 14 GewO",
+                None,
+            ),
+            &CLERK,
+        )
+        .unwrap()
+        .id;
+    let twin = store
+        .create(
+            &gewerbe(
+                "Aufnahme einer selbstständigen Tätigkeit registrieren",
+                "Betriebe, die eröffnen, zeigen den Beginn an; die Behörde bestätigt und informiert Finanzamt und Kammer.",
+                &["Anzeige über den Beginn annehmen", "Identität kontrollieren", "Empfangsbestätigung erstellen", "Finanzamt und IHK informieren"],
+                "Gewerbeordnung § 14",
+                None,
+            ),
+            &CLERK,
+        )
+        .unwrap()
+        .id;
+    let ab = store
+        .create(
+            &gewerbe(
+                "Gewerbeabmeldung bearbeiten",
+                "Wer den Betrieb aufgibt, meldet das Gewerbe ab.",
+                &["Abmeldung entgegennehmen", "Eintragung schließen", "Bestätigung ausstellen", "Finanzamt unterrichten"],
+                "§ 14 GewO",
+                None,
+            ),
+            &CLERK,
+        )
+        .unwrap()
+        .id;
+    let pass = store
+        .create(
+            &process(
+                "Reisepass beantragen",
+                "Deutsche erhalten einen Reisepass.",
+                "Bürgerbüro",
+                &["Identität prüfen", "Foto prüfen", "Pass bestellen", "Pass aushändigen"],
+                "PassG",
+            ),
+            &CLERK,
+        )
+        .unwrap()
+        .id;
+    let ausweis = store
+        .create(
+            &process(
+                "Personalausweis beantragen",
+                "Deutsche erhalten einen Personalausweis.",
+                "Bürgerbüro",
+                &["Identität prüfen", "Foto prüfen", "Ausweis bestellen", "Ausweis aushändigen"],
+                "PAuswG",
+            ),
+            &CLERK,
+        )
+        .unwrap()
+        .id;
+    store.create(&hundesteuer(), &CLERK).unwrap();
+    let similarity = open(&store, e5());
+
+    let pairs = similarity.duplicates(ablauf::similarity::DUPLICATE_THRESHOLD).unwrap();
+    let ids: Vec<(&str, &str)> = pairs.iter().map(|p| (p.a.as_str(), p.b.as_str())).collect();
+    assert_eq!(ids, [(an.as_str().min(&twin), an.as_str().max(&twin))], "{pairs:#?}");
+    assert!(pairs[0].reasons.iter().any(|r| matches!(r, Reason::MutualNearest { .. })), "{:#?}", pairs[0].reasons);
+
+    let report = similarity.similar(&an, 5).unwrap();
+    let sibling = report.similar.iter().find(|s| s.id == ab).expect("the Abmeldung is a neighbour");
+    assert!(sibling.score < ablauf::similarity::DUPLICATE_THRESHOLD);
+    assert!(sibling.reasons.iter().any(|r| matches!(r, Reason::DirectionDiffers { .. })), "{:#?}", sibling.reasons);
+    let report = similarity.similar(&pass, 5).unwrap();
+    let other = report.similar.iter().find(|s| s.id == ausweis).expect("the Personalausweis is a neighbour");
+    assert!(other.reasons.iter().any(|r| matches!(r, Reason::LegalBasisDiffers { .. })), "{:#?}", other.reasons);
+
+    // Gaps: the covered Anmeldung does not cover the Abmeldung of the catalogue's sibling.
+    let catalog_file = dir.path().join("leika.jsonl");
+    std::fs::write(
+        &catalog_file,
+        [
+            r#"{"leika_key": "99050012104000", "name": "Gewerbe Anmeldung", "themenfeld": "Wirtschaft"}"#,
+            r#"{"leika_key": "99050012071000", "name": "Gewerbe Ummeldung", "themenfeld": "Wirtschaft"}"#,
+            r#"{"leika_key": "99085001012000", "name": "Reisepass Ausstellung", "themenfeld": "Ausweise"}"#,
+            r#"{"leika_key": "99067004001000", "name": "Jagdschein Erteilung", "themenfeld": "Freizeit"}"#,
+        ]
+        .join("\n"),
+    )
+    .unwrap();
+    let report = similarity.gaps(&Catalog::load(&catalog_file).unwrap(), &|_, _| {}).unwrap();
+    let missing: Vec<&str> = report.topics.iter().flat_map(|t| t.missing.iter().map(|s| s.name.as_str())).collect();
+    assert!(missing.contains(&"Gewerbe Ummeldung") && missing.contains(&"Jagdschein Erteilung"), "{report:#?}");
+    assert_eq!(report.covered, 2, "{report:#?}");
+    assert!(report.near_misses.iter().any(|n| n.service.name == "Gewerbe Ummeldung" && n.reason.contains("Richtung")));
+}
+
 #[test]
 fn a_changed_model_reembeds_everything_and_never_mixes_vectors() {
     let dir = tempfile::tempdir().unwrap();

@@ -10,7 +10,9 @@ use serde::Deserialize;
 use super::body::JsonBody;
 use super::{ApiError, AppState};
 use crate::auth::Principal;
-use crate::similarity::{Catalog, DUPLICATE_THRESHOLD, DecisionRequest, SimilarProcess, Similarity, SimilarityError};
+use crate::similarity::{
+    Catalog, DUPLICATE_THRESHOLD, DecisionRequest, PendingMarker, SimilarOnSave, Similarity, SimilarityError,
+};
 use crate::store::similarity::Decision;
 
 const MAX_K: usize = 50;
@@ -92,14 +94,18 @@ async fn with_similarity<T: Send + 'static>(
     .map_err(|e| ApiError::internal(format!("worker failed: {e}")))?
 }
 
-/// The processes most similar to a just-saved one; `None` while the model is still loading
-/// or when the lookup fails (the save itself has succeeded either way).
-pub async fn similar_after_save(state: &AppState, id: String) -> Option<Vec<SimilarProcess>> {
+/// What a save answers about similar processes, without waiting for the embedding: the
+/// background embedder is nudged and the answer is `"pending"` unless the saved text was
+/// embedded already; `None` while the model is still loading or when the lookup fails (the
+/// save itself has succeeded either way).
+pub async fn similar_after_save(state: &AppState, id: String) -> Option<SimilarOnSave> {
     let slot = state.similarity.clone();
     let found = tokio::task::spawn_blocking(move || {
         let similarity = slot.try_get()?;
+        slot.nudge();
         match similarity.similar(&id, SIMILAR_ON_SAVE) {
-            Ok(report) => Some(report.similar),
+            Ok(report) if report.pending => Some(SimilarOnSave::Pending(PendingMarker::Pending)),
+            Ok(report) => Some(SimilarOnSave::Ready(report.similar)),
             Err(e) => {
                 tracing::warn!(error = %e, process = %id, "no similar processes for a save");
                 None
@@ -157,8 +163,8 @@ async fn similar(
 }
 
 /// Answers 503 with `Retry-After` until the server has embedded the catalogue in the
-/// background (the first request starts it; about half a minute on a fresh database)
-/// instead of running into the request timeout.
+/// background (it starts right after the model has loaded and takes seconds on a fresh
+/// database) instead of running into the request timeout.
 async fn gaps(State(state): State<AppState>) -> Result<impl IntoResponse, ApiError> {
     if !state.similarity.catalog_ready() {
         let busy = ApiError::new(

@@ -53,7 +53,9 @@ pub struct SaveResponse {
     pub status: Status,
     /// Warnings of the stored process: it is valid, but a reviewer should look at these.
     pub warnings: Vec<Finding>,
-    /// The most similar existing processes (absent while the embedding model is loading).
+    /// The most similar existing processes, or `"pending"` while the saved text is embedded
+    /// in the background (`GET /api/processes/{id}/similar` answers once it is); absent while
+    /// the embedding model is loading.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub similar: Option<Vec<crate::similarity::SimilarProcess>>,
+    pub similar: Option<crate::similarity::SimilarOnSave>,
 }

@@ -20,7 +20,8 @@ mod text;
 
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, OnceLock};
+use std::sync::{Arc, Condvar, Mutex, OnceLock};
+use std::time::Duration;
 
 pub use canonical::canonical_text;
 pub use catalog::{Catalog, CatalogFormat, Service};
@@ -29,6 +30,7 @@ pub use gaps::{Evidence, GapReport, NearMiss};
 pub use score::{DUPLICATE_THRESHOLD, Features, Reason};
 pub use service::{Candidate, DecisionRequest, Progress, SimilarProcess, SimilarReport, Similarity, SyncReport};
 pub use steps::MissingStep;
+
 
 use crate::embed::EmbedError;
 use crate::index::IndexError;
@@ -50,32 +52,58 @@ pub enum SimilarityError {
     Unavailable(String),
 }
 
-/// The server's similarity service, loaded on a background thread so start-up stays fast:
-/// the first calls wait for it.
+/// What a save answers about similar processes.
+#[derive(Debug, Clone, serde::Serialize, schemars::JsonSchema)]
+#[serde(untagged)]
+pub enum SimilarOnSave {
+    /// The text was embedded already (e.g. only the status changed): the neighbours.
+    Ready(Vec<SimilarProcess>),
+    /// The text is embedded in the background; serialises as `"pending"`.
+    Pending(PendingMarker),
+}
+
+#[derive(Debug, Clone, Copy, serde::Serialize, schemars::JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum PendingMarker {
+    Pending,
+}
+
+/// The server's similarity service, loaded on a background thread so start-up stays fast.
+/// Saves never wait for their embedding: a background thread embeds whatever is stale when
+/// nudged (or every few seconds, for saves made by the CLI), and reads answer with what is
+/// embedded (a process not yet embedded is `pending`).
 #[derive(Clone)]
 pub struct SimilaritySlot {
     cell: Arc<OnceLock<Result<Similarity, String>>>,
     /// Whether embedding the default catalogue (the first gap report's slow part) has
     /// started and whether it has finished.
     catalog: Arc<(AtomicBool, AtomicBool)>,
+    /// Set by `nudge`, taken by the background embedder.
+    nudged: Arc<(Mutex<bool>, Condvar)>,
 }
 
+/// How often the background embedder looks for stale processes without being nudged.
+const EMBED_POLL: Duration = Duration::from_secs(3);
+
 impl SimilaritySlot {
-    /// Starts loading the embedder from `models_dir` and syncing with `store`.
+    /// Starts loading the embedder from `models_dir` and syncing with `store`, then embeds
+    /// the default catalogue and keeps embedding saves in the background.
     pub fn load_in_background(store: Arc<Store>, models_dir: PathBuf) -> SimilaritySlot {
         let slot = SimilaritySlot {
             cell: Arc::new(OnceLock::new()),
             catalog: Arc::new((AtomicBool::new(false), AtomicBool::new(false))),
+            nudged: Arc::new((Mutex::new(false), Condvar::new())),
         };
-        let cell = slot.cell.clone();
+        let worker = slot.clone();
         std::thread::spawn(move || {
-            cell.get_or_init(|| {
+            let cell = worker.cell.clone();
+            let loaded = cell.get_or_init(|| {
                 let opened = crate::embed::load(&models_dir)
                     .map_err(SimilarityError::from)
-                    .and_then(|embedder| Similarity::open(store, Arc::new(embedder), &|_, _| {}));
+                    .and_then(|embedder| Similarity::open_deferred(store, Arc::new(embedder)));
                 match opened {
                     Ok((similarity, report)) => {
-                        tracing::info!(model = %report.model, processes = report.processes, embedded = report.embedded, "similarity index ready");
+                        tracing::info!(model = %report.model, processes = report.processes, "similarity index ready");
                         Ok(similarity)
                     }
                     Err(e) => {
@@ -84,27 +112,63 @@ impl SimilaritySlot {
                     }
                 }
             });
+            if let Ok(similarity) = loaded {
+                worker.embed_forever(similarity);
+            }
         });
         slot
     }
 
-    /// Whether the default catalogue's embeddings are cached, so a gap report is quick; the
-    /// first call starts embedding it on a background thread (once per server).
-    pub fn catalog_ready(&self) -> bool {
-        let (started, done) = &*self.catalog;
-        if !started.swap(true, Ordering::AcqRel) {
-            let (slot, catalog) = (self.clone(), self.catalog.clone());
-            std::thread::spawn(move || {
-                match slot.get().and_then(|s| s.gaps(&Catalog::default_catalog(), &|_, _| {})) {
-                    Ok(_) => catalog.1.store(true, Ordering::Release),
-                    Err(e) => {
-                        tracing::warn!(error = %e, "the default catalogue could not be embedded");
-                        catalog.0.store(false, Ordering::Release);
-                    }
-                }
-            });
+    /// The background embedder: processes first, then (once) the default catalogue, then
+    /// whatever a save or the poll brings.
+    fn embed_forever(&self, similarity: &Similarity) {
+        let mut catalog_done = false;
+        loop {
+            match similarity.embed_pending(&|_, _| {}) {
+                Ok(n) if n > 0 => tracing::debug!(embedded = n, "embedded saved processes"),
+                Ok(_) => {}
+                Err(e) => tracing::warn!(error = %e, "background embedding failed"),
+            }
+            if !catalog_done {
+                catalog_done = true;
+                self.embed_catalog(similarity);
+            }
+            let (lock, wake) = &*self.nudged;
+            let mut nudged = lock.lock().unwrap_or_else(|p| p.into_inner());
+            if !*nudged {
+                nudged = wake.wait_timeout(nudged, EMBED_POLL).unwrap_or_else(|p| p.into_inner()).0;
+            }
+            *nudged = false;
         }
-        done.load(Ordering::Acquire)
+    }
+
+    fn embed_catalog(&self, similarity: &Similarity) {
+        let (started, done) = &*self.catalog;
+        started.store(true, Ordering::Release);
+        let t = std::time::Instant::now();
+        match similarity.gaps(&Catalog::default_catalog(), &|_, _| {}) {
+            Ok(_) => {
+                tracing::info!(seconds = t.elapsed().as_secs_f32(), "default catalogue embedded");
+                done.store(true, Ordering::Release);
+            }
+            Err(e) => {
+                tracing::warn!(error = %e, "the default catalogue could not be embedded");
+                started.store(false, Ordering::Release);
+            }
+        }
+    }
+
+    /// Wakes the background embedder (after a save).
+    pub fn nudge(&self) {
+        let (lock, wake) = &*self.nudged;
+        *lock.lock().unwrap_or_else(|p| p.into_inner()) = true;
+        wake.notify_one();
+    }
+
+    /// Whether the default catalogue's embeddings are cached, so a gap report is quick (the
+    /// background embedder does it right after loading).
+    pub fn catalog_ready(&self) -> bool {
+        self.catalog.1.load(Ordering::Acquire)
     }
 
     /// The service if it has loaded (never waits).

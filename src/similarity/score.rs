@@ -61,7 +61,6 @@ pub struct Doc {
     pub canonical: String,
     pub text_hash: String,
     pub steps: Vec<(String, Grams)>,
-    pub legal_basis: Vec<String>,
     pub laws: Vec<Law>,
     pub leika_key: Option<String>,
     pub text_grams: Grams,
@@ -96,7 +95,6 @@ impl Doc {
             canonical,
             steps: canonical::step_names(p).into_iter().map(|s| (s.to_owned(), Grams::of(s))).collect(),
             laws: signals::laws(&legal_basis),
-            legal_basis,
             leika_key: p.meta.leika_key.clone().filter(|k| !k.trim().is_empty()),
             fields,
         }

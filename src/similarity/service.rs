@@ -220,6 +220,41 @@ impl Similarity {
         Ok((similarity, report))
     }
 
+    /// Opens for the server: restores the index and reads the processes, but embeds nothing
+    /// (reads never embed; the caller runs `embed_pending` in the background).
+    pub fn open_deferred(store: Arc<Store>, embedder: Arc<dyn Embedder>) -> Result<(Self, SyncReport)> {
+        let model = format!("{}#{RECIPE}", embedder.model_id());
+        let index_dir = store.path().parent().map(|d| d.join("index")).unwrap_or_else(|| PathBuf::from("index"));
+        let stored = store.process_embeddings(&model, embedder.dim())?;
+        let truth =
+            stored.iter().map(|e| (e.process_id.as_str(), (e.text_hash.as_str(), e.vector.as_slice()))).collect();
+        let (index, restore) = VectorIndex::restore(&index_dir, &model, embedder.dim(), IndexParams::default(), &truth)?;
+        let unsaved = usize::from(!restore.loaded) + restore.reconciled;
+        let state = State { index, docs: HashMap::new(), marker: String::new(), unsaved, lexical: Lexical::default() };
+        let similarity = Similarity {
+            store,
+            embedder,
+            model,
+            index_dir,
+            state: Mutex::new(state),
+            inline: AtomicBool::new(false),
+            embedding: Mutex::new(()),
+        };
+        let report = {
+            let mut state = similarity.lock();
+            similarity.refresh(&mut state)?;
+            SyncReport {
+                model: similarity.model.clone(),
+                processes: state.docs.len(),
+                embedded: 0,
+                indexed: state.index.len(),
+                uses_graph: state.index.uses_graph(),
+                restore: Some(restore),
+            }
+        };
+        Ok((similarity, report))
+    }
+
     /// The model tag stored with every embedding.
     pub fn model(&self) -> &str {
         &self.model
@@ -704,13 +739,14 @@ fn fuse<'a>(dense: impl Iterator<Item = &'a str>, lexical: impl Iterator<Item = 
 }
 
 /// The mean of the cosines below the first two: the level of an ordinary neighbour. With
-/// fewer than three, the lowest seen (or, alone, a level below any real neighbour).
+/// fewer than three there is no telling what is ordinary, and the best one counts as
+/// ordinary (no margin: the dense signal then says nothing).
 fn background(scores: impl Iterator<Item = f32>) -> f32 {
     let scores: Vec<f32> = scores.collect();
     if scores.len() >= 3 {
         scores[2..].iter().sum::<f32>() / (scores.len() - 2) as f32
     } else {
-        scores.iter().copied().fold(f32::INFINITY, f32::min).min(scores.first().map_or(0.0, |s| s - 0.1))
+        scores.first().copied().unwrap_or(1.0)
     }
 }
 

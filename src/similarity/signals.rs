@@ -259,6 +259,9 @@ fn parse_law(text: &str) -> Option<Law> {
 /// names that share a specific part ("Hundesteuersatzung" / "Satzung über die Erhebung der
 /// Hundesteuer").
 pub fn same_law(a: &Law, b: &Law) -> bool {
+    if a.name == b.name {
+        return true;
+    }
     match (a.abbreviation, b.abbreviation) {
         (true, true) => a.name == b.name,
         (true, false) => abbreviates(&a.name, &b.name),
@@ -354,10 +357,14 @@ pub fn legal(a: &[Law], b: &[Law]) -> Legal {
     }
 }
 
-/// Whether two LeiKa keys name the same service: equal, or one is the other's group
-/// (same first eleven digits, one ending in 000).
+/// Whether two LeiKa keys may name the same service: equal, or one is the other's group
+/// (eight digits of object and 000000, or eleven digits of object and activity and 000).
 pub fn same_leika(a: &str, b: &str) -> bool {
-    a == b || (a.len() == 14 && b.len() == 14 && a[..11] == b[..11] && (a.ends_with("000") || b.ends_with("000")))
+    let within = |group: &str, key: &str, digits: usize| group[digits..].bytes().all(|c| c == b'0') && group[..digits] == key[..digits];
+    a == b
+        || (a.len() == 14 && b.len() == 14 && a.is_ascii() && b.is_ascii() && {
+            within(a, b, 8) || within(b, a, 8) || within(a, b, 11) || within(b, a, 11)
+        })
 }
 
 #[cfg(test)]

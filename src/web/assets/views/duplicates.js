@@ -21,7 +21,7 @@ function reasonText(r) {
     case 'same_leika_key': return `Gleicher LeiKa-Schlüssel ${r.key}`;
     case 'same_legal_basis': return `Gleiche Rechtsgrundlage: ${r.laws.join(', ')}`;
     case 'changed_since_decision': return `Schon einmal beurteilt (${r.decision}), seitdem deutlich geändert`;
-    default: return r.kind;
+    default: return r.text || r.kind;
   }
 }
 

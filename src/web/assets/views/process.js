@@ -71,6 +71,11 @@ async function similar(id, signal) {
   let report;
   try {
     report = await api(`${base(id)}/similar`, { signal });
+    // A fresh save is embedded in the background within seconds: ask again until it is.
+    for (let tries = 0; report.pending && tries < 10; tries += 1) {
+      await new Promise((resolve) => setTimeout(resolve, 1000));
+      report = await api(`${base(id)}/similar`, { signal });
+    }
   } catch (err) {
     if (err.name === 'AbortError') throw err;
     return err.missingEndpoint ? null : errorBox(err);
