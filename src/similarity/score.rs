@@ -128,8 +128,8 @@ pub fn sibling(e: &Evidence) -> bool {
 /// The judgement: a score in [0, 1] (≥ `DUPLICATE_THRESHOLD` suggests a duplicate) and
 /// what decided it. Rank carries almost half: being each other's first plausible twin is
 /// what duplicates have and neighbouring services lack once siblings are set aside; the
-/// content signals must then show real overlap (a mutual pair needs a little, a pair in
-/// second place much more).
+/// content signals must then show real overlap (a mutual pair needs some, a pair in second
+/// place much more), and rank counts in full only from a modest overlap on.
 pub fn judge(f: &Features, e: &Evidence) -> (f32, Vec<Decisive>) {
     let mut why = Vec::new();
     let place = |r: u32| match r {
@@ -146,7 +146,10 @@ pub fn judge(f: &Features, e: &Evidence) -> (f32, Vec<Decisive>) {
     let lexical = (f.lexical / 0.4).clamp(0.0, 1.0);
     let title = (f.title / 0.6).clamp(0.0, 1.0);
     let content = 0.4 * dense + 0.4 * lexical + 0.2 * title;
-    let mut score = 0.45 * ranks + 0.55 * content;
+    // Rank counts only as far as the content shows real overlap: in a small corpus two
+    // unrelated processes are each other's nearest too.
+    let gate = (content / 0.25).min(1.0);
+    let mut score = 0.45 * ranks * gate + 0.55 * content;
     if let Some((true, key, _)) = &e.leika {
         score += 0.3;
         why.push(Decisive::SameLeikaKey { key: key.clone() });

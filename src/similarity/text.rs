@@ -39,11 +39,11 @@ pub fn is_stopword(word: &str) -> bool {
     STOPWORDS.contains(&word)
 }
 
-/// Folded words of at least two letters, stopwords and numbers left out.
+/// Folded words of at least two letters and numbers, stopwords left out.
 pub fn words(text: &str) -> Vec<String> {
     fold(text)
         .split(|c: char| !c.is_alphanumeric())
-        .filter(|w| w.chars().count() >= 2 && !w.chars().all(|c| c.is_ascii_digit()) && !is_stopword(w))
+        .filter(|w| !w.is_empty() && (w.chars().count() >= 2 || w.chars().all(|c| c.is_ascii_digit())) && !is_stopword(w))
         .map(str::to_owned)
         .collect()
 }
@@ -207,7 +207,7 @@ mod tests {
         assert_eq!(stem("verlaengerung"), stem("verlaengern"));
         assert_eq!(stem("erteilung"), stem("erteilen"));
         assert_eq!(fold("Gebühr Straße"), "gebuehr strasse");
-        assert_eq!(words("Antrag auf Fällung eines Baumes, § 29"), ["antrag", "faellung", "baumes"]);
+        assert_eq!(words("Antrag auf Fällung eines Baumes, § 29"), ["antrag", "faellung", "baumes", "29"]);
     }
 
     #[test]
