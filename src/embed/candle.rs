@@ -1,20 +1,28 @@
-//! [`CandleEmbedder`]: tokenizer + BERT encoder, batched by length.
+//! [`CandleEmbedder`]: tokenizer + BERT encoder: the E5S1 model on our own 8-bit forward pass
+//! ([`QuantizedBert`]), a BERT checkpoint directory on candle-transformers' encoder.
 
 use std::path::Path;
 
 use sha2::{Digest, Sha256};
 
+use super::bert::{MAX_PASS_TOKENS, QuantizedBert};
 use super::encoder::Encoder;
 use super::tokenize::TextTokenizer;
 use super::{EmbedError, Embedder, e5s1::E5File};
 
-/// Texts per forward pass; larger batches stop paying off on CPU and cost memory.
+/// Texts per forward pass of candle's encoder, which pads them to the longest: larger batches
+/// stop paying off on CPU and cost memory.
 const MAX_BATCH: usize = 32;
 
 pub struct CandleEmbedder {
     model_id: String,
     tokenizer: TextTokenizer,
-    encoder: Encoder,
+    model: Model,
+}
+
+enum Model {
+    E5(QuantizedBert),
+    Bert(Encoder),
 }
 
 impl CandleEmbedder {
@@ -24,9 +32,9 @@ impl CandleEmbedder {
         let bytes = std::fs::read(path).map_err(|source| EmbedError::Io { path: path.to_owned(), source })?;
         let model_id = model_id("multilingual-e5-small-q4_0", &bytes);
         let file = E5File::parse(bytes)?;
-        let encoder = Encoder::from_e5s1(&file)?;
-        let tokenizer = TextTokenizer::from_vocabulary(file.vocabulary, encoder.max_positions(), "query: ")?;
-        Ok(CandleEmbedder { model_id, tokenizer, encoder })
+        let model = QuantizedBert::from_e5s1(&file)?;
+        let tokenizer = TextTokenizer::from_vocabulary(file.vocabulary, model.max_positions(), "query: ")?;
+        Ok(CandleEmbedder { model_id, tokenizer, model: Model::E5(model) })
     }
 
     /// Loads a Hugging Face BERT checkpoint directory: `config.json`, `model.safetensors`,
@@ -43,7 +51,7 @@ impl CandleEmbedder {
         let model_id = model_id(&name, &read("model.safetensors")?);
         let encoder = Encoder::from_safetensors(&weights, &config)?;
         let tokenizer = TextTokenizer::from_file(&dir.join("tokenizer.json"), encoder.max_positions())?;
-        Ok(CandleEmbedder { model_id, tokenizer, encoder })
+        Ok(CandleEmbedder { model_id, tokenizer, model: Model::Bert(encoder) })
     }
 
     /// The token ids the model sees for each text: prefix, special tokens and truncation to
@@ -65,21 +73,45 @@ impl Embedder for CandleEmbedder {
     }
 
     fn dim(&self) -> usize {
-        self.encoder.hidden()
+        match &self.model {
+            Model::E5(model) => model.hidden(),
+            Model::Bert(encoder) => encoder.hidden(),
+        }
     }
 
     fn embed(&self, texts: &[&str]) -> Result<Vec<Vec<f32>>, EmbedError> {
         let ids = self.tokenizer.encode(texts)?;
+        let encoder = match &self.model {
+            Model::E5(model) => return embed_in_passes(model, &ids),
+            Model::Bert(encoder) => encoder,
+        };
         // Batches of similar length waste little compute on padding.
         let mut order: Vec<usize> = (0..ids.len()).collect();
         order.sort_by_key(|&i| ids[i].len());
         let mut out = vec![Vec::new(); ids.len()];
         for chunk in order.chunks(MAX_BATCH) {
             let batch: Vec<Vec<u32>> = chunk.iter().map(|&i| ids[i].clone()).collect();
-            for (&i, vector) in chunk.iter().zip(self.encoder.embed(&batch, self.tokenizer.pad_id())?) {
+            for (&i, vector) in chunk.iter().zip(encoder.embed(&batch, self.tokenizer.pad_id())?) {
                 out[i] = vector;
             }
         }
         Ok(out)
     }
+}
+
+/// Texts in order, as many whole texts per pass as fit in [`MAX_PASS_TOKENS`] (at least one):
+/// nothing is padded, so their lengths need no sorting.
+fn embed_in_passes(model: &QuantizedBert, ids: &[Vec<u32>]) -> Result<Vec<Vec<f32>>, EmbedError> {
+    let mut out = Vec::with_capacity(ids.len());
+    let mut start = 0;
+    while start < ids.len() {
+        let (mut end, mut tokens) = (start + 1, ids[start].len());
+        while end < ids.len() && tokens + ids[end].len() <= MAX_PASS_TOKENS {
+            tokens += ids[end].len();
+            end += 1;
+        }
+        out.extend(model.embed(&ids[start..end])?);
+        start = end;
+    }
+    Ok(out)
 }

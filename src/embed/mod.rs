@@ -5,9 +5,11 @@
 //! instead by pointing `ABLAUF_EMBEDDER` at it. Every vector is f32 and L2-normalised, so
 //! the dot product is the cosine similarity.
 
+mod bert;
 mod candle;
 mod e5s1;
 mod encoder;
+mod math;
 mod tokenize;
 
 use std::path::{Path, PathBuf};

