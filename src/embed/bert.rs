@@ -10,7 +10,7 @@ use std::borrow::Cow;
 
 use ablauf_kernels::gemv::{self, Weight};
 use candle_core::quantized::{GgmlDType, QStorage, QTensor};
-use candle_core::{Device, Tensor};
+use candle_core::{Device, Storage, Tensor};
 
 use super::EmbedError;
 use super::e5s1::{E5File, Header, dequantize_q4_0, q4_0_row_bytes, q4_0_to_q8_0};
@@ -138,18 +138,20 @@ impl QuantizedBert {
     /// One post-norm encoder layer, in place on `x` (tokens × hidden).
     fn layer(&self, layer: &Layer, x: &mut [f32], spans: &[std::ops::Range<usize>]) -> Result<(), EmbedError> {
         let (h, eps) = (self.header.hidden, self.header.eps);
-        let mut qkv = products(&[&layer.query, &layer.key, &layer.value], x, h)?.into_iter();
+        let tokens = x.len() / h;
+        let input = Tensor::from_slice(x, (tokens, h), &Device::Cpu)?;
+        let mut qkv = products(&[&layer.query, &layer.key, &layer.value], input)?.into_iter();
         let (q, k, v) = match (qkv.next(), qkv.next(), qkv.next()) {
             (Some(q), Some(k), Some(v)) => (q, k, v),
             _ => unreachable!("three products for three matrices"),
         };
         let context = attention(&q, &k, &v, spans, h, self.header.heads);
-        let out = products(&[&layer.attention_out], &context, h)?.remove(0);
+        let out = products(&[&layer.attention_out], Tensor::from_vec(context, (tokens, h), &Device::Cpu)?)?.remove(0);
         let norm = &layer.attention_norm;
         for_each_row(x, h, |r, row| layer_norm(row, Some(&out[r * h..(r + 1) * h]), &norm.weight, &norm.bias, eps));
-        let mut mid = products(&[&layer.up], x, h)?.remove(0);
+        let mut mid = products(&[&layer.up], Tensor::from_slice(x, (tokens, h), &Device::Cpu)?)?.remove(0);
         for_each_row(&mut mid, self.header.ffn, |_, row| gelu_in_place(row));
-        let out = products(&[&layer.down], &mid, self.header.ffn)?.remove(0);
+        let out = products(&[&layer.down], Tensor::from_vec(mid, (tokens, self.header.ffn), &Device::Cpu)?)?.remove(0);
         let norm = &layer.output_norm;
         for_each_row(x, h, |r, row| layer_norm(row, Some(&out[r * h..(r + 1) * h]), &norm.weight, &norm.bias, eps));
         Ok(())
@@ -203,10 +205,9 @@ fn load(file: &E5File, kernels: bool) -> Result<QuantizedBert, EmbedError> {
     })
 }
 
-/// `x Wᵀ + b` for linears of the same input width `k`; the kernels quantise `x` once for all.
-fn products(linears: &[&Linear], x: &[f32], k: usize) -> Result<Vec<Vec<f32>>, EmbedError> {
-    let tokens = x.len() / k;
-    let input = Tensor::from_slice(x, (tokens, k), &Device::Cpu)?;
+/// `x Wᵀ + b` for linears of the same input width (the columns of `input`); the kernels
+/// quantise the input once for all of them.
+fn products(linears: &[&Linear], input: Tensor) -> Result<Vec<Vec<f32>>, EmbedError> {
     let kernel_weights: Option<Vec<Weight<'_>>> = linears
         .iter()
         .map(|l| match &l.weight {
@@ -224,66 +225,134 @@ fn products(linears: &[&Linear], x: &[f32], k: usize) -> Result<Vec<Vec<f32>>, E
             })
             .collect::<candle_core::Result<Vec<_>>>()?,
     };
-    outputs
-        .into_iter()
-        .zip(linears)
-        .map(|(out, linear)| {
-            let mut values = out.flatten_all()?.to_vec1::<f32>()?;
-            for row in values.chunks_exact_mut(linear.bias.len()) {
-                row.iter_mut().zip(&linear.bias).for_each(|(v, b)| *v += b);
-            }
-            Ok(values)
-        })
-        .collect()
+    outputs.iter().zip(linears).map(|(out, linear)| plus_bias(out, &linear.bias)).collect()
 }
 
-/// `softmax(q kᵀ / √d) v` per head within each span of token rows; (tokens × hidden).
+/// The values of a product plus the bias of each row, read in place (one pass, no copy first).
+fn plus_bias(out: &Tensor, bias: &[f32]) -> Result<Vec<f32>, EmbedError> {
+    let out = out.contiguous()?;
+    let (storage, layout) = out.storage_and_layout();
+    let Storage::Cpu(cpu) = &*storage else {
+        return Err(EmbedError::Format("the encoder runs on the CPU".into()));
+    };
+    let values = &cpu.as_slice::<f32>()?[layout.start_offset()..][..out.elem_count()];
+    let mut sums = Vec::with_capacity(values.len());
+    for row in values.chunks_exact(bias.len()) {
+        sums.extend(row.iter().zip(bias).map(|(v, b)| v + b));
+    }
+    Ok(sums)
+}
+
+/// Query rows that share each load of a key or value row in the attention.
+const QUERY_ROWS: usize = 4;
+/// Keys whose scores one register holds.
+const KEY_LANES: usize = 16;
+
+/// `softmax(q kᵀ / √d) v` per head within each span of token rows; (tokens × hidden). Units of
+/// (span, head) are split over candle's pool.
 fn attention(q: &[f32], k: &[f32], v: &[f32], spans: &[std::ops::Range<usize>], h: usize, heads: usize) -> Vec<f32> {
-    let d = h / heads;
-    let scale = 1.0 / (d as f32).sqrt();
     let mut context = vec![0f32; q.len()];
     let out = SharedMut(context.as_mut_ptr());
+    let d = h / heads;
     candle_core::utils::barrier_pool().execute_chunked(spans.len() * heads, |units| {
-        let mut keys = Vec::new();
-        let mut scores = Vec::new();
-        let mut row = vec![0f32; d];
+        let mut scratch = HeadScratch::default();
         for unit in units {
-            let (span, head) = (&spans[unit / heads], unit % heads);
-            let (n, col) = (span.len(), head * d);
-            // The span's keys of this head transposed, so that a query's scores are d sums of
-            // rows (vectorised) rather than n dot products.
-            keys.clear();
-            keys.resize(d * n, 0.0);
-            for (j, t) in span.clone().enumerate() {
-                for (e, &value) in k[t * h + col..t * h + col + d].iter().enumerate() {
-                    keys[e * n + j] = value;
-                }
-            }
-            for t in span.clone() {
-                scores.clear();
-                scores.resize(n, 0.0);
-                for (e, &qe) in q[t * h + col..t * h + col + d].iter().enumerate() {
-                    let qe = qe * scale;
-                    scores.iter_mut().zip(&keys[e * n..(e + 1) * n]).for_each(|(s, key)| *s += qe * key);
-                }
-                let max = scores.iter().copied().fold(f32::NEG_INFINITY, f32::max);
-                scores.iter_mut().for_each(|s| *s -= max);
-                exp_in_place(&mut scores);
-                let sum: f32 = scores.iter().sum();
-                row.fill(0.0);
-                for (&p, s) in scores.iter().zip(span.clone()) {
-                    row.iter_mut().zip(&v[s * h + col..s * h + col + d]).for_each(|(r, value)| *r += p * value);
-                }
-                let inverse = 1.0 / sum;
-                // SAFETY: each unit is one (span, head) pair, handed out once by
-                // `execute_chunked`; it alone writes columns col..col + d of its span's rows,
-                // which lie within `context` (t < tokens, col + d <= h).
-                let target = unsafe { std::slice::from_raw_parts_mut(out.get().add(t * h + col), d) };
-                target.iter_mut().zip(&row).for_each(|(c, r)| *c = r * inverse);
+            let (span, col) = (&spans[unit / heads], (unit % heads) * d);
+            // The head size as a constant where it is a common one, so that the compiler keeps
+            // a block's sums in registers.
+            match d {
+                32 => attend_head(32, h, q, k, v, span, col, &out, &mut scratch),
+                64 => attend_head(64, h, q, k, v, span, col, &out, &mut scratch),
+                d => attend_head(d, h, q, k, v, span, col, &out, &mut scratch),
             }
         }
     });
     context
+}
+
+#[derive(Default)]
+struct HeadScratch {
+    /// Scaled queries, (rows rounded up to QUERY_ROWS) × d, zero-padded.
+    queries: Vec<f32>,
+    /// Keys transposed, d × (keys rounded up to KEY_LANES), zero-padded.
+    keys: Vec<f32>,
+    /// QUERY_ROWS rows of scores, then probabilities.
+    scores: Vec<f32>,
+    context: Vec<f32>,
+}
+
+/// One head's attention over one span, written to columns `col..col + d` of its rows of `out`.
+#[inline(always)]
+#[allow(clippy::too_many_arguments)]
+fn attend_head(
+    d: usize,
+    h: usize,
+    q: &[f32],
+    k: &[f32],
+    v: &[f32],
+    span: &std::ops::Range<usize>,
+    col: usize,
+    out: &SharedMut,
+    s: &mut HeadScratch,
+) {
+    let n = span.len();
+    let padded = n.div_ceil(KEY_LANES) * KEY_LANES;
+    let scale = 1.0 / (d as f32).sqrt();
+    s.queries.clear();
+    s.queries.resize(n.div_ceil(QUERY_ROWS) * QUERY_ROWS * d, 0.0);
+    s.keys.clear();
+    s.keys.resize(d * padded, 0.0);
+    for (j, t) in span.clone().enumerate() {
+        let (query, key) = (&q[t * h + col..][..d], &k[t * h + col..][..d]);
+        s.queries[j * d..(j + 1) * d].iter_mut().zip(query).for_each(|(a, b)| *a = b * scale);
+        for (e, &value) in key.iter().enumerate() {
+            s.keys[e * padded + j] = value;
+        }
+    }
+    s.scores.resize(QUERY_ROWS * padded, 0.0);
+    s.context.resize(QUERY_ROWS * d, 0.0);
+    for first in (0..n).step_by(QUERY_ROWS) {
+        // Scores of QUERY_ROWS queries against KEY_LANES keys at a time, summed in registers.
+        for j0 in (0..padded).step_by(KEY_LANES) {
+            let mut sums = [[0f32; KEY_LANES]; QUERY_ROWS];
+            for e in 0..d {
+                let keys = &s.keys[e * padded + j0..][..KEY_LANES];
+                for (r, sum) in sums.iter_mut().enumerate() {
+                    let query = s.queries[(first + r) * d + e];
+                    sum.iter_mut().zip(keys).for_each(|(a, key)| *a += query * key);
+                }
+            }
+            for (r, sum) in sums.iter().enumerate() {
+                s.scores[r * padded + j0..][..KEY_LANES].copy_from_slice(sum);
+            }
+        }
+        let rows = QUERY_ROWS.min(n - first);
+        for r in 0..rows {
+            let scores = &mut s.scores[r * padded..r * padded + n];
+            let max = scores.iter().copied().fold(f32::NEG_INFINITY, f32::max);
+            scores.iter_mut().for_each(|x| *x -= max);
+            exp_in_place(scores);
+            let inverse = 1.0 / scores.iter().sum::<f32>();
+            scores.iter_mut().for_each(|x| *x *= inverse);
+        }
+        // Each value row, loaded once, weighted into the QUERY_ROWS context rows.
+        s.context.fill(0.0);
+        for (j, t) in span.clone().enumerate() {
+            let value = &v[t * h + col..][..d];
+            for r in 0..QUERY_ROWS {
+                let p = s.scores[r * padded + j];
+                s.context[r * d..(r + 1) * d].iter_mut().zip(value).for_each(|(c, x)| *c += p * x);
+            }
+        }
+        for r in 0..rows {
+            let t = span.start + first + r;
+            // SAFETY: each (span, head) unit is handed out once by `execute_chunked`; it alone
+            // writes columns col..col + d of its span's rows, which lie within the output
+            // (t < tokens, col + d <= h).
+            let target = unsafe { std::slice::from_raw_parts_mut(out.get().add(t * h + col), d) };
+            target.copy_from_slice(&s.context[r * d..(r + 1) * d]);
+        }
+    }
 }
 
 /// Runs `f(row index, row)` on each `width`-long row of `data`, the rows split over candle's
