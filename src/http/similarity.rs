@@ -18,6 +18,8 @@ use crate::store::similarity::Decision;
 const MAX_K: usize = 50;
 /// Seconds a client should wait while the similarity index loads.
 const LOADING_RETRY_S: u64 = 5;
+/// How long the duplicate list waits for saves still being embedded.
+const SETTLE: std::time::Duration = std::time::Duration::from_secs(5);
 /// Similar processes returned with a save.
 const SIMILAR_ON_SAVE: usize = 5;
 
@@ -125,7 +127,12 @@ async fn duplicates(
         return Err(ApiError::bad_request("threshold must be between 0 and 1.5"));
     }
     let limit = query.limit.unwrap_or(100);
-    let mut candidates = with_similarity(&state, move |s| s.duplicates(threshold)).await?;
+    // Saves of the last moments are still being embedded: give them a few seconds.
+    let mut candidates = with_similarity(&state, move |s| {
+        s.settle(SETTLE)?;
+        s.duplicates(threshold)
+    })
+    .await?;
     candidates.truncate(limit);
     Ok(Json(candidates))
 }

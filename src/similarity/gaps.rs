@@ -22,6 +22,8 @@ use super::score::{Doc, round};
 pub const MIN_NAME_COVERAGE: f32 = 0.4;
 /// The least dense margin over the service's typical process that counts as standing out.
 pub const MIN_DENSE_MARGIN: f32 = 0.03;
+/// Near misses listed per process, the closest first.
+pub const NEAR_MISSES_PER_PROCESS: usize = 3;
 
 #[derive(Debug, Clone, Serialize, JsonSchema)]
 pub struct GapReport {
@@ -161,6 +163,17 @@ pub fn report<'a>(catalog: &str, services: &[Service], docs: &[&'a Doc], found: 
             None => topic.missing.push(service_ref),
         }
     }
+    // The closest few per process: against a catalogue of thousands, every process has
+    // dozens of merely related services.
+    near_misses.sort_by(|a, b| {
+        (b.name_coverage + b.embedding).total_cmp(&(a.name_coverage + a.embedding)).then_with(|| a.service.key.cmp(&b.service.key))
+    });
+    let mut per_process: HashMap<String, usize> = HashMap::new();
+    near_misses.retain(|n| {
+        let seen = per_process.entry(n.process.clone()).or_default();
+        *seen += 1;
+        *seen <= NEAR_MISSES_PER_PROCESS
+    });
     let covered = covered_services.len();
     let mut topics: Vec<TopicGaps> = topics.into_values().collect();
     topics.sort_by(|a, b| b.missing.len().cmp(&a.missing.len()).then_with(|| a.topic.cmp(&b.topic)));

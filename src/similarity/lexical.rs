@@ -68,14 +68,17 @@ pub struct Bm25 {
 }
 
 impl Bm25 {
-    pub fn build(docs: Vec<(String, Terms)>) -> Bm25 {
+    pub fn build(mut docs: Vec<(String, Terms)>) -> Bm25 {
+        docs.sort_by(|x, y| x.0.cmp(&y.0));
         let mut index = Bm25::default();
         for (i, (id, terms)) in docs.into_iter().enumerate() {
             let mut tf: HashMap<String, f32> = HashMap::new();
             for (t, w) in terms {
                 *tf.entry(t).or_default() += w;
             }
-            index.lens.push(tf.values().sum());
+            let mut tf: Vec<(String, f32)> = tf.into_iter().collect();
+            tf.sort_unstable_by(|x, y| x.0.cmp(&y.0));
+            index.lens.push(tf.iter().map(|(_, f)| f).sum());
             for (t, f) in tf {
                 index.postings.entry(t).or_default().push((i as u32, f));
             }
@@ -101,7 +104,10 @@ impl Bm25 {
     /// most, only those `allow` accepts.
     pub fn search(&self, query: &HashMap<String, f32>, k: usize, allow: &dyn Fn(&str) -> bool) -> Vec<(String, f32)> {
         let mut scores: HashMap<u32, f32> = HashMap::new();
-        for (term, qw) in query {
+        // In a fixed order, so that float sums (and so ties) come out the same every run.
+        let mut terms: Vec<(&String, &f32)> = query.iter().collect();
+        terms.sort_unstable_by(|x, y| x.0.cmp(y.0));
+        for (term, qw) in terms {
             let Some(list) = self.postings.get(term) else { continue };
             let idf = self.idf(term);
             for &(doc, tf) in list {
@@ -123,7 +129,9 @@ impl Bm25 {
     /// term of the query occurs in the other text, 0 when none does.
     pub fn coverage(&self, query: &HashMap<String, f32>, other: &HashMap<String, f32>) -> f32 {
         let (mut found, mut total) = (0.0, 0.0);
-        for (term, w) in query {
+        let mut terms: Vec<(&String, &f32)> = query.iter().collect();
+        terms.sort_unstable_by(|x, y| x.0.cmp(y.0));
+        for (term, w) in terms {
             let mass = w * self.idf(term);
             total += mass;
             if other.contains_key(term) {

@@ -100,7 +100,13 @@ impl SimilaritySlot {
             let loaded = cell.get_or_init(|| {
                 let opened = crate::embed::load(&models_dir)
                     .map_err(SimilarityError::from)
-                    .and_then(|embedder| Similarity::open_deferred(store, Arc::new(embedder)));
+                    .and_then(|embedder| {
+                        let (similarity, report) = Similarity::open_deferred(store, Arc::new(embedder))?;
+                        // What was saved before the start is embedded before the first
+                        // answer; saves from now on are embedded in the background.
+                        similarity.embed_pending(&|_, _| {})?;
+                        Ok((similarity, report))
+                    });
                 match opened {
                     Ok((similarity, report)) => {
                         tracing::info!(model = %report.model, processes = report.processes, "similarity index ready");

@@ -125,7 +125,6 @@ pub(super) struct Lexical {
     /// Per process: its terms with weights, and its title's terms.
     pub bags: HashMap<String, HashMap<String, f32>>,
     pub titles: HashMap<String, HashMap<String, f32>>,
-    stale: bool,
 }
 
 impl Lexical {
@@ -145,7 +144,7 @@ impl Lexical {
             titles.insert(d.id.clone(), bag(&vocab.terms(&d.title).into_iter().map(|t| (t, 1.0)).collect()));
             indexed.push((d.id.clone(), terms));
         }
-        Lexical { vocab, bm25: Bm25::build(indexed), bags, titles, stale: false }
+        Lexical { vocab, bm25: Bm25::build(indexed), bags, titles }
     }
 }
 
@@ -324,6 +323,21 @@ impl Similarity {
         let mut state = self.lock();
         self.refresh(&mut state)?;
         Ok(state.docs.values().filter(|d| state.index.stamp(&d.id) != Some(d.text_hash.as_str())).count())
+    }
+
+    /// Waits up to `at_most` for the background embedder to catch up with recent saves
+    /// (a duplicate list without them would be incomplete); answers whether it did.
+    pub fn settle(&self, at_most: std::time::Duration) -> Result<bool> {
+        let start = std::time::Instant::now();
+        loop {
+            if self.pending()? == 0 {
+                return Ok(true);
+            }
+            if start.elapsed() >= at_most {
+                return Ok(false);
+            }
+            std::thread::sleep(std::time::Duration::from_millis(50));
+        }
     }
 
     /// Before a read: embeds what is stale when reads embed (see `embed_in_background`).
@@ -546,7 +560,7 @@ impl Similarity {
                 dense.sort_by(|x, y| y.1.total_cmp(&x.1).then_with(|| x.0.cmp(&y.0)));
                 dense.truncate(CANDIDATES);
                 let mut query = lex.titles.get(&doc.id).cloned().unwrap_or_default();
-                for t in lex.vocab.terms(&doc.fields.get(1).map(|f| f.0.as_str()).unwrap_or_default()) {
+                for t in lex.vocab.terms(&doc.summary) {
                     query.entry(t).or_insert(0.5);
                 }
                 let lexical = catalogue_index.search(&query, CANDIDATES, &|_| true);
@@ -689,7 +703,7 @@ impl Similarity {
                 doc.status = p.status;
             }
         }
-        if changed || state.lexical.stale || state.lexical.bm25.len() == 0 && !state.docs.is_empty() {
+        if changed || state.lexical.bm25.len() == 0 && !state.docs.is_empty() {
             state.lexical = Lexical::build(&state.docs);
         }
         // Vectors stored since (by the background embedder or another process) join the index.
