@@ -766,13 +766,18 @@ fn background(scores: impl Iterator<Item = f32>) -> f32 {
 
 /// The dense and the lexical neighbours of `doc` among live processes, fused.
 fn ranking(state: &State, doc: &Doc, vector: &[f32]) -> Ranking {
+    ranking_to(state, doc, vector, CANDIDATES)
+}
+
+/// As `ranking`, with `depth` neighbours from each ranking.
+fn ranking_to(state: &State, doc: &Doc, vector: &[f32], depth: usize) -> Ranking {
     let allow = |key: &str| key != doc.id && state.docs.get(key).is_some_and(|d| d.status != Status::Archived);
-    let dense = state.index.search(vector, CANDIDATES, &allow);
+    let dense = state.index.search(vector, depth, &allow);
     let query = match state.lexical.bags.get(&doc.id) {
         Some(b) => b.clone(),
         None => bag(&doc_terms(doc, &state.lexical.vocab)),
     };
-    let lexical = state.lexical.bm25.search(&query, CANDIDATES, &allow);
+    let lexical = state.lexical.bm25.search(&query, depth, &allow);
     let fused = fuse(dense.iter().map(|h| h.key.as_str()), lexical.iter().map(|h| h.0.as_str()));
     let plausible = fused
         .iter()
@@ -784,7 +789,7 @@ fn ranking(state: &State, doc: &Doc, vector: &[f32]) -> Ranking {
         .cloned()
         .collect();
     Ranking {
-        background: background(dense.iter().map(|h| h.score)),
+        background: background(dense.iter().take(CANDIDATES).map(|h| h.score)),
         dense: dense.into_iter().map(|h| (h.key, h.score)).collect(),
         fused,
         plausible,
@@ -825,7 +830,7 @@ fn pair_features(state: &State, a: &Doc, b: &Doc, ra: &Ranking, rb: &Ranking) ->
 
 /// The `k` live processes nearest to `doc` by the fused ranking, judged, best first.
 fn neighbours(state: &State, doc: &Doc, vector: &[f32], k: usize) -> Vec<SimilarProcess> {
-    let ra = ranking(state, doc, vector);
+    let ra = ranking_to(state, doc, vector, k.max(CANDIDATES));
     let mut out: Vec<SimilarProcess> = ra
         .fused
         .iter()
