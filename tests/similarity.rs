@@ -307,7 +307,12 @@ fn sibling_services_are_not_suggested_and_the_reasons_say_why() {
             &gewerbe(
                 "Gewerbe anmelden",
                 "Wer ein Gewerbe beginnt, zeigt es an.",
-                &["Gewerbeanzeige entgegennehmen", "Angaben prüfen", "Gewerbeschein ausstellen", "Finanzamt unterrichten"],
+                &[
+                    "Gewerbeanzeige entgegennehmen",
+                    "Angaben prüfen",
+                    "Gewerbeschein ausstellen",
+                    "Finanzamt unterrichten",
+                ],
                 "§ 14 GewO",
                 None,
             ),
@@ -333,7 +338,12 @@ fn sibling_services_are_not_suggested_and_the_reasons_say_why() {
             &gewerbe(
                 "Gewerbeabmeldung bearbeiten",
                 "Wer den Betrieb aufgibt, meldet das Gewerbe ab.",
-                &["Abmeldung entgegennehmen", "Eintragung schließen", "Bestätigung ausstellen", "Finanzamt unterrichten"],
+                &[
+                    "Abmeldung entgegennehmen",
+                    "Eintragung schließen",
+                    "Bestätigung ausstellen",
+                    "Finanzamt unterrichten",
+                ],
                 "§ 14 GewO",
                 None,
             ),

@@ -107,7 +107,12 @@ pub struct Found<'a> {
 }
 
 /// Builds the report; `found` gives, per service index, what the ranking decided.
-pub fn report<'a>(catalog: &str, services: &[Service], docs: &[&'a Doc], found: impl Fn(usize) -> Found<'a>) -> GapReport {
+pub fn report<'a>(
+    catalog: &str,
+    services: &[Service],
+    docs: &[&'a Doc],
+    found: impl Fn(usize) -> Found<'a>,
+) -> GapReport {
     let mut by_key: HashMap<&str, &Doc> = HashMap::new();
     for doc in docs {
         if let Some(key) = &doc.leika_key {
@@ -166,7 +171,9 @@ pub fn report<'a>(catalog: &str, services: &[Service], docs: &[&'a Doc], found: 
     // The closest few per process: against a catalogue of thousands, every process has
     // dozens of merely related services.
     near_misses.sort_by(|a, b| {
-        (b.name_coverage + b.embedding).total_cmp(&(a.name_coverage + a.embedding)).then_with(|| a.service.key.cmp(&b.service.key))
+        (b.name_coverage + b.embedding)
+            .total_cmp(&(a.name_coverage + a.embedding))
+            .then_with(|| a.service.key.cmp(&b.service.key))
     });
     let mut per_process: HashMap<String, usize> = HashMap::new();
     near_misses.retain(|n| {

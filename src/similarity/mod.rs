@@ -31,7 +31,6 @@ pub use score::{DUPLICATE_THRESHOLD, Features, Reason};
 pub use service::{Candidate, DecisionRequest, Progress, SimilarProcess, SimilarReport, Similarity, SyncReport};
 pub use steps::MissingStep;
 
-
 use crate::embed::EmbedError;
 use crate::index::IndexError;
 use crate::store::{Store, StoreError};
@@ -98,15 +97,13 @@ impl SimilaritySlot {
         std::thread::spawn(move || {
             let cell = worker.cell.clone();
             let loaded = cell.get_or_init(|| {
-                let opened = crate::embed::load(&models_dir)
-                    .map_err(SimilarityError::from)
-                    .and_then(|embedder| {
-                        let (similarity, report) = Similarity::open_deferred(store, Arc::new(embedder))?;
-                        // What was saved before the start is embedded before the first
-                        // answer; saves from now on are embedded in the background.
-                        similarity.embed_pending(&|_, _| {})?;
-                        Ok((similarity, report))
-                    });
+                let opened = crate::embed::load(&models_dir).map_err(SimilarityError::from).and_then(|embedder| {
+                    let (similarity, report) = Similarity::open_deferred(store, Arc::new(embedder))?;
+                    // What was saved before the start is embedded before the first
+                    // answer; saves from now on are embedded in the background.
+                    similarity.embed_pending(&|_, _| {})?;
+                    Ok((similarity, report))
+                });
                 match opened {
                     Ok((similarity, report)) => {
                         tracing::info!(model = %report.model, processes = report.processes, "similarity index ready");

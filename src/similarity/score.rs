@@ -167,28 +167,48 @@ pub fn judge(f: &Features, e: &Evidence) -> (f32, Vec<Decisive>) {
     match &e.direction {
         Direction::Opposite { a, b } => {
             penalty = penalty.max(0.6);
-            why.push(Decisive::DirectionDiffers { a: a.clone(), b: b.clone(), text: format!("Richtung verschieden: {a} / {b}") });
+            why.push(Decisive::DirectionDiffers {
+                a: a.clone(),
+                b: b.clone(),
+                text: format!("Richtung verschieden: {a} / {b}"),
+            });
         }
         Direction::OneSided { a, b } => {
             penalty = penalty.max(0.5);
-            why.push(Decisive::DirectionDiffers { a: a.clone(), b: b.clone(), text: format!("Nur eine Seite nennt diese Richtung: {a} / {b}") });
+            why.push(Decisive::DirectionDiffers {
+                a: a.clone(),
+                b: b.clone(),
+                text: format!("Nur eine Seite nennt diese Richtung: {a} / {b}"),
+            });
         }
         _ => {}
     }
     match &e.legal {
         Legal::DifferentParagraph { a, b } => {
             penalty = penalty.max(0.5);
-            why.push(Decisive::LegalBasisDiffers { a: a.clone(), b: b.clone(), text: format!("Andere Vorschrift: {a} / {b}") });
+            why.push(Decisive::LegalBasisDiffers {
+                a: a.clone(),
+                b: b.clone(),
+                text: format!("Andere Vorschrift: {a} / {b}"),
+            });
         }
         Legal::DifferentLaw { a, b, abbreviated } => {
             penalty = penalty.max(if *abbreviated { 0.5 } else { 0.15 });
-            why.push(Decisive::LegalBasisDiffers { a: a.clone(), b: b.clone(), text: format!("Andere Rechtsgrundlage: {a} / {b}") });
+            why.push(Decisive::LegalBasisDiffers {
+                a: a.clone(),
+                b: b.clone(),
+                text: format!("Andere Rechtsgrundlage: {a} / {b}"),
+            });
         }
         _ => {}
     }
     if let Some((false, a, b)) = &e.leika {
         penalty = penalty.max(0.6);
-        why.push(Decisive::LeikaKeyDiffers { a: a.clone(), b: b.clone(), text: format!("Andere LeiKa-Schlüssel: {a} / {b}") });
+        why.push(Decisive::LeikaKeyDiffers {
+            a: a.clone(),
+            b: b.clone(),
+            text: format!("Andere LeiKa-Schlüssel: {a} / {b}"),
+        });
     }
     ((score - penalty).clamp(0.0, 1.0), why)
 }
@@ -210,23 +230,52 @@ pub enum Decisive {
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum Reason {
     /// Each is the other's nearest neighbour (by meaning and by words together).
-    MutualNearest { text: String },
+    MutualNearest {
+        text: String,
+    },
     /// The embeddings of the two canonical texts are this close (cosine).
-    EmbeddingSimilarity { score: f32 },
+    EmbeddingSimilarity {
+        score: f32,
+    },
     /// Share of the texts' (idf-weighted) terms the other contains, and the most telling ones.
-    SharedTerms { score: f32, terms: Vec<String>, text: String },
+    SharedTerms {
+        score: f32,
+        terms: Vec<String>,
+        text: String,
+    },
     /// Steps of `a` that `b` has too (by name, allowing for different wording).
-    SharedSteps { steps: Vec<String> },
-    SameLeikaKey { key: String },
+    SharedSteps {
+        steps: Vec<String>,
+    },
+    SameLeikaKey {
+        key: String,
+    },
     /// Legal bases of `a` that `b` names too.
-    SameLegalBasis { laws: Vec<String> },
+    SameLegalBasis {
+        laws: Vec<String>,
+    },
     /// The two name opposite directions of one service (An-/Abmeldung, Erteilung/Verlängerung).
-    DirectionDiffers { a: String, b: String, text: String },
+    DirectionDiffers {
+        a: String,
+        b: String,
+        text: String,
+    },
     /// The two rest on different laws or different paragraphs of one law.
-    LegalBasisDiffers { a: String, b: String, text: String },
-    LeikaKeyDiffers { a: String, b: String, text: String },
+    LegalBasisDiffers {
+        a: String,
+        b: String,
+        text: String,
+    },
+    LeikaKeyDiffers {
+        a: String,
+        b: String,
+        text: String,
+    },
     /// A reviewer judged the pair before; one of them has changed substantially since.
-    ChangedSinceDecision { decision: String, at: String },
+    ChangedSinceDecision {
+        decision: String,
+        at: String,
+    },
 }
 
 /// Reasons for a pair: what decided first, then the supporting evidence.

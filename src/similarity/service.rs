@@ -227,7 +227,8 @@ impl Similarity {
         let stored = store.process_embeddings(&model, embedder.dim())?;
         let truth =
             stored.iter().map(|e| (e.process_id.as_str(), (e.text_hash.as_str(), e.vector.as_slice()))).collect();
-        let (index, restore) = VectorIndex::restore(&index_dir, &model, embedder.dim(), IndexParams::default(), &truth)?;
+        let (index, restore) =
+            VectorIndex::restore(&index_dir, &model, embedder.dim(), IndexParams::default(), &truth)?;
         let unsaved = usize::from(!restore.loaded) + restore.reconciled;
         let state = State { index, docs: HashMap::new(), marker: String::new(), unsaved, lexical: Lexical::default() };
         let similarity = Similarity {
@@ -292,8 +293,7 @@ impl Similarity {
                 .iter()
                 .filter_map(|p| {
                     let doc = state.docs.get(&p.id)?;
-                    let current =
-                        p.embedded.as_ref().is_some_and(|(_, m, h)| *m == self.model && *h == doc.text_hash);
+                    let current = p.embedded.as_ref().is_some_and(|(_, m, h)| *m == self.model && *h == doc.text_hash);
                     (!current).then(|| (doc.id.clone(), doc.version, doc.text_hash.clone(), doc.canonical.clone()))
                 })
                 .collect()
@@ -519,8 +519,11 @@ impl Similarity {
             .filter(|d| d.status != Status::Archived && state.index.vector(&d.id).is_some())
             .collect();
         let allow = |key: &str| state.docs.get(key).is_some_and(|d| d.status != Status::Archived);
-        let names: Vec<HashMap<String, f32>> =
-            catalog.services.iter().map(|s| bag(&lex.vocab.terms(&s.name).into_iter().map(|t| (t, 1.0)).collect())).collect();
+        let names: Vec<HashMap<String, f32>> = catalog
+            .services
+            .iter()
+            .map(|s| bag(&lex.vocab.terms(&s.name).into_iter().map(|t| (t, 1.0)).collect()))
+            .collect();
         // Process-side coverage of a name counts terms, so compounds are split with the
         // catalogue's words known too ("Gaststättengewerbe" / "Gaststättenerlaubnis").
         let mut vocab = Vocabulary::new();
@@ -532,8 +535,11 @@ impl Similarity {
         for service in &catalog.services {
             vocab.add(&service.name);
         }
-        let full_names: Vec<HashMap<String, f32>> =
-            catalog.services.iter().map(|s| bag(&vocab.terms(&s.name).into_iter().map(|t| (t, 1.0)).collect())).collect();
+        let full_names: Vec<HashMap<String, f32>> = catalog
+            .services
+            .iter()
+            .map(|s| bag(&vocab.terms(&s.name).into_iter().map(|t| (t, 1.0)).collect()))
+            .collect();
         let full_bags: HashMap<&str, HashMap<String, f32>> =
             live.par_iter().map(|d| (d.id.as_str(), bag(&doc_terms(d, &vocab)))).collect();
         // Each service's processes, fused.
@@ -550,13 +556,19 @@ impl Similarity {
             })
             .collect();
         // Each process's services, fused (a BM25 index over the names, all cosines).
-        let catalogue_index =
-            Bm25::build(names.iter().enumerate().map(|(i, b)| (i.to_string(), b.iter().map(|(t, w)| (t.clone(), *w)).collect())).collect());
+        let catalogue_index = Bm25::build(
+            names
+                .iter()
+                .enumerate()
+                .map(|(i, b)| (i.to_string(), b.iter().map(|(t, w)| (t.clone(), *w)).collect()))
+                .collect(),
+        );
         let per_process: HashMap<&str, Vec<usize>> = live
             .par_iter()
             .map(|doc| {
                 let vector = state.index.vector(&doc.id).unwrap_or_default();
-                let mut dense: Vec<(usize, f32)> = vectors.iter().enumerate().map(|(i, v)| (i, cosine(v, vector))).collect();
+                let mut dense: Vec<(usize, f32)> =
+                    vectors.iter().enumerate().map(|(i, v)| (i, cosine(v, vector))).collect();
                 dense.sort_by(|x, y| y.1.total_cmp(&x.1).then_with(|| x.0.cmp(&y.0)));
                 dense.truncate(CANDIDATES);
                 let mut query = lex.titles.get(&doc.id).cloned().unwrap_or_default();
@@ -581,9 +593,7 @@ impl Similarity {
             .iter()
             .map(|service| {
                 live.iter()
-                    .find(|d| {
-                        d.leika_key.as_ref().is_some_and(|k| service.leika_keys.contains(k) || *k == service.key)
-                    })
+                    .find(|d| d.leika_key.as_ref().is_some_and(|k| service.leika_keys.contains(k) || *k == service.key))
                     .map(|d| d.id.as_str())
             })
             .collect();
@@ -592,7 +602,10 @@ impl Similarity {
             let name_coverage =
                 |doc: &Doc| full_bags.get(doc.id.as_str()).map_or(0.0, |b| lex.bm25.coverage(&full_names[i], b));
             let embedding = |doc: &Doc| {
-                dense.get(&doc.id).copied().unwrap_or_else(|| cosine(&vectors[i], state.index.vector(&doc.id).unwrap_or_default()))
+                dense
+                    .get(&doc.id)
+                    .copied()
+                    .unwrap_or_else(|| cosine(&vectors[i], state.index.vector(&doc.id).unwrap_or_default()))
             };
             let mut near = None;
             for (place, id) in fused.iter().enumerate() {
@@ -628,7 +641,12 @@ impl Similarity {
                 }
                 if close && near.is_none() {
                     let other = first.map(|s| services[s].name.clone()).unwrap_or_default();
-                    near = Some((doc, format!("ähnlich, aber der Prozess entspricht eher: {other}"), embedding(doc), cover));
+                    near = Some((
+                        doc,
+                        format!("ähnlich, aber der Prozess entspricht eher: {other}"),
+                        embedding(doc),
+                        cover,
+                    ));
                 }
                 break;
             }
@@ -693,7 +711,8 @@ impl Similarity {
             .map(|p| p.id.clone())
             .collect();
         let status: HashMap<&str, Status> = processes.iter().map(|p| (p.id.as_str(), p.status)).collect();
-        let changed = !reload.is_empty() || processes.iter().any(|p| state.docs.get(&p.id).is_some_and(|d| d.status != p.status));
+        let changed =
+            !reload.is_empty() || processes.iter().any(|p| state.docs.get(&p.id).is_some_and(|d| d.status != p.status));
         for (id, version, process) in self.store.current_processes(&reload)? {
             let doc = Doc::new(&id, version, status[id.as_str()], &process);
             state.docs.insert(id, doc);
@@ -711,7 +730,8 @@ impl Similarity {
             .iter()
             .filter(|p| {
                 let doc = state.docs.get(&p.id);
-                let stored = p.embedded.as_ref().filter(|(_, m, h)| *m == self.model && doc.is_some_and(|d| d.text_hash == *h));
+                let stored =
+                    p.embedded.as_ref().filter(|(_, m, h)| *m == self.model && doc.is_some_and(|d| d.text_hash == *h));
                 stored.is_some_and(|(_, _, h)| state.index.stamp(&p.id) != Some(h.as_str()))
             })
             .map(|p| p.id.as_str())
@@ -742,13 +762,17 @@ impl Similarity {
 /// Reciprocal rank fusion of two rankings (keys best first).
 fn fuse<'a>(dense: impl Iterator<Item = &'a str>, lexical: impl Iterator<Item = &'a str>) -> Vec<String> {
     let mut score: HashMap<&str, f32> = HashMap::new();
-    for ranking in [dense.collect::<Vec<_>>(), lexical.collect::<Vec<_>>()] {
+    let dense: Vec<&str> = dense.collect();
+    for ranking in [dense.clone(), lexical.collect::<Vec<_>>()] {
         for (i, key) in ranking.into_iter().enumerate() {
             *score.entry(key).or_default() += 1.0 / (RRF_K + i as f32 + 1.0);
         }
     }
+    // Ties (first by meaning and third by words against the reverse) go to the closer
+    // meaning, so that the order never depends on the ids.
+    let place = |key: &str| dense.iter().position(|k| *k == key).unwrap_or(usize::MAX);
     let mut out: Vec<(&str, f32)> = score.into_iter().collect();
-    out.sort_by(|x, y| y.1.total_cmp(&x.1).then_with(|| x.0.cmp(y.0)));
+    out.sort_by(|x, y| y.1.total_cmp(&x.1).then_with(|| place(x.0).cmp(&place(y.0))).then_with(|| x.0.cmp(y.0)));
     out.into_iter().map(|(k, _)| k.to_owned()).collect()
 }
 
@@ -782,9 +806,10 @@ fn ranking_to(state: &State, doc: &Doc, vector: &[f32], depth: usize) -> Ranking
     let plausible = fused
         .iter()
         .filter(|id| {
-            state.docs.get(*id).is_some_and(|other| {
-                !score::sibling(&score::evidence(doc, other, &state.lexical.vocab, Vec::new()))
-            })
+            state
+                .docs
+                .get(*id)
+                .is_some_and(|other| !score::sibling(&score::evidence(doc, other, &state.lexical.vocab, Vec::new())))
         })
         .cloned()
         .collect();
@@ -815,7 +840,8 @@ fn pair_features(state: &State, a: &Doc, b: &Doc, ra: &Ranking, rb: &Ranking) ->
     let bag_b = lex.bags.get(&b.id).unwrap_or(&empty);
     let title_a = bag(&lex.vocab.terms(&a.title).into_iter().map(|t| (t, 1.0)).collect());
     let title_b = lex.titles.get(&b.id).unwrap_or(&empty);
-    let place = |r: &Ranking, id: &str| r.plausible.iter().take(FUSED).position(|k| k == id).map_or(0, |p| p as u32 + 1);
+    let place =
+        |r: &Ranking, id: &str| r.plausible.iter().take(FUSED).position(|k| k == id).map_or(0, |p| p as u32 + 1);
     let features = Features {
         dense,
         dense_margin: dense - 0.5 * (ra.background + rb.background),

@@ -199,6 +199,13 @@ pub struct Law {
     pub text: String,
 }
 
+impl Law {
+    /// Whether the citation names a statute unmistakably: an abbreviation or a "…gesetz".
+    pub fn identified(&self) -> bool {
+        self.abbreviation || self.name.split(' ').any(|w| w.ends_with("gesetz") || w.ends_with("gesetzbuch"))
+    }
+}
+
 /// Words of a citation that are neither the law nor a paragraph.
 const CITATION_NOISE: &[&str] = &["abs", "nr", "satz", "s", "art", "nrw", "bund", "land", "ff", "i", "v", "m", "iv"];
 /// Generic parts of law names that say nothing about which law.
@@ -211,7 +218,8 @@ pub fn laws(legal_basis: &[String]) -> Vec<Law> {
 }
 
 fn parse_law(text: &str) -> Option<Law> {
-    let tokens: Vec<&str> = text.split(|c: char| c.is_whitespace() || c == ',' || c == ';').filter(|t| !t.is_empty()).collect();
+    let tokens: Vec<&str> =
+        text.split(|c: char| c.is_whitespace() || c == ',' || c == ';').filter(|t| !t.is_empty()).collect();
     let mut paragraphs = Vec::new();
     let mut name: Option<(String, bool)> = None;
     let mut i = 0;
@@ -220,7 +228,8 @@ fn parse_law(text: &str) -> Option<Law> {
         if t.starts_with('§') || t.eq_ignore_ascii_case("art") || t.eq_ignore_ascii_case("artikel") {
             let number = t.trim_start_matches('§');
             let number = if number.is_empty() { tokens.get(i + 1).copied().unwrap_or("") } else { number };
-            let number: String = number.chars().take_while(|c| c.is_ascii_alphanumeric()).collect::<String>().to_lowercase();
+            let number: String =
+                number.chars().take_while(|c| c.is_ascii_alphanumeric()).collect::<String>().to_lowercase();
             if number.chars().next().is_some_and(|c| c.is_ascii_digit()) {
                 paragraphs.push(number);
             }
@@ -230,7 +239,7 @@ fn parse_law(text: &str) -> Option<Law> {
         let folded = fold(t);
         let letters = t.chars().filter(|c| c.is_alphabetic()).count();
         let upper_inside = t.chars().skip(1).any(|c| c.is_uppercase());
-        let is_abbrev = letters >= 2 && letters <= 10 && upper_inside && t.chars().next().is_some_and(char::is_uppercase);
+        let is_abbrev = (2..=10).contains(&letters) && upper_inside && t.chars().next().is_some_and(char::is_uppercase);
         if name.is_none() && is_abbrev && !CITATION_NOISE.contains(&folded.as_str()) {
             let mut n = folded.clone();
             if let Some(next) = tokens.get(i + 1).map(|x| x.to_lowercase())
@@ -242,7 +251,9 @@ fn parse_law(text: &str) -> Option<Law> {
             name = Some((n, true));
         } else if name.is_none()
             && letters >= 6
-            && ["gesetz", "satzung", "ordnung", "verordnung", "richtlinie", "vorschrift"].iter().any(|g| folded.contains(g))
+            && ["gesetz", "satzung", "ordnung", "verordnung", "richtlinie", "vorschrift"]
+                .iter()
+                .any(|g| folded.contains(g))
         {
             // A law by its name: the whole citation minus numbers and noise.
             let full: Vec<String> = words(text).into_iter().filter(|w| !CITATION_NOISE.contains(&w.as_str())).collect();
@@ -317,8 +328,9 @@ pub enum Legal {
     Agree { laws: Vec<String>, paragraph: bool },
     /// They cite the same law but different paragraphs, and agree on no other.
     DifferentParagraph { a: String, b: String },
-    /// Both cite laws, none in common (`abbreviated`: each side cites a law by its
-    /// abbreviation, so the comparison is sure).
+    /// Both cite laws, none in common (`abbreviated`: each side cites a statute by its
+    /// abbreviation or as a "…gesetz", so the comparison is sure; local statutes and
+    /// ordinances by name are compared less surely).
     DifferentLaw { a: String, b: String, abbreviated: bool },
     /// One side or both cite nothing recognisable.
     Unknown,
@@ -352,7 +364,7 @@ pub fn legal(a: &[Law], b: &[Law]) -> Legal {
         (true, None) => Legal::DifferentLaw {
             a: a.iter().map(|l| l.text.as_str()).collect::<Vec<_>>().join("; "),
             b: b.iter().map(|l| l.text.as_str()).collect::<Vec<_>>().join("; "),
-            abbreviated: a.iter().any(|l| l.abbreviation) && b.iter().any(|l| l.abbreviation),
+            abbreviated: a.iter().any(Law::identified) && b.iter().any(Law::identified),
         },
     }
 }
@@ -360,7 +372,9 @@ pub fn legal(a: &[Law], b: &[Law]) -> Legal {
 /// Whether two LeiKa keys may name the same service: equal, or one is the other's group
 /// (eight digits of object and 000000, or eleven digits of object and activity and 000).
 pub fn same_leika(a: &str, b: &str) -> bool {
-    let within = |group: &str, key: &str, digits: usize| group[digits..].bytes().all(|c| c == b'0') && group[..digits] == key[..digits];
+    let within = |group: &str, key: &str, digits: usize| {
+        group[digits..].bytes().all(|c| c == b'0') && group[..digits] == key[..digits]
+    };
     a == b
         || (a.len() == 14 && b.len() == 14 && a.is_ascii() && b.is_ascii() && {
             within(a, b, 8) || within(b, a, 8) || within(a, b, 11) || within(b, a, 11)
@@ -384,8 +398,14 @@ mod tests {
         assert!(matches!(direction("Gewerbe anmelden", "Gewerbe ummelden", &v), Direction::Opposite { .. }));
         assert!(matches!(direction("Zuzug bearbeiten", "Wegzug bearbeiten", &v), Direction::Opposite { .. }));
         assert!(matches!(direction("Befreiung von der Hundesteuer", "Hund anmelden", &v), Direction::Opposite { .. }));
-        assert!(matches!(direction("Lkw-Führerschein verlängern", "Fahrerlaubnis erteilen", &v), Direction::Opposite { .. }));
-        assert!(matches!(direction("Fischereischein ausstellen", "Erteilung eines Angelscheins", &v), Direction::Same(_)));
+        assert!(matches!(
+            direction("Lkw-Führerschein verlängern", "Fahrerlaubnis erteilen", &v),
+            Direction::Opposite { .. }
+        ));
+        assert!(matches!(
+            direction("Fischereischein ausstellen", "Erteilung eines Angelscheins", &v),
+            Direction::Same(_)
+        ));
         assert!(matches!(direction("Wohngeld bewilligen", "Erhöhung des Wohngeldes", &v), Direction::OneSided { .. }));
         assert_eq!(direction("Wohngeldantrag bearbeiten", "Mietzuschuss bewilligen", &v), Direction::Unknown);
         assert!(actions("Zulassungsbescheinigung prüfen", &v).is_empty());
@@ -396,9 +416,14 @@ mod tests {
         let l = |xs: &[&str]| laws(&xs.iter().map(|x| x.to_string()).collect::<Vec<_>>());
         assert!(matches!(legal(&l(&["§ 45 Abs. 1b StVO"]), &l(&["StVO § 45", "GebOSt"])), Legal::Agree { .. }));
         assert!(matches!(legal(&l(&["§ 17 BMG"]), &l(&["Bundesmeldegesetz"])), Legal::Agree { .. }));
-        assert!(matches!(legal(&l(&["Hundesteuersatzung"]), &l(&["Satzung über die Erhebung der Hundesteuer"])), Legal::Agree { .. }));
+        assert!(matches!(
+            legal(&l(&["Hundesteuersatzung"]), &l(&["Satzung über die Erhebung der Hundesteuer"])),
+            Legal::Agree { .. }
+        ));
         assert!(matches!(legal(&l(&["§ 12 PStG"]), &l(&["§ 39 PStG"])), Legal::DifferentParagraph { .. }));
-        assert!(matches!(legal(&l(&["PAuswG"]), &l(&["PassG"])), Legal::DifferentLaw { .. }));
+        assert!(matches!(legal(&l(&["PAuswG"]), &l(&["PassG"])), Legal::DifferentLaw { abbreviated: true, .. }));
+        let names = legal(&l(&["Personalausweisgesetz"]), &l(&["Passgesetz"]));
+        assert!(matches!(names, Legal::DifferentLaw { abbreviated: true, .. }), "{names:?}");
         assert!(matches!(legal(&l(&["§ 24 SGB VIII"]), &l(&["§ 152 SGB IX"])), Legal::DifferentLaw { .. }));
         assert!(matches!(legal(&l(&["§ 62 BauO NRW"]), &l(&["Landesbauordnung"])), Legal::Agree { .. }));
         assert_eq!(legal(&l(&[]), &l(&["PassG"])), Legal::Unknown);

@@ -43,7 +43,9 @@ pub fn is_stopword(word: &str) -> bool {
 pub fn words(text: &str) -> Vec<String> {
     fold(text)
         .split(|c: char| !c.is_alphanumeric())
-        .filter(|w| !w.is_empty() && (w.chars().count() >= 2 || w.chars().all(|c| c.is_ascii_digit())) && !is_stopword(w))
+        .filter(|w| {
+            !w.is_empty() && (w.chars().count() >= 2 || w.chars().all(|c| c.is_ascii_digit())) && !is_stopword(w)
+        })
         .map(str::to_owned)
         .collect()
 }
@@ -71,12 +73,67 @@ pub fn stem(word: &str) -> String {
 /// Common heads and modifiers of administrative compounds, known even before any process
 /// uses them as words of their own (folded).
 const BUILT_IN: &[&str] = &[
-    "amt", "antrag", "anzeige", "ausweis", "auskunft", "bescheid", "bescheinigung", "betrieb", "buerger", "ehe",
-    "erlaubnis", "fahrzeug", "familie", "gebuehr", "geld", "genehmigung", "gesetz", "gewerbe", "haltung", "hund",
-    "karte", "kind", "kfz", "lkw", "meldung", "nummer", "ordnung", "park", "pass", "pkw", "platz", "recht",
-    "register", "satzung", "schein", "schutz", "steuer", "stelle", "urkunde", "verordnung", "wohnung", "zeugnis",
-    "zulassung", "wohnsitz", "grund", "haus", "bau", "wahl", "name", "ausstellung", "erteilung", "anmeldung",
-    "abmeldung", "ummeldung", "aenderung", "verlaengerung", "befreiung", "pflicht", "beitrag", "zuschuss", "hilfe",
+    "amt",
+    "antrag",
+    "anzeige",
+    "ausweis",
+    "auskunft",
+    "bescheid",
+    "bescheinigung",
+    "betrieb",
+    "buerger",
+    "ehe",
+    "erlaubnis",
+    "fahrzeug",
+    "familie",
+    "gebuehr",
+    "geld",
+    "genehmigung",
+    "gesetz",
+    "gewerbe",
+    "haltung",
+    "hund",
+    "karte",
+    "kind",
+    "kfz",
+    "lkw",
+    "meldung",
+    "nummer",
+    "ordnung",
+    "park",
+    "pass",
+    "pkw",
+    "platz",
+    "recht",
+    "register",
+    "satzung",
+    "schein",
+    "schutz",
+    "steuer",
+    "stelle",
+    "urkunde",
+    "verordnung",
+    "wohnung",
+    "zeugnis",
+    "zulassung",
+    "wohnsitz",
+    "grund",
+    "haus",
+    "bau",
+    "wahl",
+    "name",
+    "ausstellung",
+    "erteilung",
+    "anmeldung",
+    "abmeldung",
+    "ummeldung",
+    "aenderung",
+    "verlaengerung",
+    "befreiung",
+    "pflicht",
+    "beitrag",
+    "zuschuss",
+    "hilfe",
 ];
 
 /// Linking elements between compound parts ("Hund-e-steuer", "Geburt-s-urkunde").
