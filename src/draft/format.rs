@@ -174,9 +174,17 @@ pub struct GrammarOptions {
     /// Decisions are only allowed when the dictation names a condition; otherwise small models
     /// invent generic yes/no checks.
     pub allow_decisions: bool,
-    /// A regex of one word that task and decision names and roles may use
-    /// ([`super::lexicon::Vocabulary::word_regex`]); `None` allows any text.
-    pub words: Option<String>,
+    /// What task and decision names and roles may be made of; `None` allows any text.
+    pub words: Option<Words>,
+}
+
+/// Regexes of one word ([`super::lexicon::Vocabulary`]).
+#[derive(Debug, Clone)]
+pub struct Words {
+    /// Any allowed word.
+    pub any: String,
+    /// The last word of a task's name: an infinitive.
+    pub infinitive: String,
 }
 
 /// Most ends a draft may have beyond the first: each decision opens one more.
@@ -189,17 +197,21 @@ const MAX_EXTRA_ENDS: u32 = 3;
 /// on after the process is over. Each line body is one lexeme: llguidance lexes greedily, so a
 /// name followed by a separator must live in the same regex as the separator.
 pub fn grammar(options: &GrammarOptions) -> String {
-    let (role, name, question) = match &options.words {
-        Some(word) => (
+    let (role, name, question, condition) = match &options.words {
+        Some(Words { any: word, infinitive }) => (
             format!("(?:{word})(?: (?:{word})){{0,3}}"),
-            format!("(?:{word})(?:(?: |, | \\/ |-)(?:{word})){{0,9}}"),
-            format!("(?:{word})(?:(?: |, | \\/ |-)(?:{word})){{0,9}}\\??"),
+            format!("(?:(?:{word})(?: | \\/ |-)){{0,6}}(?:{infinitive})"),
+            format!("(?:{word})(?:(?: | \\/ |-)(?:{word})){{0,6}}\\?"),
+            format!("(?:{word})(?: (?:{word})){{0,2}}"),
         ),
-        None => (text_run(":>\\n", 1, 40), text_run(">", 1, 60), text_run(">", 1, 60)),
+        None => (text_run(":>\\n", 1, 40), text_run(">", 1, 60), text_run(">", 1, 60), text_run(">:|", 0, 30)),
     };
     let target = "[1-9][0-9]?";
-    let condition = text_run(">:|", 0, 30);
-    let line = |min: u32, max: u32| text_run("\\n", min, max);
+    // Whole words only: a character limit cut names mid-word ("Meldebescheinigungen ü"); with a
+    // vocabulary, the dictation's words too (free text drifted into "per_email", "/android").
+    let free_word = text_run("\\n ", 0, 24);
+    let word = options.words.as_ref().map_or(free_word.as_str(), |w| w.any.as_str());
+    let words = |max: u32| format!("(?:{word})(?: (?:{word})){{0,{max}}}");
     let mut g = String::new();
     g.push_str(&format!("start: process | \"{NOT_A_PROCESS}\"\n"));
     g.push_str("process: s1 \"# \" TITLE \"\\n\"\n");
@@ -224,16 +236,16 @@ pub fn grammar(options: &GrammarOptions) -> String {
         }
     }
     // At the end of the answer, small models summarise every step into the title; one clause
-    // of at most 50 characters (no list, no sentence) keeps it a name.
-    g.push_str(&format!("TITLE: /{}/\n", text_run("\\n,;:.#", 2, 50)));
-    g.push_str(&format!("NAME: /{}/\n", line(1, 60)));
+    // of at most six words (no list, no sentence) keeps it a name.
+    g.push_str(&format!("TITLE: /{}/\n", words(5)));
+    g.push_str(&format!("NAME: /{}/\n", words(7)));
     g.push_str(&format!("TASK: /task {role}: {name}( > {target})?/\n"));
     if options.allow_decisions {
         g.push_str(&format!(
-            "DECISION: /decision( {role})?: {question} > {condition}: {target}( \\| {condition}: {target}){{1,3}}/\n"
+            "DECISION: /decision( {role})?: {question} > {condition}: {target}( \\| {condition}: {target}){{1,2}}/\n"
         ));
     }
-    g.push_str(&format!("END: /end: {}/\n", line(1, 60)));
+    g.push_str(&format!("END: /end: {}/\n", words(7)));
     g
 }
 

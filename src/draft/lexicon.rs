@@ -23,9 +23,7 @@ const FUNCTION_WORDS: &[&str] = &[
     "der", "die", "das", "den", "dem", "des", "ein", "eine", "einen", "einem", "einer", "eines", "und", "oder", "an",
     "auf", "aus", "bei", "für", "mit", "nach", "von", "vom", "zum", "zur", "zu", "im", "in", "ins", "am", "über",
     "per", "ggf.", "nicht", "kein", "keine", "ist", "sind", "liegt", "liegen", "vor", "alle", "alles", "bis", "ob",
-    "wird", "werden", "wurde", "hat", "haben", "gibt", "es", "sich", "noch", "erneut", "wieder", "intern", "extern",
-    "neu", "neue", "neuen", "fehlende", "fehlenden", "vollständig", "unvollständig", "erforderlich", "zulässig",
-    "möglich", "ja", "nein",
+    "wird", "werden", "wurde", "hat", "haben", "gibt", "es", "sich", "noch", "erneut", "wieder", "ja", "nein",
 ];
 
 /// Infinitives of what administrations do: a step name is "Objekt + Verb", and the dictation's
@@ -49,9 +47,17 @@ const VERBS: &[&str] = &[
     "zurücksenden", "zurückweisen", "zusenden", "zustellen", "zustimmen",
 ];
 
-/// Generic nouns every procedure has, whether or not the clerk said them.
-const GENERIC_NOUNS: &[&str] =
-    &["Antrag", "Vorgang", "Akte", "Ergebnis", "Entscheidung", "Unterlagen", "Daten", "Eingang", "Termin", "Vollständigkeit"];
+/// Participles of starts and ends ("Antrag eingegangen", "Vorgang abgeschlossen").
+const PARTICIPLES: &[&str] = &[
+    "eingegangen", "eingereicht", "gestellt", "gemeldet", "abgeschlossen", "erledigt", "erteilt", "abgelehnt",
+    "bewilligt", "genehmigt", "ausgestellt", "zugestellt", "versandt", "verschickt", "beendet", "bezahlt",
+    "gebucht", "archiviert", "eingetragen", "beschieden", "ausgehändigt", "erfasst", "behoben", "entschieden",
+];
+
+/// Generic nouns every procedure has, whether or not the clerk said them. Content words
+/// ("fehlend", "vollständig", "Unterlagen") are left out on purpose: allowed everywhere, they
+/// carried the examples' checks into dictations that never mention them.
+const GENERIC_NOUNS: &[&str] = &["Antrag", "Vorgang", "Akte", "Ergebnis", "Entscheidung", "Eingang"];
 
 /// Role nouns and the abbreviations clerks use for them.
 const ROLE_WORDS: &[&str] = &[
@@ -78,7 +84,8 @@ const ROLE_ABBREVIATIONS: &[(&str, &str)] = &[
 /// The words allowed in one draft.
 #[derive(Debug, Clone, Default)]
 pub struct Vocabulary {
-    /// Words allowed as written (lowercase; the regex allows either case of the first letter).
+    /// Words allowed as written, with or without an inflection ending (the regex allows either
+    /// case of the first letter).
     words: BTreeSet<String>,
     /// Stems that may take any of [`ENDINGS`].
     stems: BTreeSet<String>,
@@ -86,11 +93,9 @@ pub struct Vocabulary {
     verb_stems: BTreeSet<String>,
 }
 
-fn dictation_words(text: &str) -> impl Iterator<Item = String> + '_ {
-    text.split_whitespace()
-        .map(|w| w.trim_matches(|c: char| !(c.is_alphanumeric() || c == '§')))
-        .filter(|w| !w.is_empty())
-        .map(str::to_lowercase)
+/// The dictation's words as written (case kept: "GebO" stays "GebO").
+fn dictation_words(text: &str) -> impl Iterator<Item = &str> + '_ {
+    text.split_whitespace().map(|w| w.trim_matches(|c: char| !(c.is_alphanumeric() || c == '§'))).filter(|w| !w.is_empty())
 }
 
 /// What remains of a word without one inflection ending, if enough remains to be a stem.
@@ -129,17 +134,18 @@ impl Vocabulary {
         let mut v = Vocabulary::default();
         for word in dictation_words(dictation) {
             if word.chars().any(char::is_alphabetic) {
-                v.stems.insert(stem(&word).to_owned());
-                v.verb_stems.extend(verb_stems(&word));
+                let lower = word.to_lowercase();
+                v.stems.insert(stem(&lower).to_owned());
+                v.verb_stems.extend(verb_stems(&lower));
             }
-            v.words.insert(word);
+            v.words.insert(word.to_owned());
         }
         for (abbreviation, full) in ROLE_ABBREVIATIONS {
             if dictation.split(|c: char| !c.is_alphanumeric()).any(|w| w == *abbreviation) {
                 v.words.insert(full.to_lowercase());
             }
         }
-        let closed = FUNCTION_WORDS.iter().chain(VERBS).chain(GENERIC_NOUNS).chain(ROLE_WORDS);
+        let closed = FUNCTION_WORDS.iter().chain(VERBS).chain(GENERIC_NOUNS).chain(ROLE_WORDS).chain(PARTICIPLES);
         v.words.extend(closed.map(|w| w.to_lowercase()));
         v
     }
@@ -150,14 +156,38 @@ impl Vocabulary {
         regex::Regex::new(&format!("^(?:{})$", self.word_regex())).expect("vocabulary regex").is_match(word)
     }
 
+    #[cfg(test)]
+    fn allows_last(&self, word: &str) -> bool {
+        regex::Regex::new(&format!("^(?:{})$", self.infinitive_regex())).expect("infinitive regex").is_match(word)
+    }
+
+    /// The grammar's word regexes.
+    pub fn words(&self) -> super::format::Words {
+        super::format::Words { any: self.word_regex(), infinitive: self.infinitive_regex() }
+    }
+
     /// A regex (llguidance/derivre and `regex` syntax) of one allowed word.
     pub fn word_regex(&self) -> String {
         let words = self.words.iter().map(|w| either_case(w)).collect::<Vec<_>>().join("|");
         let stems = self.stems.iter().map(|s| either_case(s)).collect::<Vec<_>>().join("|");
+        let endings = ENDINGS.join("|");
+        format!("(?:{words})(?:{endings})?|(?:{stems})(?:{endings})|{}|[0-9][0-9.,]*", self.infinitive_regex())
+    }
+
+    /// A regex of one infinitive: what a task's name ends with ("Objekt + Verb im Infinitiv"),
+    /// so that "Meldung erfasst" becomes "Meldung erfassen".
+    pub fn infinitive_regex(&self) -> String {
         let verbs = self.verb_stems.iter().map(|s| escape(s)).collect::<Vec<_>>().join("|");
         let particles = PARTICLES.join("|");
-        let endings = ENDINGS.join("|");
-        format!("{words}|(?:{stems})(?:{endings})|(?:{particles})?(?:{verbs})(?:en|n|ern|eln)|[0-9][0-9.,]*")
+        let closed = VERBS.iter().map(|v| either_case(v)).collect::<Vec<_>>().join("|");
+        let dictated = self
+            .words
+            .iter()
+            .filter(|w| w.ends_with("en") || w.ends_with("ern") || w.ends_with("eln"))
+            .map(|w| either_case(w))
+            .collect::<Vec<_>>()
+            .join("|");
+        format!("{closed}|{dictated}|(?:{particles})?(?:{verbs})(?:en|n|ern|eln)")
     }
 }
 
@@ -193,6 +223,8 @@ mod tests {
         assert!(v.allows("abholen"), "Abholung → abholen");
         assert!(v.allows("Sachbearbeitung"), "SB");
         assert!(v.allows("versenden"), "closed set of administrative verbs");
+        assert!(v.allows_last("prüfen") && v.allows_last("Ausstellen") && !v.allows_last("prüft"));
+        assert!(!v.allows_last("Meldeadresse"));
         for word in ["Sperrmüll", "Rechnung", "Voraussetzungen", "Gewerbe"] {
             assert!(!v.allows(word), "{word} was never dictated");
         }

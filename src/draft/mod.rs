@@ -109,7 +109,7 @@ pub fn prepare(dictation: &str, max_tokens: usize) -> Result<PreparedDraft, Draf
     let messages = PromptTemplate::DRAFT.messages(minijinja::context! { dictation })?;
     let options = format::GrammarOptions {
         allow_decisions: input::names_condition(dictation),
-        words: Some(lexicon::Vocabulary::of(dictation).word_regex()),
+        words: Some(lexicon::Vocabulary::of(dictation).words()),
     };
     let request = GenerateRequest {
         messages,

@@ -80,14 +80,23 @@ static CASE_LABEL: LazyLock<Regex> =
 static NEGATED_LABEL: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"(?i)^(?:nicht|kein\w*|ohne|un\w+)\b").expect("static regex is valid"));
 
+/// "z. B.", "d. h." and the like, with or without spaces: written without them, so that their
+/// inner full stops cannot look like sentence ends.
+static SPACED_ABBREVIATION: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i)\b(z|u|d|v|o|i)\.\s*(b|a|h|u|ä|d)\.(?:\s*(r)\.)?").expect("static regex is valid")
+});
+
 /// Splits a dictation into clauses, in order.
 pub fn clauses(dictation: &str) -> Vec<Clause> {
-    let text = BULLET.replace_all(dictation, "\n");
+    let text = SPACED_ABBREVIATION.replace_all(dictation, |c: &regex::Captures| {
+        format!("{}.{}.{}", &c[1], &c[2], c.get(3).map_or(String::new(), |r| format!("{}.", r.as_str())))
+    });
+    let text = BULLET.replace_all(&text, "\n");
     let text = ARROWS.replace_all(&text, "\n");
     let mut out = Vec::new();
     for line in text.lines() {
         for sentence in sentences(line) {
-            for piece in split_openers(&sentence) {
+            for piece in split_openers(&sentence).iter().flat_map(|p| split_actions(p)) {
                 let cleaned = strip_fillers(&piece);
                 if cleaned.chars().any(char::is_alphanumeric) {
                     let condition = is_condition(&cleaned);
@@ -172,6 +181,68 @@ fn split_openers(sentence: &str) -> Vec<String> {
         .collect()
 }
 
+/// Lowercase words that carry no action: articles, prepositions, pronouns, particles.
+const FUNCTION_WORDS: &[&str] = &[
+    "der", "die", "das", "den", "dem", "des", "ein", "eine", "einen", "einem", "einer", "eines", "und", "oder",
+    "mit", "per", "von", "vom", "zum", "zur", "zu", "im", "in", "am", "an", "auf", "aus", "bei", "für", "nach",
+    "über", "unter", "vor", "durch", "ob", "wenn", "falls", "dann", "noch", "auch", "nur", "schon", "alle",
+    "alles", "ggf", "bzw", "etc", "es", "er", "sie", "wir", "ihr", "man", "sich", "nicht", "kein", "keine", "ja",
+    "nein", "so", "mal", "halt", "eben", "also", "immer", "oft", "meist", "meistens", "sowie", "sein", "seine",
+    "ihre", "ihren", "seinen", "dort", "hier", "da", "dafür", "davon", "dazu", "wieder", "erst", "sehr", "bis",
+];
+
+/// Whether a piece of a clause names an action: German nouns are capitalised, so a lowercase
+/// content word is a verb, participle or predicate ("Bescheid erstellt", "Hund erfassen"),
+/// where "Foto" or "Mietbescheinigung" alone is one more item of a list.
+fn names_action(piece: &str) -> bool {
+    piece.split_whitespace().any(|w| {
+        let bare = bare(w);
+        w.chars().next().is_some_and(char::is_lowercase)
+            && bare.chars().count() > 3
+            && !FUNCTION_WORDS.contains(&bare.as_str())
+    })
+}
+
+/// Splits a clause that lists several actions ("Halter erfassen, Ermäßigung prüfen und Bescheid
+/// erstellen") at its commas and "und"; a piece without an action stays with the one before
+/// ("Ausweis, Foto und Formular prüfen" is one clause).
+fn split_actions(clause: &str) -> Vec<String> {
+    let mut pieces: Vec<String> = Vec::new();
+    let mut current = String::new();
+    for word in clause.split_whitespace() {
+        let conjunction = matches!(word, "und" | "sowie");
+        if conjunction && !current.is_empty() {
+            pieces.push(std::mem::take(&mut current));
+            continue;
+        }
+        if !current.is_empty() {
+            current.push(' ');
+        }
+        current.push_str(word);
+        if word.ends_with(',') {
+            pieces.push(std::mem::take(&mut current).trim_end_matches(',').to_owned());
+        }
+    }
+    if !current.is_empty() {
+        pieces.push(current);
+    }
+    // Re-join pieces that are list items rather than actions.
+    let mut out: Vec<(String, bool)> = Vec::new();
+    for piece in pieces {
+        let action = names_action(&piece);
+        match out.last_mut() {
+            Some((previous, previous_action)) if !action || !*previous_action => {
+                let joiner = if action { " und " } else { ", " };
+                previous.push_str(joiner);
+                previous.push_str(&piece);
+                *previous_action |= action;
+            }
+            _ => out.push((piece, action)),
+        }
+    }
+    out.into_iter().map(|(piece, _)| piece).collect()
+}
+
 fn bare(word: &str) -> String {
     bare_owned(word)
 }
@@ -214,7 +285,7 @@ mod tests {
     fn sentences_bullets_arrows_and_connectives_split() {
         assert_eq!(
             texts("Antrag kommt per Post, dann prüft die SB z. B. die Meldeadresse. Danach Bescheid."),
-            vec!["Antrag kommt per Post", "dann prüft die SB z. B. die Meldeadresse", "Danach Bescheid"]
+            vec!["Antrag kommt per Post", "dann prüft die SB z.B. die Meldeadresse", "Danach Bescheid"]
         );
         assert_eq!(
             texts("- Eingang Mail -> Erfassung im DMS\n- SB prüft => ok? Bescheid"),
@@ -223,6 +294,10 @@ mod tests {
         assert_eq!(
             texts("Kasse bucht und dann geht die Akte ins Archiv, sonst zurück"),
             vec!["Kasse bucht", "dann geht die Akte ins Archiv", "sonst zurück"]
+        );
+        assert_eq!(
+            texts("Halter und Hund werden erfasst, Ermäßigung geprüft und dann der Bescheid erstellt"),
+            vec!["Halter und Hund werden erfasst", "Ermäßigung geprüft", "dann der Bescheid erstellt"]
         );
         // Lists inside a clause stay together; dates and numbers do not end sentences.
         assert_eq!(texts("Ausweis, Foto und Formular prüfen bis zum 1. März"), vec![
