@@ -94,6 +94,11 @@ impl Constraint {
         let result = self.timed(|m| {
             let mut forced = m.compute_ff_tokens();
             forced.truncate(limit);
+            // Forced bytes that end inside a multi-byte character can tokenise into tokens the
+            // matcher then refuses (seen with a non-ASCII letter in a word list): keep the prefix it
+            // accepts and let the model choose the rest.
+            let valid = m.validate_tokens(&forced)?;
+            forced.truncate(valid);
             count = forced.len();
             m.consume_tokens(&forced).map(|()| forced)
         });
