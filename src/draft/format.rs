@@ -169,22 +169,11 @@ pub(crate) fn collapse_whitespace(text: &str) -> String {
 }
 
 /// Which shapes the grammar admits for one dictation.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Copy)]
 pub struct GrammarOptions {
     /// Decisions are only allowed when the dictation names a condition; otherwise small models
     /// invent generic yes/no checks.
     pub allow_decisions: bool,
-    /// What task and decision names and roles may be made of; `None` allows any text.
-    pub words: Option<Words>,
-}
-
-/// Regexes of one word ([`super::lexicon::Vocabulary`]).
-#[derive(Debug, Clone)]
-pub struct Words {
-    /// Any allowed word.
-    pub any: String,
-    /// The last word of a task's name: an infinitive.
-    pub infinitive: String,
 }
 
 /// Most ends a draft may have beyond the first: each decision opens one more.
@@ -196,22 +185,12 @@ const MAX_EXTRA_ENDS: u32 = 3;
 /// beyond one: a decision opens a branch that may end separately, so small models cannot ramble
 /// on after the process is over. Each line body is one lexeme: llguidance lexes greedily, so a
 /// name followed by a separator must live in the same regex as the separator.
-pub fn grammar(options: &GrammarOptions) -> String {
-    let (role, name, question, condition) = match &options.words {
-        Some(Words { any: word, infinitive }) => (
-            format!("(?:{word})(?: (?:{word})){{0,3}}"),
-            format!("(?:(?:{word})(?: | \\/ |-)){{0,6}}(?:{infinitive})"),
-            format!("(?:{word})(?:(?: | \\/ |-)(?:{word})){{0,6}}\\?"),
-            format!("(?:{word})(?: (?:{word})){{0,2}}"),
-        ),
-        None => (text_run(":>\\n", 1, 40), text_run(">", 1, 60), text_run(">", 1, 60), text_run(">:|", 0, 30)),
-    };
+pub fn grammar(options: GrammarOptions) -> String {
+    let role = text_run(":>\\n", 1, 40);
+    let name = text_run(">", 1, 60);
     let target = "[1-9][0-9]?";
-    // Whole words only: a character limit cut names mid-word ("Meldebescheinigungen ü"); with a
-    // vocabulary, the dictation's words too (free text drifted into "per_email", "/android").
-    let free_word = text_run("\\n ", 0, 24);
-    let word = options.words.as_ref().map_or(free_word.as_str(), |w| w.any.as_str());
-    let words = |max: u32| format!("(?:{word})(?: (?:{word})){{0,{max}}}");
+    let condition = text_run(">:|", 0, 30);
+    let line = |min: u32, max: u32| text_run("\\n", min, max);
     let mut g = String::new();
     g.push_str(&format!("start: process | \"{NOT_A_PROCESS}\"\n"));
     g.push_str("process: s1 \"# \" TITLE \"\\n\"\n");
@@ -236,16 +215,16 @@ pub fn grammar(options: &GrammarOptions) -> String {
         }
     }
     // At the end of the answer, small models summarise every step into the title; one clause
-    // of at most six words (no list, no sentence) keeps it a name.
-    g.push_str(&format!("TITLE: /{}/\n", words(5)));
-    g.push_str(&format!("NAME: /{}/\n", words(7)));
+    // of at most 50 characters (no list, no sentence) keeps it a name.
+    g.push_str(&format!("TITLE: /{}/\n", text_run("\\n,;:.#", 2, 50)));
+    g.push_str(&format!("NAME: /{}/\n", line(1, 60)));
     g.push_str(&format!("TASK: /task {role}: {name}( > {target})?/\n"));
     if options.allow_decisions {
         g.push_str(&format!(
-            "DECISION: /decision( {role})?: {question} > {condition}: {target}( \\| {condition}: {target}){{1,2}}/\n"
+            "DECISION: /decision( {role})?: {name} > {condition}: {target}( \\| {condition}: {target}){{1,3}}/\n"
         ));
     }
-    g.push_str(&format!("END: /end: {}/\n", words(7)));
+    g.push_str(&format!("END: /end: {}/\n", line(1, 60)));
     g
 }
 
@@ -316,7 +295,7 @@ mod tests {
 
     #[test]
     fn grammar_has_one_rule_per_step_level() {
-        let g = grammar(&GrammarOptions { allow_decisions: false, words: None });
+        let g = grammar(GrammarOptions { allow_decisions: false });
         assert!(g.contains("s2_0: \"2 \" (TASK \"\\n\" s3_0 | END \"\\n\")"), "{g}");
         assert!(!g.contains("DECISION"));
     }
@@ -350,8 +329,8 @@ mod tests {
 
     #[test]
     fn grammar_accepts_the_format_and_nothing_else() {
-        let with = grammar(&GrammarOptions { allow_decisions: true, words: None });
-        let without = grammar(&GrammarOptions { allow_decisions: false, words: None });
+        let with = grammar(GrammarOptions { allow_decisions: true });
+        let without = grammar(GrammarOptions { allow_decisions: false });
         assert!(accepts(&with, EXAMPLE));
         assert!(!accepts(&without, EXAMPLE), "decisions are off");
         assert!(accepts(&with, NOT_A_PROCESS));
