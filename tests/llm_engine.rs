@@ -222,6 +222,40 @@ fn the_prefix_cache_reuses_the_shared_prompt_and_changes_nothing() {
 }
 
 #[test]
+fn a_saved_prompt_prefix_is_restored_in_another_load_and_changes_nothing() {
+    let mut m = model();
+    let system = "Du bist eine knappe Verwaltungsassistenz einer Stadtverwaltung. Antworte sachlich. ".repeat(12);
+    let ask_long = |question: &str| {
+        GenerateRequest::new(vec![ChatMessage::system(system.clone()), ChatMessage::user(question)], 8)
+    };
+    let first = ask_long("Wie melde ich einen Hund an?");
+    let second = ask_long("Wie beantrage ich einen Anwohnerparkausweis?");
+    m.clear_cache();
+    let uncached = run(&mut m, &second);
+    m.clear_cache();
+    run(&mut m, &first);
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("prefix.safetensors");
+    let saved = m.save_prefix(&file, llm::PREFIX_CACHE_BLOCK + 5).unwrap();
+    assert_eq!(saved, llm::PREFIX_CACHE_BLOCK, "whole prompt chunks only");
+
+    // A fresh load of the same weights (as the next CLI call does) starts from the snapshot.
+    let path = models::ensure(&models::default_dir(), models::SMALL_LLM).unwrap();
+    let mut fresh = CandleGenerator::load(&path, Device::Cpu).unwrap();
+    assert_eq!(fresh.load_prefix(&file), llm::PREFIX_CACHE_BLOCK);
+    let restored = run(&mut fresh, &second);
+    assert_eq!(restored.stats.cached_prompt_tokens, llm::PREFIX_CACHE_BLOCK);
+    assert_eq!(restored.text, uncached.text, "a restored prefix must not change the answer");
+
+    // A damaged or missing file restores nothing and the prompt is prefilled as usual.
+    std::fs::write(&file, b"not a snapshot").unwrap();
+    fresh.clear_cache();
+    assert_eq!(fresh.load_prefix(&file), 0);
+    assert_eq!(fresh.load_prefix(&dir.path().join("missing")), 0);
+    assert_eq!(run(&mut fresh, &second).text, uncached.text);
+}
+
+#[test]
 fn sampling_with_a_seed_is_reproducible() {
     let mut m = model();
     let mut request = ask("Schreibe einen kurzen Satz über das Rathaus.", 8);

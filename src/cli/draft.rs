@@ -63,6 +63,27 @@ pub enum EvalCommand {
     Draft(EvalDraftArgs),
     /// Duplicate detection (precision, recall, F1) and catalogue coverage (recall@k); prints JSON.
     Duplicates(super::similarity::EvalDuplicatesArgs),
+    /// Review against planted flaws: how many the checks find, how precise the model's findings
+    /// are (clean-*.json, flawed-*.json and flaws.jsonl in one directory); prints JSON.
+    Review(EvalReviewArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct EvalReviewArgs {
+    #[command(flatten)]
+    pub model: ModelArg,
+    #[arg(long, default_value = "eval/draft-blind/review")]
+    pub dir: PathBuf,
+    /// Deterministic checks only.
+    #[arg(long)]
+    pub no_llm: bool,
+}
+
+fn eval_review(args: EvalReviewArgs) -> Result<ExitCode, CliError> {
+    let cases = review::eval::load_cases(&args.dir).map_err(|e| CliError::Input(e.to_string()))?;
+    let mut generator = if args.no_llm { None } else { Some(load_model(&args.model.model)?) };
+    let report = review::eval::evaluate(generator.as_mut().map(|g| g as &mut dyn Generator), &cases);
+    print_json(&report)
 }
 
 #[derive(Debug, Args)]
@@ -166,6 +187,7 @@ pub fn eval(args: EvalArgs) -> Result<ExitCode, CliError> {
     let args = match args.command {
         EvalCommand::Draft(args) => args,
         EvalCommand::Duplicates(args) => return super::similarity::eval_duplicates(args),
+        EvalCommand::Review(args) => return eval_review(args),
     };
     let input = |e: eval::EvalError| CliError::Input(e.to_string());
     let mut cases = eval::load_cases(&args.cases).map_err(input)?;

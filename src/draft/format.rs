@@ -169,14 +169,11 @@ pub(crate) fn collapse_whitespace(text: &str) -> String {
 }
 
 /// Which shapes the grammar admits for one dictation.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Copy)]
 pub struct GrammarOptions {
     /// Decisions are only allowed when the dictation names a condition; otherwise small models
     /// invent generic yes/no checks.
     pub allow_decisions: bool,
-    /// A regex of one word that task and decision names and roles may use
-    /// ([`super::lexicon::Vocabulary::word_regex`]); `None` allows any text.
-    pub words: Option<String>,
 }
 
 /// Most ends a draft may have beyond the first: each decision opens one more.
@@ -188,15 +185,9 @@ const MAX_EXTRA_ENDS: u32 = 3;
 /// beyond one: a decision opens a branch that may end separately, so small models cannot ramble
 /// on after the process is over. Each line body is one lexeme: llguidance lexes greedily, so a
 /// name followed by a separator must live in the same regex as the separator.
-pub fn grammar(options: &GrammarOptions) -> String {
-    let (role, name, question) = match &options.words {
-        Some(word) => (
-            format!("(?:{word})(?: (?:{word})){{0,3}}"),
-            format!("(?:{word})(?:(?: |, | \\/ |-)(?:{word})){{0,9}}"),
-            format!("(?:{word})(?:(?: |, | \\/ |-)(?:{word})){{0,9}}\\??"),
-        ),
-        None => (text_run(":>\\n", 1, 40), text_run(">", 1, 60), text_run(">", 1, 60)),
-    };
+pub fn grammar(options: GrammarOptions) -> String {
+    let role = text_run(":>\\n", 1, 40);
+    let name = text_run(">", 1, 60);
     let target = "[1-9][0-9]?";
     let condition = text_run(">:|", 0, 30);
     let line = |min: u32, max: u32| text_run("\\n", min, max);
@@ -230,7 +221,7 @@ pub fn grammar(options: &GrammarOptions) -> String {
     g.push_str(&format!("TASK: /task {role}: {name}( > {target})?/\n"));
     if options.allow_decisions {
         g.push_str(&format!(
-            "DECISION: /decision( {role})?: {question} > {condition}: {target}( \\| {condition}: {target}){{1,3}}/\n"
+            "DECISION: /decision( {role})?: {name} > {condition}: {target}( \\| {condition}: {target}){{1,3}}/\n"
         ));
     }
     g.push_str(&format!("END: /end: {}/\n", line(1, 60)));
@@ -304,7 +295,7 @@ mod tests {
 
     #[test]
     fn grammar_has_one_rule_per_step_level() {
-        let g = grammar(&GrammarOptions { allow_decisions: false, words: None });
+        let g = grammar(GrammarOptions { allow_decisions: false });
         assert!(g.contains("s2_0: \"2 \" (TASK \"\\n\" s3_0 | END \"\\n\")"), "{g}");
         assert!(!g.contains("DECISION"));
     }
@@ -338,8 +329,8 @@ mod tests {
 
     #[test]
     fn grammar_accepts_the_format_and_nothing_else() {
-        let with = grammar(&GrammarOptions { allow_decisions: true, words: None });
-        let without = grammar(&GrammarOptions { allow_decisions: false, words: None });
+        let with = grammar(GrammarOptions { allow_decisions: true });
+        let without = grammar(GrammarOptions { allow_decisions: false });
         assert!(accepts(&with, EXAMPLE));
         assert!(!accepts(&without, EXAMPLE), "decisions are off");
         assert!(accepts(&with, NOT_A_PROCESS));

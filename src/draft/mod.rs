@@ -10,9 +10,7 @@ pub mod convert;
 pub mod eval;
 pub mod format;
 pub mod input;
-pub mod lexicon;
 pub mod prompt;
-pub mod segment;
 
 use std::time::Instant;
 
@@ -107,13 +105,10 @@ pub fn prepare(dictation: &str, max_tokens: usize) -> Result<PreparedDraft, Draf
     let started = Instant::now();
     let dictation = input::check(dictation)?;
     let messages = PromptTemplate::DRAFT.messages(minijinja::context! { dictation })?;
-    let options = format::GrammarOptions {
-        allow_decisions: input::names_condition(dictation),
-        words: Some(lexicon::Vocabulary::of(dictation).word_regex()),
-    };
+    let options = format::GrammarOptions { allow_decisions: input::names_condition(dictation) };
     let request = GenerateRequest {
         messages,
-        grammar: Some(format::grammar(&options)),
+        grammar: Some(format::grammar(options)),
         max_tokens,
         stop: Vec::new(),
         sampling: Sampling::GREEDY,

@@ -94,6 +94,10 @@ impl Constraint {
         let result = self.timed(|m| {
             let mut forced = m.compute_ff_tokens();
             forced.truncate(limit);
+            // Forced bytes that end inside a multi-byte character can tokenise into tokens the
+            // matcher then refuses: keep the prefix it accepts and let the model choose the rest.
+            let valid = m.validate_tokens(&forced)?;
+            forced.truncate(valid);
             count = forced.len();
             m.consume_tokens(&forced).map(|()| forced)
         });
@@ -130,7 +134,7 @@ mod tests {
         let params = Hyperparams::from_metadata(file.architecture, &file.content).unwrap();
         let tokenizer = Arc::new(ModelTokenizer::load(&file.content, &path, params.vocab_size).unwrap());
         let mut constraint = GrammarCompiler::new(tokenizer.clone())
-            .compile(&grammar(&GrammarOptions { allow_decisions: true, words: None }))
+            .compile(&grammar(GrammarOptions { allow_decisions: true }))
             .unwrap();
         let answer = "1 start: Antrag eingegangen\n2 task Bürgerbüro: Unterlagen prüfen\n\
                       3 decision Bürgerbüro: Vollständig? > ja: 4 | nein: 5\n4 end: Ausweis ausgestellt\n\

@@ -395,7 +395,9 @@ impl RepeatedLines {
         while let Some(end) = text[self.checked..].find('\n') {
             let line = &text[self.checked..self.checked + end];
             self.checked += end + 1;
-            let body = line.trim().trim_start_matches(|c: char| c.is_ascii_digit()).trim();
+            // A repeated step is the same type, role and name; where it jumps to may differ.
+            let body = line.trim().trim_start_matches(|c: char| c.is_ascii_digit());
+            let body = body.split(" > ").next().unwrap_or(body).trim();
             if !body.is_empty() && !self.seen.insert(body.to_owned()) {
                 self.repeats += 1;
             }

@@ -85,8 +85,8 @@ pub struct GenerateRequest {
     /// The text stays what the model chooses; only the number of passes changes.
     #[serde(default)]
     pub lookahead: usize,
-    /// Generation ends once this many lines repeat an earlier line (leading numbers aside, so
-    /// "7 task A: x" repeats "3 task A: x"); 0 never ends it. Greedy decoding of a small model
+    /// Generation ends once this many lines repeat an earlier line (leading numbers and a
+    /// trailing " > …" aside, so "7 task A: x > 2" repeats "3 task A: x"); 0 never ends it. Greedy decoding of a small model
     /// can fall into a cycle of lines that only the token limit would stop.
     #[serde(default)]
     pub repeated_lines_limit: usize,

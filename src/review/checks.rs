@@ -6,8 +6,10 @@ use std::collections::{HashMap, HashSet, VecDeque};
 
 use crate::process::{Finding, Process, StepType, validate};
 
-/// Verb stems of steps that hand a document to someone outside the process.
-const HAND_OUT: &[&str] = &[
+/// Verb stems of steps that hand a document or a result to someone outside the process.
+pub(crate) const HAND_OUT: &[&str] = &[
+    "informier",
+    "benachrichtig",
     "versend",
     "verschick",
     "zusend",
@@ -30,12 +32,49 @@ fn normalized(text: &str) -> String {
     crate::draft::format::collapse_whitespace(text).to_lowercase()
 }
 
+/// Words that say no more than "something is done here".
+const EMPTY_WORDS: &[&str] = &[
+    "bearbeitung", "bearbeiten", "sonstiges", "sonstige", "weiteres", "weiter", "vorgang", "erledigen", "erledigung",
+    "machen", "tun", "schritt", "aufgabe", "diverses", "verschiedenes", "rest", "allgemeines", "abwicklung",
+    "abwickeln", "ablauf", "prozess", "sache", "fall", "klären", "kümmern", "todo", "tbd", "usw", "etc", "der",
+    "die", "das", "den", "dem", "des", "und", "oder", "zur", "zum", "ggf",
+];
+
 pub fn check(process: &Process) -> Vec<Finding> {
     let validation = validate(process);
     let mut out: Vec<Finding> = validation.errors.into_iter().chain(validation.warnings).collect();
     check_documents(process, &mut out);
     check_branch_conditions(process, &mut out);
+    check_names(process, &mut out);
     out
+}
+
+/// Whether a step name fails to say what is done: a task of one word ("Aufnehmen",
+/// "Bearbeitung") or any name made only of words that name no activity ("Sonstiges", "weiter").
+pub fn is_unclear_name(kind: StepType, name: &str) -> bool {
+    let words: Vec<String> = name
+        .split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .map(str::to_lowercase)
+        .collect();
+    words.is_empty()
+        || (kind == StepType::Task && words.len() == 1)
+        || words.iter().all(|w| EMPTY_WORDS.contains(&w.as_str()))
+}
+
+fn check_names(process: &Process, out: &mut Vec<Finding>) {
+    for (i, step) in process.steps.iter().enumerate() {
+        if matches!(step.kind, StepType::Task | StepType::Decision) && is_unclear_name(step.kind, &step.name) {
+            out.push(
+                Finding::warning(
+                    "unclear_name",
+                    format!("steps[{i}].name"),
+                    format!("{:?} does not say what is done", step.name),
+                )
+                .with_fix("Name the object and the activity (Objekt + Verb im Infinitiv), e.g. \"Antrag prüfen\"."),
+            );
+        }
+    }
 }
 
 /// Steps reachable from step `from` (itself included).
@@ -163,6 +202,20 @@ mod tests {
         p.steps[2].name = "Akte schließen".into();
         p.steps[2].inputs = vec!["parkausweis ".into()];
         assert!(!codes(&p).iter().any(|(code, _)| code == "document_unused"));
+    }
+
+    #[test]
+    fn names_that_say_nothing_are_unclear() {
+        for (kind, name) in [(StepType::Task, "Bearbeitung"), (StepType::Task, "Sonstiges"), (StepType::Task, "weiter"),
+            (StepType::Task, "Aufnehmen"), (StepType::Decision, "Vorgang?"), (StepType::Task, "Vorgang bearbeiten")]
+        {
+            assert!(is_unclear_name(kind, name), "{name}");
+        }
+        for (kind, name) in [(StepType::Task, "Anmeldung auf Vollständigkeit prüfen"), (StepType::Task, "Bescheid senden"),
+            (StepType::Decision, "Vollständig?")]
+        {
+            assert!(!is_unclear_name(kind, name), "{name}");
+        }
     }
 
     #[test]

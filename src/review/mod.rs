@@ -2,6 +2,7 @@
 //! and fix), then, where a model is at hand, the findings only a language model can give.
 
 mod checks;
+pub mod eval;
 pub mod llm;
 
 use schemars::JsonSchema;
