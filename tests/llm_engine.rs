@@ -184,16 +184,19 @@ fn an_invalid_grammar_is_a_clear_error() {
     assert!(matches!(err, LlmError::Grammar(_)), "{err}");
 }
 
-#[test]
-fn the_prefix_cache_reuses_the_shared_prompt_and_changes_nothing() {
-    let mut m = model();
-    // A system prompt longer than one chunk, as the draft prompt is.
+/// Two short requests behind a system prompt longer than one prompt chunk, as the draft prompt is.
+fn two_questions_sharing_a_long_system_prompt() -> (GenerateRequest, GenerateRequest) {
     let system = "Du bist eine knappe Verwaltungsassistenz einer Stadtverwaltung. Antworte sachlich. ".repeat(12);
     let ask_long = |question: &str| {
         GenerateRequest::new(vec![ChatMessage::system(system.clone()), ChatMessage::user(question)], 8)
     };
-    let first = ask_long("Wie melde ich einen Hund an?");
-    let second = ask_long("Wie beantrage ich einen Anwohnerparkausweis?");
+    (ask_long("Wie melde ich einen Hund an?"), ask_long("Wie beantrage ich einen Anwohnerparkausweis?"))
+}
+
+#[test]
+fn the_prefix_cache_reuses_the_shared_prompt_and_changes_nothing() {
+    let mut m = model();
+    let (first, second) = two_questions_sharing_a_long_system_prompt();
 
     m.clear_cache();
     let uncached = run(&mut m, &second);
@@ -224,12 +227,7 @@ fn the_prefix_cache_reuses_the_shared_prompt_and_changes_nothing() {
 #[test]
 fn a_saved_prompt_prefix_is_restored_in_another_load_and_changes_nothing() {
     let mut m = model();
-    let system = "Du bist eine knappe Verwaltungsassistenz einer Stadtverwaltung. Antworte sachlich. ".repeat(12);
-    let ask_long = |question: &str| {
-        GenerateRequest::new(vec![ChatMessage::system(system.clone()), ChatMessage::user(question)], 8)
-    };
-    let first = ask_long("Wie melde ich einen Hund an?");
-    let second = ask_long("Wie beantrage ich einen Anwohnerparkausweis?");
+    let (first, second) = two_questions_sharing_a_long_system_prompt();
     m.clear_cache();
     let uncached = run(&mut m, &second);
     m.clear_cache();

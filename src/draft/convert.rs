@@ -177,7 +177,10 @@ fn merge_repeated_steps(lines: &mut Vec<StepLine>, repairs: &mut Vec<Repair>) {
             "merged_repeated_step",
             &step_id(original),
             "",
-            format!("step {} repeated {:?}; flows to it now lead back to step {original}", repeated.number, repeated.name),
+            format!(
+                "step {} repeated {:?}; flows to it now lead back to step {original}",
+                repeated.number, repeated.name
+            ),
         ));
     }
 }
@@ -421,7 +424,10 @@ mod tests {
         assert_eq!(codes(&c), vec!["merged_repeated_step"]);
         let p = &c.process;
         let names: Vec<&str> = p.steps.iter().map(|s| s.name.as_str()).collect();
-        assert_eq!(names, vec!["x", "Unterlagen prüfen", "vollständig?", "Unterlagen nachfordern", "Bescheid erstellen", "fertig"]);
+        assert_eq!(
+            names,
+            vec!["x", "Unterlagen prüfen", "vollständig?", "Unterlagen nachfordern", "Bescheid erstellen", "fertig"]
+        );
         assert_eq!(p.steps[3].next[0].to, "s2", "nachfordern leads back to the check");
         assert!(validate(p).valid, "{:?}", validate(p).errors);
     }

@@ -41,6 +41,11 @@ pub struct Case {
 /// Reads every `*.txt` case of a directory: a header (`service:`, `style:`), then `---`, the
 /// dictation, `---`, the gold process in the compact format.
 pub fn load_cases(dir: &Path) -> Result<Vec<Case>, EvalError> {
+    read_files(dir, "txt")?.into_iter().map(|(path, text)| parse_case(&path, &text)).collect()
+}
+
+/// The files of `dir` with the extension `extension` and their text, in name order.
+pub fn read_files(dir: &Path, extension: &str) -> Result<Vec<(PathBuf, String)>, EvalError> {
     let io = |path: &Path| {
         let path = path.to_owned();
         move |source| EvalError::Io { path, source }
@@ -48,14 +53,14 @@ pub fn load_cases(dir: &Path) -> Result<Vec<Case>, EvalError> {
     let mut paths: Vec<PathBuf> = std::fs::read_dir(dir)
         .map_err(io(dir))?
         .filter_map(|e| e.ok().map(|e| e.path()))
-        .filter(|p| p.extension().is_some_and(|x| x == "txt"))
+        .filter(|p| p.extension().is_some_and(|x| x == extension))
         .collect();
     paths.sort();
     paths
         .into_iter()
         .map(|path| {
             let text = std::fs::read_to_string(&path).map_err(io(&path))?;
-            parse_case(&path, &text)
+            Ok((path, text))
         })
         .collect()
 }

@@ -145,8 +145,12 @@ impl PreparedDraft {
         if generation.finish == FinishReason::Repetition {
             repairs.insert(
                 0,
-                Finding::warning("repetition", "steps", "the model began repeating steps; generation was stopped there")
-                    .with_fix("Check that no step of the dictation is missing at the end."),
+                Finding::warning(
+                    "repetition",
+                    "steps",
+                    "the model began repeating steps; generation was stopped there",
+                )
+                .with_fix("Check that no step of the dictation is missing at the end."),
             );
         }
         if generation.finish == FinishReason::Length {

@@ -190,7 +190,14 @@ impl CandleGenerator {
     fn identity(&self) -> Vec<u32> {
         let p = &self.model.params;
         let bytes = self.model.weight_bytes() as u64;
-        vec![p.n_layer as u32, p.n_embd as u32, p.n_head_kv as u32, p.vocab_size as u32, bytes as u32, (bytes >> 32) as u32]
+        vec![
+            p.n_layer as u32,
+            p.n_embd as u32,
+            p.n_head_kv as u32,
+            p.vocab_size as u32,
+            bytes as u32,
+            (bytes >> 32) as u32,
+        ]
     }
 
     /// Longest prompt plus answer, in tokens.

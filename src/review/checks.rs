@@ -34,10 +34,46 @@ fn normalized(text: &str) -> String {
 
 /// Words that say no more than "something is done here".
 const EMPTY_WORDS: &[&str] = &[
-    "bearbeitung", "bearbeiten", "sonstiges", "sonstige", "weiteres", "weiter", "vorgang", "erledigen", "erledigung",
-    "machen", "tun", "schritt", "aufgabe", "diverses", "verschiedenes", "rest", "allgemeines", "abwicklung",
-    "abwickeln", "ablauf", "prozess", "sache", "fall", "klären", "kümmern", "todo", "tbd", "usw", "etc", "der",
-    "die", "das", "den", "dem", "des", "und", "oder", "zur", "zum", "ggf",
+    "bearbeitung",
+    "bearbeiten",
+    "sonstiges",
+    "sonstige",
+    "weiteres",
+    "weiter",
+    "vorgang",
+    "erledigen",
+    "erledigung",
+    "machen",
+    "tun",
+    "schritt",
+    "aufgabe",
+    "diverses",
+    "verschiedenes",
+    "rest",
+    "allgemeines",
+    "abwicklung",
+    "abwickeln",
+    "ablauf",
+    "prozess",
+    "sache",
+    "fall",
+    "klären",
+    "kümmern",
+    "todo",
+    "tbd",
+    "usw",
+    "etc",
+    "der",
+    "die",
+    "das",
+    "den",
+    "dem",
+    "des",
+    "und",
+    "oder",
+    "zur",
+    "zum",
+    "ggf",
 ];
 
 pub fn check(process: &Process) -> Vec<Finding> {
@@ -52,11 +88,8 @@ pub fn check(process: &Process) -> Vec<Finding> {
 /// Whether a step name fails to say what is done: a task of one word ("Aufnehmen",
 /// "Bearbeitung") or any name made only of words that name no activity ("Sonstiges", "weiter").
 pub fn is_unclear_name(kind: StepType, name: &str) -> bool {
-    let words: Vec<String> = name
-        .split(|c: char| !c.is_alphanumeric())
-        .filter(|w| !w.is_empty())
-        .map(str::to_lowercase)
-        .collect();
+    let words: Vec<String> =
+        name.split(|c: char| !c.is_alphanumeric()).filter(|w| !w.is_empty()).map(str::to_lowercase).collect();
     words.is_empty()
         || (kind == StepType::Task && words.len() == 1)
         || words.iter().all(|w| EMPTY_WORDS.contains(&w.as_str()))
@@ -206,14 +239,21 @@ mod tests {
 
     #[test]
     fn names_that_say_nothing_are_unclear() {
-        for (kind, name) in [(StepType::Task, "Bearbeitung"), (StepType::Task, "Sonstiges"), (StepType::Task, "weiter"),
-            (StepType::Task, "Aufnehmen"), (StepType::Decision, "Vorgang?"), (StepType::Task, "Vorgang bearbeiten")]
-        {
+        for (kind, name) in [
+            (StepType::Task, "Bearbeitung"),
+            (StepType::Task, "Sonstiges"),
+            (StepType::Task, "weiter"),
+            (StepType::Task, "Aufnehmen"),
+            (StepType::Decision, "Vorgang?"),
+            (StepType::Task, "Vorgang bearbeiten"),
+        ] {
             assert!(is_unclear_name(kind, name), "{name}");
         }
-        for (kind, name) in [(StepType::Task, "Anmeldung auf Vollständigkeit prüfen"), (StepType::Task, "Bescheid senden"),
-            (StepType::Decision, "Vollständig?")]
-        {
+        for (kind, name) in [
+            (StepType::Task, "Anmeldung auf Vollständigkeit prüfen"),
+            (StepType::Task, "Bescheid senden"),
+            (StepType::Decision, "Vollständig?"),
+        ] {
             assert!(!is_unclear_name(kind, name), "{name}");
         }
     }

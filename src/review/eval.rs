@@ -7,21 +7,14 @@
 //! own findings are — a model finding is right only where it names a planted flaw of its kind
 //! (`vague_name` for `unclear_name`); anything it reports on a clean process is wrong.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 
 use super::{Review, Source, llm};
+use crate::draft::eval::{EvalError, read_files};
 use crate::llm::Generator;
 use crate::process::{Finding, Process};
-
-#[derive(Debug, thiserror::Error)]
-pub enum ReviewEvalError {
-    #[error("cannot read {path}: {source}")]
-    Io { path: PathBuf, source: std::io::Error },
-    #[error("{path}: {detail}")]
-    Format { path: PathBuf, detail: String },
-}
 
 #[derive(Debug, Clone, Deserialize, Serialize)]
 pub struct PlantedFlaw {
@@ -44,31 +37,20 @@ pub struct ReviewCase {
 }
 
 /// Reads every `*.json` process of `dir` with its planted flaws (none for files not in `flaws.jsonl`).
-pub fn load_cases(dir: &Path) -> Result<Vec<ReviewCase>, ReviewEvalError> {
-    let io = |path: &Path| {
-        let path = path.to_owned();
-        move |source| ReviewEvalError::Io { path, source }
-    };
+pub fn load_cases(dir: &Path) -> Result<Vec<ReviewCase>, EvalError> {
     let flaws_path = dir.join("flaws.jsonl");
-    let text = std::fs::read_to_string(&flaws_path).map_err(io(&flaws_path))?;
+    let text =
+        std::fs::read_to_string(&flaws_path).map_err(|source| EvalError::Io { path: flaws_path.clone(), source })?;
+    let format = |path: &Path, e: serde_json::Error| EvalError::Format { path: path.to_owned(), detail: e.to_string() };
     let mut planted = std::collections::HashMap::new();
     for line in text.lines().filter(|l| !l.trim().is_empty()) {
-        let entry: FlawLine = serde_json::from_str(line)
-            .map_err(|e| ReviewEvalError::Format { path: flaws_path.clone(), detail: e.to_string() })?;
+        let entry: FlawLine = serde_json::from_str(line).map_err(|e| format(&flaws_path, e))?;
         planted.insert(entry.file, entry.flaws);
     }
-    let mut paths: Vec<PathBuf> = std::fs::read_dir(dir)
-        .map_err(io(dir))?
-        .filter_map(|e| e.ok().map(|e| e.path()))
-        .filter(|p| p.extension().is_some_and(|x| x == "json"))
-        .collect();
-    paths.sort();
-    paths
+    read_files(dir, "json")?
         .into_iter()
-        .map(|path| {
-            let text = std::fs::read_to_string(&path).map_err(io(&path))?;
-            let process: Process = serde_json::from_str(&text)
-                .map_err(|e| ReviewEvalError::Format { path: path.clone(), detail: e.to_string() })?;
+        .map(|(path, text)| {
+            let process: Process = serde_json::from_str(&text).map_err(|e| format(&path, e))?;
             let file = path.file_name().map(|f| f.to_string_lossy().into_owned()).unwrap_or_default();
             Ok(ReviewCase { flaws: planted.remove(&file).unwrap_or_default(), file, process })
         })

@@ -23,7 +23,8 @@ const MAX_FINDINGS: usize = 6;
 pub const MAX_TOKENS: usize = 160;
 
 /// The finding codes the model may use, with the field of the step each one points at.
-const CODES: &[(&str, &str)] = &[("vague_name", "name"), ("mixed_activities", "name"), ("missing_notification", "next")];
+const CODES: &[(&str, &str)] =
+    &[("vague_name", "name"), ("mixed_activities", "name"), ("missing_notification", "next")];
 
 /// Whether the process itself bears out a finding of `code` at `step`.
 fn confirmed(process: &Process, code: &str, step: &Step) -> bool {
@@ -145,12 +146,20 @@ mod tests {
                       mixed_activities 3: zwei => a / b\n";
         assert!(parse(&clean, answer).is_empty(), "{:?}", parse(&clean, answer));
         let mixed = to_process(
-            &format::parse("# T\n@a A\n1 start: x\n2 task a: Halterdaten erfassen und Steuerbescheid erstellen\n3 end: fertig\n"),
+            &format::parse(
+                "# T\n@a A\n1 start: x\n2 task a: Halterdaten erfassen und Steuerbescheid erstellen\n3 end: fertig\n",
+            ),
             Vec::new(),
         )
         .process;
-        let found = parse(&mixed, "mixed_activities 2: zwei => Halterdaten erfassen / Steuerbescheid erstellen\nmissing_notification 2: niemand erfährt es => Steuerbescheid zusenden\n");
-        assert_eq!(found.iter().map(|f| f.code.as_str()).collect::<Vec<_>>(), vec!["mixed_activities", "missing_notification"]);
+        let found = parse(
+            &mixed,
+            "mixed_activities 2: zwei => Halterdaten erfassen / Steuerbescheid erstellen\nmissing_notification 2: niemand erfährt es => Steuerbescheid zusenden\n",
+        );
+        assert_eq!(
+            found.iter().map(|f| f.code.as_str()).collect::<Vec<_>>(),
+            vec!["mixed_activities", "missing_notification"]
+        );
     }
 
     #[test]
