@@ -13,6 +13,9 @@ use serde_json::json;
 
 const CYCLES: usize = 5;
 const WRITERS: usize = 4;
+/// Processes each writer creates per cycle at most: more than it gets to before the kill, and a
+/// bound on what the restarted server must embed before its index answers.
+const WRITES_PER_CYCLE: usize = 40;
 
 #[test]
 fn kill_9_during_bulk_writes_loses_nothing_acknowledged() {
@@ -30,7 +33,7 @@ fn kill_9_during_bulk_writes_loses_nothing_acknowledged() {
                 let (base, stop, acknowledged) = (server.base.clone(), stop.clone(), acknowledged.clone());
                 std::thread::spawn(move || {
                     let mut n = 0;
-                    while !stop.load(Ordering::Relaxed) {
+                    while !stop.load(Ordering::Relaxed) && n < WRITES_PER_CYCLE {
                         n += 1;
                         let mut process = fixture_json();
                         process["title"] = json!(format!("Zyklus {cycle} Schreiber {w} Nr. {n}"));

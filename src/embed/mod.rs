@@ -9,7 +9,6 @@ mod bert;
 mod candle;
 mod e5s1;
 mod encoder;
-mod math;
 mod tokenize;
 
 use std::path::{Path, PathBuf};

@@ -1,10 +1,12 @@
-//! The hot loops of ablauf's CPU decoding, on candle tensors: products of GGUF-quantized weights
+//! The hot loops of ablauf's CPU inference, on candle tensors: products of GGUF-quantized weights
 //! with a few activation rows ([`gemv`]), the attention of a decoding step's rows against the KV
-//! cache read in place ([`attention`]) and the gated feed-forward's elementwise step ([`glu`]).
+//! cache read in place ([`attention`]), the gated feed-forward's elementwise step ([`glu`]), and
+//! the sentence embedder's encoder steps ([`encoder`]).
 //! Each entry point has an `applies` check; where it says no (another CPU, device or type), the
 //! caller uses candle's own operations.
 
 pub mod attention;
+pub mod encoder;
 mod exp;
 pub mod gemv;
 pub mod glu;
