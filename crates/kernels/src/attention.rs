@@ -173,10 +173,20 @@ const KEYS_PER_BLOCK: usize = 32;
 /// callers make sure of them.
 trait HeadMath {
     /// `out[j] = scale · query · keys[j]`, the keys being rows of the query's length.
+    ///
+    /// # Safety
+    /// The CPU must have what the implementation needs, and the query's length be a width it
+    /// takes; `keys` holds at least `out.len()` rows.
     unsafe fn scores(query: &[f32], keys: &[f32], scale: f32, out: &mut [f32]);
     /// `values[j] = exp(values[j] - max) / Σ exp(values[i] - max)`
+    ///
+    /// # Safety
+    /// The CPU must have what the implementation needs.
     unsafe fn softmax(values: &mut [f32]);
     /// `out = Σ_j weights[j] · values[j]`, the values being rows of `out.len()`.
+    ///
+    /// # Safety
+    /// The CPU must have what the implementation needs.
     unsafe fn weighted_sum(weights: &[f32], values: &[f32], out: &mut [f32]);
 }
 
@@ -214,6 +224,9 @@ impl Vectors {
 }
 
 /// The unit compiled with AVX-512 enabled, so that [`Avx512`]'s intrinsics inline.
+///
+/// # Safety
+/// The CPU must have AVX-512F and the unit's head width be a multiple of 16.
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx512f")]
 unsafe fn run_avx512(unit: Unit<'_>, scores: &mut Vec<f32>) {
@@ -262,6 +275,7 @@ impl HeadMath for Avx512 {
     unsafe fn scores(query: &[f32], keys: &[f32], scale: f32, out: &mut [f32]) {
         use std::arch::x86_64::*;
         let dim = query.len();
+        debug_assert!(dim.is_multiple_of(16) && keys.len() >= out.len() * dim);
         let mut keys = keys.chunks_exact(dim);
         // SAFETY: the caller guarantees AVX-512F; the query and every key hold `dim` values, a
         // multiple of 16.

@@ -83,6 +83,10 @@ pub(super) fn interleave(gguf: &[u8], rows: usize, cols: usize) -> Vec<u8> {
 pub(super) unsafe fn dot_q4k<const M: usize>(weights: &[u8], rows: &[Row; M], n: usize, out: &mut UnitValues) {
     use std::arch::x86_64::*;
     debug_assert_eq!(n, ROWS);
+    debug_assert!(weights.len().is_multiple_of(GROUP_BYTES));
+    // SAFETY: the caller guarantees the CPU features; every load lies within a group of
+    // `weights` or within block `b` of an activation row, which holds as many blocks as a row
+    // of the matrix.
     unsafe {
         let low = _mm512_set1_epi8(0x0F);
         let high = _mm512_set1_epi8(0xF0u8 as i8);
@@ -180,6 +184,8 @@ pub(super) unsafe fn dot_q4k<const M: usize>(weights: &[u8], rows: &[Row; M], n:
     }
 }
 
+/// # Safety
+/// Never called: [`super::available`] is false off x86_64.
 #[cfg(not(target_arch = "x86_64"))]
 pub(super) unsafe fn dot_q4k<const M: usize>(_weights: &[u8], _rows: &[Row; M], _n: usize, _out: &mut UnitValues) {
     unreachable!("available() is false off x86_64")

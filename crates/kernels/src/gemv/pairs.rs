@@ -85,10 +85,14 @@ pub(super) fn quantize(x: &[f32], kind: Kind) -> Row {
 }
 
 /// The pair's two f16 scales (at its first byte and `stride` bytes on), one per lane of its block.
+///
+/// # Safety
+/// The CPU must have AVX-512F and F16C; `pair` and `pair + stride` point at two readable bytes.
 #[cfg(target_arch = "x86_64")]
 #[inline(always)]
 unsafe fn block_scales(pair: *const u8, stride: usize, lanes: std::arch::x86_64::__m512i) -> std::arch::x86_64::__m512 {
     use std::arch::x86_64::*;
+    // SAFETY: the caller guarantees the CPU features and that both scales are readable.
     unsafe {
         let bits = u32::from(std::ptr::read_unaligned(pair.cast::<u16>()))
             | u32::from(std::ptr::read_unaligned(pair.add(stride).cast::<u16>())) << 16;
@@ -99,6 +103,11 @@ unsafe fn block_scales(pair: *const u8, stride: usize, lanes: std::arch::x86_64:
 /// The frame both kernels share: for each weight row (`n` of them in `weights`) and each
 /// pair of `block` bytes, `unpack` turns the pair into unsigned bytes in the activation's layout;
 /// the products with every activation row are summed with the pair's block scales per lane.
+///
+/// # Safety
+/// The CPU must have AVX-512F, BW and VNNI; `n` is 1 to `out`'s row count, `weights` holds `n`
+/// rows of whole pairs of `block` bytes, and every row of `rows` holds at least as many pairs as
+/// one weight row (its values, scales and starts are read without bounds checks).
 #[cfg(target_arch = "x86_64")]
 #[inline(always)]
 unsafe fn run<const M: usize>(
@@ -111,6 +120,10 @@ unsafe fn run<const M: usize>(
     unpack: impl Fn(*const u8) -> std::arch::x86_64::__m512i,
 ) {
     use std::arch::x86_64::*;
+    debug_assert!(n >= 1 && weights.len().is_multiple_of(n) && (weights.len() / n).is_multiple_of(2 * block));
+    debug_assert!(rows.iter().all(|row| row.qs.len() / PAIR >= weights.len() / n / (2 * block)));
+    // SAFETY: the caller guarantees the CPU features and the lengths checked above; every load
+    // lies within a pair of `weights` or within pair `p` of an activation row.
     unsafe {
         let lanes = _mm512_loadu_si512(lanes.as_ptr().cast());
         for (r, weights) in weights.chunks_exact(weights.len() / n.max(1)).enumerate() {
@@ -135,6 +148,12 @@ unsafe fn run<const M: usize>(
     }
 }
 
+/// `out[i][r]`, the dot product of weight row r with activation row `rows[i]`, for the `n` Q8_0
+/// weight rows laid end to end in `weights`.
+///
+/// # Safety
+/// As [`run`]'s: the CPU must have AVX-512F, BW and VNNI; `weights` holds `n` rows of whole
+/// pairs of blocks and every activation row at least as many pairs.
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx512f,avx512bw,avx512vnni")]
 pub(super) unsafe fn dot_q8_0<const M: usize>(weights: &[u8], rows: &[Row; M], n: usize, out: &mut UnitValues) {
@@ -153,6 +172,12 @@ pub(super) unsafe fn dot_q8_0<const M: usize>(weights: &[u8], rows: &[Row; M], n
     }
 }
 
+/// `out[i][r]`, the dot product of weight row r with activation row `rows[i]`, for the `n` Q5_0
+/// weight rows laid end to end in `weights`.
+///
+/// # Safety
+/// As [`run`]'s: the CPU must have AVX-512F, BW and VNNI; `weights` holds `n` rows of whole
+/// pairs of blocks and every activation row at least as many pairs.
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx512f,avx512bw,avx512vnni")]
 pub(super) unsafe fn dot_q5_0<const M: usize>(weights: &[u8], rows: &[Row; M], n: usize, out: &mut UnitValues) {
@@ -179,11 +204,15 @@ pub(super) unsafe fn dot_q5_0<const M: usize>(weights: &[u8], rows: &[Row; M], n
     }
 }
 
+/// # Safety
+/// Never called: [`super::available`] is false off x86_64.
 #[cfg(not(target_arch = "x86_64"))]
 pub(super) unsafe fn dot_q8_0<const M: usize>(_weights: &[u8], _rows: &[Row; M], _n: usize, _out: &mut UnitValues) {
     unreachable!("available() is false off x86_64")
 }
 
+/// # Safety
+/// Never called: [`super::available`] is false off x86_64.
 #[cfg(not(target_arch = "x86_64"))]
 pub(super) unsafe fn dot_q5_0<const M: usize>(_weights: &[u8], _rows: &[Row; M], _n: usize, _out: &mut UnitValues) {
     unreachable!("available() is false off x86_64")

@@ -106,13 +106,25 @@ static Q4K_LANES: [[i16; 32]; 4] = lane_table([[0, 2, 0, 0], [1, 3, 0, 0], [4, 6
 /// Q6_K: 16-value sub-blocks, four per register half, in order.
 static Q6K_LANES: [[i16; 32]; 4] = lane_table([[0, 1, 2, 3], [4, 5, 6, 7], [8, 9, 10, 11], [12, 13, 14, 15]], 8);
 
+/// `out[i][r]`, the dot product of weight row r with activation row `rows[i]`, for the `n` Q4_K
+/// weight rows laid end to end in `weights`.
+///
+/// # Safety
+/// The CPU must have AVX-512F, BW and VNNI; `n` is 1 to [`ROWS_PER_UNIT`], `weights` holds `n`
+/// rows of whole blocks, and every row of `rows` holds at least as many blocks as one weight row
+/// (its values, scales and sums are read without bounds checks).
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx512f,avx512bw,avx512vnni")]
 pub(super) unsafe fn dot_q4k<const M: usize>(weights: &[u8], rows: &[Row; M], n: usize, out: &mut UnitValues) {
     use std::arch::x86_64::*;
+    const BLOCK_BYTES: usize = Kind::Q4K.block_bytes();
+    debug_assert!((1..=ROWS_PER_UNIT).contains(&n) && weights.len().is_multiple_of(n));
+    debug_assert!(rows.iter().all(|row| row.d.len() * BLOCK_BYTES >= weights.len() / n));
     const KMASK1: u32 = 0x3f3f3f3f;
     const KMASK2: u32 = 0x0f0f0f0f;
     const KMASK3: u32 = 0x03030303;
+    // SAFETY: the caller guarantees the CPU features and the lengths checked above; every
+    // pointer below is a block of `weights` or lies within block `b` of an activation row.
     unsafe {
         let lanes = Q4K_LANES.map(|t| _mm512_loadu_si512(t.as_ptr().cast()));
         let nibble = _mm512_set1_epi8(0x0F);
@@ -173,10 +185,22 @@ pub(super) unsafe fn dot_q4k<const M: usize>(weights: &[u8], rows: &[Row; M], n:
     }
 }
 
+/// `out[i][r]`, the dot product of weight row r with activation row `rows[i]`, for the `n` Q6_K
+/// weight rows laid end to end in `weights`.
+///
+/// # Safety
+/// The CPU must have AVX-512F, BW and VNNI; `n` is 1 to [`ROWS_PER_UNIT`], `weights` holds `n`
+/// rows of whole blocks, and every row of `rows` holds at least as many blocks as one weight row
+/// (its values, scales and sums are read without bounds checks).
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx512f,avx512bw,avx512vnni")]
 pub(super) unsafe fn dot_q6k<const M: usize>(weights: &[u8], rows: &[Row; M], n: usize, out: &mut UnitValues) {
     use std::arch::x86_64::*;
+    const BLOCK_BYTES: usize = Kind::Q6K.block_bytes();
+    debug_assert!((1..=ROWS_PER_UNIT).contains(&n) && weights.len().is_multiple_of(n));
+    debug_assert!(rows.iter().all(|row| row.d.len() * BLOCK_BYTES >= weights.len() / n));
+    // SAFETY: the caller guarantees the CPU features and the lengths checked above; every
+    // pointer below is a block of `weights` or lies within block `b` of an activation row.
     unsafe {
         let lanes = Q6K_LANES.map(|t| _mm512_loadu_si512(t.as_ptr().cast()));
         let nibble = _mm512_set1_epi8(0x0F);
@@ -236,11 +260,15 @@ pub(super) unsafe fn dot_q6k<const M: usize>(weights: &[u8], rows: &[Row; M], n:
     }
 }
 
+/// # Safety
+/// Never called: [`super::available`] is false off x86_64.
 #[cfg(not(target_arch = "x86_64"))]
 pub(super) unsafe fn dot_q4k<const M: usize>(_weights: &[u8], _rows: &[Row; M], _n: usize, _out: &mut UnitValues) {
     unreachable!("available() is false off x86_64")
 }
 
+/// # Safety
+/// Never called: [`super::available`] is false off x86_64.
 #[cfg(not(target_arch = "x86_64"))]
 pub(super) unsafe fn dot_q6k<const M: usize>(_weights: &[u8], _rows: &[Row; M], _n: usize, _out: &mut UnitValues) {
     unreachable!("available() is false off x86_64")
