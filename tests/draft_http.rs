@@ -85,7 +85,7 @@ fn drafts_are_generated_streamed_stored_and_reviewed() {
     assert!(steps.len() >= 2 && steps.windows(2).all(|w| w[0] < w[1]), "{steps:?}");
     let done = &events.last().unwrap().1;
     assert!(done.get("id").is_none(), "save: false stores nothing");
-    let compact = ablauf::draft::format::parse(done["compact"].as_str().unwrap());
+    let compact = ablauf::compact::format::parse(done["compact"].as_str().unwrap());
     let answer_steps = compact.iter().filter(|l| matches!(l, ablauf::draft::Line::Step(_))).count();
     assert_eq!(steps.len(), answer_steps, "every step of the answer was streamed");
     assert_eq!(done["process"]["steps"][0]["type"], "start");

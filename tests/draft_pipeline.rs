@@ -2,10 +2,11 @@
 //! repairs, storage with provenance; a scripted generator in addition, to pin down repairs and
 //! streaming exactly.
 
-use ablauf::draft::prompt::PromptTemplate;
-use ablauf::draft::{self, DraftError, InputError, Line, format};
+use ablauf::compact::format;
+use ablauf::draft::{self, DraftError, InputError, Line};
 use ablauf::llm::{self, FinishReason, GenerateRequest, Generation, GenerationStats, Generator, LlmError};
 use ablauf::process::{StepType, validate};
+use ablauf::prompt::PromptTemplate;
 use ablauf::store::{Change, Status, Store};
 
 /// Answers every request with a fixed text, delivered in small pieces like a tokenizer would.

@@ -12,8 +12,6 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
-use crate::store::Change;
-
 pub use policy::{Access, POLICY, required_access};
 
 /// Roles, each including the rights of the ones before it.
@@ -63,11 +61,6 @@ pub struct Principal {
 impl Principal {
     pub fn may(&self, role: Role) -> bool {
         self.role >= role
-    }
-
-    /// A store write on this user's behalf; below reviewer it may touch only their own drafts.
-    pub fn change<'a>(&'a self, reason: &'a str) -> Change<'a> {
-        Change { author: &self.user, reason, own_drafts_only: !self.may(Role::Reviewer) }
     }
 }
 

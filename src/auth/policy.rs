@@ -74,7 +74,7 @@ mod tests {
             include_str!("../http/preview.rs"),
             include_str!("../http/similarity.rs"),
             include_str!("../http/stats.rs"),
-            include_str!("../web/mod.rs"),
+            include_str!("../http/web/mod.rs"),
         ];
         let mut registered = Vec::new();
         for source in sources {

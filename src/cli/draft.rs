@@ -7,7 +7,8 @@ use clap::{Args, Subcommand};
 
 use super::llm::classify;
 use super::{CliError, open_store, print_json, read_text};
-use crate::draft::{self, DraftAnswer, DraftError, Line, eval};
+use crate::draft::{self, DraftAnswer, DraftError, Line};
+use crate::eval::{self, draft as eval_draft};
 use crate::llm::{self, CandleGenerator, Device, Generator};
 use crate::review::{self, Review};
 use crate::store::Change;
@@ -80,9 +81,9 @@ pub struct EvalReviewArgs {
 }
 
 fn eval_review(args: EvalReviewArgs) -> Result<ExitCode, CliError> {
-    let cases = review::eval::load_cases(&args.dir).map_err(|e| CliError::Input(e.to_string()))?;
+    let cases = eval::review::load_cases(&args.dir).map_err(|e| CliError::Input(e.to_string()))?;
     let mut generator = if args.no_llm { None } else { Some(load_model(&args.model.model)?) };
-    let report = review::eval::evaluate(generator.as_mut().map(|g| g as &mut dyn Generator), &cases);
+    let report = eval::review::evaluate(generator.as_mut().map(|g| g as &mut dyn Generator), &cases);
     print_json(&report)
 }
 
@@ -190,14 +191,14 @@ pub fn eval(args: EvalArgs) -> Result<ExitCode, CliError> {
         EvalCommand::Review(args) => return eval_review(args),
     };
     let input = |e: eval::EvalError| CliError::Input(e.to_string());
-    let mut cases = eval::load_cases(&args.cases).map_err(input)?;
+    let mut cases = eval_draft::load_cases(&args.cases).map_err(input)?;
     cases.truncate(args.limit.unwrap_or(cases.len()));
-    let mut pet = args.pet.as_deref().map(eval::load_pet).transpose().map_err(input)?.unwrap_or_default();
+    let mut pet = args.pet.as_deref().map(eval_draft::load_pet).transpose().map_err(input)?.unwrap_or_default();
     pet.sort_by_key(|d| d.text.split_whitespace().count());
     pet.truncate(args.pet_limit);
     let mut generator = load_model(&args.model.model)?;
-    let settings = eval::DraftSettings { max_tokens: args.max_tokens, lookahead: args.lookahead };
-    let report = eval::evaluate(&mut generator, &cases, settings, &mut |r| {
+    let settings = eval_draft::DraftSettings { max_tokens: args.max_tokens, lookahead: args.lookahead };
+    let report = eval_draft::evaluate(&mut generator, &cases, settings, &mut |r| {
         let first = r.first_step_s.map(|s| format!("{s:.1}")).unwrap_or_else(|| "-".into());
         eprintln!(
             "{:<28} valid={} steps {}/{}/{} decisions {}/{}/{} roles {}/{}/{} ungrounded {} total {:.1}s first step {first}s {}",
@@ -218,7 +219,7 @@ pub fn eval(args: EvalArgs) -> Result<ExitCode, CliError> {
         );
     });
     let pet = (!pet.is_empty()).then(|| {
-        eval::evaluate_pet(&mut generator, &pet, settings, &mut |r| {
+        eval_draft::evaluate_pet(&mut generator, &pet, settings, &mut |r| {
             eprintln!("{:<12} valid={} tasks {}/{} activities", r.id, r.valid, r.tasks, r.activities)
         })
     });

@@ -209,7 +209,7 @@ static LEGAL_REFERENCE: LazyLock<Regex> = LazyLock::new(|| {
 pub fn legal_references(text: &str) -> Vec<String> {
     let mut found: Vec<String> = Vec::new();
     for m in LEGAL_REFERENCE.find_iter(text) {
-        let reference = super::format::collapse_whitespace(m.as_str());
+        let reference = crate::compact::collapse_whitespace(m.as_str());
         if !found.contains(&reference) {
             found.push(reference);
         }

@@ -6,25 +6,22 @@
 //! repairs what the model got wrong ([`convert`]) and runs the deterministic review. The result
 //! always validates without errors.
 
-pub mod convert;
-pub mod eval;
-pub mod format;
 pub mod input;
-pub mod prompt;
 
 use std::time::Instant;
 
 use serde::Serialize;
 
-pub use format::Line;
+pub use crate::compact::Line;
 pub use input::InputError;
 
+use crate::compact::{convert, format};
 use crate::llm::{FinishReason, GenerateRequest, Generation, GenerationStats, Generator, LlmError, Sampling};
 use crate::process::{Finding, Process};
+use crate::prompt::{PromptError, PromptTemplate};
 use crate::review::{self, ReviewFinding};
 use crate::store::drafts::DraftRecord;
 use crate::store::{Change, Saved, Store, StoreError};
-use prompt::{PromptError, PromptTemplate};
 
 /// Room for about 25 steps; a 60-word dictation needs 60–120 tokens.
 pub const DEFAULT_MAX_TOKENS: usize = 320;

@@ -8,11 +8,11 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{delete, get};
 use axum::{Json, Router};
-use serde::Deserialize;
 
 use super::body::JsonBody;
+use super::types::{AddUserRequest, LoginRequest};
 use super::{ApiError, AppState};
-use crate::auth::{self, Access, Principal, Role};
+use crate::auth::{self, Access, Principal};
 use crate::store::Change;
 
 const SESSION_COOKIE: &str = "ablauf_session";
@@ -124,13 +124,6 @@ pub async fn authorize(
     Ok(next.run(request).await)
 }
 
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct LoginRequest {
-    name: String,
-    password: String,
-}
-
 async fn login(State(state): State<AppState>, JsonBody(req): JsonBody<LoginRequest>) -> Result<Response, ApiError> {
     let session = state
         .blocking(move |store| Ok(store.login(&req.name, &req.password)?))
@@ -164,14 +157,6 @@ async fn logout(State(state): State<AppState>, headers: HeaderMap) -> Result<Res
     }
     let expired = HeaderValue::from_static("ablauf_session=; HttpOnly; SameSite=Strict; Path=/; Max-Age=0");
     Ok(([(header::SET_COOKIE, expired)], StatusCode::NO_CONTENT).into_response())
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct AddUserRequest {
-    name: String,
-    role: Role,
-    password: Option<String>,
 }
 
 async fn add_user(

@@ -7,39 +7,18 @@ use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::IntoResponse;
 use axum::routing::{get, post};
 use axum::{Json, Router};
-use serde::{Deserialize, Serialize};
 
+use super::types::{ExportQuery, ImportResponse, PageQuery};
 use super::{ApiError, AppState};
-use crate::bpmn::{self, ImportError, ImportWarning};
+use crate::bpmn::{self, ImportError};
 use crate::page::{self, Revision};
-use crate::process::{self, Process, Validation};
+use crate::process::{self};
 
 pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/api/processes/{id}/bpmn", get(export))
         .route("/api/processes/{id}/page", get(page))
         .route("/api/import/bpmn", post(import))
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct ExportQuery {
-    version: Option<u32>,
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct PageQuery {
-    format: Option<String>,
-    version: Option<u32>,
-}
-
-#[derive(Debug, Serialize)]
-struct ImportResponse {
-    process: Process,
-    warnings: Vec<ImportWarning>,
-    /// Whether the imported process can be stored as it is, and what to fix before.
-    validation: Validation,
 }
 
 type QueryResult<T> = Result<Query<T>, axum::extract::rejection::QueryRejection>;

@@ -13,15 +13,14 @@ use axum::response::sse::{Event, KeepAlive, Sse};
 use axum::routing::post;
 use axum::{Json, Router};
 use futures_util::Stream;
-use serde::Deserialize;
 use tokio::sync::mpsc::Receiver;
 
 use super::body::JsonBody;
+use super::types::{DraftRequest, ReviewRequest};
 use super::{ApiError, AppState};
 use crate::auth::Principal;
 use crate::draft::{self, DraftAnswer, DraftError, DraftProgress, InputError, Line, PreparedDraft};
 use crate::llm::{self, Generation, LlmError, LlmEvent, LlmWorker};
-use crate::process::Process;
 use crate::review::{self, Review};
 use crate::store::Change;
 
@@ -156,30 +155,6 @@ pub fn routes() -> Router<AppState> {
         .route("/api/draft/stream", post(draft_stream))
         .route("/api/review", post(review_process))
         .layer(DefaultBodyLimit::max(super::MAX_BODY_BYTES))
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct DraftRequest {
-    /// The dictation.
-    pub text: String,
-    /// Store the draft with status `draft` (default) or only return it.
-    #[serde(default = "yes")]
-    pub save: bool,
-    pub max_tokens: Option<usize>,
-}
-
-fn yes() -> bool {
-    true
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct ReviewRequest {
-    pub process: Process,
-    /// Ask the language model too (default); `false` runs the deterministic checks only.
-    #[serde(default = "yes")]
-    pub llm: bool,
 }
 
 /// Longest generation a client may ask for.
@@ -328,7 +303,7 @@ async fn draft_stream(
     let (prepared, events, model_id) = start(&state, &request)?;
     let started = serde_json::json!({
         "model_id": model_id,
-        "template_sha256": draft::prompt::PromptTemplate::DRAFT.sha256(),
+        "template_sha256": crate::prompt::PromptTemplate::DRAFT.sha256(),
     });
     let streaming = Streaming {
         state,

@@ -13,6 +13,7 @@ mod processes;
 mod similarity;
 mod stats;
 mod types;
+mod web;
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -77,7 +78,7 @@ pub fn router(state: AppState) -> Router {
         .merge(bpmn::routes())
         .merge(stats::routes())
         .merge(preview::routes())
-        .merge(crate::web::routes())
+        .merge(web::routes())
         .fallback(|| async { ApiError::not_found("no such endpoint") })
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .layer(middleware::from_fn(deadline))

@@ -7,9 +7,9 @@ use axum::http::{StatusCode, header};
 use axum::response::IntoResponse;
 use axum::routing::post;
 use axum::{Json, Router};
-use serde::Deserialize;
 
 use super::body::JsonBody;
+use super::types::SimilarRequest;
 use super::{ApiError, AppState};
 use crate::process::{self, Process};
 
@@ -32,18 +32,6 @@ async fn diagram(
     }
     let svg = state.blocking(move |_| Ok(crate::bpmn::svg::render(&process))).await?;
     Ok(([(header::CONTENT_TYPE, "image/svg+xml; charset=utf-8")], svg))
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct SimilarRequest {
-    process: Process,
-    #[serde(default = "default_limit")]
-    limit: usize,
-}
-
-fn default_limit() -> usize {
-    5
 }
 
 async fn similar(

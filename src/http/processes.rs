@@ -11,7 +11,7 @@ use super::types::{CreateQuery, GetQuery, ListQuery, SaveResponse, StatusRequest
 use super::{ApiError, AppState};
 use crate::auth::Principal;
 use crate::process::{self, Process};
-use crate::store::{ListFilter, Saved, Status};
+use crate::store::{Change, ListFilter, Saved, Status};
 
 const MAX_PAGE: u32 = 500;
 const MAX_TEXT: usize = 10_000;
@@ -70,7 +70,7 @@ async fn create(
     check_reason(&reason)?;
     let (saved, process) = state
         .blocking(move |store| {
-            let saved = store.create(&process, &principal.change(&reason))?;
+            let saved = store.create(&process, &Change::by(&principal, &reason))?;
             Ok((saved, process))
         })
         .await?;
@@ -102,7 +102,7 @@ async fn update(
     check_reason(&request.reason)?;
     let mut saved = state
         .blocking(move |store| {
-            let change = principal.change(&request.reason);
+            let change = Change::by(&principal, &request.reason);
             let saved = store.update(&id, request.expected_version, &request.process, &change)?;
             Ok(save_response(saved, &request.process))
         })
@@ -119,7 +119,7 @@ async fn set_status(
 ) -> Result<impl IntoResponse, ApiError> {
     check_reason(&request.reason)?;
     let saved = state
-        .blocking(move |store| Ok(store.set_status(&id, request.status, &principal.change(&request.reason))?))
+        .blocking(move |store| Ok(store.set_status(&id, request.status, &Change::by(&principal, &request.reason))?))
         .await?;
     Ok(Json(saved))
 }

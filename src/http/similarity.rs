@@ -5,15 +5,14 @@ use axum::http::{StatusCode, header};
 use axum::response::IntoResponse;
 use axum::routing::get;
 use axum::{Json, Router};
-use serde::Deserialize;
 
 use super::body::JsonBody;
+use super::types::{DecisionBody, DecisionsQuery, DuplicatesQuery, SimilarQuery};
 use super::{ApiError, AppState};
 use crate::auth::Principal;
 use crate::similarity::{
     Catalog, DUPLICATE_THRESHOLD, DecisionRequest, PendingMarker, SimilarOnSave, Similarity, SimilarityError,
 };
-use crate::store::similarity::Decision;
 
 const MAX_K: usize = 50;
 /// Seconds a client should wait while the similarity index loads.
@@ -29,37 +28,6 @@ pub fn routes() -> Router<AppState> {
         .route("/api/duplicates/decisions", get(decisions).post(decide))
         .route("/api/processes/{id}/similar", get(similar))
         .route("/api/gaps", get(gaps))
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct DuplicatesQuery {
-    threshold: Option<f32>,
-    limit: Option<usize>,
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct SimilarQuery {
-    k: Option<usize>,
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct DecisionsQuery {
-    process: Option<String>,
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct DecisionBody {
-    a: String,
-    b: String,
-    decision: Decision,
-    #[serde(default)]
-    note: String,
-    /// For `duplicate`: the process that stays; the other one is archived.
-    survivor: Option<String>,
 }
 
 impl From<SimilarityError> for ApiError {

@@ -119,7 +119,7 @@ impl Constraint {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::draft::format::{GrammarOptions, grammar};
+    use crate::compact::format::{GrammarOptions, grammar};
     use crate::llm::gguf;
     use crate::llm::transformer::Hyperparams;
     use crate::models;

@@ -29,7 +29,7 @@ pub(crate) const HAND_OUT: &[&str] = &[
 ];
 
 fn normalized(text: &str) -> String {
-    crate::draft::format::collapse_whitespace(text).to_lowercase()
+    crate::compact::format::collapse_whitespace(text).to_lowercase()
 }
 
 /// Words that say no more than "something is done here".

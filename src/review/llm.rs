@@ -13,10 +13,10 @@
 use std::collections::HashSet;
 
 use super::checks;
-use crate::draft::format;
-use crate::draft::prompt::{PromptError, PromptTemplate};
+use crate::compact::format;
 use crate::llm::{GenerateRequest, Sampling};
 use crate::process::{Finding, Process, Step, StepType};
+use crate::prompt::{PromptError, PromptTemplate};
 
 const MAX_FINDINGS: usize = 6;
 /// Enough for six findings of about 25 tokens.
@@ -106,7 +106,7 @@ fn parse_line(process: &Process, line: &str) -> Option<Finding> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::draft::convert::to_process;
+    use crate::compact::convert::to_process;
 
     #[test]
     fn answers_map_to_paths_and_impossible_ones_are_dropped() {

@@ -2,7 +2,6 @@
 //! and fix), then, where a model is at hand, the findings only a language model can give.
 
 mod checks;
-pub mod eval;
 pub mod llm;
 
 use schemars::JsonSchema;
@@ -58,7 +57,7 @@ impl Review {
         review.findings.extend(tagged(llm::parse(process, &generation.text), Source::Llm));
         review.llm = Some(LlmReviewInfo {
             model_id: model_id.to_owned(),
-            template_sha256: crate::draft::prompt::PromptTemplate::REVIEW.sha256(),
+            template_sha256: crate::prompt::PromptTemplate::REVIEW.sha256(),
             stats: generation.stats.clone(),
         });
         review

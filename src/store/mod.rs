@@ -22,6 +22,7 @@ use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
+use crate::auth::{Principal, Role};
 use crate::process::{self, Process, Validation};
 
 pub use migrations::MIGRATIONS;
@@ -108,6 +109,13 @@ pub struct Change<'a> {
     /// Clerks may change only drafts they created; checked inside the write's transaction so a
     /// concurrent publish cannot slip between the check and the write.
     pub own_drafts_only: bool,
+}
+
+impl<'a> Change<'a> {
+    /// A write on behalf of a signed-in user; below reviewer it may touch only their own drafts.
+    pub fn by(principal: &'a Principal, reason: &'a str) -> Change<'a> {
+        Change { author: &principal.user, reason, own_drafts_only: !principal.may(Role::Reviewer) }
+    }
 }
 
 /// A stored process at one version.

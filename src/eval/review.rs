@@ -11,10 +11,10 @@ use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 
-use super::{Review, Source, llm};
-use crate::draft::eval::{EvalError, read_files};
+use super::{EvalError, read_files};
 use crate::llm::Generator;
 use crate::process::{Finding, Process};
+use crate::review::{Review, Source, llm};
 
 #[derive(Debug, Clone, Deserialize, Serialize)]
 pub struct PlantedFlaw {

@@ -23,9 +23,8 @@ pub struct PromptTemplate {
 }
 
 impl PromptTemplate {
-    pub const DRAFT: PromptTemplate = PromptTemplate { name: "draft", source: include_str!("../../prompts/draft.j2") };
-    pub const REVIEW: PromptTemplate =
-        PromptTemplate { name: "review", source: include_str!("../../prompts/review.j2") };
+    pub const DRAFT: PromptTemplate = PromptTemplate { name: "draft", source: include_str!("../prompts/draft.j2") };
+    pub const REVIEW: PromptTemplate = PromptTemplate { name: "review", source: include_str!("../prompts/review.j2") };
 
     pub fn sha256(&self) -> String {
         format!("{:x}", Sha256::digest(self.source.as_bytes()))

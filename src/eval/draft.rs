@@ -10,23 +10,17 @@
 //! order in the draft as in the gold process.
 
 use std::collections::HashSet;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use serde::Serialize;
 
-use super::{Draft, DraftError, convert, format};
+use super::{EvalError, read_files};
+use crate::compact::{convert, format};
+use crate::draft::{Draft, DraftError};
 use crate::llm::Generator;
 use crate::process::{Process, StepType};
 
 pub const MATCH_THRESHOLD: f64 = 0.5;
-
-#[derive(Debug, thiserror::Error)]
-pub enum EvalError {
-    #[error("cannot read {path}: {source}")]
-    Io { path: PathBuf, source: std::io::Error },
-    #[error("{path}: {detail}")]
-    Format { path: PathBuf, detail: String },
-}
 
 /// One dictation with its gold process.
 #[derive(Debug, Clone)]
@@ -42,27 +36,6 @@ pub struct Case {
 /// dictation, `---`, the gold process in the compact format.
 pub fn load_cases(dir: &Path) -> Result<Vec<Case>, EvalError> {
     read_files(dir, "txt")?.into_iter().map(|(path, text)| parse_case(&path, &text)).collect()
-}
-
-/// The files of `dir` with the extension `extension` and their text, in name order.
-pub fn read_files(dir: &Path, extension: &str) -> Result<Vec<(PathBuf, String)>, EvalError> {
-    let io = |path: &Path| {
-        let path = path.to_owned();
-        move |source| EvalError::Io { path, source }
-    };
-    let mut paths: Vec<PathBuf> = std::fs::read_dir(dir)
-        .map_err(io(dir))?
-        .filter_map(|e| e.ok().map(|e| e.path()))
-        .filter(|p| p.extension().is_some_and(|x| x == extension))
-        .collect();
-    paths.sort();
-    paths
-        .into_iter()
-        .map(|path| {
-            let text = std::fs::read_to_string(&path).map_err(io(&path))?;
-            Ok((path, text))
-        })
-        .collect()
 }
 
 fn parse_case(path: &Path, text: &str) -> Result<Case, EvalError> {
@@ -325,9 +298,9 @@ pub struct DraftSettings {
 }
 
 fn draft(generator: &mut dyn Generator, text: &str, settings: DraftSettings) -> Result<Draft, DraftError> {
-    let mut prepared = super::prepare(text, settings.max_tokens)?;
+    let mut prepared = crate::draft::prepare(text, settings.max_tokens)?;
     prepared.request.lookahead = settings.lookahead;
-    super::run(generator, prepared, &mut |_| {})
+    crate::draft::run(generator, prepared, &mut |_| {})
 }
 
 /// Drafts every case with `generator` and scores the drafts; `on_result` sees each case as it ends.
@@ -338,7 +311,7 @@ pub fn evaluate(
     on_result: &mut dyn FnMut(&CaseResult),
 ) -> EvalReport {
     // As the server does at start, so that the first case does not pay for the system prompt.
-    let warmed = super::warm_up_request()
+    let warmed = crate::draft::warm_up_request()
         .map_err(|e| e.to_string())
         .and_then(|request| generator.generate(&request, &mut |_| true).map_err(|e| e.to_string()));
     if let Err(e) = warmed {
@@ -370,7 +343,7 @@ pub fn evaluate(
     let drafted: Vec<&CaseResult> = results.iter().filter(|r| r.error.is_none()).collect();
     EvalReport {
         model_id: generator.model_id().to_owned(),
-        template_sha256: super::prompt::PromptTemplate::DRAFT.sha256(),
+        template_sha256: crate::prompt::PromptTemplate::DRAFT.sha256(),
         cases: results.len(),
         validity_rate: results.iter().filter(|r| r.valid).count() as f64 / n,
         steps: total.steps.scores(),

@@ -352,7 +352,7 @@ fn unique_id(roles: &[Role], base: String) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::draft::format::parse;
+    use crate::compact::format::parse;
     use crate::process::validate;
 
     fn convert(text: &str) -> Converted {

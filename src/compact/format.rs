@@ -366,7 +366,7 @@ mod tests {
     fn render_and_parse_round_trip() {
         let rendered = "# Anwohnerparkausweis ausstellen\n1 start: Antrag eingegangen\n2 task Sachbearbeitung Bürgerbüro: Antrag prüfen\n3 decision Sachbearbeitung Bürgerbüro: Unterlagen vollständig? > ja: 4 | nein: 5\n4 task Sachbearbeitung Bürgerbüro: Parkausweis ausstellen > 6\n5 task Sachbearbeitung Bürgerbüro: Antrag ablehnen\n6 end: Antrag beschieden\n";
         for text in [EXAMPLE, rendered] {
-            let process = crate::draft::convert::to_process(&parse(text), Vec::new()).process;
+            let process = crate::compact::convert::to_process(&parse(text), Vec::new()).process;
             assert_eq!(render(&process), rendered);
         }
     }

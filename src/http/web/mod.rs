@@ -10,7 +10,7 @@ use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 
-use crate::http::{ApiError, AppState};
+use super::{ApiError, AppState};
 
 struct Asset {
     path: &'static str,
