@@ -15,7 +15,7 @@ command -v xmllint >/dev/null || need+=(libxml2-utils)
 if [ ${#need[@]} -gt 0 ]; then
   apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need[@]}" >/dev/null
 fi
-if [ ! -d "$work/node_modules/bpmn-js" ]; then
+if ! cmp -s "$here/package-lock.json" "$work/package-lock.json" || [ ! -d "$work/node_modules/bpmn-js" ]; then
   cp "$here/package.json" "$here/package-lock.json" "$work/"
   (cd "$work" && npm ci --silent --no-audit --no-fund)
 fi

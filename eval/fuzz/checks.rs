@@ -1,5 +1,5 @@
 //! What each fuzz target does with one input. Shared, through `#[path]`, by the fuzz targets
-//! (`eval/fuzz/fuzz_targets/`) and the regression test (`tests/fuzz_regressions.rs`), so that
+//! (`eval/fuzz/fuzz_targets/`) and the regression test (`tests/it/fuzz_regressions.rs`), so that
 //! both run exactly the same code path.
 //!
 //! The library must never panic on any input; beyond that each check asserts what must hold

@@ -1,4 +1,4 @@
-//! Fuzz target: see `checks::catalog_import` (shared with tests/fuzz_regressions.rs).
+//! Fuzz target: see `checks::catalog_import` (shared with tests/it/fuzz_regressions.rs).
 #![no_main]
 
 #[path = "../checks.rs"]

@@ -1,4 +1,4 @@
-//! Fuzz target: see `checks::process_json` (shared with tests/fuzz_regressions.rs).
+//! Fuzz target: see `checks::process_json` (shared with tests/it/fuzz_regressions.rs).
 #![no_main]
 
 #[path = "../checks.rs"]

@@ -2,8 +2,8 @@
 //! their re-exports through every checker), warnings for what the model cannot hold,
 //! hostile input, and the CLI and HTTP entry points.
 
-mod bpmn_common;
-mod common;
+use crate::bpmn_common;
+use crate::common;
 
 use std::collections::BTreeMap;
 use std::process::Command;

@@ -1,7 +1,7 @@
 //! Review: the deterministic checks (codes, severities, paths, fixes) on real process files, and
 //! the `ablauf review` command.
 
-mod common;
+use crate::common;
 
 use std::process::{Command, Stdio};
 

@@ -1,6 +1,6 @@
 //! The command line: output on stdout, messages on stderr, exit codes 0/1/2.
 
-mod common;
+use crate::common;
 
 use std::io::Write;
 use std::process::{Command, Output, Stdio};

@@ -1,6 +1,6 @@
 //! The JSON API against the real server on 127.0.0.1 with a real database file.
 
-mod common;
+use crate::common;
 
 use common::{Server, agent, fixture_json, get, json, post, put};
 use serde_json::json;

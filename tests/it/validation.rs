@@ -5,7 +5,7 @@ use ablauf::process::{self, Flow, Process, Severity, Step, StepType};
 use proptest::prelude::*;
 
 fn fixture() -> Process {
-    process::parse(include_str!("fixtures/anwohnerparkausweis.json")).expect("fixture parses")
+    process::parse(include_str!("../fixtures/anwohnerparkausweis.json")).expect("fixture parses")
 }
 
 fn codes(p: &Process, severity: Severity) -> Vec<(String, String)> {
@@ -102,7 +102,8 @@ fn duplicate_names_unused_roles_and_bad_leika_keys_are_warned() {
 
 #[test]
 fn parse_errors_carry_the_path() {
-    let mut json: serde_json::Value = serde_json::from_str(include_str!("fixtures/anwohnerparkausweis.json")).unwrap();
+    let mut json: serde_json::Value =
+        serde_json::from_str(include_str!("../fixtures/anwohnerparkausweis.json")).unwrap();
     json["steps"][2]["type"] = "branch".into();
     let err = process::parse(&json.to_string()).unwrap_err();
     assert_eq!(err.path, "steps[2].type");

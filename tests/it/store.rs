@@ -5,7 +5,7 @@ use ablauf::process::{self, Process};
 use ablauf::store::{Change, ListFilter, Status, Store, StoreError};
 
 fn fixture() -> Process {
-    process::parse(include_str!("fixtures/anwohnerparkausweis.json")).unwrap()
+    process::parse(include_str!("../fixtures/anwohnerparkausweis.json")).unwrap()
 }
 
 fn by(author: &str) -> Change<'_> {

@@ -1,6 +1,6 @@
 //! Users, API tokens and login sessions in the real database, and `ablauf user`.
 
-mod common;
+use crate::common;
 
 use ablauf::auth::{Principal, Role};
 use ablauf::store::{Change, Store, StoreError};

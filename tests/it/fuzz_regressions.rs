@@ -3,7 +3,7 @@
 //! (eval/fuzz/checks.rs), so a fixed bug stays fixed without cargo-fuzz. See
 //! eval/fuzz/README.md.
 
-#[path = "../eval/fuzz/checks.rs"]
+#[path = "../../eval/fuzz/checks.rs"]
 mod checks;
 
 use std::panic::{AssertUnwindSafe, catch_unwind};

@@ -1,7 +1,7 @@
 //! `ablauf draft`: exit codes for unusable input, and a real draft with the small model saved to
 //! the store.
 
-mod common;
+use crate::common;
 
 use std::io::Write;
 use std::process::{Command, Output, Stdio};

@@ -1,8 +1,7 @@
 //! Test support: the real `ablauf` binary serving on 127.0.0.1 with its own data directory.
-#![allow(dead_code)] // each test crate uses its own part of this module
 
 use std::io::{BufRead, BufReader};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::sync::mpsc;
 use std::time::Duration;
@@ -24,7 +23,6 @@ pub fn fixture_json() -> serde_json::Value {
 pub struct Server {
     pub child: Child,
     pub base: String,
-    pub data_dir: PathBuf,
 }
 
 impl Server {
@@ -61,7 +59,7 @@ impl Server {
             }
         });
         let base = rx.recv_timeout(Duration::from_secs(600)).expect("server did not start");
-        Server { child, base, data_dir: data_dir.to_owned() }
+        Server { child, base }
     }
 
     pub fn url(&self, path: &str) -> String {

@@ -137,7 +137,8 @@ fn modules_use_only_the_layers_below_them() {
     for path in sources() {
         let Some(module) = top_module(&path) else { continue };
         let Some(allowed) = layers.get(module.as_str()) else {
-            violations.push(format!("src/{module} is not in LAYERS (tests/architecture.rs): place it in the layering"));
+            violations
+                .push(format!("src/{module} is not in LAYERS (tests/it/architecture.rs): place it in the layering"));
             continue;
         };
         let text = std::fs::read_to_string(&path).unwrap();

@@ -1,6 +1,5 @@
 //! Support for the BPMN tests: the external checkers, and a reading of an exported document
 //! that is independent of ablauf's importer (so the tests do not check ablauf with itself).
-#![allow(dead_code)] // each test crate uses its own part of this module
 
 use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};

@@ -2,7 +2,7 @@
 //! in headless Chromium), geometry and references read back independently, exact text
 //! round trips, and a property test over random valid processes.
 
-mod bpmn_common;
+use crate::bpmn_common;
 
 use ablauf::bpmn::{ExportError, export_bpmn, import_bpmn};
 use ablauf::process::{self, Flow, Meta, Process, Role, Step, StepType};
@@ -14,7 +14,7 @@ use proptest::test_runner::{Config, RngAlgorithm, TestRng, TestRunner};
 const GOLDEN: [&str; 6] = ["linear", "decisions", "loops", "parallel", "many_roles", "large"];
 
 fn fixture() -> Process {
-    serde_json::from_str(include_str!("fixtures/anwohnerparkausweis.json")).unwrap()
+    serde_json::from_str(include_str!("../fixtures/anwohnerparkausweis.json")).unwrap()
 }
 
 /// Set ABLAUF_UPDATE_GOLDEN=1 to rewrite the golden files after an intended change.

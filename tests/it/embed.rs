@@ -20,7 +20,7 @@ struct Reference {
 }
 
 fn references() -> Vec<Reference> {
-    include_str!("fixtures/e5_reference.jsonl").lines().map(|line| serde_json::from_str(line).unwrap()).collect()
+    include_str!("../fixtures/e5_reference.jsonl").lines().map(|line| serde_json::from_str(line).unwrap()).collect()
 }
 
 #[test]

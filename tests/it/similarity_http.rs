@@ -1,6 +1,6 @@
 //! Duplicate, similarity, decision and gap endpoints on the real server with the real model.
 
-mod common;
+use crate::common;
 
 use common::{Server, agent, get, json, post};
 use serde_json::{Value, json};

@@ -1,7 +1,7 @@
 //! Wiki pages (Markdown and HTML with the diagram as inline SVG) from the library, the CLI
 //! (file and stored process) and the HTTP API.
 
-mod common;
+use crate::common;
 
 use std::process::Command;
 

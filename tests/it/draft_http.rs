@@ -1,6 +1,6 @@
 //! `/api/draft`, `/api/draft/stream` and `/api/review` on the real server with the small model.
 
-mod common;
+use crate::common;
 
 use std::io::{BufRead, BufReader};
 use std::time::{Duration, Instant};

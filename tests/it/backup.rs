@@ -1,6 +1,6 @@
 //! `ablauf backup`, `ablauf restore` and `ablauf export-all` on real database files.
 
-mod common;
+use crate::common;
 
 use std::process::Command;
 

@@ -1,7 +1,7 @@
 //! Access control against the real server: every route of the policy table × every role, the
 //! clerks' own-drafts rule, anonymous reading, per-user rate limits and the audit trail.
 
-mod common;
+use crate::common;
 
 use ablauf::auth::{Access, POLICY, Role};
 use common::{ADMIN, Server, agent, fixture_json, get, get_as, post, post_as};

@@ -2,7 +2,7 @@
 //! dashboard figures behind `GET /api/stats`, and end-to-end flows in headless Chromium
 //! (`tests/e2e/*.mjs`, driven by playwright-core). Screenshots go to target/e2e-screenshots/.
 
-mod common;
+use crate::common;
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
@@ -226,17 +226,21 @@ fn stats_count_status_units_risks_single_roles_and_stale_processes() {
     );
 }
 
-/// Installs Chromium and playwright-core once per test run (tests/e2e/setup.sh).
+/// Where scripts/test-deps.sh installed playwright-core; the tests install nothing themselves.
 fn node_home() -> &'static Path {
     static HOME: OnceLock<PathBuf> = OnceLock::new();
     HOME.get_or_init(|| {
         let home = Path::new(MANIFEST_DIR).join("target/e2e-node");
-        let status = Command::new("bash")
-            .arg(Path::new(MANIFEST_DIR).join("tests/e2e/setup.sh"))
-            .arg(&home)
-            .status()
-            .expect("run tests/e2e/setup.sh");
-        assert!(status.success(), "tests/e2e/setup.sh failed: {status}");
+        let lock = |dir: &Path| std::fs::read(dir.join("package-lock.json")).ok();
+        let ready = Path::new("/usr/bin/chromium").exists()
+            && home.join("node_modules/playwright-core").is_dir()
+            && lock(&home) == lock(&Path::new(MANIFEST_DIR).join("tests/e2e"));
+        assert!(
+            ready,
+            "Chromium or playwright-core is missing or outdated in {}: run scripts/test-deps.sh (installs them \
+             with apt and npm, so as root)",
+            home.display()
+        );
         home
     })
 }

@@ -1,7 +1,7 @@
 //! SIGKILL in the middle of concurrent writes, repeatedly: after each restart the database
 //! is sound, every acknowledged write is there and no version is half-written.
 
-mod common;
+use crate::common;
 
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicBool, Ordering};
