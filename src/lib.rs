@@ -13,6 +13,7 @@ pub mod eval;
 pub mod http;
 pub mod index;
 pub mod llm;
+pub mod loading;
 pub mod models;
 pub mod page;
 pub mod process;

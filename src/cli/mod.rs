@@ -192,7 +192,7 @@ fn serve(data_dir: &Path, args: ServeArgs) -> Result<ExitCode, CliError> {
     if !model_path.exists() {
         return Err(CliError::Input(format!("model file {} does not exist", model_path.display())));
     }
-    let llm = crate::http::LlmSlot::load_in_background(&args.model, model_path);
+    let llm = crate::http::load_llm(&args.model, model_path);
     let options = crate::http::Options {
         anonymous_read: args.anonymous_read,
         limits: crate::http::RateLimits::per_minute(args.rate_limit),

@@ -4,7 +4,6 @@
 use std::collections::VecDeque;
 use std::convert::Infallible;
 use std::path::PathBuf;
-use std::sync::{Arc, RwLock};
 
 use axum::extract::{DefaultBodyLimit, State};
 use axum::http::StatusCode;
@@ -19,91 +18,32 @@ use super::body::JsonBody;
 use super::types::{DraftRequest, ReviewRequest};
 use super::{ApiError, AppState};
 use crate::auth::Principal;
-use crate::draft::{self, DraftAnswer, DraftError, DraftProgress, InputError, Line, PreparedDraft};
+use crate::draft::{self, DraftAnswer, DraftProgress, Line, PreparedDraft};
 use crate::llm::{self, Generation, LlmError, LlmEvent, LlmWorker};
+use crate::loading::Loading;
 use crate::review::{self, Review};
 use crate::store::Change;
 
 /// Requests that may wait behind the running generation before the server answers "busy".
 const QUEUE_CAPACITY: usize = 4;
-/// Seconds a client should wait before retrying while the model loads.
-const RETRY_LOADING_S: u64 = 5;
-/// Seconds a client should wait before retrying when the queue is full (about one draft).
-const RETRY_BUSY_S: u64 = 15;
 
-enum LlmState {
-    Loading,
-    Ready(LlmWorker),
-    Failed(String),
+/// Starts loading the language model at `path` on its own thread and returns at once. It is
+/// ready only once the system prompt is cached: a draft sent earlier would wait behind the
+/// warm-up (12 s for the 1.5B on a cold start) instead of being told to retry.
+pub fn load_llm(model: &str, path: PathBuf) -> Loading<LlmWorker> {
+    Loading::spawn(format!("the language model {model}"), "llm-load", move |loading| {
+        let generator = llm::CandleGenerator::load(&path, llm::Device::Cpu).map_err(|e| e.to_string())?;
+        let worker = LlmWorker::spawn(Box::new(generator), QUEUE_CAPACITY);
+        loading.note("caching the system prompt");
+        warm_up(&worker);
+        Ok(worker)
+    })
 }
 
-/// The server's language model: loading (the weights, then the system prompt's KV cache) on a
-/// background thread, then ready (or failed).
-#[derive(Clone)]
-pub struct LlmSlot {
-    model: Arc<str>,
-    state: Arc<RwLock<LlmState>>,
-}
-
-impl LlmSlot {
-    /// Starts loading `path` on its own thread and returns at once.
-    pub fn load_in_background(model: &str, path: PathBuf) -> LlmSlot {
-        let slot = LlmSlot { model: model.into(), state: Arc::new(RwLock::new(LlmState::Loading)) };
-        let loading = slot.clone();
-        let spawned = std::thread::Builder::new().name("llm-load".into()).spawn(move || {
-            let worker = match llm::CandleGenerator::load(&path, llm::Device::Cpu) {
-                Ok(generator) => LlmWorker::spawn(Box::new(generator), QUEUE_CAPACITY),
-                Err(e) => {
-                    tracing::error!(model = %loading.model, "cannot load the language model: {e}");
-                    *loading.state.write().unwrap_or_else(|p| p.into_inner()) = LlmState::Failed(e.to_string());
-                    return;
-                }
-            };
-            // Ready only once the system prompt is cached: a draft sent earlier would wait behind
-            // the warm-up (12 s for the 1.5B on a cold start) instead of being told to retry.
-            warm_up(&worker);
-            *loading.state.write().unwrap_or_else(|p| p.into_inner()) = LlmState::Ready(worker);
-            tracing::info!(model = %loading.model, "language model ready");
-        });
-        if let Err(e) = spawned {
-            *slot.state.write().unwrap_or_else(|p| p.into_inner()) =
-                LlmState::Failed(format!("cannot start the loading thread: {e}"));
-        }
-        slot
-    }
-
-    /// Cancels generation for a shutdown (see [`LlmWorker::stop`]).
-    pub fn stop(&self) {
-        if let LlmState::Ready(worker) = &*self.state.read().unwrap_or_else(|p| p.into_inner()) {
-            worker.stop();
-        }
-    }
-
-    /// For `/health`.
-    pub fn health(&self) -> serde_json::Value {
-        let (state, error) = match &*self.state.read().unwrap_or_else(|p| p.into_inner()) {
-            LlmState::Loading => ("loading", None),
-            LlmState::Ready(_) => ("ready", None),
-            LlmState::Failed(e) => ("failed", Some(e.clone())),
-        };
-        serde_json::json!({ "model": &*self.model, "state": state, "error": error })
-    }
-
-    fn worker(&self) -> Result<LlmWorker, ApiError> {
-        match &*self.state.read().unwrap_or_else(|p| p.into_inner()) {
-            LlmState::Ready(worker) => Ok(worker.clone()),
-            LlmState::Loading => Err(ApiError::new(
-                StatusCode::SERVICE_UNAVAILABLE,
-                "model_loading",
-                format!("the language model {} is still loading", self.model),
-            )
-            .retry_after(RETRY_LOADING_S)),
-            LlmState::Failed(e) => Err(ApiError::new(
-                StatusCode::SERVICE_UNAVAILABLE,
-                "model_unavailable",
-                format!("the language model {} could not be loaded: {e}", self.model),
-            )),
-        }
+/// Cancels generation for a shutdown (see [`LlmWorker::stop`]).
+pub fn stop_llm(llm: &Loading<LlmWorker>) {
+    if let Ok(worker) = llm.get() {
+        worker.stop();
     }
 }
 
@@ -115,37 +55,6 @@ fn warm_up(worker: &LlmWorker) {
     match result {
         Ok(generation) => tracing::info!(prompt_tokens = generation.stats.prompt_tokens, "prompt prefix cached"),
         Err(e) => tracing::warn!("warming the prompt cache failed: {e}"),
-    }
-}
-
-impl From<InputError> for ApiError {
-    fn from(e: InputError) -> Self {
-        let status = if e == InputError::Empty { StatusCode::BAD_REQUEST } else { StatusCode::UNPROCESSABLE_ENTITY };
-        ApiError::new(status, e.kind(), e.to_string())
-    }
-}
-
-impl From<LlmError> for ApiError {
-    fn from(e: LlmError) -> Self {
-        match e {
-            LlmError::QueueFull => {
-                ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "busy", e.to_string()).retry_after(RETRY_BUSY_S)
-            }
-            LlmError::ShuttingDown => ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "shutting_down", e.to_string())
-                .retry_after(RETRY_LOADING_S),
-            e => ApiError::internal(e.to_string()),
-        }
-    }
-}
-
-impl From<DraftError> for ApiError {
-    fn from(e: DraftError) -> Self {
-        match e {
-            DraftError::Input(e) => e.into(),
-            DraftError::Llm(e) => e.into(),
-            DraftError::NoSteps(_) => ApiError::new(StatusCode::BAD_GATEWAY, "no_steps", e.to_string()),
-            DraftError::Prompt(_) | DraftError::Cancelled => ApiError::internal(e.to_string()),
-        }
     }
 }
 
@@ -166,7 +75,7 @@ fn start(state: &AppState, request: &DraftRequest) -> Result<(PreparedDraft, Rec
         return Err(ApiError::bad_request(format!("max_tokens must be between 1 and {MAX_TOKENS_LIMIT}")));
     }
     let prepared = draft::prepare(&request.text, max_tokens)?;
-    let worker = state.llm.worker()?;
+    let worker = state.llm.get()?.clone();
     let events = worker.submit(prepared.request.clone())?;
     Ok((prepared, events, worker.model_id()))
 }
@@ -332,7 +241,7 @@ async fn review_process(
         return Ok(Json(Review::checks_only(&process)));
     }
     let generate = review::llm::request(&process).map_err(|e| ApiError::internal(e.to_string()))?;
-    let worker = state.llm.worker()?;
+    let worker = state.llm.get()?.clone();
     let mut events = worker.submit(generate)?;
     while let Some(event) = events.recv().await {
         if let LlmEvent::Done(result) = event {

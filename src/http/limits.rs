@@ -11,6 +11,7 @@ use axum::response::Response;
 use governor::clock::{Clock, DefaultClock};
 use governor::{DefaultKeyedRateLimiter, Quota};
 
+use super::ErrorType;
 use super::{ApiError, AppState};
 use crate::auth::Principal;
 
@@ -40,7 +41,7 @@ impl RateLimits {
             let wait = not_until.wait_time_from(DefaultClock::default().now());
             ApiError::new(
                 StatusCode::TOO_MANY_REQUESTS,
-                "rate_limited",
+                ErrorType::RateLimited,
                 format!("{user} sent more than {} such requests per minute; try again shortly", self.per_minute),
             )
             .retry_after(wait.as_secs() + 1)

@@ -27,10 +27,12 @@ use axum::response::IntoResponse;
 use axum::routing::get;
 use tower_http::trace::TraceLayer;
 
+use crate::llm::LlmWorker;
+use crate::loading::Loading;
 use crate::store::Store;
 
-pub use draft::LlmSlot;
-pub use error::{ApiError, ErrorBody};
+pub use draft::load_llm;
+pub use error::{ApiError, ErrorBody, ErrorType};
 pub use limits::RateLimits;
 
 /// Largest request body accepted (a 200-step process is about 100 KB of JSON).
@@ -41,7 +43,7 @@ pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
 #[derive(Clone)]
 pub struct AppState {
     pub store: Arc<Store>,
-    pub llm: LlmSlot,
+    pub llm: Loading<LlmWorker>,
     pub similarity: crate::similarity::SimilaritySlot,
     /// Whether routes with [`crate::auth::Access::Read`] answer callers without credentials.
     pub anonymous_read: bool,
@@ -79,7 +81,7 @@ pub fn router(state: AppState) -> Router {
         .merge(stats::routes())
         .merge(preview::routes())
         .merge(web::routes())
-        .fallback(|| async { ApiError::not_found("no such endpoint") })
+        .fallback(|| async { ApiError::new(StatusCode::NOT_FOUND, ErrorType::NoSuchEndpoint, "no such endpoint") })
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .layer(middleware::from_fn(deadline))
         // Model work can outlast the timeout on a CPU; it is bounded by max_tokens and cancelled
@@ -100,18 +102,20 @@ async fn deadline(request: axum::extract::Request, next: middleware::Next) -> ax
         Ok(response) => response,
         Err(_) => {
             let message = format!("the request took longer than {} s and was abandoned", REQUEST_TIMEOUT.as_secs());
-            ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "timeout", message).into_response()
+            ApiError::new(StatusCode::SERVICE_UNAVAILABLE, ErrorType::Timeout, message).into_response()
         }
     }
 }
 
 async fn health(axum::extract::State(state): axum::extract::State<AppState>) -> axum::Json<serde_json::Value> {
-    axum::Json(serde_json::json!({ "status": "ok", "version": env!("CARGO_PKG_VERSION"), "llm": state.llm.health() }))
+    axum::Json(
+        serde_json::json!({ "status": "ok", "version": env!("CARGO_PKG_VERSION"), "llm": state.llm.status(), "similarity": state.similarity.status() }),
+    )
 }
 
 /// Serves until SIGINT or SIGTERM. Then running generations are cancelled, in-flight requests
 /// finish, and the store is closed.
-pub async fn serve(addr: SocketAddr, store: Store, llm: LlmSlot, options: Options) -> std::io::Result<()> {
+pub async fn serve(addr: SocketAddr, store: Store, llm: Loading<LlmWorker>, options: Options) -> std::io::Result<()> {
     let listener = tokio::net::TcpListener::bind(addr).await?;
     let local = listener.local_addr()?;
     tracing::info!(db = %store.path().display(), anonymous_read = options.anonymous_read, "listening on http://{local}");
@@ -126,7 +130,7 @@ pub async fn serve(addr: SocketAddr, store: Store, llm: LlmSlot, options: Option
     };
     let shutdown = async move {
         shutdown_signal().await;
-        llm.stop();
+        draft::stop_llm(&llm);
     };
     axum::serve(listener, router(state)).with_graceful_shutdown(shutdown).await?;
     tracing::info!("server stopped, database closed");

@@ -10,7 +10,7 @@ use axum::{Json, Router};
 
 use super::body::JsonBody;
 use super::types::SimilarRequest;
-use super::{ApiError, AppState};
+use super::{ApiError, AppState, ErrorType};
 use crate::process::{self, Process};
 
 /// Most similar processes a preview lists.
@@ -27,7 +27,7 @@ async fn diagram(
     // Only a structurally valid process has a layout; the editor shows the findings instead.
     let validation = process::validate(&process);
     if !validation.valid {
-        return Err(ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "validation", validation.error_summary())
+        return Err(ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, ErrorType::Validation, validation.error_summary())
             .with_details(validation));
     }
     let svg = state.blocking(move |_| Ok(crate::bpmn::svg::render(&process))).await?;
@@ -43,7 +43,8 @@ async fn similar(
     }
     let slot = state.similarity.clone();
     let found = tokio::task::spawn_blocking(move || {
-        slot.get().and_then(|s| s.similar_to(&request.process, request.limit)).map_err(ApiError::from)
+        let similarity = slot.wait()?;
+        similarity.similar_to(&request.process, request.limit).map_err(ApiError::from)
     })
     .await
     .map_err(|e| ApiError::internal(format!("worker failed: {e}")))??;

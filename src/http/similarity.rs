@@ -1,7 +1,7 @@
 //! `/api/duplicates`, `/api/duplicates/decisions`, `/api/processes/{id}/similar`, `/api/gaps`.
 
 use axum::extract::{Path, Query, State};
-use axum::http::{StatusCode, header};
+use axum::http::StatusCode;
 use axum::response::IntoResponse;
 use axum::routing::get;
 use axum::{Json, Router};
@@ -15,8 +15,6 @@ use crate::similarity::{
 };
 
 const MAX_K: usize = 50;
-/// Seconds a client should wait while the similarity index loads.
-const LOADING_RETRY_S: u64 = 5;
 /// How long the duplicate list waits for saves still being embedded.
 const SETTLE: std::time::Duration = std::time::Duration::from_secs(5);
 /// Similar processes returned with a save.
@@ -30,38 +28,17 @@ pub fn routes() -> Router<AppState> {
         .route("/api/gaps", get(gaps))
 }
 
-impl From<SimilarityError> for ApiError {
-    fn from(e: SimilarityError) -> Self {
-        match e {
-            SimilarityError::Input(m) => ApiError::bad_request(m),
-            SimilarityError::Store(e) => ApiError::from(e),
-            SimilarityError::Unavailable(m) => ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "unavailable", m),
-            other @ (SimilarityError::Embed(_) | SimilarityError::Index(_)) => {
-                tracing::error!(error = %other, "similarity failure");
-                ApiError::internal(other.to_string())
-            }
-        }
-    }
-}
-
 /// Runs `f` on the similarity service on a blocking thread (it may wait for the model).
 async fn with_similarity<T: Send + 'static>(
     state: &AppState,
     f: impl FnOnce(&Similarity) -> Result<T, SimilarityError> + Send + 'static,
 ) -> Result<T, ApiError> {
     let slot = state.similarity.clone();
-    tokio::task::spawn_blocking(move || match slot.ready()? {
-        Some(similarity) => f(similarity).map_err(ApiError::from),
-        // Loading embeds every new or changed process, which can take minutes after a bulk import.
-        None => Err(ApiError::new(
-            StatusCode::SERVICE_UNAVAILABLE,
-            "loading",
-            "duplicate detection is still loading (embedding the processes); try again shortly",
-        )
-        .retry_after(LOADING_RETRY_S)),
-    })
-    .await
-    .map_err(|e| ApiError::internal(format!("worker failed: {e}")))?
+    // Loading embeds every new or changed process, which can take minutes after a bulk import:
+    // until then the answer is a 503 with `Retry-After`.
+    tokio::task::spawn_blocking(move || f(slot.ready()?).map_err(ApiError::from))
+        .await
+        .map_err(|e| ApiError::internal(format!("worker failed: {e}")))?
 }
 
 /// What a save answers about similar processes, without waiting for the embedding: the
@@ -71,7 +48,7 @@ async fn with_similarity<T: Send + 'static>(
 pub async fn similar_after_save(state: &AppState, id: String) -> Option<SimilarOnSave> {
     let slot = state.similarity.clone();
     let found = tokio::task::spawn_blocking(move || {
-        let similarity = slot.try_get()?;
+        let similarity = slot.ready().ok()?;
         slot.nudge();
         match similarity.similar(&id, SIMILAR_ON_SAVE) {
             Ok(report) if report.pending => Some(SimilarOnSave::Pending(PendingMarker::Pending)),
@@ -141,13 +118,6 @@ async fn similar(
 /// background (it starts right after the model has loaded and takes seconds on a fresh
 /// database) instead of running into the request timeout.
 async fn gaps(State(state): State<AppState>) -> Result<impl IntoResponse, ApiError> {
-    if !state.similarity.catalog_ready() {
-        let busy = ApiError::new(
-            StatusCode::SERVICE_UNAVAILABLE,
-            "unavailable",
-            "the service catalogue is still being embedded; retry shortly",
-        );
-        return Ok(([(header::RETRY_AFTER, "5")], busy).into_response());
-    }
-    Ok(Json(with_similarity(&state, |s| s.gaps(&Catalog::default_catalog(), &|_, _| {})).await?).into_response())
+    state.similarity.catalog().get()?;
+    Ok(Json(with_similarity(&state, |s| s.gaps(&Catalog::default_catalog(), &|_, _| {})).await?))
 }

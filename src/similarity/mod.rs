@@ -19,8 +19,7 @@ mod steps;
 mod text;
 
 use std::path::PathBuf;
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Condvar, Mutex, OnceLock};
+use std::sync::{Arc, Condvar, Mutex};
 use std::time::Duration;
 
 pub use canonical::canonical_text;
@@ -33,6 +32,7 @@ pub use steps::MissingStep;
 
 use crate::embed::EmbedError;
 use crate::index::IndexError;
+use crate::loading::{LoadStatus, Loading, NotReady};
 use crate::store::{Store, StoreError};
 
 #[derive(Debug, thiserror::Error)]
@@ -46,9 +46,9 @@ pub enum SimilarityError {
     Embed(#[from] EmbedError),
     #[error("similarity index: {0}")]
     Index(#[from] IndexError),
-    /// The embedding model could not be loaded when the server started.
-    #[error("duplicate detection is unavailable: {0}")]
-    Unavailable(String),
+    /// The embedding model and index are still loading, or could not be loaded.
+    #[error(transparent)]
+    NotReady(#[from] NotReady),
 }
 
 /// What a save answers about similar processes.
@@ -73,10 +73,10 @@ pub enum PendingMarker {
 /// embedded (a process not yet embedded is `pending`).
 #[derive(Clone)]
 pub struct SimilaritySlot {
-    cell: Arc<OnceLock<Result<Similarity, String>>>,
-    /// Whether embedding the default catalogue (the first gap report's slow part) has
-    /// started and whether it has finished.
-    catalog: Arc<(AtomicBool, AtomicBool)>,
+    service: Loading<Similarity>,
+    /// The default catalogue's embeddings (the first gap report's slow part), made right after
+    /// the service has loaded.
+    catalog: Loading<()>,
     /// Set by `nudge`, taken by the background embedder.
     nudged: Arc<(Mutex<bool>, Condvar)>,
 }
@@ -89,52 +89,46 @@ impl SimilaritySlot {
     /// the default catalogue and keeps embedding saves in the background.
     pub fn load_in_background(store: Arc<Store>, models_dir: PathBuf) -> SimilaritySlot {
         let slot = SimilaritySlot {
-            cell: Arc::new(OnceLock::new()),
-            catalog: Arc::new((AtomicBool::new(false), AtomicBool::new(false))),
+            service: Loading::pending("duplicate detection", "loading the embedding model"),
+            catalog: Loading::pending("the service catalogue", "waiting for the embedding model"),
             nudged: Arc::new((Mutex::new(false), Condvar::new())),
         };
         let worker = slot.clone();
         std::thread::spawn(move || {
-            let cell = worker.cell.clone();
-            let loaded = cell.get_or_init(|| {
-                let opened = crate::embed::load(&models_dir).map_err(SimilarityError::from).and_then(|embedder| {
-                    let (similarity, report) = Similarity::open_deferred(store, Arc::new(embedder))?;
-                    // What was saved before the start is embedded before the first
-                    // answer; saves from now on are embedded in the background.
-                    similarity.embed_pending(&|_, _| {})?;
-                    Ok((similarity, report))
-                });
-                match opened {
-                    Ok((similarity, report)) => {
-                        tracing::info!(model = %report.model, processes = report.processes, "similarity index ready");
-                        Ok(similarity)
-                    }
-                    Err(e) => {
-                        tracing::error!(error = %e, "duplicate detection unavailable");
-                        Err(e.to_string())
-                    }
-                }
+            let opened = crate::embed::load(&models_dir).map_err(SimilarityError::from).and_then(|embedder| {
+                worker.service.note("embedding the processes");
+                let (similarity, report) = Similarity::open_deferred(store, Arc::new(embedder))?;
+                // What was saved before the start is embedded before the first answer; saves
+                // from now on are embedded in the background.
+                similarity.embed_pending(&|_, _| {})?;
+                tracing::info!(model = %report.model, processes = report.processes, "similarity index ready");
+                Ok(similarity)
             });
-            if let Ok(similarity) = loaded {
+            worker.service.finish(opened.map_err(|e| e.to_string()));
+            if let Ok(similarity) = worker.service.get() {
+                // The catalogue on a thread of its own, so that saves made meanwhile are not
+                // embedded only after it (it takes from seconds to minutes).
+                let cataloguer = worker.clone();
+                std::thread::spawn(move || {
+                    if let Ok(similarity) = cataloguer.service.get() {
+                        cataloguer.embed_catalog(similarity);
+                    }
+                });
                 worker.embed_forever(similarity);
+            } else {
+                worker.catalog.finish(Err("duplicate detection could not be loaded".into()));
             }
         });
         slot
     }
 
-    /// The background embedder: processes first, then (once) the default catalogue, then
-    /// whatever a save or the poll brings.
+    /// The background embedder of saved processes: whatever a save or the poll brings.
     fn embed_forever(&self, similarity: &Similarity) {
-        let mut catalog_done = false;
         loop {
             match similarity.embed_pending(&|_, _| {}) {
                 Ok(n) if n > 0 => tracing::debug!(embedded = n, "embedded saved processes"),
                 Ok(_) => {}
                 Err(e) => tracing::warn!(error = %e, "background embedding failed"),
-            }
-            if !catalog_done {
-                catalog_done = true;
-                self.embed_catalog(similarity);
             }
             let (lock, wake) = &*self.nudged;
             let mut nudged = lock.lock().unwrap_or_else(|p| p.into_inner());
@@ -146,19 +140,13 @@ impl SimilaritySlot {
     }
 
     fn embed_catalog(&self, similarity: &Similarity) {
-        let (started, done) = &*self.catalog;
-        started.store(true, Ordering::Release);
+        self.catalog.note("embedding the services");
         let t = std::time::Instant::now();
-        match similarity.gaps(&Catalog::default_catalog(), &|_, _| {}) {
-            Ok(_) => {
-                tracing::info!(seconds = t.elapsed().as_secs_f32(), "default catalogue embedded");
-                done.store(true, Ordering::Release);
-            }
-            Err(e) => {
-                tracing::warn!(error = %e, "the default catalogue could not be embedded");
-                started.store(false, Ordering::Release);
-            }
+        let embedded = similarity.gaps(&Catalog::default_catalog(), &|_, _| {});
+        if embedded.is_ok() {
+            tracing::info!(seconds = t.elapsed().as_secs_f32(), "default catalogue embedded");
         }
+        self.catalog.finish(embedded.map(|_| ()).map_err(|e| e.to_string()));
     }
 
     /// Wakes the background embedder (after a save).
@@ -168,25 +156,23 @@ impl SimilaritySlot {
         wake.notify_one();
     }
 
-    /// Whether the default catalogue's embeddings are cached, so a gap report is quick (the
-    /// background embedder does it right after loading).
-    pub fn catalog_ready(&self) -> bool {
-        self.catalog.1.load(Ordering::Acquire)
+    /// Ready once the default catalogue's embeddings are cached, so a gap report is quick.
+    pub fn catalog(&self) -> &Loading<()> {
+        &self.catalog
     }
 
-    /// The service if it has loaded (never waits).
-    pub fn try_get(&self) -> Option<&Similarity> {
-        self.cell.get().and_then(|loaded| loaded.as_ref().ok())
-    }
-
-    /// The service if it has loaded, `None` while it still loads (never waits).
-    pub fn ready(&self) -> Result<Option<&Similarity>, SimilarityError> {
-        self.cell.get().map(|loaded| loaded.as_ref().map_err(|e| SimilarityError::Unavailable(e.clone()))).transpose()
+    /// The service if it has loaded; never waits.
+    pub fn ready(&self) -> Result<&Similarity, NotReady> {
+        self.service.get()
     }
 
     /// The service, waiting for it while it loads. Call from a blocking thread.
-    pub fn get(&self) -> Result<&Similarity, SimilarityError> {
-        let loaded = self.cell.wait();
-        loaded.as_ref().map_err(|e| SimilarityError::Unavailable(e.clone()))
+    pub fn wait(&self) -> Result<&Similarity, NotReady> {
+        self.service.wait()
+    }
+
+    /// For `/health`.
+    pub fn status(&self) -> LoadStatus {
+        self.service.status()
     }
 }

@@ -125,7 +125,7 @@ fn draft_requests_while_the_model_loads_get_503_with_retry_after() {
         .unwrap();
     assert_eq!(resp.headers().get("retry-after").and_then(|v| v.to_str().ok()), Some("5"));
     let (status, err) = json(resp);
-    assert_eq!((status, err["error_type"].as_str()), (503, Some("model_loading")));
+    assert_eq!((status, err["error_type"].as_str()), (503, Some("loading")));
     // Everything that needs no model keeps working.
     let (status, _) = get(&server.url("/api/processes"));
     assert_eq!(status, 200);

@@ -87,14 +87,14 @@ fn the_prompt_prefix_is_fixed_and_decisions_follow_the_dictation() {
 
 #[test]
 fn unusable_input_never_reaches_the_model() {
-    let kind = |text: &str| match draft::prepare(text, 100) {
-        Err(DraftError::Input(e)) => e.kind(),
+    let refused = |text: &str| match draft::prepare(text, 100) {
+        Err(DraftError::Input(e)) => e,
         other => panic!("expected an input error, got {other:?}"),
     };
-    assert_eq!(kind(" \n\t"), "empty_input");
-    assert_eq!(kind(&"Antrag prüfen, dann senden. ".repeat(400)), "input_too_long");
-    assert_eq!(kind("\u{1}\u{2}Antrag prüfen dann senden"), "not_text");
-    assert_eq!(kind("Das Wetter ist heute schön und die Sonne scheint."), "not_a_process");
+    assert_eq!(refused(" \n\t"), InputError::Empty);
+    assert!(matches!(refused(&"Antrag prüfen, dann senden. ".repeat(400)), InputError::TooLong { .. }));
+    assert!(matches!(refused("\u{1}\u{2}Antrag prüfen dann senden"), InputError::NotText { .. }));
+    assert!(matches!(refused("Das Wetter ist heute schön und die Sonne scheint."), InputError::NotAProcess { .. }));
 
     let mut model = Scripted::new(format::NOT_A_PROCESS);
     let prepared = draft::prepare("Zuerst Mehl sieben, dann Eier unterrühren und backen.", 100).unwrap();

@@ -117,7 +117,8 @@ fn every_error_status_has_a_precise_json_answer() {
     // 404: unknown process, unknown version, unknown route.
     let (status, err) = get(&server.url("/api/processes/p-doesnotexist"));
     assert_eq!((status, err["error_type"].as_str()), (404, Some("not_found")));
-    assert_eq!(get(&server.url("/api/nothing")).0, 404);
+    let (status, err) = get(&server.url("/api/nothing"));
+    assert_eq!((status, err["error_type"].as_str()), (404, Some("no_such_endpoint")));
 
     // 413: body over the limit, by one byte. A larger body races the server: it answers as soon
     // as the limit is passed and closes the connection while the client is still writing, which

@@ -98,7 +98,7 @@ fn saving_suggests_similar_processes_and_a_reviewer_resolves_the_duplicate() {
     let gaps = loop {
         match get(&server.url("/api/gaps")) {
             (503, body) => {
-                assert_eq!(body["error_type"], "unavailable");
+                assert_eq!(body["error_type"], "loading");
                 std::thread::sleep(std::time::Duration::from_secs(2));
             }
             (status, body) => {

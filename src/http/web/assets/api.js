@@ -12,7 +12,7 @@ export class ApiError extends Error {
 
   /** The server has no such route: a feature that this build does not offer (yet). */
   get missingEndpoint() {
-    return this.status === 404 && /no such endpoint/.test(this.message);
+    return this.type === 'no_such_endpoint';
   }
 }
 

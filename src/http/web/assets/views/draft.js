@@ -117,7 +117,7 @@ export async function show({ query, signal }) {
           throw new ApiError(0, { error: 'Die Verbindung brach ab, bevor der Entwurf fertig war.' });
         } catch (err) {
           // The model loads in the background after a server start: wait for it instead of failing.
-          if (err instanceof ApiError && err.type === 'model_loading' && attempt < LOADING_RETRIES) {
+          if (err instanceof ApiError && err.type === 'loading' && attempt < LOADING_RETRIES) {
             say('Das Sprachmodell wird noch geladen – gleich geht es los …');
             await new Promise((resolve) => setTimeout(resolve, 3000));
             if (running.signal.aborted) throw new DOMException('abgebrochen', 'AbortError');
