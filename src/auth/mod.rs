@@ -4,6 +4,7 @@
 //! sha256 (they are 240-bit random values, so a fast hash is enough and allows lookup).
 
 mod policy;
+pub mod throttle;
 
 use std::str::FromStr;
 
@@ -87,6 +88,13 @@ pub fn hash_password(password: &str) -> Result<String, HashError> {
         .hash_password(password.as_bytes())
         .map(|h| h.to_string())
         .map_err(|e| HashError(e.to_string()))
+}
+
+/// The hash of a password no one has, checked when a name is unknown so that a failed sign-in
+/// takes as long either way.
+pub fn dummy_password_hash() -> &'static str {
+    static HASH: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    HASH.get_or_init(|| hash_password(&new_secret("")).unwrap_or_default())
 }
 
 pub fn verify_password(password: &str, stored: &str) -> bool {

@@ -86,6 +86,9 @@ pub struct SetStatusArgs {
 pub struct AuditArgs {
     #[arg(long, default_value_t = 100)]
     pub limit: u32,
+    /// Only this action, or a prefix ending in `*` (e.g. `auth.*` for sign-ins and accounts).
+    #[arg(long)]
+    pub action: Option<String>,
 }
 
 fn parse_status(s: &str) -> Result<Status, String> {
@@ -139,7 +142,7 @@ pub fn set_status(data_dir: &Path, args: SetStatusArgs) -> Result<ExitCode, CliE
 }
 
 pub fn audit(data_dir: &Path, args: AuditArgs) -> Result<ExitCode, CliError> {
-    print_json(&open_store(data_dir)?.audit_log(args.limit)?)
+    print_json(&open_store(data_dir)?.audit_log(args.limit, args.action.as_deref())?)
 }
 
 pub fn validate(args: FileArg) -> Result<ExitCode, CliError> {

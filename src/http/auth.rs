@@ -1,7 +1,10 @@
 //! Authentication (API token or login session) and the route policy check, plus the
 //! `/api/session` and `/api/users` endpoints.
 
-use axum::extract::{FromRequestParts, MatchedPath, Path, Request, State};
+use std::net::{IpAddr, SocketAddr};
+use std::time::{Duration, Instant};
+
+use axum::extract::{ConnectInfo, FromRequestParts, MatchedPath, Path, Request, State};
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
 use axum::middleware::Next;
@@ -11,7 +14,7 @@ use axum::{Json, Router};
 
 use super::body::JsonBody;
 use super::types::{AddUserRequest, LoginRequest};
-use super::{ApiError, AppState};
+use super::{ApiError, AppState, ErrorType};
 use crate::auth::{self, Access, Principal};
 use crate::store::Change;
 
@@ -28,6 +31,41 @@ pub fn routes() -> Router<AppState> {
 /// The CSRF token of the caller's login session, for `GET /api/session` after a page reload.
 #[derive(Clone)]
 struct CsrfToken(String);
+
+/// Where a request comes from, for throttling and the audit log: the peer's address (the server
+/// is reached directly or through a proxy on the same machine) and the user agent it names.
+struct Client {
+    address: IpAddr,
+    agent: String,
+}
+
+impl Client {
+    fn new(peer: SocketAddr, headers: &HeaderMap) -> Client {
+        let agent =
+            headers.get(header::USER_AGENT).and_then(|v| v.to_str().ok()).unwrap_or("").chars().take(200).collect();
+        Client { address: peer.ip(), agent }
+    }
+
+    /// The audit entry's detail: reason class, address, user agent.
+    fn detail(&self, reason: &str) -> String {
+        format!("{reason}; from {}; {}", self.address, self.agent)
+    }
+}
+
+/// Answers a throttled sign-in or token with 429 and the wait, and records it.
+async fn throttled(state: &AppState, actor: String, client: &Client, wait: Duration) -> ApiError {
+    let seconds = wait.as_secs() + u64::from(wait.subsec_nanos() > 0);
+    let detail = client.detail(&format!("wait {seconds} s"));
+    if let Err(e) = state.blocking(move |store| Ok(store.audit_auth(&actor, "auth.throttled", &detail)?)).await {
+        tracing::warn!(error = ?e.body.error, "cannot record a throttled sign-in");
+    }
+    ApiError::new(
+        StatusCode::TOO_MANY_REQUESTS,
+        ErrorType::RateLimited,
+        format!("too many failed sign-ins; try again in {seconds} s"),
+    )
+    .retry_after(seconds)
+}
 
 /// How the caller proved who they are.
 enum Credential {
@@ -82,12 +120,23 @@ pub async fn authorize(
     let route = matched.as_ref().map_or("", MatchedPath::as_str);
     let access = auth::required_access(request.method().as_str(), route);
     let principal = match credential(request.headers())? {
-        Credential::Token(token) => Some(
-            state
-                .blocking(move |store| Ok(store.principal_for_token(&token)?))
-                .await?
-                .ok_or_else(|| ApiError::unauthorized("the API token is unknown or revoked"))?,
-        ),
+        Credential::Token(token) => {
+            let peer = request.extensions().get::<ConnectInfo<SocketAddr>>().map(|c| c.0);
+            let client = Client::new(peer.unwrap_or(SocketAddr::from(([0, 0, 0, 0], 0))), request.headers());
+            if let Err(wait) = state.throttle.check(None, client.address, Instant::now()) {
+                return Err(throttled(&state, "-".into(), &client, wait).await);
+            }
+            let found = state.blocking(move |store| Ok(store.principal_for_token(&token)?)).await?;
+            match found {
+                Some(principal) => Some(principal),
+                None => {
+                    state.throttle.failed(None, client.address, Instant::now());
+                    let detail = client.detail("unknown or revoked token");
+                    state.blocking(move |store| Ok(store.audit_auth("-", "auth.token_unknown", &detail)?)).await?;
+                    return Err(ApiError::unauthorized("the API token is unknown or revoked"));
+                }
+            }
+        }
         Credential::Session(id) => {
             let found = state.blocking(move |store| Ok(store.session(&id)?)).await?;
             let (principal, csrf) =
@@ -124,11 +173,35 @@ pub async fn authorize(
     Ok(next.run(request).await)
 }
 
-async fn login(State(state): State<AppState>, JsonBody(req): JsonBody<LoginRequest>) -> Result<Response, ApiError> {
-    let session = state
-        .blocking(move |store| Ok(store.login(&req.name, &req.password)?))
-        .await?
-        .ok_or_else(|| ApiError::unauthorized("wrong user name or password"))?;
+/// Signs in with name and password. Throttled per account and address before the password is
+/// checked; every outcome goes into the audit log.
+async fn login(
+    State(state): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+    JsonBody(req): JsonBody<LoginRequest>,
+) -> Result<Response, ApiError> {
+    let client = Client::new(peer, &headers);
+    let name: String = req.name.chars().take(64).collect();
+    if let Err(wait) = state.throttle.check(Some(&name), client.address, Instant::now()) {
+        return Err(throttled(&state, name, &client, wait).await);
+    }
+    let tried = name.clone();
+    let outcome = state.blocking(move |store| Ok(store.login(&tried, &req.password)?)).await?;
+    let session = match outcome {
+        Ok(session) => {
+            state.throttle.succeeded(&name, client.address);
+            let detail = client.detail("password");
+            state.blocking(move |store| Ok(store.audit_auth(&name, "auth.login", &detail)?)).await?;
+            session
+        }
+        Err(failure) => {
+            state.throttle.failed(Some(&name), client.address, Instant::now());
+            let detail = client.detail(failure.as_str());
+            state.blocking(move |store| Ok(store.audit_auth(&name, "auth.login_failed", &detail)?)).await?;
+            return Err(ApiError::unauthorized("wrong user name or password"));
+        }
+    };
     // Secure is left to the deployment's TLS proxy; HttpOnly keeps scripts away from the id
     // and SameSite=Strict keeps other sites from riding on it.
     let cookie = format!("{SESSION_COOKIE}={}; HttpOnly; SameSite=Strict; Path=/", session.id);
@@ -151,9 +224,24 @@ async fn whoami(
     }))
 }
 
-async fn logout(State(state): State<AppState>, headers: HeaderMap) -> Result<Response, ApiError> {
+async fn logout(
+    State(state): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    principal: Option<axum::Extension<Principal>>,
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
     if let Credential::Session(id) = credential(&headers)? {
-        state.blocking(move |store| Ok(store.logout(&id)?)).await?;
+        let client = Client::new(peer, &headers);
+        let user = principal.map(|p| p.0.user);
+        state
+            .blocking(move |store| {
+                store.logout(&id)?;
+                if let Some(user) = user {
+                    store.audit_auth(&user, "auth.logout", &client.detail("session"))?;
+                }
+                Ok(())
+            })
+            .await?;
     }
     let expired = HeaderValue::from_static("ablauf_session=; HttpOnly; SameSite=Strict; Path=/; Max-Age=0");
     Ok(([(header::SET_COOKIE, expired)], StatusCode::NO_CONTENT).into_response())

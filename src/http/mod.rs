@@ -48,6 +48,8 @@ pub struct AppState {
     /// Whether routes with [`crate::auth::Access::Read`] answer callers without credentials.
     pub anonymous_read: bool,
     pub limits: RateLimits,
+    /// Failed sign-ins and unknown tokens, per account and client address.
+    pub throttle: Arc<crate::auth::throttle::Throttle>,
 }
 
 /// How the server treats its callers.
@@ -127,12 +129,15 @@ pub async fn serve(addr: SocketAddr, store: Store, llm: Loading<LlmWorker>, opti
         similarity,
         anonymous_read: options.anonymous_read,
         limits: options.limits,
+        throttle: Arc::default(),
     };
     let shutdown = async move {
         shutdown_signal().await;
         draft::stop_llm(&llm);
     };
-    axum::serve(listener, router(state)).with_graceful_shutdown(shutdown).await?;
+    // The client's address feeds sign-in throttling and the audit log.
+    let app = router(state).into_make_service_with_connect_info::<SocketAddr>();
+    axum::serve(listener, app).with_graceful_shutdown(shutdown).await?;
     tracing::info!("server stopped, database closed");
     Ok(())
 }

@@ -7,7 +7,7 @@ use axum::routing::{get, post};
 use axum::{Json, Router};
 
 use super::body::JsonBody;
-use super::types::{CreateQuery, GetQuery, ListQuery, SaveResponse, StatusRequest, UpdateRequest};
+use super::types::{AuditQuery, CreateQuery, GetQuery, ListQuery, SaveResponse, StatusRequest, UpdateRequest};
 use super::{ApiError, AppState};
 use crate::auth::Principal;
 use crate::process::{self, Process};
@@ -128,8 +128,12 @@ async fn versions(State(state): State<AppState>, Path(id): Path<String>) -> Resu
     Ok(Json(state.blocking(move |store| Ok(store.versions(&id)?)).await?))
 }
 
-async fn audit(State(state): State<AppState>) -> Result<impl IntoResponse, ApiError> {
-    Ok(Json(state.blocking(move |store| Ok(store.audit_log(MAX_PAGE)?)).await?))
+async fn audit(
+    State(state): State<AppState>,
+    query: Result<Query<AuditQuery>, axum::extract::rejection::QueryRejection>,
+) -> Result<impl IntoResponse, ApiError> {
+    let Query(query) = query.map_err(|e| ApiError::bad_request(e.body_text()))?;
+    Ok(Json(state.blocking(move |store| Ok(store.audit_log(MAX_PAGE, query.action.as_deref())?)).await?))
 }
 
 async fn schema() -> Json<serde_json::Value> {

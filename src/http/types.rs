@@ -166,3 +166,10 @@ fn yes() -> bool {
 fn default_limit() -> usize {
     5
 }
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AuditQuery {
+    /// One action, or a prefix ending in `*` (`auth.*`).
+    pub action: Option<String>,
+}

@@ -26,7 +26,7 @@ use crate::auth::{Principal, Role};
 use crate::process::{self, Process, Validation};
 
 pub use migrations::MIGRATIONS;
-pub use users::{NewUser, Session, UserInfo};
+pub use users::{LoginFailure, NewUser, Session, UserInfo};
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
@@ -384,16 +384,24 @@ impl Store {
         })
     }
 
-    /// The newest audit entries first, at most `limit`.
-    pub fn audit_log(&self, limit: u32) -> Result<Vec<AuditEntry>> {
+    /// The newest audit entries first, at most `limit`; with `action`, only those whose action
+    /// is it or, for a pattern ending in `*` (`auth.*`), starts with what precedes the `*`.
+    pub fn audit_log(&self, limit: u32, action: Option<&str>) -> Result<Vec<AuditEntry>> {
+        let pattern = match action {
+            None => "%".to_owned(),
+            Some(a) => match a.strip_suffix('*') {
+                Some(prefix) => format!("{}%", escape_like(prefix)),
+                None => escape_like(a),
+            },
+        };
         self.read(|conn| {
             let mut stmt = conn
                 .prepare(
                     "SELECT seq, at, actor, action, process_id, from_version, to_version, detail
-                     FROM audit_log ORDER BY seq DESC LIMIT ?1",
+                     FROM audit_log WHERE action LIKE ?2 ESCAPE '\\' ORDER BY seq DESC LIMIT ?1",
                 )
                 .context("read the audit log")?;
-            stmt.query_map([limit], |r| {
+            stmt.query_map(params![limit, pattern], |r| {
                 Ok(AuditEntry {
                     seq: r.get(0)?,
                     at: r.get(1)?,
@@ -444,8 +452,12 @@ fn search_text(p: &Process) -> String {
 }
 
 fn like_pattern(text: &str) -> String {
-    let escaped = text.to_lowercase().replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_");
-    format!("%{escaped}%")
+    format!("%{}%", escape_like(&text.to_lowercase()))
+}
+
+/// `text` with LIKE's wildcards escaped (for `ESCAPE '\\'`).
+fn escape_like(text: &str) -> String {
+    text.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_")
 }
 
 fn parse_status(s: &str) -> Result<Status> {

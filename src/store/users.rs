@@ -63,7 +63,7 @@ impl Store {
                 params![auth::secret_hash(&token), name],
             )
             .context("add a token")?;
-            audit(tx, change, "user.add", None, None, None, &format!("{name} as {}", role.as_str()))?;
+            audit(tx, change, "auth.user_add", None, None, None, &format!("{name} as {}", role.as_str()))?;
             Ok(NewUser { name: name.to_owned(), role, token: token.clone() })
         })
     }
@@ -100,7 +100,7 @@ impl Store {
             )
             .context("revoke tokens")?;
             tx.execute("DELETE FROM sessions WHERE user_name = ?1", [name]).context("end sessions")?;
-            audit(tx, change, "user.revoke", None, None, None, name)
+            audit(tx, change, "auth.user_revoke", None, None, None, name)
         })
     }
 
@@ -145,8 +145,9 @@ impl Store {
         })
     }
 
-    /// Checks name and password and opens a session; `None` when they do not match.
-    pub fn login(&self, name: &str, password: &str) -> Result<Option<Session>> {
+    /// Checks name and password and opens a session. An unknown name costs the same password
+    /// check as a known one, so the time taken does not tell them apart.
+    pub fn login(&self, name: &str, password: &str) -> Result<std::result::Result<Session, LoginFailure>> {
         let row = self.read(|conn| {
             conn.query_row(
                 "SELECT role, password_hash FROM users WHERE name = ?1 AND revoked_at IS NULL AND password_hash IS NOT NULL",
@@ -156,9 +157,12 @@ impl Store {
             .optional()
             .context("look up a user")
         })?;
-        let Some((role, hash)) = row else { return Ok(None) };
+        let Some((role, hash)) = row else {
+            auth::verify_password(password, auth::dummy_password_hash());
+            return Ok(Err(LoginFailure::UnknownUser));
+        };
         if !auth::verify_password(password, &hash) {
-            return Ok(None);
+            return Ok(Err(LoginFailure::WrongPassword));
         }
         let principal = Principal { user: name.to_owned(), role: parse_role(&role)? };
         let (id, csrf) = (auth::new_secret("ses_"), auth::new_secret(""));
@@ -175,7 +179,7 @@ impl Store {
             .context("open a session")?;
             Ok(())
         })?;
-        Ok(Some(Session { id, csrf, principal }))
+        Ok(Ok(Session { id, csrf, principal }))
     }
 
     /// The user and CSRF token of a live session.
@@ -205,4 +209,32 @@ impl Store {
 
 fn parse_role(s: &str) -> Result<Role> {
     s.parse().map_err(StoreError::Corrupt)
+}
+
+/// Why a sign-in failed, for the audit log (the caller is told only that name or password is
+/// wrong).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LoginFailure {
+    /// No active user of that name with a password.
+    UnknownUser,
+    WrongPassword,
+}
+
+impl LoginFailure {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            LoginFailure::UnknownUser => "unknown_user",
+            LoginFailure::WrongPassword => "wrong_password",
+        }
+    }
+}
+
+impl Store {
+    /// Records a sign-in event (`auth.login`, `auth.login_failed`, `auth.logout`,
+    /// `auth.throttled`, `auth.token_unknown`) in the audit log: who (or the name tried), and
+    /// `detail` with the reason class, client address and user agent.
+    pub fn audit_auth(&self, actor: &str, action: &str, detail: &str) -> Result<()> {
+        let change = Change { author: actor, reason: "", own_drafts_only: false };
+        self.write(|tx| audit(tx, &change, action, None, None, None, detail))
+    }
 }

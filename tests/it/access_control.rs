@@ -150,7 +150,7 @@ fn clerks_change_only_their_own_drafts_and_reviewers_publish() {
         ],
         "refused writes leave no trace, allowed ones name user and versions"
     );
-    assert!(audit.as_array().unwrap().iter().any(|e| e["action"] == "user.add" && e["actor"] == "admin"));
+    assert!(audit.as_array().unwrap().iter().any(|e| e["action"] == "auth.user_add" && e["actor"] == "admin"));
 }
 
 #[test]

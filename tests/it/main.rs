@@ -19,6 +19,7 @@ mod fuzz_regressions;
 mod http_api;
 mod llm_engine;
 mod review;
+mod sign_in;
 mod similarity;
 mod similarity_http;
 mod similarity_index;

@@ -201,7 +201,7 @@ fn a_not_duplicate_decision_is_remembered_until_a_substantial_change() {
         matches!(&pairs[0].reasons[0], Reason::ChangedSinceDecision { decision, .. } if decision == "not_duplicate")
     );
 
-    let history = store.audit_log(20).unwrap();
+    let history = store.audit_log(20, None).unwrap();
     assert!(history.iter().any(|e| e.action == "duplicate_decision" && e.process_id.as_deref() == Some(a.as_str())));
     assert!(history.iter().any(|e| e.action == "duplicate_decision" && e.actor == "reviewer"));
 }
@@ -233,7 +233,7 @@ fn a_duplicate_decision_archives_the_other_process_with_a_link() {
     assert_eq!(similarity.similar(&b, 3).unwrap().duplicate_of.as_deref(), Some(a.as_str()));
     assert!(similarity.similar(&a, 3).unwrap().similar.iter().all(|s| s.id != b), "archived never appear");
     assert!(similarity.duplicates(0.0).unwrap().iter().all(|p| p.a != b && p.b != b));
-    let audit = store.audit_log(20).unwrap();
+    let audit = store.audit_log(20, None).unwrap();
     assert!(
         audit
             .iter()

@@ -43,7 +43,7 @@ fn every_save_is_a_new_version_with_history_and_audit() {
     assert_eq!(summary, vec![(1, "anna", "erfasst"), (2, "ben", "präzisiert")]);
 
     store.set_status(&saved.id, Status::Published, &by("chef")).unwrap();
-    let audit = store.audit_log(10).unwrap();
+    let audit = store.audit_log(10, None).unwrap();
     let actions: Vec<_> =
         audit.iter().map(|e| (e.action.as_str(), e.actor.as_str(), e.from_version, e.to_version)).collect();
     assert_eq!(
@@ -82,7 +82,7 @@ fn invalid_processes_are_refused() {
         other => panic!("expected Invalid, got {other:?}"),
     }
     assert_eq!(store.list(&all()).unwrap().total, 0);
-    assert!(store.audit_log(10).unwrap().is_empty(), "a refused write leaves no audit entry");
+    assert!(store.audit_log(10, None).unwrap().is_empty(), "a refused write leaves no audit entry");
 }
 
 #[test]
@@ -205,6 +205,6 @@ fn concurrent_writers_on_one_file_lose_nothing() {
     let versions = shared.versions(&id).unwrap();
     assert_eq!(versions.len(), 61);
     assert!(versions.iter().enumerate().all(|(i, v)| v.version == i as u32 + 1), "no gaps, no duplicates");
-    assert_eq!(shared.audit_log(1000).unwrap().len(), 1 + 60 + 60);
+    assert_eq!(shared.audit_log(1000, None).unwrap().len(), 1 + 60 + 60);
     assert_eq!(shared.integrity_check().unwrap(), vec!["ok".to_string()]);
 }

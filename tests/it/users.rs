@@ -3,7 +3,7 @@
 use crate::common;
 
 use ablauf::auth::{Principal, Role};
-use ablauf::store::{Change, Store, StoreError};
+use ablauf::store::{Change, LoginFailure, Store, StoreError};
 
 fn admin() -> Change<'static> {
     Change { author: "admin", reason: "", own_drafts_only: false }
@@ -19,7 +19,7 @@ fn tokens_passwords_sessions_and_revocation() {
     assert_eq!((first.name.as_str(), first.role), ("admin", Role::Admin));
     assert!(store.bootstrap_admin(None, None).unwrap().is_none(), "only on the very first start");
     assert_eq!(store.principal_for_token("abl_bootstrap").unwrap().map(|p| p.role), Some(Role::Admin));
-    assert!(store.login("admin", &password).unwrap().is_some());
+    assert!(store.login("admin", &password).unwrap().is_ok());
 
     let clerk = store.add_user("anna.k", Role::Clerk, Some("lang genug 123"), &admin()).unwrap();
     assert!(clerk.token.starts_with("abl_") && clerk.token.len() > 50);
@@ -28,7 +28,8 @@ fn tokens_passwords_sessions_and_revocation() {
     assert!(anna.may(Role::Reader) && anna.may(Role::Clerk) && !anna.may(Role::Reviewer));
     assert_eq!(store.principal_for_token("abl_wrong").unwrap(), None);
 
-    assert!(store.login("anna.k", "falsches passwort").unwrap().is_none());
+    assert!(matches!(store.login("anna.k", "falsches passwort").unwrap(), Err(LoginFailure::WrongPassword)));
+    assert!(matches!(store.login("niemand", "lang genug 123").unwrap(), Err(LoginFailure::UnknownUser)));
     let session = store.login("anna.k", "lang genug 123").unwrap().unwrap();
     let (who, csrf) = store.session(&session.id).unwrap().unwrap();
     assert_eq!((who, csrf), (anna.clone(), session.csrf.clone()));
@@ -51,15 +52,15 @@ fn tokens_passwords_sessions_and_revocation() {
     store.revoke_user("anna.k", &admin()).unwrap();
     assert_eq!(store.principal_for_token(&clerk.token).unwrap(), None, "revoked tokens stop working");
     assert!(store.session(&again.id).unwrap().is_none(), "revocation ends sessions");
-    assert!(store.login("anna.k", "lang genug 123").unwrap().is_none());
+    assert!(store.login("anna.k", "lang genug 123").unwrap().is_err());
     assert!(matches!(store.revoke_user("anna.k", &admin()), Err(StoreError::UserNotFound(_))));
 
     assert!(matches!(store.add_user("admin", Role::Reader, None, &admin()), Err(StoreError::UserExists(_))));
     assert!(matches!(store.add_user("bad name", Role::Reader, None, &admin()), Err(StoreError::BadInput(_))));
     assert!(matches!(store.add_user("kurz", Role::Reader, Some("short"), &admin()), Err(StoreError::BadInput(_))));
 
-    let actions: Vec<String> = store.audit_log(10).unwrap().into_iter().map(|e| e.action).collect();
-    assert_eq!(actions, vec!["user.revoke", "user.add", "user.add"]);
+    let actions: Vec<String> = store.audit_log(10, None).unwrap().into_iter().map(|e| e.action).collect();
+    assert_eq!(actions, vec!["auth.user_revoke", "auth.user_add", "auth.user_add"]);
 }
 
 #[test]

@@ -30,7 +30,9 @@ export function askLogin(reason) {
           password.value = '';
           password.focus();
           problem.append(h('p', { class: 'notice notice-error', role: 'alert' },
-            err.status === 401 ? 'Benutzername oder Passwort ist falsch.' : explain(err)));
+            err.status === 401 ? 'Benutzername oder Passwort ist falsch.'
+              : err.type === 'rate_limited' ? `Zu viele fehlgeschlagene Anmeldungen. Bitte in ${err.retryAfter || 'einigen'} s erneut versuchen.`
+                : explain(err)));
         } finally {
           submit.disabled = false;
         }

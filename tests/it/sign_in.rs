@@ -1,0 +1,75 @@
+//! Password guessing against the real server: failed sign-ins slow down and end in 429 with
+//! `Retry-After`, an unknown name is answered exactly like a known one, unknown tokens are
+//! throttled too, and every sign-in event is in the audit log with address and user agent.
+
+use std::time::Duration;
+
+use serde_json::json;
+
+use crate::common::{self, ADMIN_PASSWORD, Server, agent, get};
+use ablauf::auth::throttle::{FREE_PER_ACCOUNT, FREE_PER_ADDRESS};
+
+fn sign_in(server: &Server, name: &str, password: &str) -> (u16, serde_json::Value, Option<u64>) {
+    let response = agent()
+        .post(&server.url("/api/session"))
+        .header("content-type", "application/json")
+        .header("user-agent", "ablauf-test/1")
+        .send(json!({"name": name, "password": password}).to_string())
+        .unwrap();
+    let retry = response.headers().get("retry-after").map(|v| v.to_str().unwrap().parse().unwrap());
+    let (status, body) = common::json(response);
+    (status, body, retry)
+}
+
+#[test]
+fn guessing_slows_down_and_is_audited() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = Server::start(dir.path());
+
+    for name in ["admin", "niemand"] {
+        for _ in 0..=FREE_PER_ACCOUNT {
+            let (status, body, _) = sign_in(&server, name, "falsch-falsch-falsch");
+            assert_eq!((status, body["error"].as_str()), (401, Some("wrong user name or password")), "{name}");
+        }
+        // Beyond the free failures the account waits, with the right password too, and the
+        // answer does not depend on whether the account exists.
+        let (status, body, retry) = sign_in(&server, name, ADMIN_PASSWORD);
+        assert_eq!(
+            (status, body["error_type"].as_str(), retry),
+            (429, Some("rate_limited"), Some(1)),
+            "{name}: {body}"
+        );
+        std::thread::sleep(Duration::from_millis(1100));
+        // A correct sign-in after the wait (it clears this address's failures).
+        let (status, body, _) = sign_in(&server, "admin", ADMIN_PASSWORD);
+        assert_eq!(status, 200, "the wait is over: {body}");
+    }
+
+    // Unknown tokens count per address: after the free ones and one more, the address waits.
+    let mut answers = Vec::new();
+    for _ in 0..=FREE_PER_ADDRESS + 1 {
+        let response =
+            agent().get(&server.url("/api/processes")).header("authorization", "Bearer abl_guess").call().unwrap();
+        answers.push(response.status().as_u16());
+    }
+    assert_eq!(answers.iter().filter(|&&s| s == 401).count(), FREE_PER_ADDRESS as usize + 1, "{answers:?}");
+    assert_eq!(answers.last(), Some(&429), "{answers:?}");
+
+    // The address's wait holds for valid tokens too (it is checked first).
+    std::thread::sleep(Duration::from_millis(1100));
+    let (status, audit) = get(&server.url("/api/audit?action=auth.*"));
+    assert_eq!(status, 200, "{audit}");
+    let entries = audit.as_array().unwrap();
+    let count =
+        |action: &str, actor: &str| entries.iter().filter(|e| e["action"] == action && e["actor"] == actor).count();
+    assert_eq!(count("auth.login_failed", "admin"), FREE_PER_ACCOUNT as usize + 1);
+    assert_eq!(count("auth.login_failed", "niemand"), FREE_PER_ACCOUNT as usize + 1);
+    assert_eq!((count("auth.throttled", "admin"), count("auth.throttled", "niemand")), (1, 1));
+    assert_eq!(count("auth.login", "admin"), 2);
+    assert_eq!(count("auth.token_unknown", "-"), FREE_PER_ADDRESS as usize + 1);
+    let failed = entries.iter().find(|e| e["action"] == "auth.login_failed" && e["actor"] == "niemand").unwrap();
+    assert_eq!(failed["detail"], "unknown_user; from 127.0.0.1; ablauf-test/1", "{failed}");
+    assert!(entries.iter().all(|e| e["action"].as_str().unwrap().starts_with("auth.")), "the filter holds");
+    let (_, everything) = get(&server.url("/api/audit"));
+    assert!(everything.as_array().unwrap().len() >= entries.len());
+}
