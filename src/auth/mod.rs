@@ -65,6 +65,23 @@ impl Principal {
     }
 }
 
+/// How long a web session lasts: it ends after `idle` without a request, and `lifetime` after
+/// sign-in in any case (BSI ORP.4: sessions end on their own).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SessionLimits {
+    pub idle: std::time::Duration,
+    pub lifetime: std::time::Duration,
+}
+
+impl Default for SessionLimits {
+    fn default() -> Self {
+        SessionLimits {
+            idle: std::time::Duration::from_secs(30 * 60),
+            lifetime: std::time::Duration::from_secs(10 * 3600),
+        }
+    }
+}
+
 /// A fresh random secret (API token or session id): 60 hex digits of OS randomness.
 pub fn new_secret(prefix: &str) -> String {
     let a = uuid::Uuid::new_v4().simple().to_string();

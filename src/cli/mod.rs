@@ -107,6 +107,17 @@ pub struct ServeArgs {
     /// Requests per minute and user on the expensive endpoints (draft, review, preview, import).
     #[arg(long, env = "ABLAUF_RATE_LIMIT", default_value = "60")]
     pub rate_limit: std::num::NonZeroU32,
+    /// Minutes without a request after which a web session ends.
+    #[arg(long, env = "ABLAUF_SESSION_IDLE_MINUTES", default_value = "30")]
+    pub session_idle_minutes: std::num::NonZeroU64,
+    /// Hours after sign-in after which a web session ends in any case.
+    #[arg(long, env = "ABLAUF_SESSION_HOURS", default_value = "10")]
+    pub session_hours: std::num::NonZeroU64,
+    /// Address of a reverse proxy in front of the server (repeatable, or comma-separated in the
+    /// env): from it `X-Forwarded-For` names the client (for throttling and the audit log) and
+    /// `X-Forwarded-Proto: https` marks the session cookie `Secure`.
+    #[arg(long, env = "ABLAUF_TRUSTED_PROXIES", value_delimiter = ',')]
+    pub trusted_proxy: Vec<std::net::IpAddr>,
     /// API token of the first admin, created on the very first start (default: random, printed once).
     #[arg(long, env = "ABLAUF_BOOTSTRAP_TOKEN", hide_env_values = true)]
     pub bootstrap_token: Option<String>,
@@ -196,6 +207,11 @@ fn serve(data_dir: &Path, args: ServeArgs) -> Result<ExitCode, CliError> {
     let options = crate::http::Options {
         anonymous_read: args.anonymous_read,
         limits: crate::http::RateLimits::per_minute(args.rate_limit),
+        sessions: crate::auth::SessionLimits {
+            idle: std::time::Duration::from_secs(args.session_idle_minutes.get() * 60),
+            lifetime: std::time::Duration::from_secs(args.session_hours.get() * 3600),
+        },
+        trusted_proxies: args.trusted_proxy,
     };
     let runtime =
         tokio::runtime::Runtime::new().map_err(|e| CliError::Failed(format!("cannot start the async runtime: {e}")))?;

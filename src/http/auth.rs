@@ -16,7 +16,7 @@ use super::body::JsonBody;
 use super::types::{AddUserRequest, LoginRequest};
 use super::{ApiError, AppState, ErrorType};
 use crate::auth::{self, Access, Principal};
-use crate::store::Change;
+use crate::store::{Change, SessionState};
 
 const SESSION_COOKIE: &str = "ablauf_session";
 const CSRF_HEADER: &str = "x-csrf-token";
@@ -32,18 +32,32 @@ pub fn routes() -> Router<AppState> {
 #[derive(Clone)]
 struct CsrfToken(String);
 
-/// Where a request comes from, for throttling and the audit log: the peer's address (the server
-/// is reached directly or through a proxy on the same machine) and the user agent it names.
+/// Where a request comes from, for throttling, the audit log and the cookie: the peer's
+/// address, or behind a trusted proxy the client it names; the user agent; whether the client
+/// reached the proxy over HTTPS.
 struct Client {
     address: IpAddr,
     agent: String,
+    https: bool,
 }
 
 impl Client {
-    fn new(peer: SocketAddr, headers: &HeaderMap) -> Client {
-        let agent =
-            headers.get(header::USER_AGENT).and_then(|v| v.to_str().ok()).unwrap_or("").chars().take(200).collect();
-        Client { address: peer.ip(), agent }
+    fn new(peer: SocketAddr, headers: &HeaderMap, trusted_proxies: &[IpAddr]) -> Client {
+        let header = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
+        let agent = header("user-agent").unwrap_or("").chars().take(200).collect();
+        let proxied = trusted_proxies.contains(&peer.ip());
+        // The proxy appends the address it saw last; earlier entries come from the client.
+        let forwarded = header("x-forwarded-for").and_then(|list| list.rsplit(',').next()?.trim().parse().ok());
+        let address = if proxied { forwarded.unwrap_or(peer.ip()) } else { peer.ip() };
+        let https = proxied && header("x-forwarded-proto").is_some_and(|p| p.eq_ignore_ascii_case("https"));
+        Client { address, agent, https }
+    }
+
+    /// The client of a request that went through the router (which records the peer).
+    fn of(request: &Request, trusted_proxies: &[IpAddr]) -> Client {
+        let peer =
+            request.extensions().get::<ConnectInfo<SocketAddr>>().map_or(SocketAddr::from(([0, 0, 0, 0], 0)), |c| c.0);
+        Client::new(peer, request.headers(), trusted_proxies)
     }
 
     /// The audit entry's detail: reason class, address, user agent.
@@ -121,8 +135,7 @@ pub async fn authorize(
     let access = auth::required_access(request.method().as_str(), route);
     let principal = match credential(request.headers())? {
         Credential::Token(token) => {
-            let peer = request.extensions().get::<ConnectInfo<SocketAddr>>().map(|c| c.0);
-            let client = Client::new(peer.unwrap_or(SocketAddr::from(([0, 0, 0, 0], 0))), request.headers());
+            let client = Client::of(&request, &state.trusted_proxies);
             if let Err(wait) = state.throttle.check(None, client.address, Instant::now()) {
                 return Err(throttled(&state, "-".into(), &client, wait).await);
             }
@@ -138,9 +151,19 @@ pub async fn authorize(
             }
         }
         Credential::Session(id) => {
-            let found = state.blocking(move |store| Ok(store.session(&id)?)).await?;
-            let (principal, csrf) =
-                found.ok_or_else(|| ApiError::unauthorized("the login session has expired; log in again"))?;
+            let limits = state.sessions;
+            let found = state.blocking(move |store| Ok(store.session(&id, limits)?)).await?;
+            let (principal, csrf) = match found {
+                SessionState::Live(principal, csrf) => (principal, csrf),
+                SessionState::Expired(user) => {
+                    let detail = Client::of(&request, &state.trusted_proxies).detail("idle or too old");
+                    state.blocking(move |store| Ok(store.audit_auth(&user, "auth.session_expired", &detail)?)).await?;
+                    return Err(ApiError::unauthorized("the login session has expired; log in again"));
+                }
+                SessionState::Unknown => {
+                    return Err(ApiError::unauthorized("the login session has expired; log in again"));
+                }
+            };
             // Cookies are sent by the browser on its own, so writes must prove they come from our page.
             let safe = matches!(*request.method(), Method::GET | Method::HEAD | Method::OPTIONS);
             let sent = request.headers().get(CSRF_HEADER).and_then(|v| v.to_str().ok());
@@ -181,13 +204,14 @@ async fn login(
     headers: HeaderMap,
     JsonBody(req): JsonBody<LoginRequest>,
 ) -> Result<Response, ApiError> {
-    let client = Client::new(peer, &headers);
+    let client = Client::new(peer, &headers, &state.trusted_proxies);
     let name: String = req.name.chars().take(64).collect();
     if let Err(wait) = state.throttle.check(Some(&name), client.address, Instant::now()) {
         return Err(throttled(&state, name, &client, wait).await);
     }
     let tried = name.clone();
-    let outcome = state.blocking(move |store| Ok(store.login(&tried, &req.password)?)).await?;
+    let limits = state.sessions;
+    let outcome = state.blocking(move |store| Ok(store.login(&tried, &req.password, limits)?)).await?;
     let session = match outcome {
         Ok(session) => {
             state.throttle.succeeded(&name, client.address);
@@ -202,9 +226,10 @@ async fn login(
             return Err(ApiError::unauthorized("wrong user name or password"));
         }
     };
-    // Secure is left to the deployment's TLS proxy; HttpOnly keeps scripts away from the id
-    // and SameSite=Strict keeps other sites from riding on it.
-    let cookie = format!("{SESSION_COOKIE}={}; HttpOnly; SameSite=Strict; Path=/", session.id);
+    // HttpOnly keeps scripts away from the id, SameSite=Strict keeps other sites from riding on
+    // it, and Secure keeps it off plain HTTP where a trusted proxy says the client came by HTTPS.
+    let secure = if client.https { "; Secure" } else { "" };
+    let cookie = format!("{SESSION_COOKIE}={}; HttpOnly; SameSite=Strict; Path=/{secure}", session.id);
     let cookie = HeaderValue::from_str(&cookie).map_err(|e| ApiError::internal(e.to_string()))?;
     let body = serde_json::json!({ "user": session.principal.user, "role": session.principal.role, "csrf_token": session.csrf });
     Ok(([(header::SET_COOKIE, cookie)], Json(body)).into_response())
@@ -231,7 +256,7 @@ async fn logout(
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
     if let Credential::Session(id) = credential(&headers)? {
-        let client = Client::new(peer, &headers);
+        let client = Client::new(peer, &headers, &state.trusted_proxies);
         let user = principal.map(|p| p.0.user);
         state
             .blocking(move |store| {

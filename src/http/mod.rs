@@ -50,6 +50,9 @@ pub struct AppState {
     pub limits: RateLimits,
     /// Failed sign-ins and unknown tokens, per account and client address.
     pub throttle: Arc<crate::auth::throttle::Throttle>,
+    pub sessions: crate::auth::SessionLimits,
+    /// Reverse proxies whose `X-Forwarded-For` and `X-Forwarded-Proto` are believed.
+    pub trusted_proxies: Arc<[std::net::IpAddr]>,
 }
 
 /// How the server treats its callers.
@@ -57,6 +60,8 @@ pub struct AppState {
 pub struct Options {
     pub anonymous_read: bool,
     pub limits: RateLimits,
+    pub sessions: crate::auth::SessionLimits,
+    pub trusted_proxies: Vec<std::net::IpAddr>,
 }
 
 impl AppState {
@@ -130,6 +135,8 @@ pub async fn serve(addr: SocketAddr, store: Store, llm: Loading<LlmWorker>, opti
         anonymous_read: options.anonymous_read,
         limits: options.limits,
         throttle: Arc::default(),
+        sessions: options.sessions,
+        trusted_proxies: options.trusted_proxies.into(),
     };
     let shutdown = async move {
         shutdown_signal().await;

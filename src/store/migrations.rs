@@ -134,6 +134,10 @@ pub const MIGRATIONS: &[&str] = &[
         expires_at   TEXT NOT NULL
     );
     "#,
+    // 6: a session's last request, for the idle timeout.
+    r#"
+    ALTER TABLE sessions ADD COLUMN last_seen TEXT;
+    "#,
 ];
 
 /// Brings the database up to the newest schema; returns the version it started from.

@@ -26,7 +26,7 @@ use crate::auth::{Principal, Role};
 use crate::process::{self, Process, Validation};
 
 pub use migrations::MIGRATIONS;
-pub use users::{LoginFailure, NewUser, Session, UserInfo};
+pub use users::{LoginFailure, NewUser, Session, SessionState, UserInfo};
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {

@@ -4,10 +4,11 @@ use rusqlite::{OptionalExtension, params};
 use serde::Serialize;
 
 use super::{Change, Context, NOW, Result, Store, StoreError, audit};
-use crate::auth::{self, Principal, Role};
+use crate::auth::{self, Principal, Role, SessionLimits};
 
 /// How long a web login lasts.
-const SESSION_HOURS: u32 = 12;
+/// A live session's last request is written at most this often (seconds), not on every read.
+const LAST_SEEN_EVERY_S: u32 = 60;
 
 /// A new user's credentials, shown once and never stored in the clear.
 #[derive(Debug, Clone, Serialize)]
@@ -147,7 +148,12 @@ impl Store {
 
     /// Checks name and password and opens a session. An unknown name costs the same password
     /// check as a known one, so the time taken does not tell them apart.
-    pub fn login(&self, name: &str, password: &str) -> Result<std::result::Result<Session, LoginFailure>> {
+    pub fn login(
+        &self,
+        name: &str,
+        password: &str,
+        limits: SessionLimits,
+    ) -> Result<std::result::Result<Session, LoginFailure>> {
         let row = self.read(|conn| {
             conn.query_row(
                 "SELECT role, password_hash FROM users WHERE name = ?1 AND revoked_at IS NULL AND password_hash IS NOT NULL",
@@ -171,8 +177,9 @@ impl Store {
                 .context("expire sessions")?;
             tx.execute(
                 &format!(
-                    "INSERT INTO sessions (session_hash, user_name, csrf_token, created_at, expires_at)
-                     VALUES (?1, ?2, ?3, {NOW}, strftime('%Y-%m-%dT%H:%M:%fZ', 'now', '+{SESSION_HOURS} hours'))"
+                    "INSERT INTO sessions (session_hash, user_name, csrf_token, created_at, expires_at, last_seen)
+                     VALUES (?1, ?2, ?3, {NOW}, strftime('%Y-%m-%dT%H:%M:%fZ', 'now', '+{} seconds'), {NOW})",
+                    limits.lifetime.as_secs()
                 ),
                 params![auth::secret_hash(&id), name, csrf],
             )
@@ -182,20 +189,44 @@ impl Store {
         Ok(Ok(Session { id, csrf, principal }))
     }
 
-    /// The user and CSRF token of a live session.
-    pub fn session(&self, id: &str) -> Result<Option<(Principal, String)>> {
-        self.read(|conn| {
+    /// The user and CSRF token of a live session. A session past its lifetime or idle for
+    /// longer than `limits.idle` ends here and comes back as [`SessionState::Expired`].
+    pub fn session(&self, id: &str, limits: SessionLimits) -> Result<SessionState> {
+        let hash = auth::secret_hash(id);
+        let row = self.read(|conn| {
             conn.query_row(
-                "SELECT u.name, u.role, s.csrf_token FROM sessions s JOIN users u ON u.name = s.user_name
-                 WHERE s.session_hash = ?1 AND s.expires_at > strftime('%Y-%m-%dT%H:%M:%fZ', 'now') AND u.revoked_at IS NULL",
-                [auth::secret_hash(id)],
-                |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?, r.get::<_, String>(2)?)),
+                &format!(
+                    "SELECT u.name, u.role, s.csrf_token,
+                            s.expires_at > {NOW}
+                              AND coalesce(s.last_seen, s.created_at) > strftime('%Y-%m-%dT%H:%M:%fZ', 'now', '-{} seconds'),
+                            coalesce(s.last_seen, s.created_at) < strftime('%Y-%m-%dT%H:%M:%fZ', 'now', '-{LAST_SEEN_EVERY_S} seconds')
+                     FROM sessions s JOIN users u ON u.name = s.user_name
+                     WHERE s.session_hash = ?1 AND u.revoked_at IS NULL",
+                    limits.idle.as_secs()
+                ),
+                [&hash],
+                |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?, r.get::<_, String>(2)?, r.get(3)?, r.get(4)?)),
             )
             .optional()
-            .context("check a session")?
-            .map(|(user, role, csrf)| Ok((Principal { user, role: parse_role(&role)? }, csrf)))
-            .transpose()
-        })
+            .context("check a session")
+        })?;
+        let Some((user, role, csrf, live, mark)) = row else { return Ok(SessionState::Unknown) };
+        let live: bool = live;
+        if !live {
+            self.write(|tx| {
+                tx.execute("DELETE FROM sessions WHERE session_hash = ?1", [&hash]).context("end a session")?;
+                Ok(())
+            })?;
+            return Ok(SessionState::Expired(user));
+        }
+        if mark {
+            self.write(|tx| {
+                tx.execute(&format!("UPDATE sessions SET last_seen = {NOW} WHERE session_hash = ?1"), [&hash])
+                    .context("mark a session")?;
+                Ok(())
+            })?;
+        }
+        Ok(SessionState::Live(Principal { user, role: parse_role(&role)? }, csrf))
     }
 
     pub fn logout(&self, id: &str) -> Result<()> {
@@ -209,6 +240,17 @@ impl Store {
 
 fn parse_role(s: &str) -> Result<Role> {
     s.parse().map_err(StoreError::Corrupt)
+}
+
+/// What a session cookie stands for.
+#[derive(Debug, Clone)]
+pub enum SessionState {
+    /// The user and the session's CSRF token.
+    Live(Principal, String),
+    /// The session of this user has just ended (idle or too old).
+    Expired(String),
+    /// No such session (logged out, never existed, or its user was revoked).
+    Unknown,
 }
 
 /// Why a sign-in failed, for the audit log (the caller is told only that name or password is

@@ -73,3 +73,41 @@ fn guessing_slows_down_and_is_audited() {
     let (_, everything) = get(&server.url("/api/audit"));
     assert!(everything.as_array().unwrap().len() >= entries.len());
 }
+
+/// Behind a trusted reverse proxy the client is the one it names in `X-Forwarded-For`, and a
+/// sign-in that reached it over HTTPS gets a `Secure` cookie; the same headers from anyone else
+/// are ignored.
+#[test]
+fn a_trusted_proxy_names_the_client_and_the_scheme() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = Server::start_with(dir.path(), &["--trusted-proxy", "127.0.0.1"]);
+    let via_proxy = |forwarded_for: &str| {
+        agent()
+            .post(&server.url("/api/session"))
+            .header("content-type", "application/json")
+            .header("x-forwarded-for", forwarded_for)
+            .header("x-forwarded-proto", "https")
+            .send(json!({"name": "admin", "password": ADMIN_PASSWORD}).to_string())
+            .unwrap()
+    };
+    let answer = via_proxy("198.51.100.7, 203.0.113.9");
+    assert_eq!(answer.status(), 200);
+    let cookie = answer.headers()["set-cookie"].to_str().unwrap();
+    assert!(cookie.contains("; Secure"), "{cookie}");
+    let (_, audit) = get(&server.url("/api/audit?action=auth.login"));
+    let detail = audit[0]["detail"].as_str().unwrap();
+    assert!(detail.starts_with("password; from 203.0.113.9;"), "the address the proxy saw: {detail}");
+
+    let dir = tempfile::tempdir().unwrap();
+    let direct = Server::start(dir.path());
+    let answer = agent()
+        .post(&direct.url("/api/session"))
+        .header("content-type", "application/json")
+        .header("x-forwarded-for", "203.0.113.9")
+        .header("x-forwarded-proto", "https")
+        .send(json!({"name": "admin", "password": ADMIN_PASSWORD}).to_string())
+        .unwrap();
+    assert!(!answer.headers()["set-cookie"].to_str().unwrap().contains("Secure"));
+    let (_, audit) = get(&direct.url("/api/audit?action=auth.login"));
+    assert!(audit[0]["detail"].as_str().unwrap().starts_with("password; from 127.0.0.1;"));
+}

@@ -2,8 +2,12 @@
 
 use crate::common;
 
+use ablauf::auth::SessionLimits;
 use ablauf::auth::{Principal, Role};
-use ablauf::store::{Change, LoginFailure, Store, StoreError};
+use ablauf::store::{Change, LoginFailure, SessionState, Store, StoreError};
+
+const LIMITS: SessionLimits =
+    SessionLimits { idle: std::time::Duration::from_secs(1800), lifetime: std::time::Duration::from_secs(36000) };
 
 fn admin() -> Change<'static> {
     Change { author: "admin", reason: "", own_drafts_only: false }
@@ -19,7 +23,7 @@ fn tokens_passwords_sessions_and_revocation() {
     assert_eq!((first.name.as_str(), first.role), ("admin", Role::Admin));
     assert!(store.bootstrap_admin(None, None).unwrap().is_none(), "only on the very first start");
     assert_eq!(store.principal_for_token("abl_bootstrap").unwrap().map(|p| p.role), Some(Role::Admin));
-    assert!(store.login("admin", &password).unwrap().is_ok());
+    assert!(store.login("admin", &password, LIMITS).unwrap().is_ok());
 
     let clerk = store.add_user("anna.k", Role::Clerk, Some("lang genug 123"), &admin()).unwrap();
     assert!(clerk.token.starts_with("abl_") && clerk.token.len() > 50);
@@ -28,13 +32,13 @@ fn tokens_passwords_sessions_and_revocation() {
     assert!(anna.may(Role::Reader) && anna.may(Role::Clerk) && !anna.may(Role::Reviewer));
     assert_eq!(store.principal_for_token("abl_wrong").unwrap(), None);
 
-    assert!(matches!(store.login("anna.k", "falsches passwort").unwrap(), Err(LoginFailure::WrongPassword)));
-    assert!(matches!(store.login("niemand", "lang genug 123").unwrap(), Err(LoginFailure::UnknownUser)));
-    let session = store.login("anna.k", "lang genug 123").unwrap().unwrap();
-    let (who, csrf) = store.session(&session.id).unwrap().unwrap();
+    assert!(matches!(store.login("anna.k", "falsches passwort", LIMITS).unwrap(), Err(LoginFailure::WrongPassword)));
+    assert!(matches!(store.login("niemand", "lang genug 123", LIMITS).unwrap(), Err(LoginFailure::UnknownUser)));
+    let session = store.login("anna.k", "lang genug 123", LIMITS).unwrap().unwrap();
+    let SessionState::Live(who, csrf) = store.session(&session.id, LIMITS).unwrap() else { panic!("a live session") };
     assert_eq!((who, csrf), (anna.clone(), session.csrf.clone()));
     store.logout(&session.id).unwrap();
-    assert!(store.session(&session.id).unwrap().is_none());
+    assert!(matches!(store.session(&session.id, LIMITS).unwrap(), SessionState::Unknown));
 
     // Nothing secret is stored in the clear.
     let conn = rusqlite::Connection::open(dir.path().join("ablauf.db")).unwrap();
@@ -48,11 +52,11 @@ fn tokens_passwords_sessions_and_revocation() {
     assert!(!dump.contains(&clerk.token) && !dump.contains("lang genug 123"));
     assert!(dump.contains("$argon2id$"));
 
-    let again = store.login("anna.k", "lang genug 123").unwrap().unwrap();
+    let again = store.login("anna.k", "lang genug 123", LIMITS).unwrap().unwrap();
     store.revoke_user("anna.k", &admin()).unwrap();
     assert_eq!(store.principal_for_token(&clerk.token).unwrap(), None, "revoked tokens stop working");
-    assert!(store.session(&again.id).unwrap().is_none(), "revocation ends sessions");
-    assert!(store.login("anna.k", "lang genug 123").unwrap().is_err());
+    assert!(matches!(store.session(&again.id, LIMITS).unwrap(), SessionState::Unknown), "revocation ends sessions");
+    assert!(store.login("anna.k", "lang genug 123", LIMITS).unwrap().is_err());
     assert!(matches!(store.revoke_user("anna.k", &admin()), Err(StoreError::UserNotFound(_))));
 
     assert!(matches!(store.add_user("admin", Role::Reader, None, &admin()), Err(StoreError::UserExists(_))));
@@ -85,4 +89,28 @@ fn user_commands() {
     assert_eq!(run(&["user", "add", "carla", "--role", "chef"]).status.code(), Some(2));
     assert!(run(&["user", "revoke", "ben"]).status.success());
     assert_eq!(run(&["user", "revoke", "ben"]).status.code(), Some(1));
+}
+
+/// A session ends after its idle time without a request and after its lifetime in any case;
+/// an ended session names its user once (for the audit log), then is gone.
+#[test]
+fn sessions_end_when_idle_or_too_old() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(&dir.path().join("ablauf.db")).unwrap();
+    store.add_user("anna.k", Role::Clerk, Some("lang genug 123"), &admin()).unwrap();
+    let short = |idle: u64, lifetime: u64| SessionLimits {
+        idle: std::time::Duration::from_secs(idle),
+        lifetime: std::time::Duration::from_secs(lifetime),
+    };
+    let idle = store.login("anna.k", "lang genug 123", short(1, 3600)).unwrap().unwrap();
+    assert!(matches!(store.session(&idle.id, short(1, 3600)).unwrap(), SessionState::Live(..)));
+    std::thread::sleep(std::time::Duration::from_millis(1300));
+    assert!(
+        matches!(store.session(&idle.id, short(1, 3600)).unwrap(), SessionState::Expired(user) if user == "anna.k")
+    );
+    assert!(matches!(store.session(&idle.id, short(1, 3600)).unwrap(), SessionState::Unknown));
+
+    let old = store.login("anna.k", "lang genug 123", short(3600, 1)).unwrap().unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(1300));
+    assert!(matches!(store.session(&old.id, short(3600, 1)).unwrap(), SessionState::Expired(_)), "past its lifetime");
 }
