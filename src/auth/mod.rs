@@ -131,4 +131,3 @@ pub fn check_user_name(name: &str) -> Result<(), String> {
         Err(format!("user name {name:?} must be 1–64 characters of letters, digits, '.', '_', '-', '@'"))
     }
 }
-

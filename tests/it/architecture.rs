@@ -5,8 +5,8 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
-/// Each top-level module of `src/` and the modules it may use. A module missing here fails the
-/// test, so a new one is placed in the layering when it is made.
+/// Each top-level module of `src/` and the modules it may use (`*`: any other). A module missing
+/// here fails the test, so a new one is placed in the layering when it is made.
 const LAYERS: &[(&str, &[&str])] = &[
     ("process", &[]),
     ("models", &[]),
@@ -43,28 +43,8 @@ const LAYERS: &[(&str, &[&str])] = &[
             "store",
         ],
     ),
-    (
-        "cli",
-        &[
-            "auth",
-            "bpmn",
-            "compact",
-            "draft",
-            "embed",
-            "eval",
-            "http",
-            "index",
-            "llm",
-            "loading",
-            "models",
-            "page",
-            "process",
-            "prompt",
-            "review",
-            "similarity",
-            "store",
-        ],
-    ),
+    // The command line drives everything.
+    ("cli", &["*"]),
 ];
 
 fn sources() -> Vec<PathBuf> {
@@ -146,7 +126,7 @@ fn modules_use_only_the_layers_below_them() {
         };
         let text = std::fs::read_to_string(&path).unwrap();
         for used in crate_references(without_tests(&text)) {
-            if used != module && !allowed.contains(used.as_str()) {
+            if used != module && !allowed.contains(used.as_str()) && !allowed.contains("*") {
                 violations.push(format!("{}: {module} uses crate::{used}", path.display()));
             }
         }
@@ -171,7 +151,13 @@ fn the_layering_has_no_cycle() {
         }
         assert!(!path.contains(&module), "cycle: {} -> {module}", path.join(" -> "));
         path.push(module);
-        for used in layers.get(module).copied().unwrap_or_default() {
+        let allowed = layers.get(module).copied().unwrap_or_default();
+        let uses: Vec<&'a str> = if allowed.contains(&"*") {
+            layers.keys().copied().filter(|m| *m != module).collect()
+        } else {
+            allowed.to_vec()
+        };
+        for used in uses {
             assert!(layers.contains_key(used), "{module} may use {used}, which is not in LAYERS");
             visit(used, layers, path, done);
         }

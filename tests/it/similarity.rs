@@ -302,81 +302,47 @@ fn gewerbe(title: &str, summary: &str, steps: &[&str], law: &str, key: Option<&s
 fn sibling_services_are_not_suggested_and_the_reasons_say_why() {
     let dir = tempfile::tempdir().unwrap();
     let store = store_in(dir.path());
-    let an = store
-        .create(
-            &gewerbe(
-                "Gewerbe anmelden",
-                "Wer ein Gewerbe beginnt, zeigt es an.",
-                &[
-                    "Gewerbeanzeige entgegennehmen",
-                    "Angaben prüfen",
-                    "Gewerbeschein ausstellen",
-                    "Finanzamt unterrichten",
-                ],
-                "§ 14 GewO",
-                None,
-            ),
-            &CLERK,
-        )
-        .unwrap()
-        .id;
-    let twin = store
-        .create(
-            &gewerbe(
-                "Aufnahme einer selbstständigen Tätigkeit registrieren",
-                "Betriebe, die eröffnen, zeigen den Beginn an; die Behörde bestätigt und informiert Finanzamt und Kammer.",
-                &["Anzeige über den Beginn annehmen", "Identität kontrollieren", "Empfangsbestätigung erstellen", "Finanzamt und IHK informieren"],
-                "Gewerbeordnung § 14",
-                None,
-            ),
-            &CLERK,
-        )
-        .unwrap()
-        .id;
-    let ab = store
-        .create(
-            &gewerbe(
-                "Gewerbeabmeldung bearbeiten",
-                "Wer den Betrieb aufgibt, meldet das Gewerbe ab.",
-                &[
-                    "Abmeldung entgegennehmen",
-                    "Eintragung schließen",
-                    "Bestätigung ausstellen",
-                    "Finanzamt unterrichten",
-                ],
-                "§ 14 GewO",
-                None,
-            ),
-            &CLERK,
-        )
-        .unwrap()
-        .id;
-    let pass = store
-        .create(
-            &process(
-                "Reisepass beantragen",
-                "Deutsche erhalten einen Reisepass.",
-                "Bürgerbüro",
-                &["Identität prüfen", "Foto prüfen", "Pass bestellen", "Pass aushändigen"],
-                "PassG",
-            ),
-            &CLERK,
-        )
-        .unwrap()
-        .id;
-    let ausweis = store
-        .create(
-            &process(
-                "Personalausweis beantragen",
-                "Deutsche erhalten einen Personalausweis.",
-                "Bürgerbüro",
-                &["Identität prüfen", "Foto prüfen", "Ausweis bestellen", "Ausweis aushändigen"],
-                "PAuswG",
-            ),
-            &CLERK,
-        )
-        .unwrap()
-        .id;
+    let add = |p: Process| store.create(&p, &CLERK).unwrap().id;
+    let an = add(gewerbe(
+        "Gewerbe anmelden",
+        "Wer ein Gewerbe beginnt, zeigt es an.",
+        &["Gewerbeanzeige entgegennehmen", "Angaben prüfen", "Gewerbeschein ausstellen", "Finanzamt unterrichten"],
+        "§ 14 GewO",
+        None,
+    ));
+    let twin = add(gewerbe(
+        "Aufnahme einer selbstständigen Tätigkeit registrieren",
+        "Betriebe, die eröffnen, zeigen den Beginn an; die Behörde bestätigt und informiert Finanzamt und Kammer.",
+        &[
+            "Anzeige über den Beginn annehmen",
+            "Identität kontrollieren",
+            "Empfangsbestätigung erstellen",
+            "Finanzamt und IHK informieren",
+        ],
+        "Gewerbeordnung § 14",
+        None,
+    ));
+    let ab = add(gewerbe(
+        "Gewerbeabmeldung bearbeiten",
+        "Wer den Betrieb aufgibt, meldet das Gewerbe ab.",
+        &["Abmeldung entgegennehmen", "Eintragung schließen", "Bestätigung ausstellen", "Finanzamt unterrichten"],
+        "§ 14 GewO",
+        None,
+    ));
+    let pass = add(process(
+        "Reisepass beantragen",
+        "Deutsche erhalten einen Reisepass.",
+        "Bürgerbüro",
+        &["Identität prüfen", "Foto prüfen", "Pass bestellen", "Pass aushändigen"],
+        "PassG",
+    ));
+    let ausweis = add(process(
+        "Personalausweis beantragen",
+        "Deutsche erhalten einen Personalausweis.",
+        "Bürgerbüro",
+        &["Identität prüfen", "Foto prüfen", "Ausweis bestellen", "Ausweis aushändigen"],
+        "PAuswG",
+    ));
     store.create(&hundesteuer(), &CLERK).unwrap();
     let similarity = open(&store, e5());
 
