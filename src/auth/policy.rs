@@ -21,6 +21,7 @@ pub const POLICY: &[(&str, &str, Access)] = &[
     ("GET", "/assets/{*path}", Access::Public),
     ("POST", "/api/session", Access::Public),
     ("GET", "/api/session", Access::Public),
+    ("PUT", "/api/session/password", Access::Read),
     ("DELETE", "/api/session", Access::Public),
     ("GET", "/api/schema/process", Access::Read),
     ("GET", "/api/processes", Access::Read),
@@ -46,6 +47,7 @@ pub const POLICY: &[(&str, &str, Access)] = &[
     ("GET", "/api/audit", Access::AtLeast(Role::Admin)),
     ("GET", "/api/users", Access::AtLeast(Role::Admin)),
     ("POST", "/api/users", Access::AtLeast(Role::Admin)),
+    ("PUT", "/api/users/{name}", Access::AtLeast(Role::Admin)),
     ("DELETE", "/api/users/{name}", Access::AtLeast(Role::Admin)),
 ];
 

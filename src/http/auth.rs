@@ -9,11 +9,11 @@ use axum::http::request::Parts;
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
-use axum::routing::{delete, get};
+use axum::routing::{get, put};
 use axum::{Json, Router};
 
 use super::body::JsonBody;
-use super::types::{AddUserRequest, LoginRequest};
+use super::types::{AddUserRequest, LoginRequest, PasswordChangeRequest, UpdateUserRequest};
 use super::{ApiError, AppState, ErrorType};
 use crate::auth::{self, Access, Principal};
 use crate::store::{Change, SessionState};
@@ -24,8 +24,9 @@ const CSRF_HEADER: &str = "x-csrf-token";
 pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/api/session", get(whoami).post(login).delete(logout))
+        .route("/api/session/password", put(change_password))
         .route("/api/users", get(list_users).post(add_user))
-        .route("/api/users/{name}", delete(revoke_user))
+        .route("/api/users/{name}", put(update_user).delete(revoke_user))
 }
 
 /// The CSRF token of the caller's login session, for `GET /api/session` after a page reload.
@@ -298,6 +299,69 @@ async fn revoke_user(
     state
         .blocking(move |store| {
             Ok(store.revoke_user(&name, &Change { author: &admin.user, reason: "", own_drafts_only: false })?)
+        })
+        .await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// A signed-in user changes their own password: the current one is checked (and throttled like a
+/// sign-in), the new one must meet the policy, and their other sessions end.
+async fn change_password(
+    State(state): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    principal: Principal,
+    headers: HeaderMap,
+    JsonBody(req): JsonBody<PasswordChangeRequest>,
+) -> Result<StatusCode, ApiError> {
+    let client = Client::new(peer, &headers, &state.trusted_proxies);
+    let name = principal.user.clone();
+    if let Err(wait) = state.throttle.check(Some(&name), client.address, Instant::now()) {
+        return Err(throttled(&state, name, &client, wait).await);
+    }
+    let keep = match credential(&headers)? {
+        Credential::Session(id) => Some(id),
+        _ => None,
+    };
+    let outcome = state
+        .blocking(move |store| {
+            let change = Change::by(&principal, "");
+            Ok(store.change_password(
+                &principal.user,
+                &req.current_password,
+                &req.new_password,
+                keep.as_deref(),
+                &change,
+            )?)
+        })
+        .await?;
+    if let Err(failure) = outcome {
+        state.throttle.failed(Some(&name), client.address, Instant::now());
+        let detail = client.detail(&format!("password change: {}", failure.as_str()));
+        state.blocking(move |store| Ok(store.audit_auth(&name, "auth.login_failed", &detail)?)).await?;
+        return Err(ApiError::forbidden("the current password is wrong"));
+    }
+    Ok(StatusCode::NO_CONTENT)
+}
+
+async fn update_user(
+    State(state): State<AppState>,
+    admin: Principal,
+    Path(name): Path<String>,
+    JsonBody(req): JsonBody<UpdateUserRequest>,
+) -> Result<StatusCode, ApiError> {
+    if req.role.is_none() && req.password.is_none() {
+        return Err(ApiError::bad_request("name a new role, a new password, or both"));
+    }
+    state
+        .blocking(move |store| {
+            let change = Change { author: &admin.user, reason: "", own_drafts_only: false };
+            if let Some(role) = req.role {
+                store.set_role(&name, role, &change)?;
+            }
+            if let Some(password) = &req.password {
+                store.set_password(&name, password, None, &change)?;
+            }
+            Ok(())
         })
         .await?;
     Ok(StatusCode::NO_CONTENT)

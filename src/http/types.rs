@@ -173,3 +173,18 @@ pub struct AuditQuery {
     /// One action, or a prefix ending in `*` (`auth.*`).
     pub action: Option<String>,
 }
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PasswordChangeRequest {
+    pub current_password: String,
+    pub new_password: String,
+}
+
+/// An admin's change of a user: a new role, a new password (ends their sessions), or both.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct UpdateUserRequest {
+    pub role: Option<Role>,
+    pub password: Option<String>,
+}

@@ -105,6 +105,63 @@ impl Store {
         })
     }
 
+    /// Changes `name`'s password to `new` (the policy applies), if `current` is their password,
+    /// and ends their other sessions (all but `keep`).
+    pub fn change_password(
+        &self,
+        name: &str,
+        current: &str,
+        new: &str,
+        keep: Option<&str>,
+        change: &Change,
+    ) -> Result<std::result::Result<(), LoginFailure>> {
+        if let Err(failure) = self.check_credentials(name, current)? {
+            return Ok(Err(failure));
+        }
+        self.set_password(name, new, keep, change).map(Ok)
+    }
+
+    /// Sets `name`'s password (an admin's reset; the policy applies) and ends their sessions but
+    /// `keep`.
+    pub fn set_password(&self, name: &str, password: &str, keep: Option<&str>, change: &Change) -> Result<()> {
+        auth::check_password(password).map_err(StoreError::BadInput)?;
+        let hash = auth::hash_password(password).map_err(|e| StoreError::BadInput(e.to_string()))?;
+        let keep = keep.map(auth::secret_hash).unwrap_or_default();
+        self.write(|tx| {
+            let changed = tx
+                .execute("UPDATE users SET password_hash = ?2 WHERE name = ?1 AND revoked_at IS NULL", [name, &hash])
+                .context("set a password")?;
+            if changed == 0 {
+                return Err(StoreError::UserNotFound(name.to_owned()));
+            }
+            let ended = tx
+                .execute("DELETE FROM sessions WHERE user_name = ?1 AND session_hash != ?2", [name, &keep])
+                .context("end sessions")?;
+            audit(
+                tx,
+                change,
+                "auth.password_change",
+                None,
+                None,
+                None,
+                &format!("{name}; {ended} other sessions ended"),
+            )
+        })
+    }
+
+    /// Gives `name` another role; it holds from their next request on.
+    pub fn set_role(&self, name: &str, role: Role, change: &Change) -> Result<()> {
+        self.write(|tx| {
+            let before: Option<String> = tx
+                .query_row("SELECT role FROM users WHERE name = ?1 AND revoked_at IS NULL", [name], |r| r.get(0))
+                .optional()
+                .context("look up a user")?;
+            let before = before.ok_or_else(|| StoreError::UserNotFound(name.to_owned()))?;
+            tx.execute("UPDATE users SET role = ?2 WHERE name = ?1", [name, role.as_str()]).context("set a role")?;
+            audit(tx, change, "auth.role_change", None, None, None, &format!("{name}: {before} -> {}", role.as_str()))
+        })
+    }
+
     /// Creates the first admin when there is no user yet; returns its credentials to show once.
     /// `token` and `password`, when given, are used instead of random ones (for scripted
     /// deployments and tests).
@@ -146,14 +203,9 @@ impl Store {
         })
     }
 
-    /// Checks name and password and opens a session. An unknown name costs the same password
-    /// check as a known one, so the time taken does not tell them apart.
-    pub fn login(
-        &self,
-        name: &str,
-        password: &str,
-        limits: SessionLimits,
-    ) -> Result<std::result::Result<Session, LoginFailure>> {
+    /// The role of the active user `name` if `password` is theirs. An unknown name costs the
+    /// same password check as a known one, so the time taken does not tell them apart.
+    fn check_credentials(&self, name: &str, password: &str) -> Result<std::result::Result<Role, LoginFailure>> {
         let row = self.read(|conn| {
             conn.query_row(
                 "SELECT role, password_hash FROM users WHERE name = ?1 AND revoked_at IS NULL AND password_hash IS NOT NULL",
@@ -170,7 +222,21 @@ impl Store {
         if !auth::verify_password(password, &hash) {
             return Ok(Err(LoginFailure::WrongPassword));
         }
-        let principal = Principal { user: name.to_owned(), role: parse_role(&role)? };
+        Ok(Ok(parse_role(&role)?))
+    }
+
+    /// Checks name and password and opens a session (always a new id).
+    pub fn login(
+        &self,
+        name: &str,
+        password: &str,
+        limits: SessionLimits,
+    ) -> Result<std::result::Result<Session, LoginFailure>> {
+        let role = match self.check_credentials(name, password)? {
+            Ok(role) => role,
+            Err(failure) => return Ok(Err(failure)),
+        };
+        let principal = Principal { user: name.to_owned(), role };
         let (id, csrf) = (auth::new_secret("ses_"), auth::new_secret(""));
         self.write(|tx| {
             tx.execute("DELETE FROM sessions WHERE expires_at < strftime('%Y-%m-%dT%H:%M:%fZ', 'now')", [])

@@ -111,3 +111,75 @@ fn a_trusted_proxy_names_the_client_and_the_scheme() {
     let (_, audit) = get(&direct.url("/api/audit?action=auth.login"));
     assert!(audit[0]["detail"].as_str().unwrap().starts_with("password; from 127.0.0.1;"));
 }
+
+/// A user changes their password with the current one: a weak new one is refused, the change
+/// ends their other sessions but not this one, and the old password stops working. An admin
+/// changes a role; both are audited.
+#[test]
+fn a_password_change_ends_the_other_sessions() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = Server::start(dir.path());
+    let (status, _) = common::post(
+        &server.url("/api/users"),
+        &json!({"name": "anna", "role": "clerk", "password": "lang genug 123"}),
+    );
+    assert_eq!(status, 201);
+    let session = |password: &str| {
+        let answer = agent()
+            .post(&server.url("/api/session"))
+            .header("content-type", "application/json")
+            .send(json!({"name": "anna", "password": password}).to_string())
+            .unwrap();
+        let cookie =
+            answer.headers().get("set-cookie").map(|c| c.to_str().unwrap().split(';').next().unwrap().to_owned());
+        let (status, body) = common::json(answer);
+        (status, cookie, body["csrf_token"].as_str().map(str::to_owned))
+    };
+    let call = |method: &str, path: &str, cookie: &str, csrf: &str, body: serde_json::Value| {
+        let request = ureq::http::Request::builder()
+            .method(method)
+            .uri(server.url(path))
+            .header("cookie", cookie)
+            .header("x-csrf-token", csrf)
+            .header("content-type", "application/json")
+            .body(if method == "GET" { String::new() } else { body.to_string() })
+            .unwrap();
+        let mut response = agent().run(request).unwrap();
+        let text = response.body_mut().read_to_string().unwrap();
+        (response.status().as_u16(), serde_json::from_str(&text).unwrap_or(serde_json::Value::Null))
+    };
+    let (_, Some(here), Some(csrf)) = session("lang genug 123") else { panic!("signed in") };
+    let (_, Some(elsewhere), Some(csrf_elsewhere)) = session("lang genug 123") else { panic!("signed in") };
+    let change = |current: &str, new: &str| {
+        call("PUT", "/api/session/password", &here, &csrf, json!({"current_password": current, "new_password": new}))
+    };
+
+    let (status, body) = change("nicht mein passwort", "ein neuer langer satz");
+    assert_eq!((status, body["error_type"].as_str()), (403, Some("forbidden")), "{body}");
+    let (status, body) = change("lang genug 123", "Password2024!");
+    assert_eq!(status, 400, "{body}");
+    assert!(body["error"].as_str().unwrap().contains("most common"), "{body}");
+    let (status, body) = change("lang genug 123", "ein neuer langer satz");
+    assert_eq!(status, 204, "{body}");
+
+    let (status, me) = call("GET", "/api/session", &here, &csrf, json!(null));
+    assert_eq!((status, me["user"]["user"].as_str()), (200, Some("anna")), "this session stays");
+    let (status, me) = call("GET", "/api/processes", &elsewhere, &csrf_elsewhere, json!(null));
+    assert_eq!(status, 401, "the other session has ended: {me}");
+    assert_eq!(session("lang genug 123").0, 401);
+    assert_eq!(session("ein neuer langer satz").0, 200);
+
+    let response = agent()
+        .put(&server.url("/api/users/anna"))
+        .header("authorization", common::ADMIN)
+        .header("content-type", "application/json")
+        .send(json!({"role": "reviewer"}).to_string())
+        .unwrap();
+    assert_eq!(response.status().as_u16(), 204);
+    let (_, users) = get(&server.url("/api/users"));
+    let anna = users.as_array().unwrap().iter().find(|u| u["name"] == "anna").unwrap().clone();
+    assert_eq!(anna["role"], "reviewer");
+    let (_, audit) = get(&server.url("/api/audit?action=auth.*"));
+    let actions: Vec<&str> = audit.as_array().unwrap().iter().map(|e| e["action"].as_str().unwrap()).collect();
+    assert!(actions.contains(&"auth.role_change") && actions.contains(&"auth.password_change"), "{actions:?}");
+}
