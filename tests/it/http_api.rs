@@ -58,7 +58,7 @@ fn process_lifecycle_over_http() {
 
     let (_, audit) = get(&server.url("/api/audit"));
     let actions: Vec<_> = audit.as_array().unwrap().iter().map(|e| e["action"].as_str().unwrap()).collect();
-    assert_eq!(actions, vec!["status", "update", "create", "user.add", "user.add"], "admin, then anna");
+    assert_eq!(actions, vec!["status", "update", "create", "auth.user_add", "auth.user_add"], "admin, then anna");
 
     let (status, schema) = get(&server.url("/api/schema/process"));
     assert_eq!(status, 200);

@@ -363,6 +363,6 @@ fn browser_login_roles_and_user_administration() {
         .iter()
         .map(|e| (e["action"].as_str().unwrap_or("").to_owned(), e["actor"].as_str().unwrap_or("").to_owned()))
         .collect();
-    assert!(actions.contains(&("user.add".to_owned(), "admin".to_owned())), "{actions:?}");
-    assert!(actions.contains(&("user.revoke".to_owned(), "admin".to_owned())), "{actions:?}");
+    assert!(actions.contains(&("auth.user_add".to_owned(), "admin".to_owned())), "{actions:?}");
+    assert!(actions.contains(&("auth.user_revoke".to_owned(), "admin".to_owned())), "{actions:?}");
 }
