@@ -49,6 +49,7 @@ pub const POLICY: &[(&str, &str, Access)] = &[
     ("POST", "/api/users", Access::AtLeast(Role::Admin)),
     ("PUT", "/api/users/{name}", Access::AtLeast(Role::Admin)),
     ("DELETE", "/api/users/{name}", Access::AtLeast(Role::Admin)),
+    ("POST", "/api/users/{name}/tokens", Access::AtLeast(Role::Admin)),
 ];
 
 /// The access a request needs, by method and matched route pattern.

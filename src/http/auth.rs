@@ -9,11 +9,11 @@ use axum::http::request::Parts;
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, put};
+use axum::routing::{get, post, put};
 use axum::{Json, Router};
 
 use super::body::JsonBody;
-use super::types::{AddUserRequest, LoginRequest, PasswordChangeRequest, UpdateUserRequest};
+use super::types::{AddTokenRequest, AddUserRequest, LoginRequest, PasswordChangeRequest, UpdateUserRequest};
 use super::{ApiError, AppState, ErrorType};
 use crate::auth::{self, Access, Principal};
 use crate::store::{Change, SessionState};
@@ -27,6 +27,7 @@ pub fn routes() -> Router<AppState> {
         .route("/api/session/password", put(change_password))
         .route("/api/users", get(list_users).post(add_user))
         .route("/api/users/{name}", put(update_user).delete(revoke_user))
+        .route("/api/users/{name}/tokens", post(add_token))
 }
 
 /// The CSRF token of the caller's login session, for `GET /api/session` after a page reload.
@@ -365,4 +366,22 @@ async fn update_user(
         })
         .await?;
     Ok(StatusCode::NO_CONTENT)
+}
+
+async fn add_token(
+    State(state): State<AppState>,
+    admin: Principal,
+    Path(name): Path<String>,
+    JsonBody(req): JsonBody<AddTokenRequest>,
+) -> Result<impl IntoResponse, ApiError> {
+    if req.days == Some(0) {
+        return Err(ApiError::bad_request("days must be at least 1"));
+    }
+    let token = state
+        .blocking(move |store| {
+            let change = Change { author: &admin.user, reason: "", own_drafts_only: false };
+            Ok(store.add_token(&name, req.days, &change)?)
+        })
+        .await?;
+    Ok((StatusCode::CREATED, Json(serde_json::json!({ "token": token, "days": req.days }))))
 }

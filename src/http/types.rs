@@ -188,3 +188,10 @@ pub struct UpdateUserRequest {
     pub role: Option<Role>,
     pub password: Option<String>,
 }
+
+/// A further API token for a user, valid for `days` or until revoked.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AddTokenRequest {
+    pub days: Option<u32>,
+}

@@ -134,9 +134,10 @@ pub const MIGRATIONS: &[&str] = &[
         expires_at   TEXT NOT NULL
     );
     "#,
-    // 6: a session's last request, for the idle timeout.
+    // 6: a session's last request, for the idle timeout; tokens that expire.
     r#"
     ALTER TABLE sessions ADD COLUMN last_seen TEXT;
+    ALTER TABLE api_tokens ADD COLUMN expires_at TEXT;
     "#,
 ];
 

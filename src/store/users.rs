@@ -149,6 +149,31 @@ impl Store {
         })
     }
 
+    /// A further API token for `name`, valid for `days` (or until revoked); shown only now.
+    pub fn add_token(&self, name: &str, days: Option<u32>, change: &Change) -> Result<String> {
+        let token = auth::new_secret("abl_");
+        let expires = days.map(|d| format!("+{d} days"));
+        self.write(|tx| {
+            let active: bool = tx
+                .query_row("SELECT count(*) > 0 FROM users WHERE name = ?1 AND revoked_at IS NULL", [name], |r| r.get(0))
+                .context("look up a user")?;
+            if !active {
+                return Err(StoreError::UserNotFound(name.to_owned()));
+            }
+            tx.execute(
+                &format!(
+                    "INSERT INTO api_tokens (token_hash, user_name, created_at, expires_at)
+                     VALUES (?1, ?2, {NOW}, CASE WHEN ?3 IS NULL THEN NULL ELSE strftime('%Y-%m-%dT%H:%M:%fZ', 'now', ?3) END)"
+                ),
+                params![auth::secret_hash(&token), name, expires],
+            )
+            .context("add a token")?;
+            let valid = days.map_or("until revoked".to_owned(), |d| format!("for {d} day{}", if d == 1 { "" } else { "s" }));
+            audit(tx, change, "auth.token_add", None, None, None, &format!("{name}, valid {valid}"))?;
+            Ok(token.clone())
+        })
+    }
+
     /// Gives `name` another role; it holds from their next request on.
     pub fn set_role(&self, name: &str, role: Role, change: &Change) -> Result<()> {
         self.write(|tx| {
@@ -192,7 +217,8 @@ impl Store {
         self.read(|conn| {
             conn.query_row(
                 "SELECT u.name, u.role FROM api_tokens t JOIN users u ON u.name = t.user_name
-                 WHERE t.token_hash = ?1 AND t.revoked_at IS NULL AND u.revoked_at IS NULL",
+                 WHERE t.token_hash = ?1 AND t.revoked_at IS NULL AND u.revoked_at IS NULL
+                   AND (t.expires_at IS NULL OR t.expires_at > strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))",
                 [auth::secret_hash(token)],
                 |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)),
             )

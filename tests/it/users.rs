@@ -87,8 +87,39 @@ fn user_commands() {
     assert_eq!(run(&["user", "add", "ben", "--role", "reader"]).status.code(), Some(1));
     assert_eq!(run(&["user", "add", "x y", "--role", "reader"]).status.code(), Some(2));
     assert_eq!(run(&["user", "add", "carla", "--role", "chef"]).status.code(), Some(2));
+    let out = run(&["user", "set", "ben", "--role", "clerk"]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let list: serde_json::Value = serde_json::from_slice(&run(&["user", "list"]).stdout).unwrap();
+    assert_eq!(list[0]["role"], "clerk");
+    assert_eq!(run(&["user", "set", "ben"]).status.code(), Some(2), "nothing to change");
+    assert_eq!(run(&["user", "set", "nobody", "--role", "clerk"]).status.code(), Some(2));
+    let out = run(&["user", "token", "ben", "--days", "30"]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let token: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert!(token["token"].as_str().unwrap().starts_with("abl_") && token["days"] == 30);
     assert!(run(&["user", "revoke", "ben"]).status.success());
     assert_eq!(run(&["user", "revoke", "ben"]).status.code(), Some(1));
+}
+
+/// A token with an expiry works until then and not after; the token's creation is audited.
+#[test]
+fn tokens_expire() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(&dir.path().join("ablauf.db")).unwrap();
+    store.add_user("anna.k", Role::Clerk, None, &admin()).unwrap();
+    let lasting = store.add_token("anna.k", None, &admin()).unwrap();
+    let short = store.add_token("anna.k", Some(1), &admin()).unwrap();
+    assert_eq!(store.principal_for_token(&short).unwrap().map(|p| p.user), Some("anna.k".into()));
+    // A day later, as the database sees it.
+    let conn = rusqlite::Connection::open(dir.path().join("ablauf.db")).unwrap();
+    conn.execute("UPDATE api_tokens SET expires_at = '2000-01-01T00:00:00.000Z' WHERE expires_at IS NOT NULL", [])
+        .unwrap();
+    assert_eq!(store.principal_for_token(&short).unwrap(), None, "expired");
+    assert!(store.principal_for_token(&lasting).unwrap().is_some(), "no expiry, still valid");
+    assert!(matches!(store.add_token("nobody", None, &admin()), Err(StoreError::UserNotFound(_))));
+    let actions: Vec<String> =
+        store.audit_log(10, Some("auth.token_add")).unwrap().into_iter().map(|e| e.detail).collect();
+    assert_eq!(actions, ["anna.k, valid for 1 day", "anna.k, valid until revoked"]);
 }
 
 /// A session ends after its idle time without a request and after its lifetime in any case;
