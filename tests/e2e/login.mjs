@@ -62,6 +62,9 @@ await run('login', async (page, shot) => {
   page.once('dialog', (d) => d.accept());
   await page.getByRole('button', { name: 'lena sperren' }).click();
   await page.waitForSelector('table.users tr.revoked:has-text("lena")');
+  const signIns = await page.locator('table.sign-ins').innerText();
+  check(/Fehlgeschlagene Anmeldung/.test(signIns) && /Zugang gesperrt/.test(signIns) && /wrong_password/.test(signIns),
+    `the sign-in log lists the failed sign-in and the revocation (${signIns.slice(0, 300)})`);
   await shot('benutzer');
 
   // The session ends behind the page's back: the next request asks for the login again,
