@@ -281,7 +281,7 @@ async fn add_user(
 ) -> Result<impl IntoResponse, ApiError> {
     let user = state
         .blocking(move |store| {
-            let change = Change { author: &admin.user, reason: "", own_drafts_only: false };
+            let change = Change::by(&admin, "");
             Ok(store.add_user(&req.name, req.role, req.password.as_deref(), &change)?)
         })
         .await?;
@@ -297,11 +297,7 @@ async fn revoke_user(
     admin: Principal,
     Path(name): Path<String>,
 ) -> Result<impl IntoResponse, ApiError> {
-    state
-        .blocking(move |store| {
-            Ok(store.revoke_user(&name, &Change { author: &admin.user, reason: "", own_drafts_only: false })?)
-        })
-        .await?;
+    state.blocking(move |store| Ok(store.revoke_user(&name, &Change::by(&admin, ""))?)).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -355,7 +351,7 @@ async fn update_user(
     }
     state
         .blocking(move |store| {
-            let change = Change { author: &admin.user, reason: "", own_drafts_only: false };
+            let change = Change::by(&admin, "");
             if let Some(role) = req.role {
                 store.set_role(&name, role, &change)?;
             }
@@ -379,7 +375,7 @@ async fn add_token(
     }
     let token = state
         .blocking(move |store| {
-            let change = Change { author: &admin.user, reason: "", own_drafts_only: false };
+            let change = Change::by(&admin, "");
             Ok(store.add_token(&name, req.days, &change)?)
         })
         .await?;
