@@ -1,4 +1,5 @@
-// Logging in and what each role sees: a wrong password is refused, a reader gets no write
+// Logging in and what each role sees: a wrong password is refused, guessing is slowed down with
+// the wait named, a reader gets no write
 // controls, the admin manages users, and an expired session asks for the login again
 // without leaving the page. Expects tests/web_ui.rs to have created the reader "lena".
 import { BASE, check, open, run } from './browser.mjs';
@@ -20,6 +21,21 @@ await run('login', async (page, shot) => {
   await page.keyboard.press('Escape');
   check(await dialog.isVisible(), 'Escape does not skip the login');
   await shot('falsches-passwort', { fullPage: false });
+
+  // Guessing slows down: after a few wrong passwords the dialog says how long to wait. (A name
+  // of its own, so that the later sign-ins are not held up.)
+  let throttled = null;
+  for (let i = 0; i < 9 && !throttled; i++) {
+    await dialog.getByLabel('Benutzername').fill('niemand');
+    await dialog.getByLabel('Passwort').fill(`falsch-${i}-falsch-falsch`);
+    await dialog.getByRole('button', { name: 'Anmelden' }).click();
+    const alert = dialog.getByRole('alert');
+    await alert.waitFor();
+    const text = await alert.innerText();
+    if (/Zu viele fehlgeschlagene Anmeldungen/.test(text)) throttled = text;
+  }
+  check(throttled && /Bitte in \d+ s erneut versuchen/.test(throttled), `the dialog names the wait (${throttled})`);
+  await shot('zu-viele-versuche', { fullPage: false });
 
   // A reader sees the catalogue but no control that would write.
   await dialog.getByLabel('Benutzername').fill('lena');
