@@ -1,6 +1,6 @@
 // Prozesse: search and filter the list, open a process, compare two versions, edit and
 // save with optimistic concurrency, and read the same pages on a tablet.
-// Expects the server seeded by tests/web_ui.rs: "Anwohnerparkausweis ausstellen" with two
+// Expects the server seeded by tests/it/web_ui.rs: "Anwohnerparkausweis ausstellen" with two
 // versions, plus further processes in other units.
 import { check, open, run } from './browser.mjs';
 

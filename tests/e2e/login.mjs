@@ -1,7 +1,7 @@
 // Logging in and what each role sees: a wrong password is refused, guessing is slowed down with
 // the wait named, a reader gets no write
 // controls, the admin manages users, and an expired session asks for the login again
-// without leaving the page. Expects tests/web_ui.rs to have created the reader "lena".
+// without leaving the page. Expects tests/it/web_ui.rs to have created the reader "lena".
 import { BASE, check, open, run } from './browser.mjs';
 
 const id = process.env.E2E_PROCESS;
