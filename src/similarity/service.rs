@@ -7,7 +7,6 @@
 
 use std::collections::{HashMap, HashSet};
 use std::path::PathBuf;
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 
 use rayon::prelude::*;
@@ -171,8 +170,8 @@ pub struct Similarity {
     index_dir: PathBuf,
     state: Mutex<State>,
     /// Whether reads embed what is stale before answering (the CLI, the library); the
-    /// server turns this off and embeds in the background instead (`embed_pending`).
-    inline: AtomicBool,
+    /// server's service does not and embeds in the background instead (`embed_pending`).
+    inline: bool,
     /// Held while embedding, so two callers never embed the same texts.
     embedding: Mutex<()>,
 }
@@ -191,6 +190,39 @@ impl Similarity {
         params: IndexParams,
         progress: Progress,
     ) -> Result<(Self, SyncReport)> {
+        let (similarity, restore) = Self::restored(store, embedder, params, true)?;
+        let mut report = similarity.sync(progress)?;
+        report.restore = Some(restore);
+        Ok((similarity, report))
+    }
+
+    /// Opens for the server: restores the index and reads the processes, but embeds nothing
+    /// (reads never embed; the caller runs `embed_pending` in the background).
+    pub fn open_deferred(store: Arc<Store>, embedder: Arc<dyn Embedder>) -> Result<(Self, SyncReport)> {
+        let (similarity, restore) = Self::restored(store, embedder, IndexParams::default(), false)?;
+        let report = {
+            let mut state = similarity.lock();
+            similarity.refresh(&mut state)?;
+            SyncReport {
+                model: similarity.model.clone(),
+                processes: state.docs.len(),
+                embedded: 0,
+                indexed: state.index.len(),
+                uses_graph: state.index.uses_graph(),
+                restore: Some(restore),
+            }
+        };
+        Ok((similarity, report))
+    }
+
+    /// The service with its vector index restored from disk or rebuilt from the vectors in
+    /// SQLite; no process read or embedded yet.
+    fn restored(
+        store: Arc<Store>,
+        embedder: Arc<dyn Embedder>,
+        params: IndexParams,
+        inline: bool,
+    ) -> Result<(Self, RestoreReport)> {
         let model = format!("{}#{RECIPE}", embedder.model_id());
         let index_dir = store.path().parent().map(|d| d.join("index")).unwrap_or_else(|| PathBuf::from("index"));
         let stored = store.process_embeddings(&model, embedder.dim())?;
@@ -211,48 +243,10 @@ impl Similarity {
             model,
             index_dir,
             state: Mutex::new(state),
-            inline: AtomicBool::new(true),
+            inline,
             embedding: Mutex::new(()),
         };
-        let mut report = similarity.sync(progress)?;
-        report.restore = Some(restore);
-        Ok((similarity, report))
-    }
-
-    /// Opens for the server: restores the index and reads the processes, but embeds nothing
-    /// (reads never embed; the caller runs `embed_pending` in the background).
-    pub fn open_deferred(store: Arc<Store>, embedder: Arc<dyn Embedder>) -> Result<(Self, SyncReport)> {
-        let model = format!("{}#{RECIPE}", embedder.model_id());
-        let index_dir = store.path().parent().map(|d| d.join("index")).unwrap_or_else(|| PathBuf::from("index"));
-        let stored = store.process_embeddings(&model, embedder.dim())?;
-        let truth =
-            stored.iter().map(|e| (e.process_id.as_str(), (e.text_hash.as_str(), e.vector.as_slice()))).collect();
-        let (index, restore) =
-            VectorIndex::restore(&index_dir, &model, embedder.dim(), IndexParams::default(), &truth)?;
-        let unsaved = usize::from(!restore.loaded) + restore.reconciled;
-        let state = State { index, docs: HashMap::new(), marker: String::new(), unsaved, lexical: Lexical::default() };
-        let similarity = Similarity {
-            store,
-            embedder,
-            model,
-            index_dir,
-            state: Mutex::new(state),
-            inline: AtomicBool::new(false),
-            embedding: Mutex::new(()),
-        };
-        let report = {
-            let mut state = similarity.lock();
-            similarity.refresh(&mut state)?;
-            SyncReport {
-                model: similarity.model.clone(),
-                processes: state.docs.len(),
-                embedded: 0,
-                indexed: state.index.len(),
-                uses_graph: state.index.uses_graph(),
-                restore: Some(restore),
-            }
-        };
-        Ok((similarity, report))
+        Ok((similarity, restore))
     }
 
     /// The model tag stored with every embedding.
@@ -273,12 +267,6 @@ impl Similarity {
             uses_graph: state.index.uses_graph(),
             restore: None,
         })
-    }
-
-    /// Reads stop embedding: saves are embedded by whoever calls `embed_pending` (the
-    /// server's background thread), and until then count as pending.
-    pub fn embed_in_background(&self) {
-        self.inline.store(false, Ordering::Release);
     }
 
     /// Embeds every process whose stored embedding is missing or stale, outside the lock
@@ -340,9 +328,9 @@ impl Similarity {
         }
     }
 
-    /// Before a read: embeds what is stale when reads embed (see `embed_in_background`).
+    /// Before a read: embeds what is stale when reads embed (not in the server's service).
     fn catch_up(&self) -> Result<()> {
-        if self.inline.load(Ordering::Acquire) {
+        if self.inline {
             self.embed_pending(&|_, _| {})?;
         }
         Ok(())
