@@ -2,7 +2,7 @@
 //! `/api/session` and `/api/users` endpoints.
 
 use std::net::{IpAddr, SocketAddr};
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use axum::extract::{ConnectInfo, FromRequestParts, MatchedPath, Path, Request, State};
 use axum::http::request::Parts;
@@ -55,11 +55,10 @@ impl Client {
         Client { address, agent, https }
     }
 
-    /// The client of a request that went through the router (which records the peer).
-    fn of(request: &Request, trusted_proxies: &[IpAddr]) -> Client {
-        let peer =
-            request.extensions().get::<ConnectInfo<SocketAddr>>().map_or(SocketAddr::from(([0, 0, 0, 0], 0)), |c| c.0);
-        Client::new(peer, request.headers(), trusted_proxies)
+    /// The client of a request that went through the server (which records the peer).
+    fn of(extensions: &axum::http::Extensions, headers: &HeaderMap, trusted_proxies: &[IpAddr]) -> Client {
+        let peer = extensions.get::<ConnectInfo<SocketAddr>>().map_or(SocketAddr::from(([0, 0, 0, 0], 0)), |c| c.0);
+        Client::new(peer, headers, trusted_proxies)
     }
 
     /// The audit entry's detail: reason class, address, user agent.
@@ -68,19 +67,37 @@ impl Client {
     }
 }
 
-/// Answers a throttled sign-in or token with 429 and the wait, and records it.
-async fn throttled(state: &AppState, actor: String, client: &Client, wait: Duration) -> ApiError {
+impl FromRequestParts<AppState> for Client {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        Ok(Client::of(&parts.extensions, &parts.headers, &state.trusted_proxies))
+    }
+}
+
+/// Refuses a sign-in for `account` (`None`: a bearer token) from `client` while the throttle
+/// says wait: 429 with the wait, recorded in the audit log.
+async fn check_throttle(state: &AppState, account: Option<&str>, client: &Client) -> Result<(), ApiError> {
+    let Err(wait) = state.throttle.check(account, client.address, Instant::now()) else { return Ok(()) };
     let seconds = wait.as_secs() + u64::from(wait.subsec_nanos() > 0);
-    let detail = client.detail(&format!("wait {seconds} s"));
+    let (actor, detail) = (account.unwrap_or("-").to_owned(), client.detail(&format!("wait {seconds} s")));
     if let Err(e) = state.blocking(move |store| Ok(store.audit_auth(&actor, "auth.throttled", &detail)?)).await {
         tracing::warn!(error = ?e.body.error, "cannot record a throttled sign-in");
     }
-    ApiError::new(
+    Err(ApiError::new(
         StatusCode::TOO_MANY_REQUESTS,
         ErrorType::RateLimited,
         format!("too many failed sign-ins; try again in {seconds} s"),
     )
-    .retry_after(seconds)
+    .retry_after(seconds))
+}
+
+/// Records a failed password check of `account`: it counts toward the throttle and goes into
+/// the audit log with its reason class.
+async fn record_failure(state: &AppState, account: String, client: &Client, reason: &str) -> Result<(), ApiError> {
+    state.throttle.failed(Some(&account), client.address, Instant::now());
+    let detail = client.detail(reason);
+    state.blocking(move |store| Ok(store.audit_auth(&account, "auth.login_failed", &detail)?)).await
 }
 
 /// How the caller proved who they are.
@@ -137,10 +154,8 @@ pub async fn authorize(
     let access = auth::required_access(request.method().as_str(), route);
     let principal = match credential(request.headers())? {
         Credential::Token(token) => {
-            let client = Client::of(&request, &state.trusted_proxies);
-            if let Err(wait) = state.throttle.check(None, client.address, Instant::now()) {
-                return Err(throttled(&state, "-".into(), &client, wait).await);
-            }
+            let client = Client::of(request.extensions(), request.headers(), &state.trusted_proxies);
+            check_throttle(&state, None, &client).await?;
             let found = state.blocking(move |store| Ok(store.principal_for_token(&token)?)).await?;
             match found {
                 Some(principal) => Some(principal),
@@ -157,12 +172,14 @@ pub async fn authorize(
             let found = state.blocking(move |store| Ok(store.session(&id, limits)?)).await?;
             let (principal, csrf) = match found {
                 SessionState::Live(principal, csrf) => (principal, csrf),
-                SessionState::Expired(user) => {
-                    let detail = Client::of(&request, &state.trusted_proxies).detail("idle or too old");
-                    state.blocking(move |store| Ok(store.audit_auth(&user, "auth.session_expired", &detail)?)).await?;
-                    return Err(ApiError::unauthorized("the login session has expired; log in again"));
-                }
-                SessionState::Unknown => {
+                ended => {
+                    if let SessionState::Expired(user) = ended {
+                        let client = Client::of(request.extensions(), request.headers(), &state.trusted_proxies);
+                        let detail = client.detail("idle or too old");
+                        state
+                            .blocking(move |store| Ok(store.audit_auth(&user, "auth.session_expired", &detail)?))
+                            .await?;
+                    }
                     return Err(ApiError::unauthorized("the login session has expired; log in again"));
                 }
             };
@@ -202,15 +219,11 @@ pub async fn authorize(
 /// checked; every outcome goes into the audit log.
 async fn login(
     State(state): State<AppState>,
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
-    headers: HeaderMap,
+    client: Client,
     JsonBody(req): JsonBody<LoginRequest>,
 ) -> Result<Response, ApiError> {
-    let client = Client::new(peer, &headers, &state.trusted_proxies);
     let name: String = req.name.chars().take(64).collect();
-    if let Err(wait) = state.throttle.check(Some(&name), client.address, Instant::now()) {
-        return Err(throttled(&state, name, &client, wait).await);
-    }
+    check_throttle(&state, Some(&name), &client).await?;
     let tried = name.clone();
     let limits = state.sessions;
     let outcome = state.blocking(move |store| Ok(store.login(&tried, &req.password, limits)?)).await?;
@@ -222,9 +235,7 @@ async fn login(
             session
         }
         Err(failure) => {
-            state.throttle.failed(Some(&name), client.address, Instant::now());
-            let detail = client.detail(failure.as_str());
-            state.blocking(move |store| Ok(store.audit_auth(&name, "auth.login_failed", &detail)?)).await?;
+            record_failure(&state, name, &client, failure.as_str()).await?;
             return Err(ApiError::unauthorized("wrong user name or password"));
         }
     };
@@ -253,12 +264,11 @@ async fn whoami(
 
 async fn logout(
     State(state): State<AppState>,
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    client: Client,
     principal: Option<axum::Extension<Principal>>,
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
     if let Credential::Session(id) = credential(&headers)? {
-        let client = Client::new(peer, &headers, &state.trusted_proxies);
         let user = principal.map(|p| p.0.user);
         state
             .blocking(move |store| {
@@ -270,7 +280,8 @@ async fn logout(
             })
             .await?;
     }
-    let expired = HeaderValue::from_static("ablauf_session=; HttpOnly; SameSite=Strict; Path=/; Max-Age=0");
+    let expired = HeaderValue::from_str(&format!("{SESSION_COOKIE}=; HttpOnly; SameSite=Strict; Path=/; Max-Age=0"))
+        .map_err(|e| ApiError::internal(e.to_string()))?;
     Ok(([(header::SET_COOKIE, expired)], StatusCode::NO_CONTENT).into_response())
 }
 
@@ -305,16 +316,13 @@ async fn revoke_user(
 /// sign-in), the new one must meet the policy, and their other sessions end.
 async fn change_password(
     State(state): State<AppState>,
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    client: Client,
     principal: Principal,
     headers: HeaderMap,
     JsonBody(req): JsonBody<PasswordChangeRequest>,
 ) -> Result<StatusCode, ApiError> {
-    let client = Client::new(peer, &headers, &state.trusted_proxies);
     let name = principal.user.clone();
-    if let Err(wait) = state.throttle.check(Some(&name), client.address, Instant::now()) {
-        return Err(throttled(&state, name, &client, wait).await);
-    }
+    check_throttle(&state, Some(&name), &client).await?;
     let keep = match credential(&headers)? {
         Credential::Session(id) => Some(id),
         _ => None,
@@ -332,9 +340,7 @@ async fn change_password(
         })
         .await?;
     if let Err(failure) = outcome {
-        state.throttle.failed(Some(&name), client.address, Instant::now());
-        let detail = client.detail(&format!("password change: {}", failure.as_str()));
-        state.blocking(move |store| Ok(store.audit_auth(&name, "auth.login_failed", &detail)?)).await?;
+        record_failure(&state, name, &client, &format!("password change: {}", failure.as_str())).await?;
         return Err(ApiError::forbidden("the current password is wrong"));
     }
     Ok(StatusCode::NO_CONTENT)

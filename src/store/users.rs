@@ -216,9 +216,11 @@ impl Store {
     pub fn principal_for_token(&self, token: &str) -> Result<Option<Principal>> {
         self.read(|conn| {
             conn.query_row(
-                "SELECT u.name, u.role FROM api_tokens t JOIN users u ON u.name = t.user_name
-                 WHERE t.token_hash = ?1 AND t.revoked_at IS NULL AND u.revoked_at IS NULL
-                   AND (t.expires_at IS NULL OR t.expires_at > strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))",
+                &format!(
+                    "SELECT u.name, u.role FROM api_tokens t JOIN users u ON u.name = t.user_name
+                     WHERE t.token_hash = ?1 AND t.revoked_at IS NULL AND u.revoked_at IS NULL
+                       AND (t.expires_at IS NULL OR t.expires_at > {NOW})"
+                ),
                 [auth::secret_hash(token)],
                 |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)),
             )
@@ -265,8 +267,7 @@ impl Store {
         let principal = Principal { user: name.to_owned(), role };
         let (id, csrf) = (auth::new_secret("ses_"), auth::new_secret(""));
         self.write(|tx| {
-            tx.execute("DELETE FROM sessions WHERE expires_at < strftime('%Y-%m-%dT%H:%M:%fZ', 'now')", [])
-                .context("expire sessions")?;
+            tx.execute(&format!("DELETE FROM sessions WHERE expires_at < {NOW}"), []).context("expire sessions")?;
             tx.execute(
                 &format!(
                     "INSERT INTO sessions (session_hash, user_name, csrf_token, created_at, expires_at, last_seen)
@@ -297,18 +298,16 @@ impl Store {
                     limits.idle.as_secs()
                 ),
                 [&hash],
-                |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?, r.get::<_, String>(2)?, r.get(3)?, r.get(4)?)),
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)),
             )
             .optional()
             .context("check a session")
         })?;
-        let Some((user, role, csrf, live, mark)) = row else { return Ok(SessionState::Unknown) };
-        let live: bool = live;
+        let Some((user, role, csrf, live, mark)): Option<(String, String, String, bool, bool)> = row else {
+            return Ok(SessionState::Unknown);
+        };
         if !live {
-            self.write(|tx| {
-                tx.execute("DELETE FROM sessions WHERE session_hash = ?1", [&hash]).context("end a session")?;
-                Ok(())
-            })?;
+            self.logout(id)?;
             return Ok(SessionState::Expired(user));
         }
         if mark {
