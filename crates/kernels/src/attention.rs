@@ -14,6 +14,7 @@
 
 use candle_core::{DType, Result, Storage, Tensor};
 
+use crate::SharedMut;
 use crate::gemv::MAX_BATCH;
 
 /// True when [`attend`] takes queries `q` (1, heads, seq, head_dim) and a cache buffer like `k`.
@@ -79,7 +80,7 @@ pub fn attend(q: &Tensor, k_buf: &Tensor, v_buf: &Tensor, span: Span) -> Result<
         let q_all = &qs.as_slice::<f32>()?[q_layout.start_offset()..];
         let k_all = &ks.as_slice::<f32>()?[k_layout.start_offset()..];
         let v_all = &vs.as_slice::<f32>()?[v_layout.start_offset()..];
-        let out_ptr = out.as_mut_ptr() as usize;
+        let out_ptr = SharedMut(out.as_mut_ptr());
         let vectors = Vectors::for_width(dim);
         candle_core::utils::barrier_pool().execute_chunked(kv_heads * seq * shares, |range| {
             let mut scores = Vec::new();
@@ -96,7 +97,7 @@ pub fn attend(q: &Tensor, k_buf: &Tensor, v_buf: &Tensor, span: Span) -> Result<
                 // `out`, which are contiguous and outlive the parallel region.
                 let out = unsafe {
                     std::slice::from_raw_parts_mut(
-                        (out_ptr as *mut f32).add((row * heads + first_head) * dim),
+                        out_ptr.get().add((row * heads + first_head) * dim),
                         heads_here.len() * dim,
                     )
                 };

@@ -25,3 +25,16 @@ fn lanes_within(len: usize, at: usize) -> u16 {
     let n = len.saturating_sub(at).min(16);
     if n == 16 { u16::MAX } else { (1u16 << n) - 1 }
 }
+
+/// A pointer to memory whose disjoint parts several threads write.
+pub(crate) struct SharedMut(*mut f32);
+
+// SAFETY: only used where each thread writes parts no other thread touches (see the callers).
+unsafe impl Sync for SharedMut {}
+
+impl SharedMut {
+    /// A method, not a field access, so that closures capture the `Sync` wrapper.
+    pub(crate) fn get(&self) -> *mut f32 {
+        self.0
+    }
+}

@@ -6,6 +6,8 @@
 
 mod math;
 
+use crate::SharedMut;
+
 use math::exp_in_place;
 pub use math::{gelu_in_place, layer_norm};
 
@@ -140,17 +142,4 @@ pub fn for_each_row(data: &mut [f32], width: usize, f: impl Fn(usize, &mut [f32]
             f(r, unsafe { std::slice::from_raw_parts_mut(base.get().add(r * width), width) });
         }
     });
-}
-
-/// A pointer to memory whose disjoint parts several threads write.
-struct SharedMut(*mut f32);
-
-// SAFETY: only used where each thread writes parts no other thread touches (see the callers).
-unsafe impl Sync for SharedMut {}
-
-impl SharedMut {
-    /// A method, not a field access, so that closures capture the `Sync` wrapper.
-    fn get(&self) -> *mut f32 {
-        self.0
-    }
 }
