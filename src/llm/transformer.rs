@@ -722,10 +722,11 @@ mod tests {
     fn logits_match_candle_transformers_for_each_architecture() {
         let prompt = [5u32, 17, 42, 8, 91, 3, 60];
         for arch in [Architecture::Qwen2, Architecture::Llama, Architecture::Qwen3] {
-            // A type our kernels do not take: both sides multiply with candle's kernels, so only
-            // the architectures' code may differ (our kernels round the activation differently
-            // and are checked against exact products in `gemv`).
-            let bytes = tiny_gguf(arch, GgmlDType::Q4_0);
+            // Unquantized weights: both sides multiply with candle's f32 kernels, so only the
+            // architectures' code may differ. Quantized weights round each activation to 8 bits,
+            // and in a random network one rounding flipped by a last-bit difference upstream
+            // moves a logit by percents; the kernels are checked against exact products in `gemv`.
+            let bytes = tiny_gguf(arch, GgmlDType::F32);
             let mut model = ours(&bytes);
             let mut expected = reference(&bytes, arch);
             let what = arch.as_str();
@@ -771,7 +772,8 @@ mod tests {
 
     #[test]
     fn gemma3_runs_with_sliding_windows_and_resumes_exactly() {
-        let bytes = tiny_gguf(Architecture::Gemma3, GgmlDType::Q8_0);
+        // f32 weights, as above: the windows are the subject, not the activations' rounding.
+        let bytes = tiny_gguf(Architecture::Gemma3, GgmlDType::F32);
         let mut model = ours(&bytes);
         assert!(model.params.is_sliding(0) && !model.params.is_sliding(1));
         // Longer than a decoding step, so the whole run goes through the matmuls with the windowed
