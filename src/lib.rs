@@ -7,6 +7,7 @@ pub mod auth;
 pub mod bpmn;
 pub mod cli;
 pub mod compact;
+pub mod directory;
 pub mod draft;
 pub mod embed;
 pub mod eval;

@@ -118,12 +118,78 @@ pub struct ServeArgs {
     /// `X-Forwarded-Proto: https` marks the session cookie `Secure`.
     #[arg(long, env = "ABLAUF_TRUSTED_PROXIES", value_delimiter = ',')]
     pub trusted_proxy: Vec<std::net::IpAddr>,
+    #[command(flatten)]
+    pub directory: DirectoryArgs,
     /// API token of the first admin, created on the very first start (default: random, printed once).
     #[arg(long, env = "ABLAUF_BOOTSTRAP_TOKEN", hide_env_values = true)]
     pub bootstrap_token: Option<String>,
     /// Password of the first admin (default: random, printed once).
     #[arg(long, env = "ABLAUF_BOOTSTRAP_PASSWORD", hide_env_values = true)]
     pub bootstrap_password: Option<String>,
+}
+
+/// Sign-in at the town hall's directory (OpenLDAP, Active Directory); local accounts keep
+/// signing in here.
+#[derive(Debug, Args)]
+pub struct DirectoryArgs {
+    /// Directory to sign users in at: ldap://host:389 or ldaps://host:636.
+    #[arg(long, env = "ABLAUF_LDAP_URL", requires_all = ["ldap_search_base", "ldap_groups"])]
+    pub ldap_url: Option<String>,
+    /// The DN of a user's entry, with {user} for the sign-in name
+    /// (uid={user},ou=people,dc=example,dc=org); or else --ldap-bind-dn to search for it.
+    #[arg(long, env = "ABLAUF_LDAP_USER_DN", conflicts_with = "ldap_bind_dn")]
+    pub ldap_user_dn: Option<String>,
+    /// Service account that searches for a user's entry with --ldap-user-filter.
+    #[arg(long, env = "ABLAUF_LDAP_BIND_DN", requires = "ldap_bind_password")]
+    pub ldap_bind_dn: Option<String>,
+    /// Password of the service account.
+    #[arg(long, env = "ABLAUF_LDAP_BIND_PASSWORD", hide_env_values = true)]
+    pub ldap_bind_password: Option<String>,
+    /// Filter that finds a user's entry, with {user} for the sign-in name
+    /// (Active Directory: (sAMAccountName={user})).
+    #[arg(long, env = "ABLAUF_LDAP_USER_FILTER", default_value = "(uid={user})")]
+    pub ldap_user_filter: String,
+    /// Where users (when searched for) and groups are.
+    #[arg(long, env = "ABLAUF_LDAP_SEARCH_BASE")]
+    pub ldap_search_base: Option<String>,
+    /// TOML file mapping directory groups to roles: a [groups] table, group DN = "reader",
+    /// "clerk", "reviewer" or "admin".
+    #[arg(long, env = "ABLAUF_LDAP_GROUPS")]
+    pub ldap_groups: Option<PathBuf>,
+    /// Seconds to wait for the directory's connection and each of its answers.
+    #[arg(long, env = "ABLAUF_LDAP_TIMEOUT_SECONDS", default_value = "5")]
+    pub ldap_timeout_seconds: std::num::NonZeroU64,
+    /// Seconds between checks of the directory users' groups by the service account (with
+    /// --ldap-bind-dn): removed from the groups, a user's sessions and tokens end within this
+    /// time. Without a service account, at their next sign-in.
+    #[arg(long, env = "ABLAUF_LDAP_RECHECK_SECONDS", default_value = "300")]
+    pub ldap_recheck_seconds: std::num::NonZeroU64,
+}
+
+impl DirectoryArgs {
+    /// The configured directory, if any, checked as far as it can be without connecting.
+    fn directory(self) -> Result<Option<crate::directory::Directory>, CliError> {
+        use crate::directory::{Directory, DirectoryConfig, GroupRoles, UserLookup};
+        let Some(url) = self.ldap_url else { return Ok(None) };
+        let lookup = match (self.ldap_user_dn, self.ldap_bind_dn, self.ldap_bind_password) {
+            (Some(pattern), _, _) => UserLookup::Pattern(pattern),
+            (None, Some(bind_dn), Some(bind_password)) => {
+                UserLookup::Search { bind_dn, bind_password, filter: self.ldap_user_filter }
+            }
+            _ => return Err(CliError::Input("--ldap-url needs --ldap-user-dn or --ldap-bind-dn".into())),
+        };
+        let input = |e: crate::directory::DirectoryError| CliError::Input(e.to_string());
+        let groups = GroupRoles::load(&self.ldap_groups.unwrap_or_default()).map_err(input)?;
+        let config = DirectoryConfig {
+            url,
+            lookup,
+            search_base: self.ldap_search_base.unwrap_or_default(),
+            groups,
+            timeout: std::time::Duration::from_secs(self.ldap_timeout_seconds.get()),
+            recheck: std::time::Duration::from_secs(self.ldap_recheck_seconds.get()),
+        };
+        Directory::new(config).map(Some).map_err(input)
+    }
 }
 
 /// Output format of commands that print lists.
@@ -190,6 +256,7 @@ pub fn run(cli: Cli) -> Result<ExitCode, CliError> {
 }
 
 fn serve(data_dir: &Path, args: ServeArgs) -> Result<ExitCode, CliError> {
+    let directory = args.directory.directory()?;
     let store = open_store(data_dir)?;
     let bootstrap = store.bootstrap_admin(args.bootstrap_token.as_deref(), args.bootstrap_password.as_deref());
     if let Some((admin, password)) = bootstrap.map_err(|e| CliError::Input(e.to_string()))? {
@@ -212,6 +279,7 @@ fn serve(data_dir: &Path, args: ServeArgs) -> Result<ExitCode, CliError> {
             lifetime: std::time::Duration::from_secs(args.session_hours.get() * 3600),
         },
         trusted_proxies: args.trusted_proxy,
+        directory,
     };
     let runtime =
         tokio::runtime::Runtime::new().map_err(|e| CliError::Failed(format!("cannot start the async runtime: {e}")))?;

@@ -16,7 +16,8 @@ use super::body::JsonBody;
 use super::types::{AddTokenRequest, AddUserRequest, LoginRequest, PasswordChangeRequest, UpdateUserRequest};
 use super::{ApiError, AppState, ErrorType};
 use crate::auth::{self, Access, Principal};
-use crate::store::{Change, SessionState};
+use crate::directory::Verdict;
+use crate::store::{Change, LoginFailure, Session, SessionState};
 
 const SESSION_COOKIE: &str = "ablauf_session";
 const CSRF_HEADER: &str = "x-csrf-token";
@@ -224,19 +225,33 @@ async fn login(
 ) -> Result<Response, ApiError> {
     let name: String = req.name.chars().take(64).collect();
     check_throttle(&state, Some(&name), &client).await?;
-    let tried = name.clone();
-    let limits = state.sessions;
-    let outcome = state.blocking(move |store| Ok(store.login(&tried, &req.password, limits)?)).await?;
+    let (outcome, by) = match sign_in(&state, name.clone(), req.password).await {
+        Ok(signed_in) => signed_in,
+        Err(e) if e.body.error_type == ErrorType::DirectoryUnavailable => {
+            let detail = client.detail(&e.body.error);
+            let tried = name.clone();
+            state.blocking(move |store| Ok(store.audit_auth(&tried, "auth.directory_error", &detail)?)).await?;
+            return Err(e);
+        }
+        Err(e) => return Err(e),
+    };
     let session = match outcome {
         Ok(session) => {
             state.throttle.succeeded(&name, client.address);
-            let detail = client.detail("password");
+            let detail = client.detail(by);
             state.blocking(move |store| Ok(store.audit_auth(&name, "auth.login", &detail)?)).await?;
             session
         }
         Err(failure) => {
             record_failure(&state, name, &client, failure.as_str()).await?;
-            return Err(ApiError::unauthorized("wrong user name or password"));
+            return Err(match failure {
+                LoginFailure::NoGroup | LoginFailure::Revoked => ApiError::new(
+                    StatusCode::FORBIDDEN,
+                    ErrorType::NoAccess,
+                    "the directory accepted the password, but this account has no access to ablauf; an admin can grant it",
+                ),
+                _ => ApiError::unauthorized("wrong user name or password"),
+            });
         }
     };
     // HttpOnly keeps scripts away from the id, SameSite=Strict keeps other sites from riding on
@@ -246,6 +261,37 @@ async fn login(
     let cookie = HeaderValue::from_str(&cookie).map_err(|e| ApiError::internal(e.to_string()))?;
     let body = serde_json::json!({ "user": session.principal.user, "role": session.principal.role, "csrf_token": session.csrf });
     Ok(([(header::SET_COOKIE, cookie)], Json(body)).into_response())
+}
+
+/// Checks name and password where the account lives: here for local accounts, at the
+/// directory (when one is configured) for everyone else. Also says which it was, for the audit log.
+async fn sign_in(
+    state: &AppState,
+    name: String,
+    password: String,
+) -> Result<(Result<Session, LoginFailure>, &'static str), ApiError> {
+    let limits = state.sessions;
+    if let Some(directory) = state.directory.clone() {
+        let tried = name.clone();
+        let local = state.blocking(move |store| Ok(store.signs_in_locally(&tried)?)).await?;
+        // A name the store would refuse cannot be a directory user of ours; the directory is not asked.
+        if !local && auth::check_user_name(&name).is_ok() {
+            let outcome = match directory.authenticate(&name, &password).await? {
+                Verdict::Granted { dn, role } => {
+                    state.blocking(move |store| Ok(store.directory_login(&name, &dn, role, limits)?)).await?
+                }
+                Verdict::NoGroup { .. } => {
+                    state.blocking(move |store| Ok(store.directory_without_group(&name)?)).await?;
+                    Err(LoginFailure::NoGroup)
+                }
+                Verdict::Rejected => Err(LoginFailure::DirectoryRejected),
+                Verdict::UnknownUser => Err(LoginFailure::UnknownUser),
+            };
+            return Ok((outcome, "directory"));
+        }
+    }
+    let outcome = state.blocking(move |store| Ok(store.login(&name, &password, limits)?)).await?;
+    Ok((outcome, "password"))
 }
 
 /// `{user: {user, role} | null, csrf_token?, anonymous_read}`: who the caller is, so the web

@@ -7,6 +7,7 @@ use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 
 use crate::bpmn::ImportError;
+use crate::directory::DirectoryError;
 use crate::draft::{DraftError, InputError};
 use crate::llm::LlmError;
 use crate::loading::NotReady;
@@ -36,6 +37,12 @@ pub enum ErrorType {
     UnsupportedMediaType,
     InvalidBpmn,
     RateLimited,
+    /// The directory (LDAP) cannot be reached or refused the server's request; local accounts
+    /// still sign in.
+    DirectoryUnavailable,
+    /// Right password, but the account has no access to ablauf (no group gives it a role, or an
+    /// admin revoked it).
+    NoAccess,
     EmptyInput,
     InputTooLong,
     NotText,
@@ -136,6 +143,14 @@ impl From<StoreError> for ApiError {
                 ApiError::internal(message)
             }
         }
+    }
+}
+
+impl From<DirectoryError> for ApiError {
+    fn from(e: DirectoryError) -> Self {
+        tracing::warn!(error = %e, "directory sign-in failed");
+        ApiError::new(StatusCode::SERVICE_UNAVAILABLE, ErrorType::DirectoryUnavailable, e.to_string())
+            .retry_after(RETRY_LOADING_S)
     }
 }
 

@@ -53,6 +53,8 @@ pub struct AppState {
     pub sessions: crate::auth::SessionLimits,
     /// Reverse proxies whose `X-Forwarded-For` and `X-Forwarded-Proto` are believed.
     pub trusted_proxies: Arc<[std::net::IpAddr]>,
+    /// Where users without a local password sign in.
+    pub directory: Option<Arc<crate::directory::Directory>>,
 }
 
 /// How the server treats its callers.
@@ -62,6 +64,7 @@ pub struct Options {
     pub limits: RateLimits,
     pub sessions: crate::auth::SessionLimits,
     pub trusted_proxies: Vec<std::net::IpAddr>,
+    pub directory: Option<crate::directory::Directory>,
 }
 
 impl AppState {
@@ -127,6 +130,14 @@ pub async fn serve(addr: SocketAddr, store: Store, llm: Loading<LlmWorker>, opti
     let local = listener.local_addr()?;
     tracing::info!(db = %store.path().display(), anonymous_read = options.anonymous_read, "listening on http://{local}");
     let store = Arc::new(store);
+    let directory = options.directory.map(Arc::new);
+    if let Some(directory) = &directory {
+        tracing::info!(url = directory.url(), "users without a local password sign in at the directory");
+        if directory.has_service_account() {
+            let every = directory.recheck_every();
+            tokio::spawn(crate::directory::keep_roles_current(directory.clone(), store.clone(), every));
+        }
+    }
     let similarity = crate::similarity::SimilaritySlot::load_in_background(store.clone(), crate::models::default_dir());
     let state = AppState {
         store,
@@ -137,6 +148,7 @@ pub async fn serve(addr: SocketAddr, store: Store, llm: Loading<LlmWorker>, opti
         throttle: Arc::default(),
         sessions: options.sessions,
         trusted_proxies: options.trusted_proxies.into(),
+        directory,
     };
     let shutdown = async move {
         shutdown_signal().await;

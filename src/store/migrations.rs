@@ -139,6 +139,12 @@ pub const MIGRATIONS: &[&str] = &[
     ALTER TABLE sessions ADD COLUMN last_seen TEXT;
     ALTER TABLE api_tokens ADD COLUMN expires_at TEXT;
     "#,
+    // 7: directory accounts (their entry's DN; no local password) and who revoked a user, so that
+    // the directory lifts only its own revocations.
+    r#"
+    ALTER TABLE users ADD COLUMN directory_dn TEXT;
+    ALTER TABLE users ADD COLUMN revoked_by TEXT;
+    "#,
 ];
 
 /// Brings the database up to the newest schema; returns the version it started from.

@@ -25,6 +25,8 @@ pub struct UserInfo {
     pub created_at: String,
     pub revoked: bool,
     pub has_password: bool,
+    /// Signs in at the directory, which gives the role at each sign-in.
+    pub directory: bool,
 }
 
 /// A web login: the session id goes into an HttpOnly cookie, the CSRF token to the page.
@@ -72,15 +74,19 @@ impl Store {
     pub fn list_users(&self) -> Result<Vec<UserInfo>> {
         self.read(|conn| {
             let mut stmt = conn
-                .prepare("SELECT name, role, created_at, revoked_at IS NOT NULL, password_hash IS NOT NULL FROM users ORDER BY name")
+                .prepare(
+                    "SELECT name, role, created_at, revoked_at IS NOT NULL, password_hash IS NOT NULL,
+                            directory_dn IS NOT NULL
+                     FROM users ORDER BY name",
+                )
                 .context("list users")?;
             stmt.query_map([], |r| {
-                Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?, r.get(2)?, r.get(3)?, r.get(4)?))
+                Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?))
             })
             .context("list users")?
             .map(|row| {
-                let (name, role, created_at, revoked, has_password) = row.context("list users")?;
-                Ok(UserInfo { name, role: parse_role(&role)?, created_at, revoked, has_password })
+                let (name, role, created_at, revoked, has_password, directory) = row.context("list users")?;
+                Ok(UserInfo { name, role: parse_role(&role)?, created_at, revoked, has_password, directory })
             })
             .collect()
         })
@@ -89,18 +95,9 @@ impl Store {
     /// Revokes a user: tokens stop working and sessions end at once.
     pub fn revoke_user(&self, name: &str, change: &Change) -> Result<()> {
         self.write(|tx| {
-            let changed = tx
-                .execute(&format!("UPDATE users SET revoked_at = {NOW} WHERE name = ?1 AND revoked_at IS NULL"), [name])
-                .context("revoke a user")?;
-            if changed == 0 {
+            if !revoke(tx, name, change.author)? {
                 return Err(StoreError::UserNotFound(name.to_owned()));
             }
-            tx.execute(
-                &format!("UPDATE api_tokens SET revoked_at = {NOW} WHERE user_name = ?1 AND revoked_at IS NULL"),
-                [name],
-            )
-            .context("revoke tokens")?;
-            tx.execute("DELETE FROM sessions WHERE user_name = ?1", [name]).context("end sessions")?;
             audit(tx, change, "auth.user_revoke", None, None, None, name)
         })
     }
@@ -128,6 +125,15 @@ impl Store {
         let hash = auth::hash_password(password).map_err(|e| StoreError::BadInput(e.to_string()))?;
         let keep = keep.map(auth::secret_hash).unwrap_or_default();
         self.write(|tx| {
+            let directory: Option<bool> = tx
+                .query_row("SELECT directory_dn IS NOT NULL FROM users WHERE name = ?1", [name], |r| r.get(0))
+                .optional()
+                .context("look up a user")?;
+            if directory == Some(true) {
+                return Err(StoreError::BadInput(format!(
+                    "{name} signs in at the directory; their password is changed there"
+                )));
+            }
             let changed = tx
                 .execute("UPDATE users SET password_hash = ?2 WHERE name = ?1 AND revoked_at IS NULL", [name, &hash])
                 .context("set a password")?;
@@ -265,21 +271,123 @@ impl Store {
             Err(failure) => return Ok(Err(failure)),
         };
         let principal = Principal { user: name.to_owned(), role };
-        let (id, csrf) = (auth::new_secret("ses_"), auth::new_secret(""));
-        self.write(|tx| {
-            tx.execute(&format!("DELETE FROM sessions WHERE expires_at < {NOW}"), []).context("expire sessions")?;
-            tx.execute(
-                &format!(
-                    "INSERT INTO sessions (session_hash, user_name, csrf_token, created_at, expires_at, last_seen)
-                     VALUES (?1, ?2, ?3, {NOW}, strftime('%Y-%m-%dT%H:%M:%fZ', 'now', '+{} seconds'), {NOW})",
-                    limits.lifetime.as_secs()
-                ),
-                params![auth::secret_hash(&id), name, csrf],
+        self.write(|tx| open_session(tx, principal.clone(), limits)).map(Ok)
+    }
+
+    /// Whether `name` signs in with a password kept here (the first admin, local accounts)
+    /// rather than at the directory.
+    pub fn signs_in_locally(&self, name: &str) -> Result<bool> {
+        self.read(|conn| {
+            conn.query_row(
+                "SELECT count(*) > 0 FROM users WHERE name = ?1 AND password_hash IS NOT NULL AND directory_dn IS NULL",
+                [name],
+                |r| r.get(0),
             )
-            .context("open a session")?;
+            .context("look up a user")
+        })
+    }
+
+    /// Opens a session for `name`, whom the directory has just accepted (its entry `dn`, the
+    /// role its groups give). The local record is created or brought up to date, the role
+    /// change audited; a user an admin revoked stays out, and a local account of the same name
+    /// is never taken over.
+    pub fn directory_login(
+        &self,
+        name: &str,
+        dn: &str,
+        role: Role,
+        limits: SessionLimits,
+    ) -> Result<std::result::Result<Session, LoginFailure>> {
+        auth::check_user_name(name).map_err(StoreError::BadInput)?;
+        self.write(|tx| {
+            // Role, whether a directory account, whether revoked, whether by the directory.
+            let row: Option<(String, bool, bool, bool)> = tx
+                .query_row(
+                    "SELECT role, directory_dn IS NOT NULL, revoked_at IS NOT NULL, coalesce(revoked_by = ?2, 0)
+                     FROM users WHERE name = ?1",
+                    [name, DIRECTORY],
+                    |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
+                )
+                .optional()
+                .context("look up a user")?;
+            match row {
+                None => {
+                    tx.execute(
+                        &format!("INSERT INTO users (name, role, created_at, directory_dn) VALUES (?1, ?2, {NOW}, ?3)"),
+                        params![name, role.as_str(), dn],
+                    )
+                    .context("add a directory user")?;
+                    let detail = format!("{name} as {} (directory: {dn})", role.as_str());
+                    audit(tx, &BY_DIRECTORY, "auth.user_add", None, None, None, &detail)?;
+                }
+                Some((_, false, _, _)) => return Ok(Err(LoginFailure::LocalAccount)),
+                Some((_, true, true, false)) => return Ok(Err(LoginFailure::Revoked)),
+                Some((before, true, revoked, _)) => {
+                    tx.execute(
+                        "UPDATE users SET directory_dn = ?2, revoked_at = NULL, revoked_by = NULL WHERE name = ?1",
+                        params![name, dn],
+                    )
+                    .context("update a directory user")?;
+                    if revoked {
+                        audit(
+                            tx,
+                            &BY_DIRECTORY,
+                            "auth.user_restore",
+                            None,
+                            None,
+                            None,
+                            &format!("{name}: back in a group"),
+                        )?;
+                    }
+                    set_directory_role(tx, name, &before, role)?;
+                }
+            }
+            open_session(tx, Principal { user: name.to_owned(), role }, limits).map(Ok)
+        })
+    }
+
+    /// The directory accepted `name`'s password but no configured group holds them any more:
+    /// their record here is revoked (sessions end, tokens stop) until a group holds them again.
+    pub fn directory_without_group(&self, name: &str) -> Result<()> {
+        self.apply_directory_roles(&[(name.to_owned(), None)])
+    }
+
+    /// The active directory users, whose groups [`Store::apply_directory_roles`] keeps up with.
+    pub fn directory_users(&self) -> Result<Vec<String>> {
+        self.read(|conn| {
+            let mut stmt = conn
+                .prepare("SELECT name FROM users WHERE directory_dn IS NOT NULL AND revoked_at IS NULL ORDER BY name")
+                .context("list directory users")?;
+            let names = stmt.query_map([], |r| r.get(0)).context("list directory users")?;
+            names.map(|n| n.context("list directory users")).collect()
+        })
+    }
+
+    /// Brings active directory users up to the roles the directory gives them now: a new role is
+    /// audited, `None` (in no group, or gone) revokes the user until a group holds them again.
+    pub fn apply_directory_roles(&self, roles: &[(String, Option<Role>)]) -> Result<()> {
+        self.write(|tx| {
+            for (name, role) in roles {
+                let before: Option<String> = tx
+                    .query_row(
+                        "SELECT role FROM users WHERE name = ?1 AND directory_dn IS NOT NULL AND revoked_at IS NULL",
+                        [name],
+                        |r| r.get(0),
+                    )
+                    .optional()
+                    .context("look up a user")?;
+                match (before, role) {
+                    (None, _) => {}
+                    (Some(before), Some(role)) => set_directory_role(tx, name, &before, *role)?,
+                    (Some(_), None) => {
+                        revoke(tx, name, DIRECTORY)?;
+                        let detail = format!("{name}: in no group that gives a role");
+                        audit(tx, &BY_DIRECTORY, "auth.user_revoke", None, None, None, &detail)?;
+                    }
+                }
+            }
             Ok(())
-        })?;
-        Ok(Ok(Session { id, csrf, principal }))
+        })
     }
 
     /// The user and CSRF token of a live session. A session past its lifetime or idle for
@@ -329,6 +437,53 @@ impl Store {
     }
 }
 
+/// The author of what the directory changes.
+const DIRECTORY: &str = "directory";
+const BY_DIRECTORY: Change<'static> = Change { author: DIRECTORY, reason: "", own_drafts_only: false };
+
+/// Gives the directory user `name` the `role` their groups give, audited where it changes.
+fn set_directory_role(tx: &rusqlite::Transaction<'_>, name: &str, before: &str, role: Role) -> Result<()> {
+    if before == role.as_str() {
+        return Ok(());
+    }
+    tx.execute("UPDATE users SET role = ?2 WHERE name = ?1", [name, role.as_str()]).context("set a role")?;
+    let detail = format!("{name}: {before} -> {} (directory groups)", role.as_str());
+    audit(tx, &BY_DIRECTORY, "auth.role_change", None, None, None, &detail)
+}
+
+/// Revokes `name` (if active): tokens stop working and sessions end at once. `by` is who did it.
+fn revoke(tx: &rusqlite::Transaction<'_>, name: &str, by: &str) -> Result<bool> {
+    let changed = tx
+        .execute(
+            &format!("UPDATE users SET revoked_at = {NOW}, revoked_by = ?2 WHERE name = ?1 AND revoked_at IS NULL"),
+            [name, by],
+        )
+        .context("revoke a user")?;
+    tx.execute(
+        &format!("UPDATE api_tokens SET revoked_at = {NOW} WHERE user_name = ?1 AND revoked_at IS NULL"),
+        [name],
+    )
+    .context("revoke tokens")?;
+    tx.execute("DELETE FROM sessions WHERE user_name = ?1", [name]).context("end sessions")?;
+    Ok(changed > 0)
+}
+
+/// A new session for `principal` (always a fresh id); sessions past their lifetime go.
+fn open_session(tx: &rusqlite::Transaction<'_>, principal: Principal, limits: SessionLimits) -> Result<Session> {
+    let (id, csrf) = (auth::new_secret("ses_"), auth::new_secret(""));
+    tx.execute(&format!("DELETE FROM sessions WHERE expires_at < {NOW}"), []).context("expire sessions")?;
+    tx.execute(
+        &format!(
+            "INSERT INTO sessions (session_hash, user_name, csrf_token, created_at, expires_at, last_seen)
+             VALUES (?1, ?2, ?3, {NOW}, strftime('%Y-%m-%dT%H:%M:%fZ', 'now', '+{} seconds'), {NOW})",
+            limits.lifetime.as_secs()
+        ),
+        params![auth::secret_hash(&id), principal.user, csrf],
+    )
+    .context("open a session")?;
+    Ok(Session { id, csrf, principal })
+}
+
 fn parse_role(s: &str) -> Result<Role> {
     s.parse().map_err(StoreError::Corrupt)
 }
@@ -351,6 +506,15 @@ pub enum LoginFailure {
     /// No active user of that name with a password.
     UnknownUser,
     WrongPassword,
+    /// The directory refused name or password.
+    DirectoryRejected,
+    /// The directory knows the user, but no configured group gives them a role.
+    NoGroup,
+    /// The directory accepted the user, but an admin has revoked them here.
+    Revoked,
+    /// The name belongs to a local account (a service account without password), which the
+    /// directory cannot sign in for.
+    LocalAccount,
 }
 
 impl LoginFailure {
@@ -358,6 +522,10 @@ impl LoginFailure {
         match self {
             LoginFailure::UnknownUser => "unknown_user",
             LoginFailure::WrongPassword => "wrong_password",
+            LoginFailure::DirectoryRejected => "directory_rejected",
+            LoginFailure::NoGroup => "no_group",
+            LoginFailure::Revoked => "revoked",
+            LoginFailure::LocalAccount => "local_account",
         }
     }
 }

@@ -11,6 +11,7 @@ mod bpmn_import;
 mod cli;
 mod common;
 mod crash_safety;
+mod directory;
 mod draft_cli;
 mod draft_http;
 mod draft_pipeline;

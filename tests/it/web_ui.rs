@@ -366,3 +366,20 @@ fn browser_login_roles_and_user_administration() {
     assert!(actions.contains(&("auth.user_add".to_owned(), "admin".to_owned())), "{actions:?}");
     assert!(actions.contains(&("auth.user_revoke".to_owned(), "admin".to_owned())), "{actions:?}");
 }
+
+#[test]
+fn browser_directory_sign_in() {
+    let url = crate::directory::directory_url();
+    // A port nothing listens on once the listener is gone.
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap();
+    for (case, url) in [("reachable", url), ("unreachable", format!("ldap://{closed}"))] {
+        let dir = tempfile::tempdir().unwrap();
+        let server = crate::directory::start_with_pattern(dir.path(), &url, &["--ldap-timeout-seconds", "2"]);
+        browser("directory.mjs", &server, &[("E2E_DIRECTORY", case)]);
+        let (_, audit) = get(&server.url("/api/audit?action=auth.login"));
+        let mut actors: Vec<&str> = audit.as_array().unwrap().iter().filter_map(|e| e["actor"].as_str()).collect();
+        actors.sort();
+        let expected: &[&str] = if case == "reachable" { &["admin", "anna"] } else { &["admin"] };
+        assert_eq!(actors, expected, "{case}");
+    }
+}

@@ -32,7 +32,9 @@ export function askLogin(reason) {
           problem.append(h('p', { class: 'notice notice-error', role: 'alert' },
             err.status === 401 ? 'Benutzername oder Passwort ist falsch.'
               : err.type === 'rate_limited' ? `Zu viele fehlgeschlagene Anmeldungen. Bitte in ${err.retryAfter || 'einigen'} s erneut versuchen.`
-                : explain(err)));
+                : err.type === 'directory_unavailable' ? 'Der Verzeichnisdienst (LDAP) ist gerade nicht erreichbar, daher ist keine Anmeldung mit dem Verzeichnis-Passwort möglich. Bitte später erneut versuchen oder die IT verständigen.'
+                  : err.type === 'no_access' ? 'Das Passwort stimmt, aber dieses Konto hat keinen Zugang zu ablauf: Es gehört keiner freigegebenen Verzeichnisgruppe an oder wurde gesperrt. Bitte an die Administration wenden.'
+                    : explain(err)));
         } finally {
           submit.disabled = false;
         }
