@@ -21,4 +21,5 @@ pub mod process;
 pub mod prompt;
 pub mod review;
 pub mod similarity;
+pub mod speech;
 pub mod store;

@@ -21,6 +21,7 @@ mod llm;
 mod models;
 mod processes;
 mod similarity;
+mod speech;
 mod users;
 
 use admin::{BackupArgs, ExportAllArgs, RestoreArgs};
@@ -70,6 +71,8 @@ pub enum Command {
     Bench(llm::BenchArgs),
     /// Draft a process from a dictation (file or stdin) with the local language model; prints JSON.
     Draft(draft::DraftArgs),
+    /// Transcribe a spoken dictation (WAV) with the local speech model; prints JSON.
+    Transcribe(speech::TranscribeArgs),
     /// Review a process JSON file: deterministic checks, then language-model findings; prints JSON.
     Review(draft::ReviewArgs),
     /// Evaluate against the evaluation sets in eval/; prints JSON.
@@ -240,6 +243,7 @@ pub fn run(cli: Cli) -> Result<ExitCode, CliError> {
         Command::Validate(args) => processes::validate(args),
         Command::Schema => print_json(&crate::process::schema()),
         Command::Models(args) => models::run(args),
+        Command::Transcribe(args) => speech::transcribe(args),
         Command::Bench(args) => llm::run(args),
         Command::Draft(args) => draft::draft(&cli.data_dir, args),
         Command::Review(args) => draft::review(args),

@@ -39,8 +39,7 @@ pub fn run(args: ModelsArgs) -> Result<ExitCode, CliError> {
         ModelsCommand::List => print_json(&models::status(dir)),
         ModelsCommand::Fetch { names } => {
             let names = expand(names, || vec![models::DEFAULT_LLM.into(), models::DEFAULT_EMBEDDER.into()]);
-            let paths =
-                names.iter().map(|n| models::ensure(dir, n).map_err(input_or_failed)).collect::<Result<Vec<_>, _>>()?;
+            let paths = names.iter().map(|n| fetch(dir, n)).collect::<Result<Vec<_>, _>>()?;
             print_json(&paths)
         }
         ModelsCommand::Verify { names } => {
@@ -51,6 +50,14 @@ pub fn run(args: ModelsArgs) -> Result<ExitCode, CliError> {
             print_json(&paths)
         }
     }
+}
+
+/// Fetches a model, and converts it where the manifest says it needs converting.
+fn fetch(dir: &std::path::Path, name: &str) -> Result<PathBuf, CliError> {
+    if models::spec(name).is_ok_and(|spec| spec.converted.is_some()) {
+        return crate::speech::model::ensure(dir, name).map_err(|e| CliError::Failed(e.to_string()));
+    }
+    models::ensure(dir, name).map_err(input_or_failed)
 }
 
 fn expand(names: Vec<String>, default: impl FnOnce() -> Vec<String>) -> Vec<String> {

@@ -4,6 +4,7 @@
 
 pub mod draft;
 pub mod review;
+pub mod transcribe;
 
 use std::path::{Path, PathBuf};
 

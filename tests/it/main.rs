@@ -24,6 +24,7 @@ mod sign_in;
 mod similarity;
 mod similarity_http;
 mod similarity_index;
+mod speech;
 mod store;
 mod users;
 mod validation;
