@@ -42,7 +42,7 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Run the HTTP server (JSON API and web interface) until SIGINT/SIGTERM.
-    Serve(ServeArgs),
+    Serve(Box<ServeArgs>),
     /// Export a process as BPMN 2.0, a wiki page (md, html) or an SVG diagram.
     Export(bpmn::ExportArgs),
     /// Import a BPMN 2.0 file; prints the process JSON, warnings go to stderr.
@@ -121,6 +121,10 @@ pub struct ServeArgs {
     /// `X-Forwarded-Proto: https` marks the session cookie `Secure`.
     #[arg(long, env = "ABLAUF_TRUSTED_PROXIES", value_delimiter = ',')]
     pub trusted_proxy: Vec<std::net::IpAddr>,
+    /// Speech model for spoken dictations: a manifest name (fetched and converted at the first
+    /// recording) or a folder with a Whisper model in Hugging Face's layout.
+    #[arg(long, env = "ABLAUF_SPEECH_MODEL", default_value = crate::models::DEFAULT_SPEECH)]
+    pub speech_model: String,
     #[command(flatten)]
     pub directory: DirectoryArgs,
     /// API token of the first admin, created on the very first start (default: random, printed once).
@@ -230,7 +234,7 @@ impl CliError {
 
 pub fn run(cli: Cli) -> Result<ExitCode, CliError> {
     match cli.command {
-        Command::Serve(args) => serve(&cli.data_dir, args),
+        Command::Serve(args) => serve(&cli.data_dir, *args),
         Command::Export(args) => bpmn::export(&cli.data_dir, args),
         Command::Import(args) => bpmn::import(args),
         Command::Add(args) => processes::add(&cli.data_dir, args),
@@ -284,6 +288,7 @@ fn serve(data_dir: &Path, args: ServeArgs) -> Result<ExitCode, CliError> {
         },
         trusted_proxies: args.trusted_proxy,
         directory,
+        speech_model: args.speech_model,
     };
     let runtime =
         tokio::runtime::Runtime::new().map_err(|e| CliError::Failed(format!("cannot start the async runtime: {e}")))?;

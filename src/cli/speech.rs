@@ -25,6 +25,9 @@ pub struct TranscribeArgs {
 struct Transcript {
     text: String,
     audio_seconds: f32,
+    /// Loading the model (and, the first time, fetching and converting it).
+    load_seconds: f32,
+    /// Transcribing alone.
     compute_seconds: f32,
 }
 
@@ -40,11 +43,19 @@ pub fn read_audio(file: &std::path::Path) -> Result<Vec<f32>, CliError> {
     speech::audio::decode_wav(&bytes).map_err(|e| CliError::Input(format!("{}: {e}", file.display())))
 }
 
-/// Transcribes 16-kHz samples with `model`; each window's text goes to stderr as it is ready.
-pub fn transcribe_samples(samples: &[f32], model: &str) -> Result<String, CliError> {
+/// Loads the speech model `model` (a manifest name or a folder).
+pub fn load(model: &str) -> Result<WhisperTranscriber, CliError> {
     let dir = speech::model::resolve(model).map_err(failed)?;
-    let mut transcriber = WhisperTranscriber::load(&dir).map_err(failed)?;
-    transcriber.transcribe(samples, &mut |text| eprintln!("… {text}")).map_err(failed)
+    WhisperTranscriber::load(&dir).map_err(failed)
+}
+
+/// Transcribes 16-kHz samples; each window's text goes to stderr as it is ready.
+pub fn transcribe_samples(transcriber: &mut WhisperTranscriber, samples: &[f32]) -> Result<String, CliError> {
+    let mut partial = |text: &str| {
+        eprintln!("… {text}");
+        true
+    };
+    transcriber.transcribe(samples, &mut partial).map_err(failed)
 }
 
 fn failed(e: SpeechError) -> CliError {
@@ -56,11 +67,15 @@ fn failed(e: SpeechError) -> CliError {
 
 pub fn transcribe(args: TranscribeArgs) -> Result<ExitCode, CliError> {
     let samples = read_audio(&args.file)?;
+    let loading = Instant::now();
+    let mut transcriber = load(&args.speech_model)?;
+    let load_seconds = loading.elapsed().as_secs_f32();
     let started = Instant::now();
-    let text = transcribe_samples(&samples, &args.speech_model)?;
+    let text = transcribe_samples(&mut transcriber, &samples)?;
     print_json(&Transcript {
         text,
         audio_seconds: samples.len() as f32 / speech::segment::RATE as f32,
+        load_seconds,
         compute_seconds: started.elapsed().as_secs_f32(),
     })
 }

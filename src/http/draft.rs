@@ -149,15 +149,6 @@ fn line_event(line: &Line) -> Option<Event> {
     Event::default().event(name).json_data(line).ok()
 }
 
-fn error_event(error: ApiError) -> Event {
-    let body = serde_json::json!({
-        "error": error.body.error,
-        "error_type": error.body.error_type,
-        "status": error.status.as_u16(),
-    });
-    Event::default().event("error").data(body.to_string())
-}
-
 impl Streaming {
     async fn next_event(&mut self) -> Option<Event> {
         loop {
@@ -187,13 +178,13 @@ impl Streaming {
                         Ok(response) => Event::default()
                             .event("done")
                             .json_data(&response)
-                            .unwrap_or_else(|e| error_event(ApiError::internal(e.to_string()))),
-                        Err(e) => error_event(e),
+                            .unwrap_or_else(|e| ApiError::into_event(ApiError::internal(e.to_string()))),
+                        Err(e) => ApiError::into_event(e),
                     });
                 }
                 None => {
                     self.done = true;
-                    self.pending.push_back(error_event(LlmError::WorkerStopped.into()));
+                    self.pending.push_back(ApiError::into_event(LlmError::WorkerStopped.into()));
                 }
             }
         }

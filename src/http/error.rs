@@ -12,6 +12,7 @@ use crate::draft::{DraftError, InputError};
 use crate::llm::LlmError;
 use crate::loading::NotReady;
 use crate::similarity::SimilarityError;
+use crate::speech::SpeechError;
 use crate::store::StoreError;
 
 /// Seconds a client should wait before retrying while a part loads or the server restarts.
@@ -49,6 +50,8 @@ pub enum ErrorType {
     NotAProcess,
     /// The model wrote no steps.
     NoSteps,
+    /// The recording holds no speech.
+    NoSpeech,
     /// A part (language model, duplicate detection, catalogue) is still loading: retry.
     Loading,
     /// A part could not be loaded; retrying does not help until the server is fixed.
@@ -115,6 +118,45 @@ impl ApiError {
     pub fn with_details(mut self, details: impl Serialize) -> Self {
         self.body.details = serde_json::to_value(details).ok();
         self
+    }
+}
+
+impl ApiError {
+    /// The error as the last event of a server-sent stream: `error` with the body and the status
+    /// it would have had.
+    pub fn into_event(self) -> axum::response::sse::Event {
+        let body = serde_json::json!({
+            "error": self.body.error,
+            "error_type": self.body.error_type,
+            "status": self.status.as_u16(),
+        });
+        axum::response::sse::Event::default().event("error").data(body.to_string())
+    }
+}
+
+impl From<SpeechError> for ApiError {
+    fn from(e: SpeechError) -> Self {
+        let message = e.to_string();
+        match e {
+            SpeechError::Format(detail) => ApiError::new(
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                ErrorType::UnsupportedMediaType,
+                format!("Die Aufnahme lässt sich nicht lesen: {detail}. Bitte als WAV senden."),
+            ),
+            SpeechError::Silence => ApiError::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                ErrorType::NoSpeech,
+                "In der Aufnahme ist keine Sprache zu hören. Bitte näher am Mikrofon und lauter sprechen.",
+            ),
+            SpeechError::Busy => {
+                ApiError::new(StatusCode::SERVICE_UNAVAILABLE, ErrorType::Busy, message).retry_after(RETRY_BUSY_S)
+            }
+            SpeechError::Model(_) | SpeechError::Candle(_) | SpeechError::Fetch(_) => {
+                tracing::error!(error = %message, "speech model failure");
+                ApiError::new(StatusCode::SERVICE_UNAVAILABLE, ErrorType::Unavailable, message)
+            }
+            SpeechError::Cancelled => ApiError::internal(message),
+        }
     }
 }
 

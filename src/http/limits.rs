@@ -19,6 +19,8 @@ use crate::auth::Principal;
 const METERED: &[(&str, &str)] = &[
     ("POST", "/api/draft"),
     ("POST", "/api/draft/stream"),
+    ("POST", "/api/transcribe"),
+    ("POST", "/api/transcribe/stream"),
     ("POST", "/api/review"),
     ("POST", "/api/preview/similar"),
     ("POST", "/api/import/bpmn"),

@@ -11,6 +11,7 @@ mod limits;
 mod preview;
 mod processes;
 mod similarity;
+mod speech;
 mod stats;
 mod types;
 mod web;
@@ -55,6 +56,8 @@ pub struct AppState {
     pub trusted_proxies: Arc<[std::net::IpAddr]>,
     /// Where users without a local password sign in.
     pub directory: Option<Arc<crate::directory::Directory>>,
+    /// The speech thread (its model loads at the first recording).
+    pub speech: crate::speech::SpeechWorker,
 }
 
 /// How the server treats its callers.
@@ -65,6 +68,8 @@ pub struct Options {
     pub sessions: crate::auth::SessionLimits,
     pub trusted_proxies: Vec<std::net::IpAddr>,
     pub directory: Option<crate::directory::Directory>,
+    /// Speech model: a manifest name or a folder (see `speech::model::resolve`).
+    pub speech_model: String,
 }
 
 impl AppState {
@@ -97,6 +102,7 @@ pub fn router(state: AppState) -> Router {
         // Model work can outlast the timeout on a CPU; it is bounded by max_tokens and cancelled
         // when the client goes away.
         .merge(draft::routes())
+        .merge(speech::routes())
         // Route layers run after routing, so both see the matched route pattern; the later one
         // runs first: who is calling, then how often.
         .route_layer(middleware::from_fn_with_state(state.clone(), limits::limit))
@@ -149,6 +155,7 @@ pub async fn serve(addr: SocketAddr, store: Store, llm: Loading<LlmWorker>, opti
         sessions: options.sessions,
         trusted_proxies: options.trusted_proxies.into(),
         directory,
+        speech: speech::start_worker(options.speech_model),
     };
     let shutdown = async move {
         shutdown_signal().await;

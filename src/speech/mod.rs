@@ -8,13 +8,16 @@ mod mel;
 pub mod model;
 pub mod segment;
 mod whisper;
+mod worker;
 
 pub use whisper::WhisperTranscriber;
+pub use worker::{Load, SpeechEvent, SpeechWorker};
 
 /// Turns 16-kHz mono samples into text: the seam between the HTTP/CLI callers and a model.
 pub trait Transcriber: Send {
-    /// The transcript; `partial` hears the text of each window as soon as it is ready.
-    fn transcribe(&mut self, samples: &[f32], partial: &mut dyn FnMut(&str)) -> Result<String, SpeechError>;
+    /// The transcript; `partial` hears the text of each window as soon as it is ready, and
+    /// stops the transcription by answering `false` (its listener has gone).
+    fn transcribe(&mut self, samples: &[f32], partial: &mut dyn FnMut(&str) -> bool) -> Result<String, SpeechError>;
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -32,4 +35,10 @@ pub enum SpeechError {
     Candle(#[from] candle_core::Error),
     #[error(transparent)]
     Fetch(#[from] crate::models::ModelError),
+    /// The queue of recordings is full: retry shortly.
+    #[error("the speech model is busy with other recordings; try again shortly")]
+    Busy,
+    /// The listener went away before the transcript was ready.
+    #[error("the transcription was cancelled")]
+    Cancelled,
 }

@@ -141,7 +141,7 @@ fn loop_start(tokens: &[u32]) -> Option<usize> {
 }
 
 impl Transcriber for WhisperTranscriber {
-    fn transcribe(&mut self, samples: &[f32], partial: &mut dyn FnMut(&str)) -> Result<String, SpeechError> {
+    fn transcribe(&mut self, samples: &[f32], partial: &mut dyn FnMut(&str) -> bool) -> Result<String, SpeechError> {
         let windows = segment::windows(samples, m::CHUNK_LENGTH as f32);
         if windows.is_empty() {
             return Err(SpeechError::Silence);
@@ -150,7 +150,9 @@ impl Transcriber for WhisperTranscriber {
         for w in windows {
             let text = self.window(&samples[w.start..w.end])?;
             if !text.is_empty() {
-                partial(&text);
+                if !partial(&text) {
+                    return Err(SpeechError::Cancelled);
+                }
                 texts.push(text);
             }
         }

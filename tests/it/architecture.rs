@@ -43,6 +43,7 @@ const LAYERS: &[(&str, &[&str])] = &[
             "prompt",
             "review",
             "similarity",
+            "speech",
             "store",
         ],
     ),

@@ -86,3 +86,84 @@ fn the_converted_model_is_verified_and_rebuilt_when_damaged() {
     let again = ablauf::speech::model::ensure(dir.path(), "whisper-base").unwrap();
     assert_eq!(std::fs::read(again.join("model.safetensors")).unwrap(), first);
 }
+
+/// `POST` of a body with a content type as the admin (a clerk's right).
+fn post_audio(
+    server: &crate::common::Server,
+    path: &str,
+    media: &str,
+    body: Vec<u8>,
+) -> ureq::http::Response<ureq::Body> {
+    crate::common::agent()
+        .post(&server.url(path))
+        .header("authorization", crate::common::ADMIN)
+        .header("content-type", media)
+        .send(body)
+        .unwrap()
+}
+
+/// A WAV of `seconds` of quiet noise at 16 kHz.
+fn noise_wav(seconds: usize) -> Vec<u8> {
+    let spec = hound::WavSpec {
+        channels: 1,
+        sample_rate: 16_000,
+        bits_per_sample: 16,
+        sample_format: hound::SampleFormat::Int,
+    };
+    let mut out = std::io::Cursor::new(Vec::new());
+    let mut writer = hound::WavWriter::new(&mut out, spec).unwrap();
+    for i in 0..seconds * 16_000 {
+        writer.write_sample(((i * 7919) % 61) as i16 - 30).unwrap();
+    }
+    writer.finalize().unwrap();
+    out.into_inner()
+}
+
+#[test]
+fn the_server_transcribes_recordings_and_streams_the_text() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = crate::common::Server::start(dir.path());
+    let wav = std::fs::read(fixture("antrag-pruefen.wav")).unwrap();
+    let reference = std::fs::read_to_string(fixture("antrag-pruefen.txt")).unwrap();
+
+    let (status, body) = crate::common::json(post_audio(&server, "/api/transcribe", "audio/wav", wav.clone()));
+    assert_eq!(status, 200, "{body}");
+    let text = body["text"].as_str().unwrap();
+    assert!(word_error_rate(&reference, text) <= 0.4, "{text}");
+    assert!(body["audio_seconds"].as_f64().unwrap() > 3.0 && body["compute_seconds"].as_f64().unwrap() > 0.0);
+
+    // The stream sends the window's text, then the whole answer.
+    let mut response = post_audio(&server, "/api/transcribe/stream", "audio/wav; codecs=1", wav);
+    assert_eq!(response.status(), 200);
+    let events = response.body_mut().read_to_string().unwrap();
+    let partial = events.find("event: partial").expect(&events);
+    let done = events.find("event: done").expect(&events);
+    assert!(partial < done, "{events}");
+    assert!(events.contains(&format!("\"text\":{}", serde_json::json!(text))), "the same transcript: {events}");
+
+    // Wrong format, silence, too long, too big: each with its status and a German message.
+    let cases: [(&str, Vec<u8>, u16, &str); 4] = [
+        ("audio/ogg", b"OggS\0\x02".to_vec(), 415, "WAV"),
+        ("audio/wav", b"RIFF\x10\0\0\0WAVEfmt ".to_vec(), 415, "nicht lesen"),
+        ("audio/wav", std::fs::read(fixture("stille.wav")).unwrap(), 422, "keine Sprache"),
+        ("audio/wav", noise_wav(301), 413, "zu lang"),
+    ];
+    for (media, body, expected, message) in cases {
+        let (status, answer) = crate::common::json(post_audio(&server, "/api/transcribe", media, body));
+        assert_eq!(status, expected, "{media}: {answer}");
+        assert!(answer["error"].as_str().unwrap().contains(message), "{media}: {answer}");
+    }
+    let (status, answer) = crate::common::json(post_audio(&server, "/api/transcribe", "audio/wav", vec![0; 17 << 20]));
+    assert_eq!((status, answer["error_type"].as_str()), (413, Some("payload_too_large")), "{answer}");
+    assert!(answer["error"].as_str().unwrap().contains("zu groß"), "{answer}");
+
+    // A reader may not transcribe (it belongs to drafting).
+    let reader = crate::common::add_user(&server, "leser", "reader");
+    let refused = crate::common::agent()
+        .post(&server.url("/api/transcribe"))
+        .header("authorization", &reader)
+        .header("content-type", "audio/wav")
+        .send(noise_wav(1))
+        .unwrap();
+    assert_eq!(refused.status(), 403);
+}
