@@ -19,10 +19,10 @@ export function check(condition, message) {
 
 /**
  * Runs `flow(page, shot)` in a fresh browser profile at `viewport`, logged in as `user` (with
- * the password in E2E_PASSWORD) unless `user` is null; the script exits non-zero
+ * the password in E2E_PASSWORD) unless `user` is null, Chromium started with the extra `args`; the script exits non-zero
  * after any failure, page error, console error or request to a foreign origin.
  */
-export async function run(name, flow, { viewport = { width: 1280, height: 800 }, user = process.env.E2E_USER } = {}) {
+export async function run(name, flow, { viewport = { width: 1280, height: 800 }, user = process.env.E2E_USER, args = [] } = {}) {
   const profile = await mkdtemp(join(tmpdir(), 'ablauf-e2e-'));
   await mkdir(SHOTS, { recursive: true });
   const problems = [];
@@ -35,7 +35,7 @@ export async function run(name, flow, { viewport = { width: 1280, height: 800 },
       viewport,
       locale: 'de-DE',
       args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-        '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+        '--disable-background-networking', '--disable-component-update', '--disable-sync', ...args],
     });
     const origin = new URL(BASE).origin;
     await context.route('**/*', (route) => {

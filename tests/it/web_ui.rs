@@ -114,6 +114,8 @@ fn serves_the_interface_from_the_binary_without_foreign_urls() {
             .filter(|s| (s.starts_with("http://") || s.starts_with("https://")) && !s.starts_with("http://www.w3.org/"))
             .collect();
         assert!(foreign.is_empty(), "{path} refers to {foreign:?}");
+        // The browser's own speech recognition sends the audio to the browser vendor.
+        assert!(!body.contains("SpeechRecognition"), "{path} uses the browser's speech recognition");
     }
     for view in ["processes", "process", "draft", "duplicates", "gaps", "dashboard", "login", "users"] {
         assert!(seen.contains(&format!("/assets/views/{view}.js")), "{view} is not reachable from the page: {seen:?}");
@@ -382,4 +384,12 @@ fn browser_directory_sign_in() {
         let expected: &[&str] = if case == "reachable" { &["admin", "anna"] } else { &["admin"] };
         assert_eq!(actors, expected, "{case}");
     }
+}
+
+#[test]
+fn browser_speak_transcribe_and_draft() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = Server::start(dir.path());
+    let audio = Path::new(MANIFEST_DIR).join("tests/fixtures/speech/antrag-pruefen.wav");
+    browser("speech.mjs", &server, &[("E2E_AUDIO", audio.to_str().unwrap())]);
 }

@@ -51,9 +51,10 @@ export async function logout() {
   session = { ...session, user: null, csrf_token: null };
 }
 
-function headers(method, json) {
+function headers(method, body) {
   const h = { accept: 'application/json' };
-  if (json) h['content-type'] = 'application/json';
+  if (body instanceof Blob) h['content-type'] = body.type;
+  else if (body !== undefined) h['content-type'] = 'application/json';
   if (method !== 'GET' && session.csrf_token) h['x-csrf-token'] = session.csrf_token;
   return h;
 }
@@ -71,8 +72,9 @@ async function send(path, { method = 'GET', body, query, signal } = {}) {
   try {
     resp = await fetch(url(path, query), {
       method,
-      headers: headers(method, body !== undefined),
-      body: body === undefined ? undefined : JSON.stringify(body),
+      headers: headers(method, body),
+      // A Blob (a recording) goes as it is, everything else as JSON.
+      body: body === undefined || body instanceof Blob ? body : JSON.stringify(body),
       signal,
     });
   } catch (e) {
@@ -105,7 +107,7 @@ export async function apiText(path, options) {
 }
 
 /**
- * POSTs a JSON body and yields the server-sent events of the answer as {event, data}
+ * POSTs a body (JSON, or a Blob as it is) and yields the server-sent events of the answer as {event, data}
  * (data parsed as JSON where it is JSON). Aborting `signal` closes the connection,
  * which tells the server to stop.
  */

@@ -6,41 +6,85 @@ import { diagramPanel } from '../diagram.js';
 import { STEP_TYPE, errorBox, formatNumber, h, render, toast } from '../dom.js';
 import { processForm } from '../form.js';
 import { similarPanel } from '../similar.js';
+import { startRecording, unavailable } from '../recorder.js';
 import { saveError } from './process.js';
 
-const Recognition = window.SpeechRecognition || window.webkitSpeechRecognition;
 const LOADING_RETRIES = 60;
 
-/** A button that appends what the browser's speech recognition hears to `textarea`. */
+/** Appends `text` to the dictation, with a space where needed. */
+function append(textarea, text) {
+  const gap = textarea.value && !/\s$/.test(textarea.value) ? ' ' : '';
+  textarea.value += `${gap}${text}`;
+  textarea.dispatchEvent(new Event('input', { bubbles: true }));
+}
+
+/**
+ * Dictation by voice: records in the browser, transcribes on this server (the local speech
+ * model), and appends the text to `textarea` window by window as it is recognised.
+ */
 function microphone(textarea, say) {
-  if (!Recognition) {
-    return h('button', { type: 'button', class: 'secondary', disabled: true, title: 'Dieser Browser bietet keine Spracherkennung – bitte tippen.' }, 'Diktieren (nicht verfügbar)');
+  const why = unavailable();
+  const button = h('button', { type: 'button', class: 'secondary', 'aria-pressed': 'false' }, 'Diktieren');
+  if (why) {
+    button.disabled = true;
+    button.title = why;
+    return h('span', { class: 'microphone' }, button, h('span', { class: 'muted' }, why));
   }
-  let recognition = null;
-  const button = h('button', { type: 'button', class: 'secondary', 'aria-pressed': 'false', onclick: () => {
-    if (recognition) {
-      recognition.stop();
+  const level = h('meter', { class: 'mic-level', min: 0, max: 1, value: 0, 'aria-label': 'Lautstärke', hidden: true });
+  const clock = h('span', { class: 'mic-time', 'aria-live': 'off', hidden: true });
+  const discard = h('button', { type: 'button', class: 'secondary', hidden: true }, 'Verwerfen');
+  let recording = null;
+  let ticking = null;
+  const idle = () => {
+    clearInterval(ticking);
+    recording = null;
+    button.setAttribute('aria-pressed', 'false');
+    button.textContent = 'Diktieren';
+    button.disabled = false;
+    level.hidden = clock.hidden = discard.hidden = true;
+  };
+  discard.onclick = async () => {
+    await recording?.discard();
+    idle();
+    say('Aufnahme verworfen.');
+  };
+  button.onclick = async () => {
+    if (!recording) {
+      button.disabled = true;
+      try {
+        recording = await startRecording((v) => { level.value = v; });
+      } catch (e) {
+        idle();
+        say(e.message);
+        return;
+      }
+      button.disabled = false;
+      button.setAttribute('aria-pressed', 'true');
+      button.textContent = 'Aufnahme beenden';
+      level.hidden = clock.hidden = discard.hidden = false;
+      const tick = () => { clock.textContent = `● ${Math.floor(recording.seconds())} s`; };
+      tick();
+      ticking = setInterval(tick, 250);
+      say('Aufnahme läuft – sprechen Sie Ihr Diktat, dann „Aufnahme beenden“.');
       return;
     }
-    recognition = new Recognition();
-    recognition.lang = 'de-DE';
-    recognition.continuous = true;
-    recognition.onresult = (e) => {
-      for (let i = e.resultIndex; i < e.results.length; i++) {
-        if (e.results[i].isFinal) textarea.value += `${textarea.value && !textarea.value.endsWith('\n') ? ' ' : ''}${e.results[i][0].transcript.trim()}`;
+    const audio = await recording.stop();
+    idle();
+    button.disabled = true;
+    say('Die Aufnahme wird auf diesem Server erkannt …');
+    try {
+      for await (const { event, data } of streamEvents('/api/transcribe/stream', audio)) {
+        if (event === 'partial') append(textarea, data.text);
+        else if (event === 'done') say(`Diktat erkannt (${formatNumber(data.audio_seconds, 0)} s Aufnahme). Bitte prüfen und dann „Strukturieren“.`);
+        else if (event === 'error') throw new ApiError(data.status, data);
       }
-    };
-    recognition.onerror = (e) => say(`Spracherkennung: ${e.error}`);
-    recognition.onend = () => {
-      recognition = null;
-      button.setAttribute('aria-pressed', 'false');
-      button.textContent = 'Diktieren';
-    };
-    recognition.start();
-    button.setAttribute('aria-pressed', 'true');
-    button.textContent = 'Diktat beenden';
-  } }, 'Diktieren');
-  return button;
+    } catch (e) {
+      say(`Die Aufnahme wurde nicht erkannt: ${e.message}`);
+    } finally {
+      button.disabled = false;
+    }
+  };
+  return h('span', { class: 'microphone' }, button, level, clock, discard);
 }
 
 /** The lines of the draft as the model writes them. */
