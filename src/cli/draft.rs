@@ -23,9 +23,15 @@ pub struct ModelArg {
 
 #[derive(Debug, Args)]
 pub struct DraftArgs {
-    /// Text file with the dictation; without it, standard input is read.
-    #[arg(long)]
+    /// Text file with the dictation; without it (and without --audio), standard input is read.
+    #[arg(long, conflicts_with = "audio")]
     pub file: Option<PathBuf>,
+    /// A spoken dictation (WAV): transcribed with the local speech model, then drafted.
+    #[arg(long)]
+    pub audio: Option<PathBuf>,
+    /// Speech model for --audio: a manifest name or a folder (see `ablauf transcribe`).
+    #[arg(long, env = "ABLAUF_SPEECH_MODEL", default_value = models::DEFAULT_SPEECH)]
+    pub speech_model: String,
     #[command(flatten)]
     pub model: ModelArg,
     /// Store the draft (status `draft`) and add its id to the output.
@@ -67,6 +73,9 @@ pub enum EvalCommand {
     /// Review against planted flaws: how many the checks find, how precise the model's findings
     /// are (clean-*.json, flawed-*.json and flaws.jsonl in one directory); prints JSON.
     Review(EvalReviewArgs),
+    /// Speech to text: word error rate per voice and speed, compute per second of audio, and
+    /// drafts from transcripts beside drafts from the reference text; prints JSON.
+    Transcribe(super::speech::EvalTranscribeArgs),
 }
 
 #[derive(Debug, Args)]
@@ -110,7 +119,7 @@ pub struct EvalDraftArgs {
     pub pet_limit: usize,
 }
 
-fn load_model(model: &str) -> Result<CandleGenerator, CliError> {
+pub fn load_model(model: &str) -> Result<CandleGenerator, CliError> {
     eprintln!("loading model {model}");
     llm::load(model, Device::Cpu).map_err(classify)
 }
@@ -148,7 +157,14 @@ fn shared_prompt_tokens(generator: &CandleGenerator, prepared: &draft::PreparedD
 }
 
 pub fn draft(data_dir: &Path, args: DraftArgs) -> Result<ExitCode, CliError> {
-    let text = read_text(args.file.as_deref().unwrap_or(Path::new("-")))?;
+    let text = match &args.audio {
+        Some(audio) => {
+            let samples = super::speech::read_audio(audio)?;
+            // The speech model is dropped before the language model loads.
+            super::speech::transcribe_samples(&mut super::speech::load(&args.speech_model)?, &samples)?
+        }
+        None => read_text(args.file.as_deref().unwrap_or(Path::new("-")))?,
+    };
     let prepared = draft::prepare(&text, args.max_tokens).map_err(draft_error)?;
     let mut generator = load_model(&args.model.model)?;
     let cache = prompt_cache(&generator);
@@ -189,6 +205,7 @@ pub fn eval(args: EvalArgs) -> Result<ExitCode, CliError> {
         EvalCommand::Draft(args) => args,
         EvalCommand::Duplicates(args) => return super::similarity::eval_duplicates(args),
         EvalCommand::Review(args) => return eval_review(args),
+        EvalCommand::Transcribe(args) => return super::speech::eval_transcribe(args),
     };
     let input = |e: eval::EvalError| CliError::Input(e.to_string());
     let mut cases = eval_draft::load_cases(&args.cases).map_err(input)?;

@@ -79,3 +79,65 @@ pub fn transcribe(args: TranscribeArgs) -> Result<ExitCode, CliError> {
         compute_seconds: started.elapsed().as_secs_f32(),
     })
 }
+
+#[derive(Debug, Args)]
+pub struct EvalTranscribeArgs {
+    /// Folder of recordings: NAME.wav beside NAME.txt with what was said
+    /// (eval/transcribe/make-audio.sh speaks the draft cases in several voices and speeds).
+    #[arg(long, default_value = "tests/fixtures/speech")]
+    pub dir: PathBuf,
+    #[arg(long, env = "ABLAUF_SPEECH_MODEL", default_value = crate::models::DEFAULT_SPEECH)]
+    pub speech_model: String,
+    /// Also draft from every transcript and from the case's own text, scored against the gold
+    /// processes of these cases (a recording's name up to its first dot is the case id).
+    #[arg(long)]
+    pub draft_cases: Option<PathBuf>,
+    #[command(flatten)]
+    pub model: super::draft::ModelArg,
+}
+
+pub fn eval_transcribe(args: EvalTranscribeArgs) -> Result<ExitCode, CliError> {
+    use crate::eval::{draft as eval_draft, transcribe as eval_transcribe};
+    let input = |e: crate::eval::EvalError| CliError::Input(e.to_string());
+    let recordings = eval_transcribe::load_recordings(&args.dir).map_err(input)?;
+    let cases = args.draft_cases.as_deref().map(eval_draft::load_cases).transpose().map_err(input)?;
+    let report = {
+        let mut transcriber = load(&args.speech_model)?;
+        let decode = |path: &std::path::Path| {
+            let bytes = std::fs::read(path).map_err(|e| SpeechError::Format(format!("{}: {e}", path.display())))?;
+            speech::audio::decode_wav(&bytes)
+        };
+        eval_transcribe::evaluate(&mut transcriber, &recordings, &decode, &mut |r| {
+            eprintln!(
+                "{:<40} WER {:.2}  {:.1} s audio in {:.1} s  {}",
+                r.name, r.word_error_rate, r.audio_seconds, r.compute_seconds, r.text
+            )
+        })
+    };
+    let Some(cases) = cases else { return print_json(&serde_json::json!({ "transcribe": report })) };
+    // The same cases twice: as written, and with each recording's transcript as the dictation.
+    let spoken: Vec<eval_draft::Case> = report
+        .results
+        .iter()
+        .filter_map(|r| {
+            let recording = recordings.iter().find(|rec| rec.name == r.name)?;
+            let case = cases.iter().find(|c| c.id == recording.dictation())?;
+            Some(eval_draft::Case { id: r.name.clone(), dictation: r.text.clone(), ..case.clone() })
+        })
+        .collect();
+    let written: Vec<eval_draft::Case> =
+        cases.iter().filter(|c| recordings.iter().any(|r| r.dictation() == c.id)).cloned().collect();
+    let mut generator = super::draft::load_model(&args.model.model)?;
+    let settings = eval_draft::DraftSettings {
+        max_tokens: crate::draft::DEFAULT_MAX_TOKENS,
+        lookahead: crate::llm::COPY_LOOKAHEAD,
+    };
+    let quiet = &mut |r: &eval_draft::CaseResult| {
+        eprintln!("{:<40} steps {}/{}", r.id, r.score.steps.matched, r.score.steps.gold)
+    };
+    let from_text = eval_draft::evaluate(&mut generator, &written, settings, quiet);
+    let from_audio = eval_draft::evaluate(&mut generator, &spoken, settings, quiet);
+    print_json(
+        &serde_json::json!({ "transcribe": report, "drafts": { "from_text": from_text, "from_audio": from_audio } }),
+    )
+}

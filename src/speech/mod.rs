@@ -4,6 +4,7 @@
 
 pub mod audio;
 pub mod ct2;
+mod decoder;
 mod mel;
 pub mod model;
 pub mod segment;

@@ -8,6 +8,7 @@ use candle_nn::VarBuilder;
 use candle_transformers::models::whisper::{self as m, Config, audio, model::Whisper};
 use tokenizers::Tokenizer;
 
+use super::decoder::Decoder;
 use super::{SpeechError, Transcriber, mel, segment};
 
 /// Tokens one window may produce at most (Whisper's own limit: half its context).
@@ -27,7 +28,9 @@ struct Specials {
 }
 
 pub struct WhisperTranscriber {
+    /// candle's model, for its encoder (its decoder re-runs every token at each step).
     model: Whisper,
+    decoder: Decoder,
     tokenizer: Tokenizer,
     config: Config,
     filters: Vec<f32>,
@@ -52,6 +55,7 @@ impl WhisperTranscriber {
             .map_err(|e| SpeechError::Model(format!("{}: {e}", dir.join("tokenizer.json").display())))?;
         let vb = VarBuilder::from_buffered_safetensors(read("model.safetensors")?, m::DTYPE, &Device::Cpu)?;
         let model = Whisper::load(&vb, config.clone())?;
+        let decoder = Decoder::load(vb, &config)?;
         let id = |token: &str| {
             tokenizer.token_to_id(token).ok_or_else(|| SpeechError::Model(format!("the tokenizer has no {token}")))
         };
@@ -75,7 +79,7 @@ impl WhisperTranscriber {
         };
         let (suppress, suppress_first) = (mask(false)?, mask(true)?);
         let filters = mel::filters(config.num_mel_bins);
-        Ok(WhisperTranscriber { model, tokenizer, config, filters, specials, suppress, suppress_first })
+        Ok(WhisperTranscriber { model, decoder, tokenizer, config, filters, specials, suppress, suppress_first })
     }
 
     /// The text of one window of 16-kHz samples (at most 30 s); empty where the model hears
@@ -91,20 +95,18 @@ impl WhisperTranscriber {
         let prompt = tokens.len();
         let mut logprob_sum = 0.0f64;
         let mut no_speech = 0.0f64;
+        self.decoder.start();
+        let mut logits = self.decoder.next(&tokens, &features)?;
         for step in 0..MAX_TOKENS {
-            let input = Tensor::new(tokens.as_slice(), &Device::Cpu)?.unsqueeze(0)?;
-            let hidden = self.model.decoder.forward(&input, &features, step == 0)?;
-            let last = hidden.dim(1)? - 1;
-            let logits = self.model.decoder.final_linear(&hidden.i((..1, last..))?)?.i(0)?.i(0)?;
             if step == 0
                 && let Some(token) = s.no_speech
             {
                 no_speech =
                     f64::from(candle_nn::ops::softmax(&logits, D::Minus1)?.i(token as usize)?.to_scalar::<f32>()?);
             }
-            let logits = logits.broadcast_add(if step == 0 { &self.suppress_first } else { &self.suppress })?;
-            let next = logits.argmax(D::Minus1)?.to_scalar::<u32>()?;
-            let logprobs = candle_nn::ops::log_softmax(&logits, D::Minus1)?;
+            let masked = logits.broadcast_add(if step == 0 { &self.suppress_first } else { &self.suppress })?;
+            let next = masked.argmax(D::Minus1)?.to_scalar::<u32>()?;
+            let logprobs = candle_nn::ops::log_softmax(&masked, D::Minus1)?;
             logprob_sum += f64::from(logprobs.i(next as usize)?.to_scalar::<f32>()?);
             if next == s.end || tokens.len() >= self.config.max_target_positions {
                 break;
@@ -114,6 +116,7 @@ impl WhisperTranscriber {
                 tokens.truncate(prompt + cut);
                 break;
             }
+            logits = self.decoder.next(&[next], &features)?;
         }
         let written = tokens.len() - prompt;
         let mean_logprob = logprob_sum / (written + 1) as f64;
