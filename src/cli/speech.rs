@@ -94,12 +94,26 @@ pub struct EvalTranscribeArgs {
     pub draft_cases: Option<PathBuf>,
     #[command(flatten)]
     pub model: super::draft::ModelArg,
+    /// Score these transcripts (JSON Lines of {file, text, audio_seconds, compute_seconds}, as
+    /// eval/transcribe/peer.py writes them) instead of transcribing.
+    #[arg(long, conflicts_with = "draft_cases")]
+    pub hypotheses: Option<PathBuf>,
 }
 
 pub fn eval_transcribe(args: EvalTranscribeArgs) -> Result<ExitCode, CliError> {
     use crate::eval::{draft as eval_draft, transcribe as eval_transcribe};
     let input = |e: crate::eval::EvalError| CliError::Input(e.to_string());
     let recordings = eval_transcribe::load_recordings(&args.dir).map_err(input)?;
+    if let Some(path) = &args.hypotheses {
+        let text = super::read_text(path)?;
+        let hypotheses = text
+            .lines()
+            .filter(|l| !l.trim().is_empty())
+            .map(serde_json::from_str::<eval_transcribe::Hypothesis>)
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(|e| CliError::Input(format!("{}: {e}", path.display())))?;
+        return print_json(&serde_json::json!({ "transcribe": eval_transcribe::score(&recordings, &hypotheses) }));
+    }
     let cases = args.draft_cases.as_deref().map(eval_draft::load_cases).transpose().map_err(input)?;
     let report = {
         let mut transcriber = load(&args.speech_model)?;

@@ -107,6 +107,41 @@ pub fn evaluate(
         on_result(&result);
         results.push(result);
     }
+    summarize(results)
+}
+
+/// A transcript another engine wrote (one line of `eval/transcribe/peer.py`'s JSON Lines).
+#[derive(Debug, Clone, serde::Deserialize)]
+pub struct Hypothesis {
+    pub file: String,
+    pub text: String,
+    pub audio_seconds: f32,
+    pub compute_seconds: f32,
+}
+
+/// Scores transcripts that another engine wrote for `recordings` (matched by file name), the
+/// same way as [`evaluate`] scores ours.
+pub fn score(recordings: &[Recording], hypotheses: &[Hypothesis]) -> TranscribeReport {
+    let results = recordings
+        .iter()
+        .map(|recording| {
+            let file = recording.wav.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+            let found = hypotheses.iter().find(|h| h.file == file);
+            RecordingResult {
+                name: recording.name.clone(),
+                group: recording.group().to_owned(),
+                word_error_rate: word_error_rate(&recording.reference, found.map_or("", |h| &h.text)),
+                text: found.map_or_else(String::new, |h| h.text.clone()),
+                audio_seconds: found.map_or(0.0, |h| h.audio_seconds),
+                compute_seconds: found.map_or(0.0, |h| h.compute_seconds),
+                error: found.is_none().then(|| "no transcript".to_owned()),
+            }
+        })
+        .collect();
+    summarize(results)
+}
+
+fn summarize(results: Vec<RecordingResult>) -> TranscribeReport {
     let mean = |rs: &[&RecordingResult]| rs.iter().map(|r| r.word_error_rate).sum::<f32>() / rs.len().max(1) as f32;
     let mut groups: Vec<String> = results.iter().map(|r| r.group.clone()).collect();
     groups.sort();

@@ -77,3 +77,68 @@ impl SpeechWorker {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::sync::mpsc::{Receiver, channel};
+    use std::sync::{Arc, Mutex};
+
+    use super::*;
+
+    /// A transcriber that says "eins", "zwei", … one window at a time, each when the test lets it.
+    struct Stepwise {
+        go: Arc<Mutex<Receiver<()>>>,
+    }
+
+    impl Transcriber for Stepwise {
+        fn transcribe(
+            &mut self,
+            samples: &[f32],
+            partial: &mut dyn FnMut(&str) -> bool,
+        ) -> Result<String, SpeechError> {
+            let mut said = Vec::new();
+            for word in ["eins", "zwei", "drei"].iter().take(samples.len()) {
+                self.go.lock().unwrap().recv().map_err(|_| SpeechError::Cancelled)?;
+                if !partial(word) {
+                    return Err(SpeechError::Cancelled);
+                }
+                said.push(*word);
+            }
+            Ok(said.join(" "))
+        }
+    }
+
+    #[test]
+    fn a_full_queue_is_busy_at_once_and_a_gone_client_stops_its_transcription() {
+        let (go, steps) = channel();
+        let steps = Arc::new(Mutex::new(steps));
+        let loads = Arc::new(Mutex::new(0));
+        let counted = loads.clone();
+        let load: Load = Box::new(move || {
+            *counted.lock().unwrap() += 1;
+            Ok(Box::new(Stepwise { go: steps.clone() }) as Box<dyn Transcriber>)
+        });
+        let worker = SpeechWorker::spawn(load, 1);
+
+        let mut running = worker.submit(vec![0.0; 3]).unwrap();
+        go.send(()).unwrap();
+        assert!(matches!(running.blocking_recv(), Some(SpeechEvent::Partial(w)) if w == "eins"));
+        // One waits behind the running one; the next is refused without waiting.
+        let waiting = worker.submit(vec![0.0; 2]).unwrap();
+        assert!(matches!(worker.submit(vec![0.0; 1]), Err(SpeechError::Busy)));
+
+        // The running client goes away: its transcription stops at the next window.
+        drop(running);
+        go.send(()).unwrap();
+        // The waiting one runs next, to the end.
+        let mut waiting = waiting;
+        go.send(()).unwrap();
+        go.send(()).unwrap();
+        let mut events = Vec::new();
+        while let Some(event) = waiting.blocking_recv() {
+            events.push(format!("{event:?}"));
+        }
+        assert_eq!(events, ["Partial(\"eins\")", "Partial(\"zwei\")", "Done(Ok(\"eins zwei\"))"]);
+        assert_eq!(*loads.lock().unwrap(), 1, "the model loads once, at the first recording");
+    }
+}
