@@ -1,7 +1,8 @@
 // Erfassen by voice (seeded by tests/it/web_ui.rs, browser_speak_transcribe_and_draft):
 // Chromium's fake microphone plays E2E_AUDIO (a German dictation); the page records it,
 // the server transcribes it with the local speech model, the text lands in the dictation
-// field, and the draft is structured from it.
+// field, and the draft is structured from it. Where the browser denies the microphone, the
+// page says so in German.
 import { check, open, run } from './browser.mjs';
 
 const MODEL_TIMEOUT = 600_000;
@@ -38,3 +39,11 @@ await run('speech', async (page, shot) => {
   check(steps >= 1, `the draft from the spoken dictation has steps (${steps})`);
   await shot('entwurf');
 }, { args: ['--use-fake-ui-for-media-stream', '--use-fake-device-for-media-stream', `--use-file-for-fake-audio-capture=${audio}%noloop`] });
+
+await run('speech-denied', async (page, shot) => {
+  await open(page, '#/erfassen');
+  await page.getByRole('button', { name: 'Diktieren' }).click();
+  await page.waitForSelector('.draft-status:has-text("Mikrofon verweigert")');
+  check(await page.getByRole('button', { name: 'Diktieren' }).isEnabled(), 'recording can be tried again');
+  await shot('mikrofon-verweigert', { fullPage: false });
+}, { args: ['--use-fake-device-for-media-stream', '--deny-permission-prompts'] });
