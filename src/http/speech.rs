@@ -34,8 +34,19 @@ pub fn routes() -> Router<AppState> {
 /// Recordings that may wait behind the one being transcribed.
 const QUEUE_CAPACITY: usize = 4;
 
-/// The speech thread for `model`; the model is fetched, converted and loaded at the first recording.
+/// The speech thread for `model`. The model files are fetched and converted in the background
+/// at once (so that the first recording does not wait for a download); the model itself loads
+/// into memory at the first recording.
 pub fn start_worker(model: String) -> SpeechWorker {
+    let fetching = model.clone();
+    let spawned = std::thread::Builder::new().name("speech-fetch".into()).spawn(move || {
+        if let Err(e) = speech::model::resolve(&fetching) {
+            tracing::warn!(error = %e, "cannot fetch the speech model now; the first recording tries again");
+        }
+    });
+    if let Err(e) = spawned {
+        tracing::warn!("cannot start fetching the speech model: {e}");
+    }
     let load: speech::Load = Box::new(move || {
         let dir = speech::model::resolve(&model)?;
         Ok(Box::new(speech::WhisperTranscriber::load(&dir)?) as Box<dyn speech::Transcriber>)
