@@ -231,9 +231,20 @@ fn parse_law(text: &str) -> Option<Law> {
             let number: String =
                 number.chars().take_while(|c| c.is_ascii_alphanumeric()).collect::<String>().to_lowercase();
             if number.chars().next().is_some_and(|c| c.is_ascii_digit()) {
-                paragraphs.push(number);
+                paragraphs.push(number.clone());
             }
             i += if t.trim_start_matches('§').is_empty() { 2 } else { 1 };
+            // "§§ 31 bis 34" cites every paragraph of the range.
+            let dash = tokens.get(i).is_some_and(|t| matches!(*t, "bis" | "-" | "–"));
+            let last =
+                tokens.get(i + 1).and_then(|t| t.trim_matches(|c: char| !c.is_ascii_digit()).parse::<u32>().ok());
+            if let (true, Ok(first), Some(last)) = (dash, number.parse::<u32>(), last)
+                && first < last
+                && last - first <= 30
+            {
+                paragraphs.extend((first + 1..=last).map(|n| n.to_string()));
+                i += 2;
+            }
             continue;
         }
         let folded = fold(t);
@@ -364,7 +375,12 @@ pub fn legal(a: &[Law], b: &[Law]) -> Legal {
         (true, None) => Legal::DifferentLaw {
             a: a.iter().map(|l| l.text.as_str()).collect::<Vec<_>>().join("; "),
             b: b.iter().map(|l| l.text.as_str()).collect::<Vec<_>>().join("; "),
-            abbreviated: a.iter().any(Law::identified) && b.iter().any(Law::identified),
+            // Sure only where two citations in the same form disagree: an abbreviation is
+            // matched to a written-out name by its letters, which misses many a true pair
+            // ("UVG" / "Gesetz zur Sicherung des Unterhalts … durch Unterhaltsvorschüsse").
+            abbreviated: a
+                .iter()
+                .any(|x| b.iter().any(|y| x.abbreviation == y.abbreviation && x.identified() && y.identified())),
         },
     }
 }
@@ -427,6 +443,13 @@ mod tests {
         assert!(matches!(legal(&l(&["§ 24 SGB VIII"]), &l(&["§ 152 SGB IX"])), Legal::DifferentLaw { .. }));
         assert!(matches!(legal(&l(&["§ 62 BauO NRW"]), &l(&["Landesbauordnung"])), Legal::Agree { .. }));
         assert_eq!(legal(&l(&[]), &l(&["PassG"])), Legal::Unknown);
+        // A paragraph inside a cited range is the same paragraph.
+        let range = legal(&l(&["§ 1594 BGB"]), &l(&["Bürgerliches Gesetzbuch, Abstammung (§§ 1592 bis 1598)"]));
+        assert!(matches!(range, Legal::Agree { paragraph: true, .. }), "{range:?}");
+        // An abbreviation that its letters do not find in a written-out name is not a sure
+        // disagreement.
+        let mixed = legal(&l(&["UVG"]), &l(&["Gesetz zur Sicherung des Unterhalts durch Unterhaltsvorschüsse"]));
+        assert!(matches!(mixed, Legal::DifferentLaw { abbreviated: false, .. }), "{mixed:?}");
         assert!(same_leika("99050012104000", "99050012000000") && !same_leika("99050012104000", "99050012070000"));
     }
 }
