@@ -33,14 +33,13 @@ struct Transcript {
 
 /// Reads and decodes the audio of `file` (`-`: stdin) into 16-kHz samples.
 pub fn read_audio(file: &std::path::Path) -> Result<Vec<f32>, CliError> {
-    let bytes = if file == std::path::Path::new("-") {
-        let mut bytes = Vec::new();
-        std::io::Read::read_to_end(&mut std::io::stdin(), &mut bytes).map(|_| bytes)
-    } else {
-        std::fs::read(file)
+    if file != std::path::Path::new("-") {
+        return speech::audio::read_wav(file).map_err(|e| CliError::Input(e.to_string()));
     }
-    .map_err(|e| CliError::Input(format!("cannot read {}: {e}", file.display())))?;
-    speech::audio::decode_wav(&bytes).map_err(|e| CliError::Input(format!("{}: {e}", file.display())))
+    let mut bytes = Vec::new();
+    std::io::Read::read_to_end(&mut std::io::stdin(), &mut bytes)
+        .map_err(|e| CliError::Input(format!("cannot read standard input: {e}")))?;
+    speech::audio::decode_wav(&bytes).map_err(|e| CliError::Input(format!("standard input: {e}")))
 }
 
 /// Loads the speech model `model` (a manifest name or a folder).
@@ -117,11 +116,7 @@ pub fn eval_transcribe(args: EvalTranscribeArgs) -> Result<ExitCode, CliError> {
     let cases = args.draft_cases.as_deref().map(eval_draft::load_cases).transpose().map_err(input)?;
     let report = {
         let mut transcriber = load(&args.speech_model)?;
-        let decode = |path: &std::path::Path| {
-            let bytes = std::fs::read(path).map_err(|e| SpeechError::Format(format!("{}: {e}", path.display())))?;
-            speech::audio::decode_wav(&bytes)
-        };
-        eval_transcribe::evaluate(&mut transcriber, &recordings, &decode, &mut |r| {
+        eval_transcribe::evaluate(&mut transcriber, &recordings, &mut |r| {
             eprintln!(
                 "{:<40} WER {:.2}  {:.1} s audio in {:.1} s  {}",
                 r.name, r.word_error_rate, r.audio_seconds, r.compute_seconds, r.text

@@ -8,7 +8,7 @@ use std::time::Instant;
 use serde::Serialize;
 
 use super::{EvalError, read_files};
-use crate::speech::{SpeechError, Transcriber};
+use crate::speech::Transcriber;
 
 /// A recording and what was said: `NAME.wav` beside `NAME.txt`. The part of `NAME` before the
 /// first dot names the dictation, the rest its voice and speed (`03-hundesteuer.de-120`).
@@ -76,17 +76,16 @@ pub struct TranscribeReport {
     pub results: Vec<RecordingResult>,
 }
 
-/// Transcribes every recording (`decode` turns a WAV file into 16-kHz samples) and scores it.
+/// Transcribes every recording and scores it.
 pub fn evaluate(
     transcriber: &mut dyn Transcriber,
     recordings: &[Recording],
-    decode: &dyn Fn(&Path) -> Result<Vec<f32>, SpeechError>,
     on_result: &mut dyn FnMut(&RecordingResult),
 ) -> TranscribeReport {
     let mut results = Vec::new();
     for recording in recordings {
         let started = Instant::now();
-        let outcome = decode(&recording.wav).and_then(|samples| {
+        let outcome = crate::speech::audio::read_wav(&recording.wav).and_then(|samples| {
             let started = Instant::now();
             let text = transcriber.transcribe(&samples, &mut |_| true)?;
             Ok((text, samples.len() as f32 / crate::speech::segment::RATE as f32, started.elapsed().as_secs_f32()))

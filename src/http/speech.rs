@@ -108,14 +108,13 @@ async fn transcribe_once(
     State(state): State<AppState>,
     headers: HeaderMap,
     body: Result<Bytes, BytesRejection>,
-) -> Result<Json<serde_json::Value>, ApiError> {
+) -> Result<Json<Transcript>, ApiError> {
     let started = Instant::now();
     let (audio_seconds, mut events) = submit(&state, &headers, body)?;
     while let Some(event) = events.recv().await {
         if let SpeechEvent::Done(result) = event {
-            let transcript =
-                Transcript { text: result?, audio_seconds, compute_seconds: started.elapsed().as_secs_f32() };
-            return Ok(Json(serde_json::to_value(transcript).map_err(|e| ApiError::internal(e.to_string()))?));
+            let compute_seconds = started.elapsed().as_secs_f32();
+            return Ok(Json(Transcript { text: result?, audio_seconds, compute_seconds }));
         }
     }
     Err(SpeechError::Cancelled.into())

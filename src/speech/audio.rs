@@ -8,6 +8,12 @@ use rubato::{FftFixedIn, Resampler};
 use super::SpeechError;
 use super::segment::RATE;
 
+/// Reads and decodes the WAV file at `path` into 16-kHz mono samples; errors name the file.
+pub fn read_wav(path: &std::path::Path) -> Result<Vec<f32>, SpeechError> {
+    let bytes = std::fs::read(path).map_err(|e| SpeechError::Format(format!("cannot read {}: {e}", path.display())))?;
+    decode_wav(&bytes).map_err(|e| SpeechError::Format(format!("{}: {e}", path.display())))
+}
+
 /// Decodes a WAV file into 16-kHz mono samples.
 pub fn decode_wav(bytes: &[u8]) -> Result<Vec<f32>, SpeechError> {
     let mut reader = hound::WavReader::new(Cursor::new(bytes))

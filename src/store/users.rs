@@ -271,7 +271,7 @@ impl Store {
             Err(failure) => return Ok(Err(failure)),
         };
         let principal = Principal { user: name.to_owned(), role };
-        self.write(|tx| open_session(tx, principal.clone(), limits)).map(Ok)
+        self.write(move |tx| open_session(tx, principal, limits)).map(Ok)
     }
 
     /// Whether `name` signs in with a password kept here (the first admin, local accounts)

@@ -135,6 +135,30 @@ pub fn post_as(authorization: &str, url: &str, body: &serde_json::Value) -> (u16
     )
 }
 
+/// What `POST /api/session` answered: status, body, `Retry-After`, and the session cookie
+/// (`name=value`) where one was set.
+pub struct SignIn {
+    pub status: u16,
+    pub body: serde_json::Value,
+    pub retry_after: Option<u64>,
+    pub cookie: Option<String>,
+}
+
+/// Signs in with name and password, as the test user agent `ablauf-test/1`.
+pub fn sign_in(server: &Server, name: &str, password: &str) -> SignIn {
+    let response = agent()
+        .post(&server.url("/api/session"))
+        .header("content-type", "application/json")
+        .header("user-agent", "ablauf-test/1")
+        .send(serde_json::json!({"name": name, "password": password}).to_string())
+        .unwrap();
+    let header = |name: &str| response.headers().get(name).and_then(|v| v.to_str().ok()).map(str::to_owned);
+    let retry_after = header("retry-after").map(|v| v.parse().unwrap());
+    let cookie = header("set-cookie").and_then(|v| v.split(';').next().map(str::to_owned));
+    let (status, body) = json(response);
+    SignIn { status, body, retry_after, cookie }
+}
+
 /// Creates a user through the API (as the admin) and returns their `Authorization` header value.
 pub fn add_user(server: &Server, name: &str, role: &str) -> String {
     let (status, user) = post(&server.url("/api/users"), &serde_json::json!({"name": name, "role": role}));

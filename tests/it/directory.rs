@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 
 use serde_json::json;
 
-use crate::common::{self, ADMIN_PASSWORD, Server, agent, get, put};
+use crate::common::{self, ADMIN_PASSWORD, Server, SignIn, agent, get, put, sign_in};
 
 const GROUPS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/ldap/groups.toml");
 const PEOPLE: &str = "ou=people,dc=rathaus,dc=example";
@@ -39,24 +39,6 @@ pub fn start_with_pattern(dir: &std::path::Path, url: &str, extra: &[&str]) -> S
     Server::start_with(dir, &args)
 }
 
-/// Signs in; the status, the body and the session cookie (`name=value`) when one was set.
-fn sign_in(server: &Server, name: &str, password: &str) -> (u16, serde_json::Value, Option<String>) {
-    let response = agent()
-        .post(&server.url("/api/session"))
-        .header("content-type", "application/json")
-        .header("user-agent", "ablauf-test/1")
-        .send(json!({"name": name, "password": password}).to_string())
-        .unwrap();
-    let cookie = response
-        .headers()
-        .get("set-cookie")
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.split(';').next())
-        .map(str::to_owned);
-    let (status, body) = common::json(response);
-    (status, body, cookie)
-}
-
 /// Who the session cookie belongs to, as `GET /api/session` says.
 fn whoami(server: &Server, cookie: &str) -> serde_json::Value {
     common::json(agent().get(&server.url("/api/session")).header("cookie", cookie).call().unwrap()).1["user"].clone()
@@ -76,14 +58,14 @@ fn directory_users_sign_in_with_the_role_their_groups_give() {
 
     // groupOfNames → clerk, groupOfUniqueNames → reviewer; in both, the higher role.
     for (name, role) in [("anna", "clerk"), ("bernd", "reviewer"), ("carla", "reviewer")] {
-        let (status, body, cookie) = sign_in(&server, name, &format!("{name}-verzeichnis-1"));
+        let SignIn { status, body, cookie, .. } = sign_in(&server, name, &format!("{name}-verzeichnis-1"));
         assert_eq!((status, body["role"].as_str()), (200, Some(role)), "{name}: {body}");
         assert_eq!(whoami(&server, &cookie.unwrap()), json!({"user": name, "role": role}));
     }
 
     // Wrong, empty and unknown: the same answer, and the directory is never bound anonymously.
     for (name, password) in [("anna", "falsch-falsch-falsch"), ("anna", ""), ("zora", "zora-verzeichnis-1")] {
-        let (status, body, cookie) = sign_in(&server, name, password);
+        let SignIn { status, body, cookie, .. } = sign_in(&server, name, password);
         assert_eq!((status, body["error"].as_str()), (401, Some("wrong user name or password")), "{name}: {body}");
         assert!(cookie.is_none());
     }
@@ -91,21 +73,21 @@ fn directory_users_sign_in_with_the_role_their_groups_give() {
     // Removed from the group: without a service account the next sign-in notices, refuses, and
     // ends the sessions still open.
     assert!([0, 20].contains(&regroup(&url, "frida", "ablauf-sachbearbeitung", "member", true)));
-    let (status, _, cookie) = sign_in(&server, "frida", "frida-verzeichnis-1");
+    let SignIn { status, cookie, .. } = sign_in(&server, "frida", "frida-verzeichnis-1");
     assert_eq!(status, 200);
     assert_eq!(regroup(&url, "frida", "ablauf-sachbearbeitung", "member", false), 0);
-    let (status, body, _) = sign_in(&server, "frida", "frida-verzeichnis-1");
+    let SignIn { status, body, .. } = sign_in(&server, "frida", "frida-verzeichnis-1");
     assert_eq!((status, body["error_type"].as_str()), (403, Some("no_access")), "{body}");
     assert_eq!(whoami(&server, &cookie.unwrap()), serde_json::Value::Null, "the earlier session has ended");
 
     // The right password, but only in a group that gives no role.
-    let (status, body, _) = sign_in(&server, "dieter", "dieter-verzeichnis-1");
+    let SignIn { status, body, .. } = sign_in(&server, "dieter", "dieter-verzeichnis-1");
     assert_eq!((status, body["error_type"].as_str()), (403, Some("no_access")), "{body}");
 
     // The local admin signs in here, never at the directory, even where the directory has the name.
-    let (status, _, _) = sign_in(&server, "admin", ADMIN_PASSWORD);
+    let SignIn { status, .. } = sign_in(&server, "admin", ADMIN_PASSWORD);
     assert_eq!(status, 200);
-    let (status, _, _) = sign_in(&server, "admin", "admin-verzeichnis-1");
+    let SignIn { status, .. } = sign_in(&server, "admin", "admin-verzeichnis-1");
     assert_eq!(status, 401, "the directory's admin does not take over the local one");
 
     // Directory users are listed as such, without a local password, and none can be set for them.
@@ -173,7 +155,7 @@ fn leaving_the_groups_ends_access_and_a_new_group_gives_a_new_role() {
             "1",
         ],
     );
-    let (status, body, cookie) = sign_in(&server, "emil", "emil-verzeichnis-1");
+    let SignIn { status, body, cookie, .. } = sign_in(&server, "emil", "emil-verzeichnis-1");
     assert_eq!((status, body["role"].as_str()), (200, Some("clerk")), "{body}");
     let cookie = cookie.unwrap();
     assert_eq!(whoami(&server, &cookie)["user"], "emil");
@@ -185,11 +167,11 @@ fn leaving_the_groups_ends_access_and_a_new_group_gives_a_new_role() {
         assert!(Instant::now() < deadline, "the session outlived the recheck");
         std::thread::sleep(Duration::from_millis(200));
     }
-    let (status, body, _) = sign_in(&server, "emil", "emil-verzeichnis-1");
+    let SignIn { status, body, .. } = sign_in(&server, "emil", "emil-verzeichnis-1");
     assert_eq!((status, body["error_type"].as_str()), (403, Some("no_access")), "{body}");
 
     assert_eq!(regroup(&url, "emil", "ablauf-pruefung", "uniqueMember", true), 0);
-    let (status, body, _) = sign_in(&server, "emil", "emil-verzeichnis-1");
+    let SignIn { status, body, .. } = sign_in(&server, "emil", "emil-verzeichnis-1");
     assert_eq!((status, body["role"].as_str()), (200, Some("reviewer")), "{body}");
 
     let entries = audit_entries(&server);
@@ -207,7 +189,7 @@ fn leaving_the_groups_ends_access_and_a_new_group_gives_a_new_role() {
     // An admin's revocation is not lifted by the directory.
     let revoked = agent().delete(&server.url("/api/users/emil")).header("authorization", common::ADMIN).call().unwrap();
     assert_eq!(revoked.status(), 204);
-    let (status, body, _) = sign_in(&server, "emil", "emil-verzeichnis-1");
+    let SignIn { status, body, .. } = sign_in(&server, "emil", "emil-verzeichnis-1");
     assert_eq!((status, body["error_type"].as_str()), (403, Some("no_access")), "{body}");
 }
 
@@ -225,12 +207,12 @@ fn an_unreachable_directory_is_named_and_local_accounts_still_sign_in() {
         let dir = tempfile::tempdir().unwrap();
         let server = start_with_pattern(dir.path(), &url, &["--ldap-timeout-seconds", "1"]);
         let started = Instant::now();
-        let (status, body, _) = sign_in(&server, "anna", "anna-verzeichnis-1");
+        let SignIn { status, body, .. } = sign_in(&server, "anna", "anna-verzeichnis-1");
         assert_eq!((status, body["error_type"].as_str()), (503, Some("directory_unavailable")), "{what}: {body}");
         assert!(body["error"].as_str().unwrap().contains(&url), "{what}: the message names the directory: {body}");
         assert!(started.elapsed() < Duration::from_secs(10), "{what}: the timeout holds");
 
-        let (status, body, _) = sign_in(&server, "admin", ADMIN_PASSWORD);
+        let SignIn { status, body, .. } = sign_in(&server, "admin", ADMIN_PASSWORD);
         assert_eq!(status, 200, "{what}: the local admin signs in: {body}");
         let entries = audit_entries(&server);
         assert!(entries.iter().any(|e| e["action"] == "auth.directory_error" && e["actor"] == "anna"), "{what}");
@@ -253,7 +235,7 @@ fn an_unreachable_directory_is_named_and_local_accounts_still_sign_in() {
             GROUPS,
         ],
     );
-    let (status, body, _) = sign_in(&server, "anna", "anna-verzeichnis-1");
+    let SignIn { status, body, .. } = sign_in(&server, "anna", "anna-verzeichnis-1");
     assert_eq!((status, body["error_type"].as_str()), (503, Some("directory_unavailable")), "{body}");
     assert!(body["error"].as_str().unwrap().contains("service account"), "{body}");
 }

@@ -6,20 +6,8 @@ use std::time::Duration;
 
 use serde_json::json;
 
-use crate::common::{self, ADMIN_PASSWORD, Server, agent, get};
+use crate::common::{self, ADMIN_PASSWORD, Server, SignIn, agent, get, sign_in};
 use ablauf::auth::throttle::{FREE_PER_ACCOUNT, FREE_PER_ADDRESS};
-
-fn sign_in(server: &Server, name: &str, password: &str) -> (u16, serde_json::Value, Option<u64>) {
-    let response = agent()
-        .post(&server.url("/api/session"))
-        .header("content-type", "application/json")
-        .header("user-agent", "ablauf-test/1")
-        .send(json!({"name": name, "password": password}).to_string())
-        .unwrap();
-    let retry = response.headers().get("retry-after").map(|v| v.to_str().unwrap().parse().unwrap());
-    let (status, body) = common::json(response);
-    (status, body, retry)
-}
 
 #[test]
 fn guessing_slows_down_and_is_audited() {
@@ -28,12 +16,12 @@ fn guessing_slows_down_and_is_audited() {
 
     for name in ["admin", "niemand"] {
         for _ in 0..=FREE_PER_ACCOUNT {
-            let (status, body, _) = sign_in(&server, name, "falsch-falsch-falsch");
+            let SignIn { status, body, .. } = sign_in(&server, name, "falsch-falsch-falsch");
             assert_eq!((status, body["error"].as_str()), (401, Some("wrong user name or password")), "{name}");
         }
         // Beyond the free failures the account waits, with the right password too, and the
         // answer does not depend on whether the account exists.
-        let (status, body, retry) = sign_in(&server, name, ADMIN_PASSWORD);
+        let SignIn { status, body, retry_after: retry, .. } = sign_in(&server, name, ADMIN_PASSWORD);
         assert_eq!(
             (status, body["error_type"].as_str(), retry),
             (429, Some("rate_limited"), Some(1)),
@@ -41,7 +29,7 @@ fn guessing_slows_down_and_is_audited() {
         );
         std::thread::sleep(Duration::from_millis(1100));
         // A correct sign-in after the wait (it clears this address's failures).
-        let (status, body, _) = sign_in(&server, "admin", ADMIN_PASSWORD);
+        let SignIn { status, body, .. } = sign_in(&server, "admin", ADMIN_PASSWORD);
         assert_eq!(status, 200, "the wait is over: {body}");
     }
 
