@@ -57,3 +57,21 @@ fn a_saved_draft_is_stored_as_draft() {
     assert_eq!(stored["status"], "draft");
     assert_eq!(stored["process"], drafted["process"]);
 }
+
+/// A spoken dictation: transcribed with the real speech model, then drafted and saved.
+#[test]
+fn a_recording_is_transcribed_then_drafted() {
+    let dir = tempfile::tempdir().unwrap();
+    let audio = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/speech/antrag-pruefen.wav");
+    let out = draft(dir.path(), "", &["--audio", audio.to_str().unwrap(), "--save"]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    assert!(stderr.contains("Antrag"), "the transcript's windows are shown: {stderr}");
+    let answer: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert!(answer["id"].is_string(), "{answer}");
+    let steps = answer["process"]["steps"].as_array().map_or(0, Vec::len);
+    assert!(steps >= 2, "{answer}");
+    // Text and audio at once is refused.
+    let both = draft(dir.path(), "", &["--audio", audio.to_str().unwrap(), "--file", "x.txt"]);
+    assert_eq!(both.status.code(), Some(2));
+}
