@@ -167,3 +167,31 @@ fn the_server_transcribes_recordings_and_streams_the_text() {
         .unwrap();
     assert_eq!(refused.status(), 403);
 }
+
+/// `ablauf eval transcribe` scores the fixtures with the real model, and scores another
+/// engine's transcripts the same way.
+#[test]
+fn the_eval_reports_word_errors_per_group_and_scores_given_transcripts() {
+    let run = |extra: &[&str]| -> serde_json::Value {
+        let out =
+            Command::new(BIN).args(["eval", "transcribe", "--dir"]).arg(fixture("")).args(extra).output().unwrap();
+        assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+        serde_json::from_slice::<serde_json::Value>(&out.stdout).unwrap()["transcribe"].clone()
+    };
+    let ours = run(&[]);
+    assert_eq!(ours["recordings"], 2, "every NAME.txt with its NAME.wav: {ours}");
+    let rate = ours["word_error_rate"].as_f64().unwrap();
+    assert!(rate > 0.0 && rate <= 0.5, "{ours}");
+    assert!(ours["compute_per_audio_second"].as_f64().unwrap() > 0.0);
+
+    // The reference text itself as another engine's transcript scores 0; a missing one scores 1.
+    let dir = tempfile::tempdir().unwrap();
+    let hypotheses = dir.path().join("peer.jsonl");
+    let reference = std::fs::read_to_string(fixture("antrag-pruefen.txt")).unwrap();
+    let line = serde_json::json!({"file": "antrag-pruefen.wav", "text": reference, "audio_seconds": 7.2, "compute_seconds": 1.0});
+    std::fs::write(&hypotheses, format!("{line}\n")).unwrap();
+    let given = run(&["--hypotheses", hypotheses.to_str().unwrap()]);
+    let results = given["results"].as_array().unwrap();
+    let rate_of = |name: &str| results.iter().find(|r| r["name"] == name).unwrap()["word_error_rate"].as_f64().unwrap();
+    assert_eq!((rate_of("antrag-pruefen"), rate_of("bescheid-8khz")), (0.0, 1.0), "{given}");
+}
