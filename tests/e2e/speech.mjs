@@ -30,7 +30,8 @@ await run('speech', async (page, shot) => {
   await stop.click();
   await page.waitForSelector('.draft-status:has-text("Diktat erkannt")', { timeout: MODEL_TIMEOUT });
   const text = await dictation.inputValue();
-  check(/Antrag/.test(text) && /Unterlagen/.test(text), `the transcript is in the dictation field (${text})`);
+  // Whisper capitalises as it hears the sentence start, which the fake microphone's timing moves.
+  check(/antrag/i.test(text) && /unterlagen/i.test(text), `the transcript is in the dictation field (${text})`);
   await shot('erkannt', { fullPage: false });
 
   await page.getByRole('button', { name: 'Strukturieren' }).click();

@@ -3,6 +3,7 @@
 
 import { api, may } from '../api.js';
 import { STEP_TYPE, errorBox, explain, formatNumber, h, render, statusBadge, toast } from '../dom.js';
+import { patiently } from './gaps.js';
 
 const DECISIONS = [
   { key: 'd', decision: 'duplicate', label: 'Dublette', cls: 'danger' },
@@ -54,7 +55,8 @@ function column(stored, shared, side) {
 }
 
 export async function show({ signal }) {
-  const found = await api('/api/duplicates', { signal });
+  // Right after a start the processes are still being embedded: wait, as the dashboard does.
+  const found = await patiently('/api/duplicates', signal);
   const queue = [...(found.items || found.candidates || found)].sort((x, y) => y.score - x.score);
   let index = 0;
   const list = h('ol', { class: 'queue', 'aria-label': 'Vorgeschlagene Paare' });
