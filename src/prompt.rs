@@ -51,13 +51,13 @@ mod tests {
 
     #[test]
     fn system_block_is_a_fixed_prefix_and_user_block_carries_the_dictation() {
-        let a = PromptTemplate::DRAFT.messages(minijinja::context! { dictation => "Antrag A" }).unwrap();
-        let b = PromptTemplate::DRAFT.messages(minijinja::context! { dictation => "Antrag B" }).unwrap();
+        let a = PromptTemplate::DRAFT.messages(minijinja::context! { dictation => "Antrag A", clause => "A" }).unwrap();
+        let b = PromptTemplate::DRAFT.messages(minijinja::context! { dictation => "Antrag B", clause => "B" }).unwrap();
         assert_eq!(a[0], b[0]);
-        assert!(a[0].content.starts_with("Du schreibst Diktate"), "{}", a[0].content);
-        assert!(a[0].content.ends_with("5 end: Sperrmüll abgeholt\n# Sperrmüll abholen"));
-        assert_eq!(a[1].content, "Diktat: Antrag A\nAntwort:");
+        assert!(a[0].content.starts_with("Du hilfst, Diktate"), "{}", a[0].content);
+        assert!(a[0].content.ends_with("task Friedhofsgärtnerei: Grab abräumen"), "{}", a[0].content);
+        assert_eq!(a[1].content, "Diktat: Antrag A\nAbschnitt: A\nAntwort:");
         assert_eq!(PromptTemplate::DRAFT.sha256().len(), 64);
-        assert!(PromptTemplate::DRAFT.messages(minijinja::context! {}).is_err(), "strict: dictation is required");
+        assert!(PromptTemplate::DRAFT.messages(minijinja::context! {}).is_err(), "strict: dictation and clause are required");
     }
 }

@@ -137,7 +137,7 @@ fn show_line(line: &Line) {
         Line::Title { title } => eprintln!("# {title}"),
         Line::Role { id, name } => eprintln!("@{id} {name}"),
         Line::Step(step) => eprintln!("{} {} {}", step.number, step.kind.as_str(), step.name),
-        Line::NotAProcess | Line::Unreadable { .. } => {}
+        Line::Unreadable { .. } => {}
     }
 }
 
@@ -151,7 +151,7 @@ fn prompt_cache(generator: &CandleGenerator) -> PathBuf {
 /// opening of the user turn).
 fn shared_prompt_tokens(generator: &CandleGenerator, prepared: &draft::PreparedDraft) -> Result<usize, CliError> {
     let warm_up = draft::warm_up_request().map_err(draft_error)?;
-    let a = generator.prompt_tokens(&prepared.request.messages).map_err(classify)?;
+    let a = generator.prompt_tokens(&prepared.requests[0].messages).map_err(classify)?;
     let b = generator.prompt_tokens(&warm_up.messages).map_err(classify)?;
     Ok(a.iter().zip(&b).take_while(|(x, y)| x == y).count())
 }
@@ -171,7 +171,7 @@ pub fn draft(data_dir: &Path, args: DraftArgs) -> Result<ExitCode, CliError> {
     let restored = generator.load_prefix(&cache);
     let shared = shared_prompt_tokens(&generator, &prepared)?;
     let drafted = draft::run(&mut generator, prepared, &mut show_line).map_err(draft_error)?;
-    if restored < shared / llm::PREFIX_CACHE_BLOCK * llm::PREFIX_CACHE_BLOCK {
+    if restored < generator.reusable(shared) {
         // Only a speed-up for the next call: a failure to write it is not the draft's failure.
         if let Err(e) = generator.save_prefix(&cache, shared) {
             tracing::warn!("cannot keep the prompt cache: {e}");

@@ -55,7 +55,7 @@ pub fn to_process(lines: &[Line], legal_basis: Vec<String>) -> Converted {
             Line::Unreadable { text } => {
                 repairs.push(Repair::global("ignored_line", format!("line not understood, left out: {text:?}")))
             }
-            Line::Title { .. } | Line::NotAProcess => {}
+            Line::Title { .. } => {}
         }
     }
     if process.title.trim().is_empty() {

@@ -1,4 +1,5 @@
-//! The compact line format the model writes instead of verbose JSON, its grammar and a renderer.
+//! The compact line format of drafts and of the evaluation's gold processes, the grammars of
+//! the model's answers, and a renderer.
 //!
 //! Output length is the main cost of a draft on a CPU (a verbose JSON process is 450–650 tokens,
 //! this format 60–120), so every line is short and most flows are implicit:
@@ -13,24 +14,16 @@
 //! # Anwohnerparkausweis ausstellen
 //! ```
 //!
-//! A start or task without `> N` continues with the next line; an end leads nowhere. Each step
-//! names its role, and the title comes last: the clerk watching the stream sees the first step
-//! as soon as the model has read the dictation, not after a title and a list of roles (which
-//! took a second on the 2-core reference machine). [`render`] writes the title first, for
-//! reading. The parser is lenient: it accepts the title anywhere and role declarations
-//! (`@bb Bürgerbüro`, then `task bb:`), as in the gold processes of the evaluation set and in
-//! what a model without grammar support writes; the grammar makes the constrained model write
-//! exactly the shape above.
+//! A start or task without `> N` continues with the next line; an end leads nowhere. The model
+//! writes these lines without numbers and jumps, one clause of the dictation at a time
+//! ([`clause_grammar`], [`closing_grammar`]); `draft::assemble` numbers and branches them.
+//! [`render`] writes the title first, for reading. The parser is lenient: it accepts the title
+//! anywhere and role declarations (`@bb Bürgerbüro`, then `task bb:`), as in the gold
+//! processes of the evaluation set.
 
 use serde::Serialize;
 
 use crate::process::{Process, StepType};
-
-/// What the model answers when the text describes no process.
-pub const NOT_A_PROCESS: &str = "KEIN ABLAUF";
-
-/// Most steps a draft may have; the grammar stops numbering there.
-pub const MAX_STEPS: u32 = 30;
 
 /// One line of compact output.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -45,7 +38,6 @@ pub enum Line {
         name: String,
     },
     Step(StepLine),
-    NotAProcess,
     /// A line that fits no shape; the converter reports it.
     Unreadable {
         text: String,
@@ -79,9 +71,6 @@ pub fn parse_line(line: &str) -> Option<Line> {
     if line.is_empty() {
         return None;
     }
-    if line.eq_ignore_ascii_case(NOT_A_PROCESS) {
-        return Some(Line::NotAProcess);
-    }
     if let Some(title) = line.strip_prefix('#') {
         return Some(Line::Title { title: title.trim().to_owned() });
     }
@@ -90,6 +79,13 @@ pub fn parse_line(line: &str) -> Option<Line> {
         return Some(Line::Role { id: id.trim().to_owned(), name: name.trim().to_owned() });
     }
     Some(parse_step(line).map(Line::Step).unwrap_or_else(|| Line::Unreadable { text: line.to_owned() }))
+}
+
+/// Reads a line of a clause answer, whose step lines have no number (they get 0); `skip` and
+/// what fits no shape are `Unreadable`.
+pub fn parse_unnumbered(line: &str) -> Option<Line> {
+    let line = line.trim();
+    if line.starts_with('#') { parse_line(line) } else { parse_line(&format!("0 {line}")).filter(|_| !line.is_empty()) }
 }
 
 /// Reads a whole answer.
@@ -168,63 +164,53 @@ pub(crate) fn collapse_whitespace(text: &str) -> String {
     text.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
-/// Which shapes the grammar admits for one dictation.
+/// What the answer about one clause of a dictation may hold (see `draft::clauses`).
 #[derive(Debug, Clone, Copy)]
-pub struct GrammarOptions {
-    /// Decisions are only allowed when the dictation names a condition; otherwise small models
-    /// invent generic yes/no checks.
-    pub allow_decisions: bool,
+pub struct ClauseOptions {
+    /// The clause is where the trigger of the process is dictated.
+    pub start: bool,
+    /// The clause states a condition: the answer is its decision, nothing else.
+    pub condition: bool,
+    /// The clause may name two pieces of work ("prüft die Belege und zahlt aus").
+    pub two: bool,
+    /// The clause may be a remark without work (see `draft::clauses::Clause::may_be_remark`).
+    pub skip: bool,
 }
 
-/// Most ends a draft may have beyond the first: each decision opens one more.
-const MAX_EXTRA_ENDS: u32 = 3;
-
-/// The llguidance Lark grammar of the compact format. Step numbers are forced (each level of
-/// the nested `sN_E` rules writes its own number), the first step is the start, and the steps
-/// can only end after an end step; the title line follows. `E` counts the ends still allowed
-/// beyond one: a decision opens a branch that may end separately, so small models cannot ramble
-/// on after the process is over. Each line body is one lexeme: llguidance lexes greedily, so a
-/// name followed by a separator must live in the same regex as the separator.
-pub fn grammar(options: GrammarOptions) -> String {
+/// The answer for one clause: one unnumbered decision line for a condition; otherwise `skip`,
+/// or one task line (two where the clause joins two pieces of work), after a `start: …` line
+/// where the trigger may be dictated. Numbers and branches are the assembler's job, because
+/// each clause is drafted without knowing what the others became; left free, the model fills
+/// every allowed line with work from other clauses.
+pub fn clause_grammar(options: ClauseOptions) -> String {
     let role = text_run(":>\\n", 1, 40);
-    let name = text_run(">", 1, 60);
-    let target = "[1-9][0-9]?";
-    let condition = text_run(">:|", 0, 30);
-    let line = |min: u32, max: u32| text_run("\\n", min, max);
     let mut g = String::new();
-    g.push_str(&format!("start: process | \"{NOT_A_PROCESS}\"\n"));
-    g.push_str("process: s1 \"# \" TITLE \"\\n\"\n");
-    g.push_str("s1: \"1 start: \" NAME \"\\n\" s2_0\n");
-    let max_extra = if options.allow_decisions { MAX_EXTRA_ENDS } else { 0 };
-    for n in 2..=MAX_STEPS {
-        for extra in 0..=max_extra.min(n - 2) {
-            let mut alternatives = Vec::new();
-            let next = n + 1;
-            if n < MAX_STEPS {
-                alternatives.push(format!("TASK \"\\n\" s{next}_{extra}"));
-                if options.allow_decisions {
-                    alternatives.push(format!("DECISION \"\\n\" s{next}_{}", (extra + 1).min(max_extra)));
-                }
-            }
-            alternatives.push(match extra {
-                0 => "END \"\\n\"".to_owned(),
-                _ if n == MAX_STEPS => "END \"\\n\"".to_owned(),
-                _ => format!("END \"\\n\" s{next}_{}?", extra - 1),
-            });
-            g.push_str(&format!("s{n}_{extra}: \"{n} \" ({})\n", alternatives.join(" | ")));
-        }
+    if options.condition {
+        g.push_str("start: DECISION \"\\n\"\n");
+        g.push_str(&format!("DECISION: /decision {role}: {}\\?/\n", text_run(">\\n?", 1, 60)));
+        return g;
     }
-    // At the end of the answer, small models summarise every step into the title; one clause
-    // of at most 50 characters (no list, no sentence) keeps it a name.
+    let tasks = if options.two { "TASK (\"\\n\" TASK)?" } else { "TASK" };
+    let mut answers = vec![tasks.to_owned()];
+    if options.skip {
+        answers.push("\"skip\"".to_owned());
+    }
+    if options.start {
+        answers.push(format!("START (\"\\n\" {tasks})?"));
+        g.push_str(&format!("START: /start: {}/\n", text_run("\\n", 1, 60)));
+    }
+    g.push_str(&format!("start: ({}) \"\\n\"\n", answers.join(" | ")));
+    g.push_str(&format!("TASK: /task {role}: {}/\n", text_run(">\\n?", 1, 60)));
+    g
+}
+
+/// The last answer of a clause-wise draft: the trigger, the outcome and the title.
+pub fn closing_grammar() -> String {
+    let mut g = String::new();
+    g.push_str("start: START \"\\n\" END \"\\n# \" TITLE \"\\n\"\n");
+    g.push_str(&format!("START: /start: {}/\n", text_run("\\n", 1, 60)));
+    g.push_str(&format!("END: /end: {}/\n", text_run("\\n", 1, 60)));
     g.push_str(&format!("TITLE: /{}/\n", text_run("\\n,;:.#", 2, 50)));
-    g.push_str(&format!("NAME: /{}/\n", line(1, 60)));
-    g.push_str(&format!("TASK: /task {role}: {name}( > {target})?/\n"));
-    if options.allow_decisions {
-        g.push_str(&format!(
-            "DECISION: /decision( {role})?: {name} > {condition}: {target}( \\| {condition}: {target}){{1,3}}/\n"
-        ));
-    }
-    g.push_str(&format!("END: /end: {}/\n", line(1, 60)));
     g
 }
 
@@ -240,30 +226,6 @@ pub(crate) fn text_run(exclude: &str, min: u32, max: u32) -> String {
 /// names with invisible characters; German administrative text needs neither.
 pub(crate) fn text_char(exclude: &str) -> String {
     format!(r"[\p{{Latin}}\p{{M}}\x20-\x7e\u00a0-\u00bf\u00d7\u00f7\u2010-\u2027\u2030-\u205e\u20ac&&[^{exclude}]]")
-}
-
-/// Splits streamed text pieces into complete lines as they arrive.
-#[derive(Debug, Default)]
-pub struct LineSplitter {
-    pending: String,
-}
-
-impl LineSplitter {
-    /// Adds a piece of generated text and returns the lines it completed.
-    pub fn push(&mut self, piece: &str) -> Vec<Line> {
-        self.pending.push_str(piece);
-        let mut lines = Vec::new();
-        while let Some(end) = self.pending.find('\n') {
-            let line: String = self.pending.drain(..=end).collect();
-            lines.extend(parse_line(&line));
-        }
-        lines
-    }
-
-    /// The last line, which has no newline after it.
-    pub fn finish(&mut self) -> Option<Line> {
-        parse_line(&std::mem::take(&mut self.pending))
-    }
 }
 
 #[cfg(test)]
@@ -290,25 +252,6 @@ mod tests {
         assert_eq!(step.role, None);
         assert_eq!(parse_line("x task: y"), Some(Line::Unreadable { text: "x task: y".into() }));
         assert_eq!(parse_line("  "), None);
-        assert_eq!(parse_line("kein ablauf"), Some(Line::NotAProcess));
-    }
-
-    #[test]
-    fn grammar_has_one_rule_per_step_level() {
-        let g = grammar(GrammarOptions { allow_decisions: false });
-        assert!(g.contains("s2_0: \"2 \" (TASK \"\\n\" s3_0 | END \"\\n\")"), "{g}");
-        assert!(!g.contains("DECISION"));
-    }
-
-    #[test]
-    fn splitter_yields_lines_only_when_complete() {
-        let mut s = LineSplitter::default();
-        assert!(s.push("# Tit").is_empty());
-        assert_eq!(
-            s.push("el\n@a B\n1 sta"),
-            vec![Line::Title { title: "Titel".into() }, Line::Role { id: "a".into(), name: "B".into() }]
-        );
-        assert!(matches!(s.finish(), Some(Line::Unreadable { .. })));
     }
 
     /// Feeds `text` byte by byte through the grammar, as a model with a one-byte vocabulary would.
@@ -328,38 +271,49 @@ mod tests {
     const EXAMPLE: &str = "1 start: Antrag eingegangen\n2 task Sachbearbeitung Bürgerbüro: Antrag prüfen\n3 decision Sachbearbeitung Bürgerbüro: Unterlagen vollständig? > ja: 4 | nein: 5\n4 task Sachbearbeitung Bürgerbüro: Parkausweis ausstellen > 6\n5 task Sachbearbeitung Bürgerbüro: Antrag ablehnen\n6 end: Antrag beschieden\n# Anwohnerparkausweis ausstellen\n";
 
     #[test]
-    fn grammar_accepts_the_format_and_nothing_else() {
-        let with = grammar(GrammarOptions { allow_decisions: true });
-        let without = grammar(GrammarOptions { allow_decisions: false });
-        assert!(accepts(&with, EXAMPLE));
-        assert!(!accepts(&without, EXAMPLE), "decisions are off");
-        assert!(accepts(&with, NOT_A_PROCESS));
-        let linear = "1 start: Anruf\n2 task Servicecenter: Termin vergeben\n3 end: Termin steht\n# Müll anmelden\n";
-        assert!(accepts(&without, linear));
-        // Wrong number, a task without a role, no end, no title, the title first, declarations,
-        // JSON: all impossible.
-        assert!(!accepts(&with, &linear.replace("2 task", "3 task")));
-        assert!(!accepts(&with, &linear.replace("task Servicecenter:", "task:")));
-        assert!(!accepts(&with, "1 start: Anruf\n2 task Servicecenter: Termin vergeben\n# Müll anmelden\n"));
-        assert!(!accepts(&with, "1 start: Anruf\n2 task Servicecenter: Termin vergeben\n3 end: Termin steht\n"));
-        assert!(!accepts(&with, "# Müll anmelden\n1 start: Anruf\n2 task sc: Termin vergeben\n3 end: Termin steht\n"));
-        assert!(!accepts(&with, &format!("@sc Servicecenter\n{linear}")));
-        assert!(!accepts(&with, "{\"title\": \"x\"}"));
+    fn a_clause_answer_is_one_decision_or_a_task_or_two() {
+        let plain = clause_grammar(ClauseOptions { start: false, condition: false, two: false, skip: false });
+        let condition = clause_grammar(ClauseOptions { start: false, condition: true, two: false, skip: false });
+        let two = clause_grammar(ClauseOptions { start: false, condition: false, two: true, skip: true });
+        let first = clause_grammar(ClauseOptions { start: true, condition: false, two: false, skip: true });
+        assert!(accepts(&plain, "task Bürgerbüro: Antrag prüfen\n"));
+        assert!(!accepts(&plain, "task Bürgerbüro: Antrag prüfen\ntask Bürgerbüro: Bescheid senden\n"), "one task");
+        assert!(!accepts(&plain, "skip\n"), "skipping is not allowed");
+        assert!(!accepts(&plain, "task: Antrag prüfen\n"), "a task names its role");
+        assert!(!accepts(&plain, "decision Bürgerbüro: Vollständig?\n"), "no condition, no decision");
+        assert!(!accepts(&plain, "2 task Bürgerbüro: Antrag prüfen\n"), "numbers are the assembler's");
+        assert!(!accepts(&plain, "task Bürgerbüro: Antrag prüfen > 4\n"), "and so are jumps");
+        assert!(accepts(&condition, "decision Bürgerbüro: Unterlagen vollständig?\n"));
+        assert!(!accepts(&condition, "task Bürgerbüro: Antrag prüfen\n"), "a condition is a decision");
+        assert!(!accepts(&condition, "decision Bürgerbüro: Unterlagen vollständig\n"), "a question");
+        assert!(accepts(&two, "task SB: Belege prüfen\ntask SB: Betrag auszahlen\n"));
+        assert!(accepts(&two, "skip\n"));
+        assert!(!accepts(&two, "task SB: a\ntask SB: b\ntask SB: c\n"), "at most two");
+        assert!(accepts(&first, "start: Antrag eingegangen\ntask SB: Antrag prüfen\n"));
+        assert!(!accepts(&plain, "start: Antrag eingegangen\n"), "only the first clause starts");
         // Readable text only: umlauts, § and € pass; invisible tag and control characters do not.
-        assert!(accepts(&without, &linear.replace("Termin vergeben", "Gebühr (5 €) nach § 3 erheben")));
-        assert!(!accepts(&without, &linear.replace("Termin steht", "Termin steht\u{e0020}\u{e0020}")));
-        assert!(!accepts(&without, &linear.replace("Anruf", "Anruf\u{7}")));
-        assert!(!accepts(&without, &linear.replace("Anruf", "Anruf 电话")));
-        // Once the process is over (one end per decision branch), only the title may follow.
-        let steps = linear.trim_end_matches("# Müll anmelden\n");
-        assert!(!accepts(&without, &format!("{steps}4 task Servicecenter: weiterreden\n5 end: noch ein Ende\n# T\n")));
-        let example_steps = EXAMPLE.trim_end_matches("# Anwohnerparkausweis ausstellen\n");
-        assert!(!accepts(
-            &with,
-            &format!(
-                "{example_steps}7 task Bürgerbüro: weiter\n8 end: drittes Ende\n9 task Bürgerbüro: x\n10 end: y\n# T\n"
-            )
-        ));
+        assert!(accepts(&plain, "task SB: Gebühr (5 €) nach § 3 erheben\n"));
+        assert!(!accepts(&plain, "task SB: Termin\u{e0020}\u{e0020}\n"));
+        assert!(!accepts(&plain, "task SB: Anruf\u{7}\n"));
+        assert!(!accepts(&plain, "task SB: Anruf 电话\n"));
+    }
+
+    #[test]
+    fn the_closing_answer_is_trigger_outcome_and_a_short_title() {
+        let g = closing_grammar();
+        assert!(accepts(&g, "start: Antrag eingegangen\nend: Antrag beschieden\n# Parkausweis ausstellen\n"));
+        assert!(!accepts(&g, "start: Antrag eingegangen\nend: Antrag beschieden\n"), "no title");
+        assert!(!accepts(&g, "start: a\nend: b\n# Antrag prüfen, Bescheid senden\n"), "a name, not a list");
+        assert!(!accepts(&g, "start: a\ntask SB: b\nend: c\n# T\n"));
+    }
+
+    #[test]
+    fn unnumbered_lines_read_as_steps() {
+        let Some(Line::Step(step)) = parse_unnumbered("decision SB: Unterlagen vollständig?") else { panic!() };
+        assert_eq!((step.number, step.kind, step.role.as_deref()), (0, StepType::Decision, Some("SB")));
+        assert_eq!(parse_unnumbered("# Titel"), Some(Line::Title { title: "Titel".into() }));
+        assert!(matches!(parse_unnumbered("skip"), Some(Line::Unreadable { .. })));
+        assert_eq!(parse_unnumbered("  "), None);
     }
 
     #[test]

@@ -1,11 +1,18 @@
 //! Drafting a [`Process`] from a clerk's dictation with the local language model.
 //!
-//! The pipeline: [`prepare`] checks the input and builds a grammar-constrained request in the
-//! compact line format ([`format`]); the engine generates it (streamed lines can be shown as they
-//! arrive, see [`DraftProgress`]); [`PreparedDraft::finish`] converts the lines into a process,
-//! repairs what the model got wrong ([`convert`]) and runs the deterministic review. The result
+//! The pipeline: [`prepare`] checks the input, cuts it into clauses ([`clauses`]) and builds
+//! one grammar-constrained request per clause plus a closing one (trigger, outcome, title);
+//! the engine runs them one after another as one job, each reusing the KV cache of the one
+//! before (streamed lines can be shown as they arrive, see [`DraftProgress`]);
+//! [`PreparedDraft::finish`] puts the answers together ([`assemble`]), converts them into a
+//! process, repairs what is left ([`convert`]) and runs the deterministic review. The result
 //! always validates without errors.
+//!
+//! Clause by clause, because a 1.5B model asked to rewrite a whole dictation at once drops
+//! half of its steps, copies its prompt's examples and loses conditions (docs/drafting.md).
 
+pub mod assemble;
+pub mod clauses;
 pub mod input;
 
 use std::time::Instant;
@@ -15,20 +22,28 @@ use serde::Serialize;
 pub use crate::compact::Line;
 pub use input::InputError;
 
-use crate::compact::{convert, format};
+use crate::compact::convert;
+use crate::compact::format::{self, ClauseOptions, StepLine};
 use crate::llm::{FinishReason, GenerateRequest, Generation, GenerationStats, Generator, LlmError, Sampling};
-use crate::process::{Finding, Process};
+use crate::process::{Finding, Process, StepType};
 use crate::prompt::{PromptError, PromptTemplate};
 use crate::review::{self, ReviewFinding};
 use crate::store::drafts::DraftRecord;
 use crate::store::{Change, Saved, Store, StoreError};
+use clauses::{Clause, ClauseKind};
 
-/// Room for about 25 steps; a 60-word dictation needs 60–120 tokens.
-pub const DEFAULT_MAX_TOKENS: usize = 320;
+/// New tokens a whole draft may take: a clause's lines take 10–40, a 100-word dictation has
+/// 8–14 clauses.
+pub const DEFAULT_MAX_TOKENS: usize = 600;
 
-/// A draft whose model has written two step lines it already wrote is going round in a
-/// circle: generation stops there (the repeats are merged into loops by [`convert`]).
-const REPEATED_LINES_LIMIT: usize = 2;
+/// New tokens for one clause's answer (three step lines).
+const CLAUSE_MAX_TOKENS: usize = 80;
+
+/// New tokens for the closing answer (trigger, outcome and title).
+const CLOSING_MAX_TOKENS: usize = 60;
+
+/// What the closing request asks about, in place of a clause.
+const CLOSING_CLAUSE: &str = "(Auslöser, Ergebnis und Titel)";
 
 #[derive(Debug, thiserror::Error)]
 pub enum DraftError {
@@ -53,7 +68,7 @@ pub struct Draft {
     /// What post-processing changed to make the model's answer a valid process.
     pub repairs: Vec<Finding>,
     pub stats: DraftStats,
-    /// The model's answer in the compact format, before repairs.
+    /// The model's answers put together in the compact format, before repairs.
     pub compact: String,
     #[serde(skip)]
     pub dictation: String,
@@ -74,6 +89,8 @@ pub struct DraftStats {
     /// sha256 of the prompt template (`prompts/draft.j2`) that produced the draft.
     pub template_sha256: String,
     pub finish: FinishReason,
+    /// Clauses the dictation was cut into (one request each, plus the closing one).
+    pub clauses: usize,
     /// Seconds from the request until the first complete step line.
     pub first_step_s: Option<f64>,
     /// Seconds from the request until the draft was ready (queueing included).
@@ -81,10 +98,13 @@ pub struct DraftStats {
     pub generation: GenerationStats,
 }
 
-/// A checked dictation and the request to send to the engine.
+/// A checked dictation and the requests to send to the engine, in order.
 #[derive(Debug, Clone)]
 pub struct PreparedDraft {
-    pub request: GenerateRequest,
+    pub requests: Vec<GenerateRequest>,
+    /// New tokens all requests together may take.
+    pub max_tokens: usize,
+    clauses: Vec<Clause>,
     dictation: String,
     legal_basis: Vec<String>,
     started: Instant,
@@ -94,26 +114,57 @@ pub struct PreparedDraft {
 /// cache before the first clerk waits for it (it is most of the prompt, and prefill is the slow
 /// part on a CPU).
 pub fn warm_up_request() -> Result<GenerateRequest, DraftError> {
-    prepare("Antrag prüfen, dann Bescheid senden.", 1).map(|prepared| prepared.request)
+    let mut prepared = prepare("Antrag prüfen, dann Bescheid senden.", 1)?;
+    let mut request = prepared.requests.swap_remove(0);
+    request.max_tokens = 1;
+    Ok(request)
 }
 
-/// Checks a dictation and builds the constrained request for it.
-pub fn prepare(dictation: &str, max_tokens: usize) -> Result<PreparedDraft, DraftError> {
-    let started = Instant::now();
-    let dictation = input::check(dictation)?;
-    let messages = PromptTemplate::DRAFT.messages(minijinja::context! { dictation })?;
-    let options = format::GrammarOptions { allow_decisions: input::names_condition(dictation) };
-    let request = GenerateRequest {
-        messages,
-        grammar: Some(format::grammar(options)),
+fn request(
+    dictation: &str,
+    clause: &str,
+    grammar: String,
+    max_tokens: usize,
+    first: bool,
+) -> Result<GenerateRequest, DraftError> {
+    Ok(GenerateRequest {
+        messages: PromptTemplate::DRAFT.messages(minijinja::context! { dictation, clause })?,
+        grammar: Some(grammar),
         max_tokens,
         stop: Vec::new(),
         sampling: Sampling::GREEDY,
         lookahead: crate::llm::COPY_LOOKAHEAD,
-        repeated_lines_limit: REPEATED_LINES_LIMIT,
-    };
+        repeated_lines_limit: 0,
+        // The first request starts from the cached system prompt alone, so a dictation drafts
+        // the same whatever ran before; the others share the dictation with it.
+        reuse_unaligned_prefix: !first,
+    })
+}
+
+/// Checks a dictation and builds the constrained requests for it.
+pub fn prepare(dictation: &str, max_tokens: usize) -> Result<PreparedDraft, DraftError> {
+    let started = Instant::now();
+    let dictation = input::check(dictation)?;
+    let mut clauses = clauses::split(dictation);
+    if clauses.is_empty() {
+        clauses.push(Clause { text: format::collapse_whitespace(dictation), kind: ClauseKind::Plain, negated: false });
+    }
+    let mut requests = Vec::with_capacity(clauses.len() + 1);
+    for (i, clause) in clauses.iter().enumerate() {
+        let options = ClauseOptions {
+            // The trigger is dictated first (with a heading, in the same clause).
+            start: i == 0,
+            condition: i > 0 && clause.kind == ClauseKind::Condition,
+            two: clause.joins_two(),
+            skip: i == 0 || clause.may_be_remark(),
+        };
+        requests.push(request(dictation, &clause.text, format::clause_grammar(options), CLAUSE_MAX_TOKENS, i == 0)?);
+    }
+    requests.push(request(dictation, CLOSING_CLAUSE, format::closing_grammar(), CLOSING_MAX_TOKENS, false)?);
     Ok(PreparedDraft {
-        request,
+        requests,
+        max_tokens,
+        clauses,
         legal_basis: input::legal_references(dictation),
         dictation: dictation.to_owned(),
         started,
@@ -122,45 +173,51 @@ pub fn prepare(dictation: &str, max_tokens: usize) -> Result<PreparedDraft, Draf
 
 impl PreparedDraft {
     pub fn progress(&self) -> DraftProgress {
-        DraftProgress { splitter: format::LineSplitter::default(), started: self.started, first_step_s: None }
+        DraftProgress {
+            splitter: RawLines::default(),
+            started: self.started,
+            first_step_s: None,
+            numbered: 0,
+            started_line: false,
+            expected: self.requests.len(),
+            generations: Vec::new(),
+        }
     }
 
-    /// Turns the model's answer into a valid process with its repairs and review findings.
-    pub fn finish(self, generation: Generation, model_id: &str, progress: &DraftProgress) -> Result<Draft, DraftError> {
-        if generation.finish == FinishReason::Cancelled {
+    /// Puts the answers `progress` collected together into a valid process with its repairs and
+    /// review findings.
+    pub fn finish(self, model_id: &str, progress: DraftProgress) -> Result<Draft, DraftError> {
+        let generations = progress.generations;
+        if generations.len() < self.requests.len() || generations.iter().any(|g| g.finish == FinishReason::Cancelled) {
             return Err(DraftError::Cancelled);
         }
-        let lines = format::parse(&generation.text);
-        if lines.iter().any(|l| matches!(l, Line::NotAProcess)) {
-            return Err(InputError::NotAProcess { reason: "the model found no process in it".into() }.into());
-        }
-        if !lines.iter().any(|l| matches!(l, Line::Step(_))) {
-            return Err(DraftError::NoSteps(generation.text));
+        let (answers, closing) = generations.split_at(self.clauses.len());
+        let answers: Vec<String> = answers.iter().map(|g| g.text.clone()).collect();
+        let closing = closing.first().map_or("", |g| g.text.as_str());
+        let compact = assemble::assemble(&self.clauses, &answers, closing);
+        let lines = format::parse(&compact);
+        let has_work =
+            lines.iter().any(|l| matches!(l, Line::Step(s) if matches!(s.kind, StepType::Task | StepType::Decision)));
+        if !has_work {
+            return Err(DraftError::NoSteps(answers.join("\n")));
         }
         let converted = convert::to_process(&lines, self.legal_basis);
         let mut repairs = converted.repairs;
-        if generation.finish == FinishReason::Repetition {
-            repairs.insert(
-                0,
-                Finding::warning(
-                    "repetition",
-                    "steps",
-                    "the model began repeating steps; generation was stopped there",
-                )
-                .with_fix("Check that no step of the dictation is missing at the end."),
-            );
-        }
-        if generation.finish == FinishReason::Length {
+        let finish = if generations.iter().any(|g| g.finish == FinishReason::Length) {
             repairs.insert(
                 0,
                 Finding::warning(
                     "truncated",
                     "steps",
-                    format!("the answer was cut off after {} tokens; steps may be missing", self.request.max_tokens),
+                    format!("the answer was cut off after {} tokens; steps may be missing", self.max_tokens),
                 )
                 .with_fix("Dictate fewer steps at once, or allow more tokens."),
             );
-        }
+            FinishReason::Length
+        } else {
+            FinishReason::Stop
+        };
+        let stats: Vec<GenerationStats> = generations.iter().map(|g| g.stats.clone()).collect();
         let process = converted.process;
         Ok(Draft {
             findings: review::tagged(review::check(&process), review::Source::Check),
@@ -169,12 +226,13 @@ impl PreparedDraft {
             stats: DraftStats {
                 model_id: model_id.to_owned(),
                 template_sha256: PromptTemplate::DRAFT.sha256(),
-                finish: generation.finish,
+                finish,
+                clauses: self.clauses.len(),
                 first_step_s: progress.first_step_s,
                 total_s: self.started.elapsed().as_secs_f64(),
-                generation: generation.stats,
+                generation: GenerationStats::combine(&stats),
             },
-            compact: generation.text,
+            compact,
             dictation: self.dictation,
         })
     }
@@ -199,26 +257,75 @@ impl Draft {
     }
 }
 
-/// Follows a streamed answer: complete lines as they arrive, and when the first step came.
+/// Splits streamed text into complete raw lines.
+#[derive(Debug, Default)]
+struct RawLines {
+    pending: String,
+}
+
+impl RawLines {
+    fn push(&mut self, piece: &str) -> Vec<String> {
+        self.pending.push_str(piece);
+        let mut lines = Vec::new();
+        while let Some(end) = self.pending.find('\n') {
+            lines.push(self.pending.drain(..=end).collect::<String>().trim().to_owned());
+        }
+        lines
+    }
+}
+
+/// Follows a draft's answers as they stream: its step lines, numbered as they complete, when
+/// the first step came, and each request's result.
 #[derive(Debug)]
 pub struct DraftProgress {
-    splitter: format::LineSplitter,
+    splitter: RawLines,
     started: Instant,
     first_step_s: Option<f64>,
+    /// Task and decision lines shown so far.
+    numbered: u32,
+    started_line: bool,
+    expected: usize,
+    generations: Vec<Generation>,
 }
 
 impl DraftProgress {
+    /// Adds generated text; returns the lines it completed, as they will read in the draft
+    /// (start first, tasks and decisions numbered on from 2, then the end and the title).
     pub fn push(&mut self, piece: &str) -> Vec<Line> {
-        let lines = self.splitter.push(piece);
-        if self.first_step_s.is_none() && lines.iter().any(|l| matches!(l, Line::Step(_))) {
-            self.first_step_s = Some(self.started.elapsed().as_secs_f64());
+        let mut lines = Vec::new();
+        for raw in self.splitter.push(piece) {
+            let Some(line) = format::parse_unnumbered(&raw) else { continue };
+            let line = match line {
+                Line::Step(step) => match step.kind {
+                    StepType::Start if self.started_line => continue,
+                    StepType::Start => {
+                        self.started_line = true;
+                        Line::Step(StepLine { number: 1, ..step })
+                    }
+                    StepType::Task | StepType::Decision => {
+                        self.numbered += 1;
+                        if self.first_step_s.is_none() {
+                            self.first_step_s = Some(self.started.elapsed().as_secs_f64());
+                        }
+                        Line::Step(StepLine { number: self.numbered + 1, ..step })
+                    }
+                    StepType::End => Line::Step(StepLine { number: self.numbered + 2, ..step }),
+                    StepType::Parallel => continue,
+                },
+                Line::Title { .. } => line,
+                _ => continue,
+            };
+            lines.push(line);
         }
         lines
     }
 
-    /// The unfinished last line, once generation has ended.
-    pub fn finish(&mut self) -> Option<Line> {
-        self.splitter.finish()
+    /// Records the result of the next request; true once the draft has all it will get (every
+    /// answer, or a cancelled one).
+    pub fn complete(&mut self, generation: Generation) -> bool {
+        let cancelled = generation.finish == FinishReason::Cancelled;
+        self.generations.push(generation);
+        cancelled || self.generations.len() >= self.expected
     }
 }
 
@@ -229,13 +336,29 @@ pub fn run(
     on_line: &mut dyn FnMut(&Line),
 ) -> Result<Draft, DraftError> {
     let mut progress = prepared.progress();
-    let generation = generator.generate(&prepared.request, &mut |piece| {
-        progress.push(piece).iter().for_each(&mut *on_line);
-        true
-    })?;
-    if let Some(last) = progress.finish() {
-        on_line(&last);
+    let mut failed = None;
+    let mut results = Vec::new();
+    crate::llm::generate_sequence(
+        generator,
+        &prepared.requests,
+        prepared.max_tokens,
+        &mut |piece| {
+            progress.push(piece).iter().for_each(&mut *on_line);
+            true
+        },
+        &mut |result| results.push(result),
+    );
+    for result in results {
+        match result {
+            Ok(generation) => {
+                progress.complete(generation);
+            }
+            Err(e) => failed = Some(e),
+        }
+    }
+    if let Some(e) = failed {
+        return Err(e.into());
     }
     let model_id = generator.model_id().to_owned();
-    prepared.finish(generation, &model_id, &progress)
+    prepared.finish(&model_id, progress)
 }

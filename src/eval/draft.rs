@@ -299,7 +299,9 @@ pub struct DraftSettings {
 
 fn draft(generator: &mut dyn Generator, text: &str, settings: DraftSettings) -> Result<Draft, DraftError> {
     let mut prepared = crate::draft::prepare(text, settings.max_tokens)?;
-    prepared.request.lookahead = settings.lookahead;
+    for request in &mut prepared.requests {
+        request.lookahead = settings.lookahead;
+    }
     crate::draft::run(generator, prepared, &mut |_| {})
 }
 

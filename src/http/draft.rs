@@ -19,7 +19,7 @@ use super::types::{DraftRequest, ReviewRequest};
 use super::{ApiError, AppState};
 use crate::auth::Principal;
 use crate::draft::{self, DraftAnswer, DraftProgress, Line, PreparedDraft};
-use crate::llm::{self, Generation, LlmError, LlmEvent, LlmWorker};
+use crate::llm::{self, LlmError, LlmEvent, LlmWorker};
 use crate::loading::Loading;
 use crate::review::{self, Review};
 use crate::store::Change;
@@ -76,20 +76,19 @@ fn start(state: &AppState, request: &DraftRequest) -> Result<(PreparedDraft, Rec
     }
     let prepared = draft::prepare(&request.text, max_tokens)?;
     let worker = state.llm.get()?.clone();
-    let events = worker.submit(prepared.request.clone())?;
+    let events = worker.submit_sequence(prepared.requests.clone(), prepared.max_tokens)?;
     Ok((prepared, events, worker.model_id()))
 }
 
 async fn finish(
     state: &AppState,
     prepared: PreparedDraft,
-    generation: Generation,
     model_id: &str,
-    progress: &DraftProgress,
+    progress: DraftProgress,
     author: String,
     save: bool,
 ) -> Result<DraftAnswer, ApiError> {
-    let draft = prepared.finish(generation, model_id, progress)?;
+    let draft = prepared.finish(model_id, progress)?;
     if !save {
         return Ok(DraftAnswer { draft, id: None });
     }
@@ -117,9 +116,11 @@ async fn draft_once(
                 progress.push(&piece);
             }
             LlmEvent::Done(result) => {
-                let response = finish(&state, prepared, result?, &model_id, &progress, author, request.save).await?;
-                let status = if response.id.is_some() { StatusCode::CREATED } else { StatusCode::OK };
-                return Ok((status, Json(response)));
+                if progress.complete(result?) {
+                    let response = finish(&state, prepared, &model_id, progress, author, request.save).await?;
+                    let status = if response.id.is_some() { StatusCode::CREATED } else { StatusCode::OK };
+                    return Ok((status, Json(response)));
+                }
             }
         }
     }
@@ -131,7 +132,7 @@ struct Streaming {
     state: AppState,
     prepared: Option<PreparedDraft>,
     events: Receiver<LlmEvent>,
-    progress: DraftProgress,
+    progress: Option<DraftProgress>,
     model_id: String,
     author: String,
     save: bool,
@@ -144,7 +145,7 @@ fn line_event(line: &Line) -> Option<Event> {
         Line::Title { .. } => "title",
         Line::Role { .. } => "role",
         Line::Step(_) => "step",
-        Line::NotAProcess | Line::Unreadable { .. } => return None,
+        Line::Unreadable { .. } => return None,
     };
     Event::default().event(name).json_data(line).ok()
 }
@@ -160,20 +161,22 @@ impl Streaming {
             }
             match self.events.recv().await {
                 Some(LlmEvent::Token(piece)) => {
-                    self.pending.extend(self.progress.push(&piece).iter().filter_map(line_event));
+                    let progress = self.progress.as_mut()?;
+                    self.pending.extend(progress.push(&piece).iter().filter_map(line_event));
                 }
                 Some(LlmEvent::Done(result)) => {
-                    self.done = true;
-                    self.pending.extend(self.progress.finish().as_ref().and_then(line_event));
-                    let prepared = self.prepared.take()?;
-                    let author = std::mem::take(&mut self.author);
                     let finished = match result {
                         Ok(generation) => {
-                            finish(&self.state, prepared, generation, &self.model_id, &self.progress, author, self.save)
-                                .await
+                            if !self.progress.as_mut()?.complete(generation) {
+                                continue;
+                            }
+                            let (prepared, progress) = (self.prepared.take()?, self.progress.take()?);
+                            let author = std::mem::take(&mut self.author);
+                            finish(&self.state, prepared, &self.model_id, progress, author, self.save).await
                         }
                         Err(e) => Err(e.into()),
                     };
+                    self.done = true;
                     self.pending.push_back(match finished {
                         Ok(response) => Event::default()
                             .event("done")
@@ -207,7 +210,7 @@ async fn draft_stream(
     });
     let streaming = Streaming {
         state,
-        progress: prepared.progress(),
+        progress: Some(prepared.progress()),
         prepared: Some(prepared),
         events,
         model_id,

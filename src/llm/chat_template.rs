@@ -32,11 +32,21 @@ impl ChatTemplate {
 
     /// The prompt text for `messages`, ending where the assistant's answer begins.
     pub fn render(&self, messages: &[ChatMessage]) -> Result<String, LlmError> {
+        self.render_with(messages, true)
+    }
+
+    /// The text of `messages` alone, without the opening of the answer: for a system message,
+    /// the part every prompt with that system message starts with.
+    pub fn render_opening(&self, messages: &[ChatMessage]) -> Result<String, LlmError> {
+        self.render_with(messages, false)
+    }
+
+    fn render_with(&self, messages: &[ChatMessage], add_generation_prompt: bool) -> Result<String, LlmError> {
         let template = self.env.get_template(TEMPLATE_NAME).map_err(|e| LlmError::Template(describe(&e)))?;
         template
             .render(context! {
                 messages => minijinja::Value::from(minijinja::value::Serde(messages)),
-                add_generation_prompt => true,
+                add_generation_prompt,
                 bos_token => &self.bos_token,
                 eos_token => &self.eos_token,
             })
@@ -65,6 +75,8 @@ mod tests {
             text,
             "<|im_start|>system\nSei knapp.<|im_end|>\n<|im_start|>user\nHallo<|im_end|>\n<|im_start|>assistant\n"
         );
+        let opening = template.render_opening(&[ChatMessage::system("Sei knapp.")]).unwrap();
+        assert_eq!(opening, "<|im_start|>system\nSei knapp.<|im_end|>\n");
     }
 
     #[test]

@@ -119,7 +119,7 @@ impl Constraint {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::compact::format::{GrammarOptions, grammar};
+    use crate::compact::format::{ClauseOptions, clause_grammar};
     use crate::llm::gguf;
     use crate::llm::transformer::Hyperparams;
     use crate::models;
@@ -134,11 +134,10 @@ mod tests {
         let params = Hyperparams::from_metadata(file.architecture, &file.content).unwrap();
         let tokenizer = Arc::new(ModelTokenizer::load(&file.content, &path, params.vocab_size).unwrap());
         let mut constraint = GrammarCompiler::new(tokenizer.clone())
-            .compile(&grammar(GrammarOptions { allow_decisions: true }))
+            .compile(&clause_grammar(ClauseOptions { start: true, condition: false, two: true, skip: true }))
             .unwrap();
-        let answer = "1 start: Antrag eingegangen\n2 task Bürgerbüro: Unterlagen prüfen\n\
-                      3 decision Bürgerbüro: Vollständig? > ja: 4 | nein: 5\n4 end: Ausweis ausgestellt\n\
-                      5 end: Antrag abgelehnt\n# Ausweis ausstellen\n";
+        let answer =
+            "start: Antrag eingegangen\ntask Bürgerbüro: Unterlagen prüfen\ntask Bürgerbüro: Ausweis ausstellen\n";
         let mut refused = 0;
         for token in tokenizer.encode_prompt(answer).unwrap() {
             let mask = constraint.allowed().unwrap();

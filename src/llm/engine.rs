@@ -19,15 +19,59 @@ use super::{
     ChatMessage, Device, FinishReason, GenerateRequest, Generation, GenerationStats, Generator, LlmError, simd,
 };
 
-/// Prompt tokens run through the model at once, in chunks aligned to multiples of this from position 0.
-/// candle's quantized matmul rounds differently depending on how many rows it gets, so a cached prefix
-/// is only reused up to a chunk boundary that an uncached run would have had too: the prefix cache
-/// then never changes an answer. The weights are streamed once per chunk, so longer chunks prefill
-/// faster: a dictation of 70–140 tokens in one or two chunks (with 16-token chunks its first draft
-/// step came 0.4 s later than with 64, and 128 instead of 64 prefilled drafts 5–12 % faster), at the
-/// price of recomputing up to 127 tokens of a shared prefix; the draft system prompt (640 tokens) is
-/// a whole number of chunks.
+/// Prompt tokens run through the model at once, in chunks aligned to multiples of this from position
+/// 0 and from the end of the system message (see [`Chunks`]). candle's quantized matmul rounds
+/// differently depending on how many rows it gets, so a cached prefix is only reused up to a chunk
+/// boundary that an uncached run would have had too: the prefix cache then never changes an answer.
+/// The weights are streamed once per chunk, so longer chunks prefill faster: a dictation of 70–140
+/// tokens in one or two chunks (with 16-token chunks its first draft step came 0.4 s later than
+/// with 64, and 128 instead of 64 prefilled drafts 5–12 % faster).
 pub const PREFIX_CACHE_BLOCK: usize = 128;
+
+/// Where prompt chunks end: every [`PREFIX_CACHE_BLOCK`] tokens up to `split` (the end of the
+/// system message), at `split`, then every [`PREFIX_CACHE_BLOCK`] tokens after it. Cutting at the
+/// system message's end makes a whole system prompt of any length reusable; with plain multiples
+/// of the block, up to 127 of its tokens were prefilled again for every request.
+#[derive(Debug, Clone, Copy)]
+struct Chunks {
+    split: usize,
+}
+
+impl Chunks {
+    /// The last boundary at or before `position`.
+    fn floor(self, position: usize) -> usize {
+        if position >= self.split {
+            self.split + (position - self.split) / PREFIX_CACHE_BLOCK * PREFIX_CACHE_BLOCK
+        } else {
+            position / PREFIX_CACHE_BLOCK * PREFIX_CACHE_BLOCK
+        }
+    }
+
+    /// The first boundary after `position`.
+    fn next(self, position: usize) -> usize {
+        if position < self.split {
+            ((position / PREFIX_CACHE_BLOCK + 1) * PREFIX_CACHE_BLOCK).min(self.split)
+        } else {
+            self.split + ((position - self.split) / PREFIX_CACHE_BLOCK + 1) * PREFIX_CACHE_BLOCK
+        }
+    }
+
+    /// The last position at or before `position` that is a boundary of both `self` and `other`,
+    /// with the same boundaries before it: up to there both cut a prompt into the same chunks.
+    fn common_floor(self, other: Chunks, position: usize) -> usize {
+        if self.plain_until() == other.plain_until() {
+            self.floor(position)
+        } else {
+            position.min(self.plain_until()).min(other.plain_until()) / PREFIX_CACHE_BLOCK * PREFIX_CACHE_BLOCK
+        }
+    }
+
+    /// Up to where the boundaries are plain multiples of the block (everywhere, when the split
+    /// is one).
+    fn plain_until(self) -> usize {
+        if self.split % PREFIX_CACHE_BLOCK == 0 { usize::MAX } else { self.split }
+    }
+}
 
 pub struct CandleGenerator {
     id: String,
@@ -37,8 +81,11 @@ pub struct CandleGenerator {
     grammars: GrammarCompiler,
     /// The tokens whose keys and values are in the model's KV cache, in order.
     cached: Vec<u32>,
-    /// How many of `cached` were computed in whole aligned prompt chunks (reusable exactly).
+    /// How many of `cached` were computed in whole prompt chunks of `chunks` (reusable exactly).
     aligned: usize,
+    chunks: Chunks,
+    /// The last system message seen and how many prompt tokens it renders to.
+    system: Option<(String, usize)>,
     load_seconds: f64,
 }
 
@@ -81,6 +128,8 @@ impl CandleGenerator {
             template,
             cached: Vec::new(),
             aligned: 0,
+            chunks: Chunks { split: 0 },
+            system: None,
             load_seconds: started.elapsed().as_secs_f64(),
         };
         let info = generator.info();
@@ -123,11 +172,11 @@ impl CandleGenerator {
     }
 
     /// Writes the KV cache of the first `len` cached tokens (rounded down to whole prompt chunks,
-    /// the part a later request reuses exactly) to `path`, atomically; returns how many tokens
-    /// it holds. A later process restores it with [`CandleGenerator::load_prefix`] instead of
+    /// the part a later request reuses exactly, see [`CandleGenerator::reusable`]) to `path`,
+    /// atomically; returns how many tokens it holds. A later process restores it with [`CandleGenerator::load_prefix`] instead of
     /// prefilling a long fixed system prompt again (the CLI loads the model for every call).
     pub fn save_prefix(&self, path: &Path, len: usize) -> Result<usize, LlmError> {
-        let len = len.min(self.aligned) / PREFIX_CACHE_BLOCK * PREFIX_CACHE_BLOCK;
+        let len = self.reusable(len);
         if len == 0 {
             return Ok(0);
         }
@@ -138,6 +187,8 @@ impl CandleGenerator {
         }
         let tokens = candle_core::Tensor::new(&self.cached[..len], &candle_core::Device::Cpu)?;
         tensors.insert("tokens".to_owned(), tokens);
+        let split = u32::try_from(self.chunks.split.min(len)).unwrap_or(u32::MAX);
+        tensors.insert("split".to_owned(), candle_core::Tensor::new(&[split], &candle_core::Device::Cpu)?);
         let identity = candle_core::Tensor::new(self.identity().as_slice(), &candle_core::Device::Cpu)?;
         tensors.insert("model".to_owned(), identity);
         let io = |source| LlmError::Io { path: path.to_owned(), source };
@@ -166,11 +217,18 @@ impl CandleGenerator {
                 .map(|i| Ok((get(&format!("k.{i}"))?.clone(), get(&format!("v.{i}"))?.clone())))
                 .collect::<Result<Vec<_>, String>>()?;
             self.model.restore_cache(&layers).map_err(|e| e.to_string())?;
-            if self.model.cache_len() != tokens.len() || tokens.len() % PREFIX_CACHE_BLOCK != 0 {
+            // Files without a split were cut in plain blocks, which a split at their end describes.
+            let split = match tensors.get("split") {
+                Some(t) => t.to_vec1::<u32>().map_err(|e| e.to_string())?.first().map_or(0, |&s| s as usize),
+                None => tokens.len(),
+            };
+            let chunks = Chunks { split };
+            if self.model.cache_len() != tokens.len() || chunks.floor(tokens.len()) != tokens.len() {
                 self.clear_cache();
                 return Err("its token count does not match its cache".into());
             }
             self.aligned = tokens.len();
+            self.chunks = chunks;
             self.cached = tokens;
             Ok(self.cached.len())
         })();
@@ -217,22 +275,54 @@ impl CandleGenerator {
         self.tokenizer.encode_prompt(&self.render_prompt(messages)?)
     }
 
-    /// Runs `tokens` through the model (reusing the longest cached prefix) and returns the logits of
-    /// the last one, plus how many leading tokens came from the cache.
-    fn prefill(&mut self, tokens: &[u32]) -> Result<(Vec<f32>, usize), LlmError> {
+    /// How many of the first `len` cached tokens a later request can reuse exactly (whole prompt
+    /// chunks).
+    pub fn reusable(&self, len: usize) -> usize {
+        self.chunks.floor(len.min(self.aligned))
+    }
+
+    /// How many leading tokens of `prompt` are the rendered system message of `messages` (0 when
+    /// there is none, or the template does not render it as a prefix).
+    fn system_tokens(&mut self, messages: &[ChatMessage], prompt: &[u32]) -> usize {
+        let Some(system) = messages.first().filter(|m| m.role == "system" && messages.len() > 1) else {
+            return 0;
+        };
+        if let Some((content, len)) = &self.system {
+            if *content == system.content {
+                return *len;
+            }
+        }
+        let rendered = self.template.render_opening(std::slice::from_ref(system));
+        let tokens = rendered.and_then(|text| self.tokenizer.encode_prompt(&text));
+        let len = tokens.ok().filter(|t| prompt.starts_with(t)).map_or(0, |t| t.len());
+        self.system = Some((system.content.clone(), len));
+        len
+    }
+
+    /// Runs `tokens` through the model (reusing the longest cached prefix, in whole chunks unless
+    /// `unaligned`) and returns the logits of the last one, plus how many leading tokens came
+    /// from the cache. `split` is where the system message ends (see [`Chunks`]).
+    fn prefill(&mut self, tokens: &[u32], split: usize, unaligned: bool) -> Result<(Vec<f32>, usize), LlmError> {
+        let chunks = Chunks { split };
         let shared = self.cached.iter().zip(tokens).take_while(|(a, b)| a == b).count();
         // The last prompt token always runs, because its logits choose the first new token.
-        let reusable = shared.min(tokens.len() - 1).min(self.aligned);
-        let reused = reusable / PREFIX_CACHE_BLOCK * PREFIX_CACHE_BLOCK;
+        let reusable = shared.min(tokens.len() - 1);
+        let reused = if unaligned { reusable } else { chunks.common_floor(self.chunks, reusable.min(self.aligned)) };
         self.model.truncate_cache(reused);
         self.cached.truncate(reused);
-        self.aligned = reused;
+        self.aligned = chunks.common_floor(self.chunks, self.aligned.min(reused));
+        self.chunks = chunks;
         let mut logits = None;
-        for chunk in tokens[reused..].chunks(PREFIX_CACHE_BLOCK) {
-            logits = Some(self.forward(chunk)?);
-            if chunk.len() == PREFIX_CACHE_BLOCK {
-                self.aligned += PREFIX_CACHE_BLOCK;
+        let mut position = reused;
+        while position < tokens.len() {
+            let boundary = chunks.next(position);
+            let end = boundary.min(tokens.len());
+            logits = Some(self.forward(&tokens[position..end])?);
+            // Only chunks that an uncached run would have had too count as exactly reusable.
+            if self.aligned == position && end == boundary {
+                self.aligned = end;
             }
+            position = end;
         }
         let logits = logits.ok_or_else(|| LlmError::InvalidRequest("empty prompt".into()))?;
         Ok((logits, reused))
@@ -290,7 +380,8 @@ impl Generator for CandleGenerator {
 
         if request.max_tokens > 0 {
             let prefill_started = Instant::now();
-            let (mut logits, reused) = self.prefill(&prompt)?;
+            let split = self.system_tokens(&request.messages, &prompt);
+            let (mut logits, reused) = self.prefill(&prompt, split, request.reuse_unaligned_prefix)?;
             stats.cached_prompt_tokens = reused;
             let prefill_s = prefill_started.elapsed().as_secs_f64();
             stats.prefill_tok_s = (prompt.len() - reused) as f64 / prefill_s.max(1e-9);
@@ -466,4 +557,23 @@ fn next_token(sampler: &mut Sampler, logits: &mut [f32], constraint: Option<&mut
         .ok_or_else(|| LlmError::Grammar("the grammar allows no token of this vocabulary here".into()))?;
     constraint.accept(token)?;
     Ok(token)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{Chunks, PREFIX_CACHE_BLOCK as B};
+
+    #[test]
+    fn chunks_end_at_blocks_and_at_the_system_message() {
+        let plain = Chunks { split: 0 };
+        let system = Chunks { split: 300 };
+        assert_eq!((plain.floor(300), plain.next(0), plain.next(130)), (256, B, 2 * B));
+        assert_eq!((system.next(0), system.next(256), system.next(300), system.next(301)), (B, 300, 300 + B, 300 + B));
+        assert_eq!((system.floor(299), system.floor(300), system.floor(300 + B + 5)), (256, 300, 300 + B));
+        // Another split agrees on the plain blocks before both splits only.
+        assert_eq!(system.common_floor(Chunks { split: 350 }, 340), 256);
+        assert_eq!(system.common_floor(system, 340), 300);
+        assert_eq!(system.common_floor(plain, 340), 256);
+        assert_eq!(Chunks { split: 2 * B }.common_floor(plain, 340), 2 * B, "a split on a block is no split");
+    }
 }

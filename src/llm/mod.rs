@@ -90,6 +90,11 @@ pub struct GenerateRequest {
     /// can fall into a cycle of lines that only the token limit would stop.
     #[serde(default)]
     pub repeated_lines_limit: usize,
+    /// Reuse every cached prompt token this request shares with the previous one, not only
+    /// whole prompt chunks. The answer may then differ in the last bits from a cold run, so
+    /// only requests that follow their own first request ask for it (the clauses of one draft).
+    #[serde(default)]
+    pub reuse_unaligned_prefix: bool,
 }
 
 impl GenerateRequest {
@@ -103,6 +108,7 @@ impl GenerateRequest {
             sampling: Sampling::GREEDY,
             lookahead: 0,
             repeated_lines_limit: 0,
+            reuse_unaligned_prefix: false,
         }
     }
 }
@@ -135,6 +141,34 @@ pub struct GenerationStats {
     pub guessed_tokens: usize,
     #[serde(default)]
     pub accepted_guesses: usize,
+}
+
+impl GenerationStats {
+    /// The figures of requests run one after another as one job: counts add up, rates are
+    /// recomputed over the summed times, the first token is the first request's.
+    pub fn combine(parts: &[GenerationStats]) -> GenerationStats {
+        let sum = |f: fn(&GenerationStats) -> usize| parts.iter().map(f).sum::<usize>();
+        let seconds = |tokens: usize, rate: f64| if rate > 0.0 { tokens as f64 / rate } else { 0.0 };
+        let prefilled = sum(|p| p.prompt_tokens - p.cached_prompt_tokens);
+        let prefill_s: f64 =
+            parts.iter().map(|p| seconds(p.prompt_tokens - p.cached_prompt_tokens, p.prefill_tok_s)).sum();
+        let decoded = sum(|p| p.new_tokens.saturating_sub(1));
+        let decode_s: f64 = parts.iter().map(|p| seconds(p.new_tokens.saturating_sub(1), p.decode_tok_s)).sum();
+        let new_tokens = sum(|p| p.new_tokens);
+        let constraint_us: f64 = parts.iter().map(|p| p.constraint_us_per_token * p.new_tokens as f64).sum();
+        GenerationStats {
+            prompt_tokens: sum(|p| p.prompt_tokens),
+            cached_prompt_tokens: sum(|p| p.cached_prompt_tokens),
+            new_tokens,
+            prefill_tok_s: if prefill_s > 0.0 { prefilled as f64 / prefill_s } else { 0.0 },
+            decode_tok_s: if decode_s > 0.0 { decoded as f64 / decode_s } else { 0.0 },
+            ttft_s: parts.first().map_or(0.0, |p| p.ttft_s),
+            total_s: parts.iter().map(|p| p.total_s).sum(),
+            constraint_us_per_token: if new_tokens > 0 { constraint_us / new_tokens as f64 } else { 0.0 },
+            guessed_tokens: sum(|p| p.guessed_tokens),
+            accepted_guesses: sum(|p| p.accepted_guesses),
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -204,6 +238,37 @@ pub trait Generator: Send {
         request: &GenerateRequest,
         on_token: &mut dyn FnMut(&str) -> bool,
     ) -> Result<Generation, LlmError>;
+}
+
+/// Runs `requests` one after another on one generator, sharing a budget of `max_tokens` new
+/// tokens: each request gets at most what the earlier ones left (none once it is spent, which
+/// answers with an empty [`FinishReason::Length`] generation). `on_done` sees each result in
+/// order; the sequence stops after an error or a cancelled request.
+pub fn generate_sequence(
+    generator: &mut dyn Generator,
+    requests: &[GenerateRequest],
+    max_tokens: usize,
+    on_token: &mut dyn FnMut(&str) -> bool,
+    on_done: &mut dyn FnMut(Result<Generation, LlmError>),
+) {
+    let mut left = max_tokens;
+    for request in requests {
+        let mut request = request.clone();
+        request.max_tokens = request.max_tokens.min(left);
+        let result = if request.max_tokens == 0 {
+            Ok(Generation { text: String::new(), finish: FinishReason::Length, stats: GenerationStats::default() })
+        } else {
+            generator.generate(&request, on_token)
+        };
+        let go_on = matches!(&result, Ok(g) if g.finish != FinishReason::Cancelled);
+        if let Ok(generation) = &result {
+            left = left.saturating_sub(generation.stats.new_tokens);
+        }
+        on_done(result);
+        if !go_on {
+            return;
+        }
+    }
 }
 
 /// Where the model runs. `cuda` needs the crate's `cuda` feature.

@@ -12,7 +12,8 @@ use tokio::sync::mpsc as tokio_mpsc;
 
 use super::{GenerateRequest, Generation, Generator, LlmError};
 
-/// What a submitted request yields: text pieces as they are decoded, then exactly one `Done`.
+/// What a submitted request yields: text pieces as they are decoded, then exactly one `Done`
+/// (one per request of a sequence, in order, up to the first error or cancellation).
 #[derive(Debug)]
 pub enum LlmEvent {
     Token(String),
@@ -20,7 +21,8 @@ pub enum LlmEvent {
 }
 
 struct Job {
-    request: GenerateRequest,
+    requests: Vec<GenerateRequest>,
+    max_tokens: usize,
     events: tokio_mpsc::Sender<LlmEvent>,
     span: tracing::Span,
 }
@@ -63,13 +65,25 @@ impl LlmWorker {
     /// Queues a request. Fails at once with [`LlmError::QueueFull`] when the queue is full.
     /// Dropping the returned receiver cancels the request.
     pub fn submit(&self, request: GenerateRequest) -> Result<tokio_mpsc::Receiver<LlmEvent>, LlmError> {
-        // Room for every token plus the final event: the inference thread never waits for a slow reader.
+        let max_tokens = request.max_tokens;
+        self.submit_sequence(vec![request], max_tokens)
+    }
+
+    /// Queues requests that run one after another as one job, sharing `max_tokens` new tokens
+    /// (see [`super::generate_sequence`]): a draft's clauses, which nothing may come between,
+    /// since each reuses the KV cache the one before left.
+    pub fn submit_sequence(
+        &self,
+        requests: Vec<GenerateRequest>,
+        max_tokens: usize,
+    ) -> Result<tokio_mpsc::Receiver<LlmEvent>, LlmError> {
         if self.stopping.load(Ordering::Relaxed) {
             return Err(LlmError::ShuttingDown);
         }
-        let (events, receiver) = tokio_mpsc::channel(request.max_tokens.saturating_add(1).max(1));
+        // Room for every token plus the final events: the inference thread never waits for a slow reader.
+        let (events, receiver) = tokio_mpsc::channel(max_tokens.saturating_add(requests.len()).max(1));
         let span = tracing::info_span!("generate", model = %self.model_id);
-        match self.jobs.try_send(Job { request, events, span }) {
+        match self.jobs.try_send(Job { requests, max_tokens, events, span }) {
             Ok(()) => Ok(receiver),
             Err(TrySendError::Full(_)) => Err(LlmError::QueueFull),
             Err(TrySendError::Disconnected(_)) => Err(LlmError::WorkerStopped),
@@ -93,24 +107,26 @@ impl LlmWorker {
 }
 
 fn run_job(generator: &mut dyn Generator, job: Job, stopping: &AtomicBool) {
-    let Job { request, events, span } = job;
+    let Job { requests, max_tokens, events, span } = job;
     let _entered = span.enter();
     if events.is_closed() {
         tracing::debug!("request cancelled while queued");
         return;
     }
+    if stopping.load(Ordering::Relaxed) {
+        let _ = events.blocking_send(LlmEvent::Done(Err(LlmError::ShuttingDown)));
+        return;
+    }
     let mut on_token = |piece: &str| {
         !stopping.load(Ordering::Relaxed) && events.blocking_send(LlmEvent::Token(piece.to_owned())).is_ok()
     };
-    let result = if stopping.load(Ordering::Relaxed) {
-        Err(LlmError::ShuttingDown)
-    } else {
-        generator.generate(&request, &mut on_token)
+    let mut on_done = |result: Result<Generation, LlmError>| {
+        let result = if stopping.load(Ordering::Relaxed) { Err(LlmError::ShuttingDown) } else { result };
+        if let Err(e) = &result {
+            tracing::warn!("generation failed: {e}");
+        }
+        // The receiver may be gone (cancelled): nothing left to tell.
+        let _ = events.blocking_send(LlmEvent::Done(result));
     };
-    let result = if stopping.load(Ordering::Relaxed) { Err(LlmError::ShuttingDown) } else { result };
-    if let Err(e) = &result {
-        tracing::warn!("generation failed: {e}");
-    }
-    // The receiver may be gone (cancelled): nothing left to tell.
-    let _ = events.blocking_send(LlmEvent::Done(result));
+    super::generate_sequence(generator, &requests, max_tokens, &mut on_token, &mut on_done);
 }

@@ -71,6 +71,7 @@ pub fn request(process: &Process) -> Result<GenerateRequest, PromptError> {
         sampling: Sampling::GREEDY,
         lookahead: crate::llm::COPY_LOOKAHEAD,
         repeated_lines_limit: 1,
+        reuse_unaligned_prefix: false,
     })
 }
 

@@ -80,14 +80,18 @@ fn drafts_are_generated_streamed_stored_and_reviewed() {
     assert_eq!(names.first(), Some(&"started"));
     assert_eq!(names.get(1), Some(&"step"), "the first step comes right after the start: {names:?}");
     assert_eq!(names.last(), Some(&"done"), "{names:?}");
-    let steps: Vec<u64> =
-        events.iter().filter(|(n, _)| n == "step").map(|(_, d)| d["number"].as_u64().unwrap()).collect();
-    assert!(steps.len() >= 2 && steps.windows(2).all(|w| w[0] < w[1]), "{steps:?}");
+    let steps: Vec<&Value> = events.iter().filter(|(n, _)| n == "step").map(|(_, d)| d).collect();
+    let numbers: Vec<u64> = steps.iter().map(|d| d["number"].as_u64().unwrap()).collect();
+    assert!(numbers.len() >= 2 && numbers.windows(2).all(|w| w[0] < w[1]), "{numbers:?}");
     let done = &events.last().unwrap().1;
     assert!(done.get("id").is_none(), "save: false stores nothing");
-    let compact = ablauf::compact::format::parse(done["compact"].as_str().unwrap());
-    let answer_steps = compact.iter().filter(|l| matches!(l, ablauf::draft::Line::Step(_))).count();
-    assert_eq!(steps.len(), answer_steps, "every step of the answer was streamed");
+    for line in ablauf::compact::format::parse(done["compact"].as_str().unwrap()) {
+        if let ablauf::draft::Line::Step(step) = line {
+            if matches!(step.kind, ablauf::process::StepType::Task | ablauf::process::StepType::Decision) {
+                assert!(steps.iter().any(|s| s["name"] == step.name.as_str()), "{step:?} not streamed: {steps:?}");
+            }
+        }
+    }
     assert_eq!(done["process"]["steps"][0]["type"], "start");
 
     // Review: deterministic checks alone, then with the model.

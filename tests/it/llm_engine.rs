@@ -212,15 +212,18 @@ fn the_prefix_cache_reuses_the_shared_prompt_and_changes_nothing() {
         .zip(&m.prompt_tokens(&second.messages).unwrap())
         .take_while(|(a, b)| a == b)
         .count();
-    assert!(shared > llm::PREFIX_CACHE_BLOCK, "system prompt and chat markup are shared");
-    // Reuse stops at the last prompt-chunk boundary inside the shared prefix (see PREFIX_CACHE_BLOCK).
-    assert_eq!(cached.stats.cached_prompt_tokens, shared / llm::PREFIX_CACHE_BLOCK * llm::PREFIX_CACHE_BLOCK);
+    let block = llm::PREFIX_CACHE_BLOCK;
+    assert!(shared > block, "system prompt and chat markup are shared");
+    // Prompt chunks end at the system message too, so all of it is reused, however long it is;
+    // what follows it (the user turn's opening) is prefilled again.
+    let reused = cached.stats.cached_prompt_tokens;
+    assert!(reused <= shared && shared - reused < 8 && reused % block != 0, "{reused} of {shared}");
     assert_eq!(cached.text, uncached.text, "reusing the cache must not change the answer");
 
     // The same request again reuses every whole chunk before the last prompt token.
     let again = run(&mut m, &second);
-    let block = llm::PREFIX_CACHE_BLOCK;
-    assert_eq!(again.stats.cached_prompt_tokens, (again.stats.prompt_tokens - 1) / block * block);
+    let fresh = again.stats.prompt_tokens - again.stats.cached_prompt_tokens;
+    assert!(again.stats.cached_prompt_tokens >= reused && (1..=block).contains(&fresh), "{:?}", again.stats);
     assert_eq!(again.text, uncached.text);
 }
 

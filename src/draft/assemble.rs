@@ -1,0 +1,351 @@
+//! Clause answers put together into one process in the compact format.
+//!
+//! Each clause of a dictation was drafted on its own (`skip`, or a few unnumbered step lines),
+//! so the order is the dictation's and the branches come from the clauses' wording: a
+//! decision's "ja" branch is the work of the clause after it, its "nein" branch the work of a
+//! following "sonst …" clause, or what comes after the conditional work.
+
+use crate::compact::format::{self, Line};
+use crate::process::StepType;
+
+use super::clauses::{Clause, ClauseKind};
+
+#[derive(Debug, Clone)]
+struct Node {
+    kind: StepType,
+    role: Option<String>,
+    name: String,
+    clause: usize,
+    /// Successors as (condition, node index); `None` as index means the end.
+    targets: Vec<(Option<&'static str>, Option<usize>)>,
+}
+
+/// The compact text of the process the clause answers describe, with `closing` (the answer
+/// of the closing request: start, end and title) around them.
+pub fn assemble(clauses: &[Clause], answers: &[String], closing: &str) -> String {
+    let mut start = None;
+    let mut nodes: Vec<Node> = Vec::new();
+    for (clause, answer) in answers.iter().enumerate() {
+        for line in answer.lines().map(str::trim).filter(|l| !l.is_empty() && *l != "skip") {
+            let Some(Line::Step(step)) = format::parse_unnumbered(line) else { continue };
+            match step.kind {
+                StepType::Start => {
+                    start.get_or_insert(step.name);
+                }
+                // A task that shares no word with its clause was taken from elsewhere in the dictation.
+                StepType::Task if !shares_word(&step.name, &clauses[clause].text) => {}
+                StepType::Task | StepType::Decision => {
+                    // A decision asked twice may be a condition and its opposite (merged below).
+                    let repeat = step.kind == StepType::Task
+                        && nodes.iter().any(|n| n.kind == StepType::Task && same(&n.name, &step.name));
+                    if !repeat {
+                        nodes.push(Node {
+                            kind: step.kind,
+                            role: step.role,
+                            name: step.name,
+                            clause,
+                            targets: Vec::new(),
+                        });
+                    }
+                }
+                StepType::End | StepType::Parallel => {}
+            }
+        }
+    }
+    let mut end = None;
+    let mut title = None;
+    for line in closing.lines().filter_map(format::parse_unnumbered) {
+        match line {
+            Line::Step(step) if step.kind == StepType::Start => {
+                start.get_or_insert(step.name);
+            }
+            Line::Step(step) if step.kind == StepType::End => end = Some(step.name),
+            Line::Title { title: t } => title = Some(t),
+            _ => {}
+        }
+    }
+    // A decision is taken by whoever did the work before it: asked about a condition alone,
+    // the model guesses the role from anywhere in the dictation.
+    let mut last_role = None;
+    for node in &mut nodes {
+        match node.kind {
+            StepType::Decision if last_role.is_some() => node.role.clone_from(&last_role),
+            _ => last_role.clone_from(&node.role),
+        }
+    }
+    unify_roles(&mut nodes);
+    merge_complementary_decisions(clauses, &mut nodes);
+    branch(clauses, &mut nodes);
+    render(
+        &nodes,
+        start.as_deref().unwrap_or("Vorgang beginnt"),
+        end.as_deref().unwrap_or("Vorgang abgeschlossen"),
+        title,
+    )
+}
+
+/// Whether two texts share a content word (see [`same_word`]).
+fn shares_word(a: &str, b: &str) -> bool {
+    let words_b = content_words(b);
+    content_words(a).iter().any(|x| words_b.iter().any(|y| same_word(x, y)))
+}
+
+/// Words of four letters or more, lower-cased, umlauts folded.
+fn content_words(text: &str) -> Vec<String> {
+    text.split(|c: char| !c.is_alphanumeric())
+        .filter(|w| w.chars().count() >= 4)
+        .map(|w| w.to_lowercase().replace('ä', "a").replace('ö', "o").replace('ü', "u"))
+        .collect()
+}
+
+/// Two content words agree in at least four leading letters and differ by at most an ending
+/// of three ("prüft" ~ "prüfen", "Nachforderung" ~ "nachfordern", "Anträge" ~ "Antrag"), also
+/// once a participle's "ge" is taken out ("nachgefordert" ~ "nachfordern").
+fn same_word(x: &str, y: &str) -> bool {
+    let agree = |x: &str, y: &str| {
+        let common = x.chars().zip(y.chars()).take_while(|(p, q)| p == q).count();
+        common >= 4 && common + 3 >= x.chars().count().min(y.chars().count())
+    };
+    agree(x, y) || agree(&without_ge(x), &without_ge(y))
+}
+
+/// Separable prefixes a participle's "ge" follows ("ab-ge-lehnt", "nach-ge-fordert").
+const PREFIXES: &[&str] = &[
+    "", "ab", "an", "auf", "aus", "durch", "ein", "fest", "frei", "her", "hin", "mit", "nach", "um", "vor", "weg",
+    "weiter", "zu", "zuruck", "zusammen",
+];
+
+/// A (lower-cased, folded) participle without its "ge": "nachgefordert" → "nachfordert".
+fn without_ge(word: &str) -> String {
+    PREFIXES
+        .iter()
+        .filter_map(|prefix| {
+            let rest = word.strip_prefix(prefix)?.strip_prefix("ge")?;
+            (rest.chars().count() >= 3).then(|| format!("{prefix}{rest}"))
+        })
+        .last()
+        .unwrap_or_else(|| word.to_owned())
+}
+
+/// Role names that name the same unit in more or fewer words ("Bauhof", "die Kollegin vom
+/// Bauhof"; "Standesamt", "Sachbearbeitung Standesamt") become the one used most often (the
+/// shorter one on a tie): each clause was drafted on its own, so the model names a role anew
+/// each time.
+fn unify_roles(nodes: &mut [Node]) {
+    let mut counts: Vec<(String, usize)> = Vec::new();
+    for role in nodes.iter().filter_map(|n| n.role.as_ref()) {
+        match counts.iter_mut().find(|(name, _)| name == role) {
+            Some((_, count)) => *count += 1,
+            None => counts.push((role.clone(), 1)),
+        }
+    }
+    counts.sort_by(|(a, x), (b, y)| y.cmp(x).then(a.chars().count().cmp(&b.chars().count())));
+    let contained = |a: &str, b: &str| {
+        let (wa, wb) = (content_words(a), content_words(b));
+        !wa.is_empty() && wa.iter().all(|x| wb.iter().any(|y| same_word(x, y)))
+    };
+    let mut canonical: Vec<&str> = Vec::new();
+    let mut renames: Vec<(String, String)> = Vec::new();
+    for (name, _) in &counts {
+        match canonical.iter().find(|c| contained(c, name) || contained(name, c)) {
+            Some(c) => renames.push((name.clone(), (*c).to_owned())),
+            None => canonical.push(name),
+        }
+    }
+    for node in nodes {
+        if let Some(role) = &mut node.role {
+            if let Some((_, to)) = renames.iter().find(|(from, _)| from == role) {
+                role.clone_from(to);
+            }
+        }
+    }
+}
+
+fn same(a: &str, b: &str) -> bool {
+    let norm = |s: &str| s.to_lowercase().split_whitespace().collect::<Vec<_>>().join(" ");
+    norm(a) == norm(b)
+}
+
+/// "Reicht nicht → ablehnen. Reicht → weiter": two conditions on the same thing, one negated,
+/// are one decision; the second one's work is the first one's other branch. The second
+/// decision is dropped and the first one's conditional work ends the process.
+fn merge_complementary_decisions(clauses: &[Clause], nodes: &mut Vec<Node>) {
+    let mut i = 0;
+    while i < nodes.len() {
+        if nodes[i].kind == StepType::Decision {
+            let first = &clauses[nodes[i].clause];
+            let next_decision = (i + 1..nodes.len()).find(|&j| nodes[j].kind == StepType::Decision);
+            if let Some(j) = next_decision {
+                let second = &clauses[nodes[j].clause];
+                let adjacent = nodes[j].clause > nodes[i].clause
+                    && (nodes[i].clause + 1..nodes[j].clause).all(|c| clauses[c].kind == ClauseKind::Plain);
+                if adjacent && second.kind == ClauseKind::Condition && first.negated != second.negated && j > i + 1 {
+                    // i's conditional work is nodes i+1..j; it ends the process, j's work is the other branch.
+                    let yes = if first.negated { "nein" } else { "ja" };
+                    let no = if first.negated { "ja" } else { "nein" };
+                    nodes[i].targets = vec![(Some(yes), Some(i + 1)), (Some(no), Some(j))];
+                    nodes[j - 1].targets = vec![(None, None)];
+                    nodes.remove(j);
+                    for node in nodes.iter_mut() {
+                        for target in &mut node.targets {
+                            if let (_, Some(t)) = target {
+                                if *t > j {
+                                    *t -= 1;
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        i += 1;
+    }
+}
+
+/// Whether a question is worded negatively ("Unterlagen unvollständig?").
+fn negative(text: &str) -> bool {
+    let lower = format!(" {} ", text.to_lowercase());
+    [" nicht ", " kein", "unvollst", "fehl", " ohne "].iter().any(|w| lower.contains(w))
+}
+
+/// Gives every decision without targets its two branches.
+fn branch(clauses: &[Clause], nodes: &mut [Node]) {
+    for i in 0..nodes.len() {
+        if nodes[i].kind != StepType::Decision || !nodes[i].targets.is_empty() {
+            continue;
+        }
+        let Some(first) = (i + 1 < nodes.len()).then_some(i + 1) else {
+            nodes[i].targets = vec![(Some("ja"), None), (Some("nein"), None)];
+            continue;
+        };
+        let then_clause = nodes[first].clause;
+        // A "sonst" clause after the conditional work, with only plain clauses between.
+        let otherwise = (then_clause + 1..clauses.len())
+            .take_while(|&c| clauses[c].kind != ClauseKind::Condition)
+            .find(|&c| clauses[c].kind == ClauseKind::Otherwise);
+        let (yes_end, no_start, after) = match otherwise {
+            Some(o) => {
+                let no_start = (first..nodes.len()).find(|&n| nodes[n].clause >= o);
+                let after = (first..nodes.len()).find(|&n| nodes[n].clause > o);
+                (no_start.unwrap_or(nodes.len()), no_start.filter(|&n| nodes[n].clause == o).or(after), after)
+            }
+            None => {
+                let after = (first..nodes.len()).find(|&n| nodes[n].clause != then_clause);
+                (after.unwrap_or(nodes.len()), after, after)
+            }
+        };
+        let flipped = clauses[nodes[i].clause].negated != negative(&nodes[i].name);
+        let (yes, no) = if flipped { ("nein", "ja") } else { ("ja", "nein") };
+        nodes[i].targets = vec![(Some(yes), Some(first)), (Some(no), no_start)];
+        // The conditional work goes on after the other branch.
+        if otherwise.is_some() && yes_end > first && nodes[yes_end - 1].targets.is_empty() && no_start != after {
+            nodes[yes_end - 1].targets = vec![(None, after)];
+        }
+    }
+}
+
+fn render(nodes: &[Node], start: &str, end: &str, title: Option<String>) -> String {
+    // Numbers: 1 start, nodes from 2, then the end.
+    let number = |index: Option<usize>| index.map_or(nodes.len() + 2, |i| i + 2);
+    let mut out = format!("1 start: {start}\n");
+    for (i, node) in nodes.iter().enumerate() {
+        let kind = if node.kind == StepType::Decision { "decision" } else { "task" };
+        let role = node.role.as_deref().map(|r| format!(" {r}")).unwrap_or_default();
+        out.push_str(&format!("{} {kind}{role}: {}", i + 2, node.name));
+        let targets: Vec<String> = node
+            .targets
+            .iter()
+            .map(|(condition, to)| match condition {
+                Some(c) => format!("{c}: {}", number(*to)),
+                None => number(*to).to_string(),
+            })
+            .collect();
+        let implicit = node.kind == StepType::Task && node.targets.first().is_some_and(|(_, t)| number(*t) == i + 3);
+        if !targets.is_empty() && !implicit {
+            out.push_str(&format!(" > {}", targets.join(" | ")));
+        }
+        out.push('\n');
+    }
+    out.push_str(&format!("{} end: {end}\n", nodes.len() + 2));
+    if let Some(title) = title {
+        out.push_str(&format!("# {title}\n"));
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::draft::clauses::split;
+
+    #[test]
+    fn conditions_branch_to_their_work_and_the_otherwise_clause() {
+        let clauses = split("Antrag kommt. Unterlagen da? → Bescheid erstellen, sonst nachfordern. Akte schließen.");
+        let answers: Vec<String> = [
+            "start: Antrag eingegangen",
+            "decision SB: Unterlagen vollständig?",
+            "task SB: Bescheid erstellen",
+            "task SB: Unterlagen nachfordern",
+            "task SB: Akte schließen",
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+        assert_eq!(clauses.len(), answers.len(), "{clauses:?}");
+        let text = assemble(&clauses, &answers, "start: x\nend: Akte geschlossen\n# Antrag bearbeiten\n");
+        assert_eq!(
+            text,
+            "1 start: Antrag eingegangen\n2 decision SB: Unterlagen vollständig? > ja: 3 | nein: 4\n3 task SB: Bescheid erstellen > 5\n4 task SB: Unterlagen nachfordern\n5 task SB: Akte schließen\n6 end: Akte geschlossen\n# Antrag bearbeiten\n"
+        );
+    }
+
+    #[test]
+    fn participles_share_their_verb() {
+        assert!(shares_word("Unterlagen nachfordern", "wird nachgefordert"));
+        assert!(shares_word("Antrag prüfen", "wird geprüft"));
+        assert!(shares_word("Gewerbe eintragen", "eingetragen"));
+        assert!(!shares_word("Rechnung stellen", "das Gewerbeamt prüft ihn"));
+    }
+
+    #[test]
+    fn a_unit_named_in_more_or_fewer_words_is_one_role() {
+        let clauses =
+            split("Meldung kommt. Kollegin vom Bauhof besichtigt den Schaden. Bauhof repariert. Bauhof meldet zurück.");
+        let answers: Vec<String> = [
+            "start: Meldung eingegangen",
+            "task Kollegin vom Bauhof: Schaden besichtigen",
+            "task Bauhof: Schaden reparieren",
+            "task Bauhof: Erledigung zurückmelden",
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+        let text = assemble(&clauses, &answers, "start: x\nend: y\n# T\n");
+        assert!(text.contains("task Bauhof: Schaden besichtigen"), "{text}");
+        assert!(!text.contains("Kollegin"), "{text}");
+    }
+
+    #[test]
+    fn a_negated_pair_of_conditions_is_one_decision() {
+        let clauses = split("Reicht nicht → Antrag ablehnen. Reicht → Stellungnahme einholen. Erlaubnis erstellen.");
+        let answers: Vec<String> = [
+            "decision SB: Breite ausreichend?",
+            "task SB: Antrag ablehnen",
+            "decision SB: Breite ausreichend?",
+            "task SB: Stellungnahme einholen",
+            "task SB: Erlaubnis erstellen",
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+        let text = assemble(&clauses, &answers, "start: Antrag\nend: fertig\n# T\n");
+        assert!(
+            text.contains("2 decision SB: Breite ausreichend? > nein: 3 | ja: 4\n3 task SB: Antrag ablehnen > 6\n"),
+            "{text}"
+        );
+        assert!(
+            text.contains("4 task SB: Stellungnahme einholen\n5 task SB: Erlaubnis erstellen\n6 end: fertig"),
+            "{text}"
+        );
+    }
+}

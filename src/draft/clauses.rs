@@ -1,0 +1,404 @@
+//! A dictation cut into clauses, deterministically, before the model sees any of it.
+//!
+//! Each clause is then drafted on its own (see [`super::prepare`]): a small model asked to
+//! rewrite a whole dictation at once drops half of it and copies its examples, while one asked
+//! about one clause at a time keeps to that clause. The cuts are where dictations change from
+//! one piece of work to the next: line starts and bullets, arrows, sentence ends, semicolons,
+//! and the connectives that open a next step ("dann", "danach") or a branch ("wenn", "sonst").
+
+use std::sync::LazyLock;
+
+use regex::Regex;
+
+/// What a clause is, as far as its wording shows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ClauseKind {
+    /// Work, or something said about the case.
+    Plain,
+    /// It states a condition: a question, "wenn …", "falls …", "ob …", or the left side of an
+    /// arrow ("Unvollständig → Nachforderung").
+    Condition,
+    /// The other branch of the condition before it: "sonst …", "andernfalls …".
+    Otherwise,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Clause {
+    pub text: String,
+    pub kind: ClauseKind,
+    /// The condition is worded negatively ("Reicht nicht", "Ist dies nicht der Fall"): its
+    /// work happens on the "nein" branch.
+    pub negated: bool,
+}
+
+/// Word beginnings of remarks around the work: how often, how long, what else is possible.
+const REMARK_CUES: &[&str] = &[
+    "weiter",
+    "fertig",
+    "erledigt",
+    "bereits",
+    "schon",
+    "selten",
+    "meist",
+    "manchmal",
+    "oft",
+    "häufig",
+    "jährlich",
+    "täglich",
+    "monatlich",
+    "wöchentlich",
+    "jahr",
+    "pro",
+    "geht auch",
+    "nicht",
+    "kein",
+    "ca",
+    "rund",
+    "etwa",
+    "circa",
+];
+
+impl Clause {
+    /// Whether the clause may be a remark without work, so that the model may skip it: it gives
+    /// a number, a frequency or a negation, or it is the "sonst" of a condition. Left free to
+    /// skip, the model skipped work worded as a noun or in the passive ("Nachforderung",
+    /// "wird abgelehnt").
+    pub fn may_be_remark(&self) -> bool {
+        let lower = self.text.to_lowercase();
+        let words: Vec<&str> = lower.split(|c: char| !c.is_alphanumeric()).filter(|w| !w.is_empty()).collect();
+        self.kind == ClauseKind::Otherwise
+            || self.negated
+            || lower.chars().any(|c| c.is_ascii_digit())
+            || REMARK_CUES.iter().any(|cue| {
+                if cue.contains(' ') { lower.contains(cue) } else { words.iter().any(|w| w.starts_with(cue)) }
+            })
+    }
+
+    /// Whether the clause may name two pieces of work: it joins parts with "und" (after a comma
+    /// the model mostly restates the first part).
+    pub fn joins_two(&self) -> bool {
+        self.text.split_whitespace().any(|w| w == "und")
+    }
+}
+
+/// Abbreviations whose period does not end a sentence (lower-cased, without the period).
+const ABBREVIATIONS: &[&str] = &[
+    "abs", "abt", "bzw", "ca", "d", "dr", "etc", "evtl", "fa", "fr", "ggf", "gem", "hr", "i", "inkl", "max", "min",
+    "mind", "mio", "nr", "o", "p", "s", "sog", "str", "tel", "u", "usw", "vgl", "z", "zzgl", "zb", "zt", "bspw",
+    "jährl", "mtl", "wo", "mon", "std", "schriftl", "öffentl", "unvollst", "vollst", "tlw",
+];
+
+/// Words that open the other branch of a condition.
+const OTHERWISE: &[&str] = &["sonst", "andernfalls", "ansonsten", "anderenfalls", "ansonst"];
+
+/// Words that open a condition.
+const CONDITION: &[&str] = &["wenn", "falls", "sofern", "ob", "soweit", "solange"];
+
+/// Words that open the next step; they are dropped from the clause.
+const NEXT_STEP: &[&str] = &["dann", "danach", "anschließend", "daraufhin", "zuletzt", "abschließend", "zum schluss"];
+
+/// A bullet or numbering at the start of a line.
+static BULLET: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"^\s*(?:[-*•–·]+|\d{1,2}[.)]|[a-z][.)])\s+").expect("valid regex"));
+/// Arrows as dictated in notes.
+static ARROW: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"\s*(?:->|→|=>|⇒|-->)\s*").expect("valid regex"));
+/// Fillers of spoken dictation that carry nothing.
+static FILLER: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(
+        r"(?i)\b(?:ähm+|äh+|öhm+|hm+|also|halt|quasi|sozusagen|irgendwie|eigentlich|genau|ok(?:ay)?|ja)\b[,.]?\s*",
+    )
+    .expect("valid regex")
+});
+
+/// Cuts `dictation` into clauses, in their order.
+pub fn split(dictation: &str) -> Vec<Clause> {
+    let mut clauses = Vec::new();
+    for line in dictation.lines() {
+        let line = BULLET.replace(line, "");
+        let parts: Vec<&str> = ARROW.split(&line).collect();
+        for (i, part) in parts.iter().enumerate() {
+            let arrow_follows = i + 1 < parts.len();
+            // Fillers go first: "Also wir prüfen, …" does not open with a verb.
+            let sentences: Vec<String> =
+                sentences(part).iter().flat_map(|s| verb_first(FILLER.replace_all(s, "").trim())).collect();
+            let count = sentences.len();
+            for (j, sentence) in sentences.into_iter().enumerate() {
+                for piece in connectives(&sentence) {
+                    push(&mut clauses, &piece);
+                }
+                // "X → Y": X is the condition under which Y happens, unless X already is work.
+                if arrow_follows && j + 1 == count {
+                    if let Some(last) = clauses.last_mut() {
+                        if last.kind == ClauseKind::Plain && is_state(&last.text) {
+                            last.kind = ClauseKind::Condition;
+                        }
+                    }
+                }
+            }
+        }
+    }
+    clauses
+}
+
+/// Adds a clause, classified, unless nothing is left of it.
+fn push(clauses: &mut Vec<Clause>, raw: &str) {
+    let cleaned = FILLER.replace_all(raw, "");
+    let mut text =
+        cleaned.trim().trim_matches(|c: char| matches!(c, ',' | ';' | ':' | '.' | '-' | '–')).trim().to_owned();
+    let first = first_word(&text);
+    let mut kind = ClauseKind::Plain;
+    if OTHERWISE.contains(&first.as_str()) {
+        kind = ClauseKind::Otherwise;
+    } else if CONDITION.contains(&first.as_str()) || text.ends_with('?') {
+        kind = ClauseKind::Condition;
+    }
+    if NEXT_STEP.contains(&first.as_str()) {
+        text = text[text.find(char::is_whitespace).unwrap_or(text.len())..].trim().to_owned();
+    }
+    if text.chars().filter(|c| c.is_alphabetic()).count() < 3 {
+        return;
+    }
+    let lower = format!(" {} ", text.to_lowercase());
+    let negated = [" nicht ", " kein ", " keine ", " keinen ", " unvollst", " fehl"].iter().any(|w| lower.contains(w));
+    clauses.push(Clause { text, kind, negated });
+}
+
+fn first_word(text: &str) -> String {
+    text.split(|c: char| !c.is_alphanumeric() && c != 'ß').find(|w| !w.is_empty()).unwrap_or("").to_lowercase()
+}
+
+/// Whether the left side of an arrow names a state rather than work: a question, or a few words
+/// ("Unvollst.", "Fahrzeug weg"), where work is said in a sentence ("Tiefbau sichtet, Bauhof fährt raus").
+fn is_state(text: &str) -> bool {
+    let words: Vec<&str> = text.split_whitespace().collect();
+    words.len() <= 5 || text.ends_with('?')
+}
+
+/// Splits at sentence ends (".", "!", "?", ";") that are not abbreviations or numbers.
+fn sentences(text: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut current = String::new();
+    let chars: Vec<char> = text.chars().collect();
+    for (i, &c) in chars.iter().enumerate() {
+        current.push(c);
+        let next = chars.get(i + 1).copied();
+        let at_break = next.is_none_or(char::is_whitespace);
+        let ends = match c {
+            '?' | '!' | ';' => at_break,
+            '.' => {
+                at_break
+                    && (!abbreviation_before(&current) || unit_after_number(&current))
+                    && next_starts_sentence(&chars[i + 1..])
+            }
+            _ => false,
+        };
+        if ends {
+            out.push(std::mem::take(&mut current));
+        }
+    }
+    out.push(current);
+    out.into_iter().map(|s| s.trim().to_owned()).filter(|s| !s.is_empty()).collect()
+}
+
+/// The word before a final period is a known abbreviation, a single letter or a number.
+fn abbreviation_before(text: &str) -> bool {
+    let before = text[..text.len() - 1].rsplit(|c: char| c.is_whitespace() || c == '(').next().unwrap_or("");
+    let word = before.trim_start_matches(|c: char| !c.is_alphanumeric()).to_lowercase();
+    let last = word.rsplit('.').next().unwrap_or("");
+    word.chars().all(|c| c.is_ascii_digit() || c == '.') || ABBREVIATIONS.contains(&last) || last.chars().count() == 1
+}
+
+/// Abbreviated units that end a sentence after a number when a capital follows ("Frist 4 Wo.
+/// Vollst. → …").
+const UNITS: &[&str] = &["wo", "std", "mon", "min", "mio", "tg"];
+
+/// The text ends in a number and an abbreviated unit with its period.
+fn unit_after_number(text: &str) -> bool {
+    let mut words = text[..text.len() - 1].split_whitespace().rev();
+    let (Some(unit), Some(number)) = (words.next(), words.next()) else { return false };
+    UNITS.contains(&unit.to_lowercase().as_str()) && number.chars().all(|c| c.is_ascii_digit() || c == ',' || c == '.')
+}
+
+/// What follows a period starts a new sentence: a capital letter or a bullet, not a digit or
+/// a lower-case word ("ca. 2.000", "z. B. der").
+fn next_starts_sentence(rest: &[char]) -> bool {
+    rest.iter().find(|c| !c.is_whitespace()).is_none_or(|c| c.is_uppercase() || !c.is_alphanumeric())
+}
+
+/// Words that begin a sentence without being its verb.
+const NOT_A_VERB: &[&str] = &[
+    "der",
+    "die",
+    "das",
+    "dies",
+    "diese",
+    "dieser",
+    "wir",
+    "ich",
+    "er",
+    "sie",
+    "es",
+    "man",
+    "dann",
+    "danach",
+    "zuerst",
+    "zunächst",
+    "nun",
+    "jetzt",
+    "hier",
+    "da",
+    "dort",
+    "am",
+    "im",
+    "in",
+    "bei",
+    "nach",
+    "vor",
+    "für",
+    "mit",
+    "von",
+    "zum",
+    "zur",
+    "und",
+    "oder",
+    "aber",
+    "auch",
+    "so",
+    "den",
+    "dem",
+    "ein",
+    "eine",
+    "einen",
+    "alle",
+    "jede",
+    "jeder",
+    "jedes",
+];
+
+/// Words that follow a sentence-initial verb ("Schafft es …", "Können wir …", "Liegen alle …").
+const AFTER_VERB: &[&str] = &[
+    "es", "das", "der", "die", "dies", "wir", "ich", "er", "sie", "man", "alle", "keine", "kein", "ein", "eine",
+    "nicht", "den", "dem", "noch",
+];
+
+/// A sentence that opens with its verb and goes on after a comma is a condition in German
+/// ("Schafft es das nicht, muss es …", "Kann ein Platz angeboten werden, erhalten …"): cut there.
+fn verb_first(sentence: &str) -> Vec<String> {
+    let mut words = sentence.split_whitespace().map(|w| w.trim_matches(|c: char| !c.is_alphabetic()).to_lowercase());
+    let (Some(first), Some(second)) = (words.next(), words.next()) else { return vec![sentence.to_owned()] };
+    let capitalised = sentence.chars().next().is_some_and(char::is_uppercase);
+    match sentence.find(',') {
+        Some(comma)
+            if capitalised && !NOT_A_VERB.contains(&first.as_str()) && AFTER_VERB.contains(&second.as_str()) =>
+        {
+            vec![format!("{}?", sentence[..comma].trim()), sentence[comma + 1..].trim().to_owned()]
+        }
+        _ => vec![sentence.to_owned()],
+    }
+}
+
+/// Splits a sentence before the connectives that open another step or branch: "…, dann …",
+/// "…, wenn …", "…, sonst …", "… und dann …".
+fn connectives(sentence: &str) -> Vec<String> {
+    static CUT: LazyLock<Regex> = LazyLock::new(|| {
+        Regex::new(
+            r"(?i)(?:,|\bund)\s+(?:(dann|danach|anschließend|daraufhin)\b|(sonst|andernfalls|ansonsten|anderenfalls|wenn|falls|sofern)\b)",
+        )
+        .expect("valid regex")
+    });
+    let mut out = Vec::new();
+    let mut start = 0;
+    for m in CUT.captures_iter(sentence) {
+        let whole = m.get(0).expect("match");
+        let word = m.get(1).or_else(|| m.get(2)).expect("one group");
+        out.push(sentence[start..whole.start()].to_owned());
+        start = word.start();
+    }
+    out.push(sentence[start..].to_owned());
+    // "Wenn X, (dann) Y": the condition, then the work it governs.
+    let out: Vec<String> = out
+        .into_iter()
+        .flat_map(|piece| match piece.find(',') {
+            Some(comma) if CONDITION.contains(&first_word(&piece).as_str()) => {
+                vec![piece[..comma].to_owned(), piece[comma + 1..].to_owned()]
+            }
+            _ => vec![piece],
+        })
+        .collect();
+    // "X, wenn Y": the condition comes before the work it governs.
+    let mut ordered: Vec<String> = Vec::new();
+    for piece in out {
+        let first = first_word(&piece);
+        if ["wenn", "falls", "sofern"].contains(&first.as_str()) && !ordered.is_empty() && !piece.contains(',') {
+            let work = ordered.pop().expect("not empty");
+            ordered.push(piece);
+            ordered.push(work);
+        } else {
+            ordered.push(piece);
+        }
+    }
+    ordered
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn texts(dictation: &str) -> Vec<(String, ClauseKind)> {
+        split(dictation).into_iter().map(|c| (c.text, c.kind)).collect()
+    }
+
+    #[test]
+    fn notes_with_arrows_become_conditions_and_work() {
+        let clauses = texts("Unterlagen da? → Bescheid erstellen, sonst nachfordern\n- Akte schließen");
+        assert_eq!(
+            clauses,
+            vec![
+                ("Unterlagen da?".into(), ClauseKind::Condition),
+                ("Bescheid erstellen".into(), ClauseKind::Plain),
+                ("sonst nachfordern".into(), ClauseKind::Otherwise),
+                ("Akte schließen".into(), ClauseKind::Plain),
+            ]
+        );
+        let clauses = split("Unvollst. → Nachforderung, Frist 4 Wo. Vollst. → Berechnung");
+        assert_eq!(clauses[0].text, "Unvollst");
+        assert_eq!((clauses[0].kind, clauses[0].negated), (ClauseKind::Condition, true));
+        assert_eq!(clauses[1].text, "Nachforderung, Frist 4 Wo");
+        assert_eq!((clauses[2].text.as_str(), clauses[2].negated), ("Vollst", false));
+    }
+
+    #[test]
+    fn a_leading_condition_is_cut_from_its_work() {
+        let clauses = texts("Wenn was fehlt, wird nachgefordert, sonst ins Register eintragen.");
+        assert_eq!(
+            clauses,
+            vec![
+                ("Wenn was fehlt".into(), ClauseKind::Condition),
+                ("wird nachgefordert".into(), ClauseKind::Plain),
+                ("sonst ins Register eintragen".into(), ClauseKind::Otherwise),
+            ]
+        );
+    }
+
+    #[test]
+    fn abbreviations_and_numbers_do_not_end_sentences() {
+        let clauses = texts("SB prüft ggf. Nachweise, z. B. den Mietvertrag. Ca. 2.000 Fälle p. a. im Jahr.");
+        assert_eq!(clauses.len(), 2, "{clauses:?}");
+        assert_eq!(clauses[0].0, "SB prüft ggf. Nachweise, z. B. den Mietvertrag");
+    }
+
+    #[test]
+    fn connectives_open_steps_and_conditions_come_first() {
+        let clauses =
+            texts("Also wir prüfen den Antrag, dann geht der Bescheid raus. Die Kasse bucht, wenn gezahlt ist.");
+        assert_eq!(
+            clauses,
+            vec![
+                ("wir prüfen den Antrag".into(), ClauseKind::Plain),
+                ("geht der Bescheid raus".into(), ClauseKind::Plain),
+                ("wenn gezahlt ist".into(), ClauseKind::Condition),
+                ("Die Kasse bucht".into(), ClauseKind::Plain),
+            ]
+        );
+    }
+}
