@@ -58,6 +58,9 @@ mod tests {
         assert!(a[0].content.ends_with("task Friedhofsgärtnerei: Grab abräumen"), "{}", a[0].content);
         assert_eq!(a[1].content, "Diktat: Antrag A\nAbschnitt: A\nAntwort:");
         assert_eq!(PromptTemplate::DRAFT.sha256().len(), 64);
-        assert!(PromptTemplate::DRAFT.messages(minijinja::context! {}).is_err(), "strict: dictation and clause are required");
+        assert!(
+            PromptTemplate::DRAFT.messages(minijinja::context! {}).is_err(),
+            "strict: dictation and clause are required"
+        );
     }
 }

@@ -21,8 +21,9 @@ struct Node {
 }
 
 /// The compact text of the process the clause answers describe, with `closing` (the answer
-/// of the closing request: start, end and title) around them.
-pub fn assemble(clauses: &[Clause], answers: &[String], closing: &str) -> String {
+/// of the closing request: start, end and title) around them, and whether the clauses
+/// themselves had to stand in for the steps (no answer named work of its clause).
+pub fn assemble(clauses: &[Clause], answers: &[String], closing: &str) -> (String, bool) {
     let mut start = None;
     let mut nodes: Vec<Node> = Vec::new();
     for (clause, answer) in answers.iter().enumerate() {
@@ -64,6 +65,23 @@ pub fn assemble(clauses: &[Clause], answers: &[String], closing: &str) -> String
             _ => {}
         }
     }
+    // A small model may answer every clause from its prompt's examples: the dictation's own
+    // clauses are then the better draft.
+    let from_clauses = nodes.is_empty();
+    if from_clauses {
+        nodes = clauses
+            .iter()
+            .enumerate()
+            .filter(|(_, c)| c.kind == ClauseKind::Plain)
+            .map(|(i, c)| Node {
+                kind: StepType::Task,
+                role: None,
+                name: step_name(&c.text),
+                clause: i,
+                targets: Vec::new(),
+            })
+            .collect();
+    }
     // A decision is taken by whoever did the work before it: asked about a condition alone,
     // the model guesses the role from anywhere in the dictation.
     let mut last_role = None;
@@ -76,12 +94,28 @@ pub fn assemble(clauses: &[Clause], answers: &[String], closing: &str) -> String
     unify_roles(&mut nodes);
     merge_complementary_decisions(clauses, &mut nodes);
     branch(clauses, &mut nodes);
-    render(
+    let text = render(
         &nodes,
         start.as_deref().unwrap_or("Vorgang beginnt"),
         end.as_deref().unwrap_or("Vorgang abgeschlossen"),
         title,
-    )
+    );
+    (text, from_clauses)
+}
+
+/// A clause as a step name: at most 60 characters, cut at a word.
+fn step_name(clause: &str) -> String {
+    let mut name = String::new();
+    for word in clause.split_whitespace() {
+        if name.chars().count() + word.chars().count() + 1 > 60 {
+            break;
+        }
+        if !name.is_empty() {
+            name.push(' ');
+        }
+        name.push_str(word);
+    }
+    name.replace('>', "-")
 }
 
 /// Whether two texts share a content word (see [`same_word`]).
@@ -123,7 +157,7 @@ fn without_ge(word: &str) -> String {
             let rest = word.strip_prefix(prefix)?.strip_prefix("ge")?;
             (rest.chars().count() >= 3).then(|| format!("{prefix}{rest}"))
         })
-        .last()
+        .next_back()
         .unwrap_or_else(|| word.to_owned())
 }
 
@@ -153,10 +187,10 @@ fn unify_roles(nodes: &mut [Node]) {
         }
     }
     for node in nodes {
-        if let Some(role) = &mut node.role {
-            if let Some((_, to)) = renames.iter().find(|(from, _)| from == role) {
-                role.clone_from(to);
-            }
+        if let Some(role) = &mut node.role
+            && let Some((_, to)) = renames.iter().find(|(from, _)| from == role)
+        {
+            role.clone_from(to);
         }
     }
 }
@@ -188,10 +222,10 @@ fn merge_complementary_decisions(clauses: &[Clause], nodes: &mut Vec<Node>) {
                     nodes.remove(j);
                     for node in nodes.iter_mut() {
                         for target in &mut node.targets {
-                            if let (_, Some(t)) = target {
-                                if *t > j {
-                                    *t -= 1;
-                                }
+                            if let (_, Some(t)) = target
+                                && *t > j
+                            {
+                                *t -= 1;
                             }
                         }
                     }
@@ -292,11 +326,21 @@ mod tests {
         .map(|s| s.to_string())
         .collect();
         assert_eq!(clauses.len(), answers.len(), "{clauses:?}");
-        let text = assemble(&clauses, &answers, "start: x\nend: Akte geschlossen\n# Antrag bearbeiten\n");
+        let (text, _) = assemble(&clauses, &answers, "start: x\nend: Akte geschlossen\n# Antrag bearbeiten\n");
         assert_eq!(
             text,
             "1 start: Antrag eingegangen\n2 decision SB: Unterlagen vollständig? > ja: 3 | nein: 4\n3 task SB: Bescheid erstellen > 5\n4 task SB: Unterlagen nachfordern\n5 task SB: Akte schließen\n6 end: Akte geschlossen\n# Antrag bearbeiten\n"
         );
+    }
+
+    #[test]
+    fn answers_from_elsewhere_leave_the_clauses_as_steps() {
+        let clauses = split("Antrag kommt. SB prüft den Antrag und fordert Unterlagen nach.");
+        let answers = vec!["start: Antrag".to_owned(), "task SB: Grab abräumen".to_owned()];
+        let (text, from_clauses) = assemble(&clauses, &answers, "start: x\nend: y\n# T\n");
+        assert!(from_clauses);
+        assert!(text.contains("3 task: SB prüft den Antrag und fordert Unterlagen nach\n"), "{text}");
+        assert!(!text.contains("Grab"), "{text}");
     }
 
     #[test]
@@ -320,7 +364,7 @@ mod tests {
         .iter()
         .map(|s| s.to_string())
         .collect();
-        let text = assemble(&clauses, &answers, "start: x\nend: y\n# T\n");
+        let (text, _) = assemble(&clauses, &answers, "start: x\nend: y\n# T\n");
         assert!(text.contains("task Bauhof: Schaden besichtigen"), "{text}");
         assert!(!text.contains("Kollegin"), "{text}");
     }
@@ -338,7 +382,7 @@ mod tests {
         .iter()
         .map(|s| s.to_string())
         .collect();
-        let text = assemble(&clauses, &answers, "start: Antrag\nend: fertig\n# T\n");
+        let (text, _) = assemble(&clauses, &answers, "start: Antrag\nend: fertig\n# T\n");
         assert!(
             text.contains("2 decision SB: Breite ausreichend? > nein: 3 | ja: 4\n3 task SB: Antrag ablehnen > 6\n"),
             "{text}"

@@ -127,12 +127,13 @@ pub fn split(dictation: &str) -> Vec<Clause> {
                     push(&mut clauses, &piece);
                 }
                 // "X → Y": X is the condition under which Y happens, unless X already is work.
-                if arrow_follows && j + 1 == count {
-                    if let Some(last) = clauses.last_mut() {
-                        if last.kind == ClauseKind::Plain && is_state(&last.text) {
-                            last.kind = ClauseKind::Condition;
-                        }
-                    }
+                if arrow_follows
+                    && j + 1 == count
+                    && let Some(last) = clauses.last_mut()
+                    && last.kind == ClauseKind::Plain
+                    && is_state(&last.text)
+                {
+                    last.kind = ClauseKind::Condition;
                 }
             }
         }

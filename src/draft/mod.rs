@@ -194,7 +194,7 @@ impl PreparedDraft {
         let (answers, closing) = generations.split_at(self.clauses.len());
         let answers: Vec<String> = answers.iter().map(|g| g.text.clone()).collect();
         let closing = closing.first().map_or("", |g| g.text.as_str());
-        let compact = assemble::assemble(&self.clauses, &answers, closing);
+        let (compact, from_clauses) = assemble::assemble(&self.clauses, &answers, closing);
         let lines = format::parse(&compact);
         let has_work =
             lines.iter().any(|l| matches!(l, Line::Step(s) if matches!(s.kind, StepType::Task | StepType::Decision)));
@@ -203,6 +203,17 @@ impl PreparedDraft {
         }
         let converted = convert::to_process(&lines, self.legal_basis);
         let mut repairs = converted.repairs;
+        if from_clauses {
+            repairs.insert(
+                0,
+                Finding::warning(
+                    "clauses_as_steps",
+                    "steps",
+                    "the model named no work of the dictation; each clause was taken as a step as dictated".to_owned(),
+                )
+                .with_fix("Rename the steps, or dictate again in short sentences."),
+            );
+        }
         let finish = if generations.iter().any(|g| g.finish == FinishReason::Length) {
             repairs.insert(
                 0,

@@ -69,7 +69,7 @@ impl Chunks {
     /// Up to where the boundaries are plain multiples of the block (everywhere, when the split
     /// is one).
     fn plain_until(self) -> usize {
-        if self.split % PREFIX_CACHE_BLOCK == 0 { usize::MAX } else { self.split }
+        if self.split.is_multiple_of(PREFIX_CACHE_BLOCK) { usize::MAX } else { self.split }
     }
 }
 
@@ -287,10 +287,10 @@ impl CandleGenerator {
         let Some(system) = messages.first().filter(|m| m.role == "system" && messages.len() > 1) else {
             return 0;
         };
-        if let Some((content, len)) = &self.system {
-            if *content == system.content {
-                return *len;
-            }
+        if let Some((content, len)) = &self.system
+            && *content == system.content
+        {
+            return *len;
         }
         let rendered = self.template.render_opening(std::slice::from_ref(system));
         let tokens = rendered.and_then(|text| self.tokenizer.encode_prompt(&text));

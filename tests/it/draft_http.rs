@@ -86,10 +86,10 @@ fn drafts_are_generated_streamed_stored_and_reviewed() {
     let done = &events.last().unwrap().1;
     assert!(done.get("id").is_none(), "save: false stores nothing");
     for line in ablauf::compact::format::parse(done["compact"].as_str().unwrap()) {
-        if let ablauf::draft::Line::Step(step) = line {
-            if matches!(step.kind, ablauf::process::StepType::Task | ablauf::process::StepType::Decision) {
-                assert!(steps.iter().any(|s| s["name"] == step.name.as_str()), "{step:?} not streamed: {steps:?}");
-            }
+        if let ablauf::draft::Line::Step(step) = line
+            && matches!(step.kind, ablauf::process::StepType::Task | ablauf::process::StepType::Decision)
+        {
+            assert!(steps.iter().any(|s| s["name"] == step.name.as_str()), "{step:?} not streamed: {steps:?}");
         }
     }
     assert_eq!(done["process"]["steps"][0]["type"], "start");

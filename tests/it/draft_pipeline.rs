@@ -194,10 +194,10 @@ fn small_model_drafts_a_valid_process_that_is_stored_with_provenance() {
     let shown: Vec<&str> =
         streamed.iter().filter_map(|l| if let Line::Step(s) = l { Some(s.name.as_str()) } else { None }).collect();
     for line in &lines {
-        if let Line::Step(step) = line {
-            if matches!(step.kind, StepType::Task | StepType::Decision) {
-                assert!(shown.contains(&step.name.as_str()), "{step:?} not in {shown:?}");
-            }
+        if let Line::Step(step) = line
+            && matches!(step.kind, StepType::Task | StepType::Decision)
+        {
+            assert!(shown.contains(&step.name.as_str()), "{step:?} not in {shown:?}");
         }
     }
     let validation = validate(&result.process);

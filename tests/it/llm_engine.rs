@@ -217,7 +217,7 @@ fn the_prefix_cache_reuses_the_shared_prompt_and_changes_nothing() {
     // Prompt chunks end at the system message too, so all of it is reused, however long it is;
     // what follows it (the user turn's opening) is prefilled again.
     let reused = cached.stats.cached_prompt_tokens;
-    assert!(reused <= shared && shared - reused < 8 && reused % block != 0, "{reused} of {shared}");
+    assert!(reused <= shared && shared - reused < 8 && !reused.is_multiple_of(block), "{reused} of {shared}");
     assert_eq!(cached.text, uncached.text, "reusing the cache must not change the answer");
 
     // The same request again reuses every whole chunk before the last prompt token.
