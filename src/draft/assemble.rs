@@ -196,8 +196,7 @@ fn unify_roles(nodes: &mut [Node]) {
 }
 
 fn same(a: &str, b: &str) -> bool {
-    let norm = |s: &str| s.to_lowercase().split_whitespace().collect::<Vec<_>>().join(" ");
-    norm(a) == norm(b)
+    format::collapse_whitespace(a).to_lowercase() == format::collapse_whitespace(b).to_lowercase()
 }
 
 /// "Reicht nicht → ablehnen. Reicht → weiter": two conditions on the same thing, one negated,
@@ -312,19 +311,20 @@ mod tests {
     use super::*;
     use crate::draft::clauses::split;
 
+    fn owned(lines: &[&str]) -> Vec<String> {
+        lines.iter().map(|s| s.to_string()).collect()
+    }
+
     #[test]
     fn conditions_branch_to_their_work_and_the_otherwise_clause() {
         let clauses = split("Antrag kommt. Unterlagen da? → Bescheid erstellen, sonst nachfordern. Akte schließen.");
-        let answers: Vec<String> = [
+        let answers = owned(&[
             "start: Antrag eingegangen",
             "decision SB: Unterlagen vollständig?",
             "task SB: Bescheid erstellen",
             "task SB: Unterlagen nachfordern",
             "task SB: Akte schließen",
-        ]
-        .iter()
-        .map(|s| s.to_string())
-        .collect();
+        ]);
         assert_eq!(clauses.len(), answers.len(), "{clauses:?}");
         let (text, _) = assemble(&clauses, &answers, "start: x\nend: Akte geschlossen\n# Antrag bearbeiten\n");
         assert_eq!(
@@ -355,15 +355,12 @@ mod tests {
     fn a_unit_named_in_more_or_fewer_words_is_one_role() {
         let clauses =
             split("Meldung kommt. Kollegin vom Bauhof besichtigt den Schaden. Bauhof repariert. Bauhof meldet zurück.");
-        let answers: Vec<String> = [
+        let answers = owned(&[
             "start: Meldung eingegangen",
             "task Kollegin vom Bauhof: Schaden besichtigen",
             "task Bauhof: Schaden reparieren",
             "task Bauhof: Erledigung zurückmelden",
-        ]
-        .iter()
-        .map(|s| s.to_string())
-        .collect();
+        ]);
         let (text, _) = assemble(&clauses, &answers, "start: x\nend: y\n# T\n");
         assert!(text.contains("task Bauhof: Schaden besichtigen"), "{text}");
         assert!(!text.contains("Kollegin"), "{text}");
@@ -372,16 +369,13 @@ mod tests {
     #[test]
     fn a_negated_pair_of_conditions_is_one_decision() {
         let clauses = split("Reicht nicht → Antrag ablehnen. Reicht → Stellungnahme einholen. Erlaubnis erstellen.");
-        let answers: Vec<String> = [
+        let answers = owned(&[
             "decision SB: Breite ausreichend?",
             "task SB: Antrag ablehnen",
             "decision SB: Breite ausreichend?",
             "task SB: Stellungnahme einholen",
             "task SB: Erlaubnis erstellen",
-        ]
-        .iter()
-        .map(|s| s.to_string())
-        .collect();
+        ]);
         let (text, _) = assemble(&clauses, &answers, "start: Antrag\nend: fertig\n# T\n");
         assert!(
             text.contains("2 decision SB: Breite ausreichend? > nein: 3 | ja: 4\n3 task SB: Antrag ablehnen > 6\n"),
