@@ -166,7 +166,7 @@ pub(crate) fn collapse_whitespace(text: &str) -> String {
 
 /// What the answer about one clause of a dictation may hold (see `draft::clauses`).
 #[derive(Debug, Clone, Copy)]
-pub struct ClauseOptions {
+pub struct ClauseOptions<'a> {
     /// The clause is where the trigger of the process is dictated.
     pub start: bool,
     /// The clause states a condition: the answer is its decision, nothing else.
@@ -175,6 +175,8 @@ pub struct ClauseOptions {
     pub two: bool,
     /// The clause may be a remark without work (see `draft::clauses::Clause::may_be_remark`).
     pub skip: bool,
+    /// The roles to choose from (see `draft::roles`); any name where empty.
+    pub roles: &'a [String],
 }
 
 /// The answer for one clause: one unnumbered decision line for a condition; otherwise `skip`,
@@ -183,7 +185,12 @@ pub struct ClauseOptions {
 /// each clause is drafted without knowing what the others became; left free, the model fills
 /// every allowed line with work from other clauses.
 pub fn clause_grammar(options: ClauseOptions) -> String {
-    let role = text_run(":>\\n", 1, 40);
+    let role = if options.roles.is_empty() {
+        text_run(":>\\n", 1, 40)
+    } else {
+        let names: Vec<String> = options.roles.iter().map(|r| regex::escape(r)).collect();
+        format!("(?:{})", names.join("|"))
+    };
     let mut g = String::new();
     if options.condition {
         g.push_str("start: DECISION \"\\n\"\n");
@@ -203,6 +210,7 @@ pub fn clause_grammar(options: ClauseOptions) -> String {
     g.push_str(&format!("TASK: /task {role}: {}/\n", text_run(">\\n?", 1, 60)));
     g
 }
+
 
 /// The last answer of a clause-wise draft: the trigger, the outcome and the title.
 pub fn closing_grammar() -> String {
@@ -272,10 +280,11 @@ mod tests {
 
     #[test]
     fn a_clause_answer_is_one_decision_or_a_task_or_two() {
-        let plain = clause_grammar(ClauseOptions { start: false, condition: false, two: false, skip: false });
-        let condition = clause_grammar(ClauseOptions { start: false, condition: true, two: false, skip: false });
-        let two = clause_grammar(ClauseOptions { start: false, condition: false, two: true, skip: true });
-        let first = clause_grammar(ClauseOptions { start: true, condition: false, two: false, skip: true });
+        let plain = clause_grammar(ClauseOptions { start: false, condition: false, two: false, skip: false, roles: &[] });
+        let condition =
+            clause_grammar(ClauseOptions { start: false, condition: true, two: false, skip: false, roles: &[] });
+        let two = clause_grammar(ClauseOptions { start: false, condition: false, two: true, skip: true, roles: &[] });
+        let first = clause_grammar(ClauseOptions { start: true, condition: false, two: false, skip: true, roles: &[] });
         assert!(accepts(&plain, "task Bürgerbüro: Antrag prüfen\n"));
         assert!(!accepts(&plain, "task Bürgerbüro: Antrag prüfen\ntask Bürgerbüro: Bescheid senden\n"), "one task");
         assert!(!accepts(&plain, "skip\n"), "skipping is not allowed");
@@ -296,6 +305,16 @@ mod tests {
         assert!(!accepts(&plain, "task SB: Termin\u{e0020}\u{e0020}\n"));
         assert!(!accepts(&plain, "task SB: Anruf\u{7}\n"));
         assert!(!accepts(&plain, "task SB: Anruf 电话\n"));
+    }
+
+    #[test]
+    fn named_roles_are_the_only_choice() {
+        let roles = ["Bürgerbüro".to_owned(), "Kita-Leitung (Süd)".to_owned()];
+        let g = clause_grammar(ClauseOptions { start: false, condition: false, two: false, skip: false, roles: &roles });
+        assert!(accepts(&g, "task Bürgerbüro: Antrag prüfen\n"));
+        assert!(accepts(&g, "task Kita-Leitung (Süd): Vertrag abschließen\n"));
+        assert!(!accepts(&g, "task SB: Antrag prüfen\n"));
+        assert!(!accepts(&g, "task Antrag: Antrag prüfen\n"));
     }
 
     #[test]

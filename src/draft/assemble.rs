@@ -33,17 +33,27 @@ pub fn assemble(clauses: &[Clause], answers: &[String], closing: &str) -> (Strin
                 StepType::Start => {
                     start.get_or_insert(step.name);
                 }
-                // A task that shares no word with its clause was taken from elsewhere in the dictation.
+                // A task or question that shares no word with its clause was taken from elsewhere
+                // in the dictation: the task goes, the question is asked in the clause's words.
                 StepType::Task if !shares_word(&step.name, &clauses[clause].text) => {}
+                // A condition may refer to the clause before it ("prüft die Breite. Reicht nicht →").
+                StepType::Decision
+                    if !shares_word(&step.name, &clauses[clause].text)
+                        && !clause.checked_sub(1).is_some_and(|c| shares_word(&step.name, &clauses[c].text)) =>
+                {
+                    let name = clauses[clause].as_question();
+                    nodes.push(Node { kind: step.kind, role: step.role, name, clause, targets: Vec::new() });
+                }
                 StepType::Task | StepType::Decision => {
                     // A decision asked twice may be a condition and its opposite (merged below).
                     let repeat = step.kind == StepType::Task
-                        && nodes.iter().any(|n| n.kind == StepType::Task && same(&n.name, &step.name));
+                        && nodes.iter().any(|n| n.kind == StepType::Task && same(&n.name, &with_infinitive(&step.name)));
                     if !repeat {
+                        let name = if step.kind == StepType::Task { with_infinitive(&step.name) } else { step.name };
                         nodes.push(Node {
                             kind: step.kind,
                             role: step.role,
-                            name: step.name,
+                            name,
                             clause,
                             targets: Vec::new(),
                         });
@@ -159,6 +169,35 @@ fn without_ge(word: &str) -> String {
         })
         .next_back()
         .unwrap_or_else(|| word.to_owned())
+}
+
+/// Words ending in "t" that are no verb form.
+const NOT_VERBS: &[&str] = &["nicht", "jetzt", "erst", "meist", "sonst", "selbst", "bereits", "direkt", "zuerst", "zuletzt"];
+
+/// Verb stems that begin with "ge" themselves.
+const GE_VERBS: &[&str] = &["genehmig", "gewähr", "gestalt", "gestatt", "gebrauch", "gehör", "gefährd", "gewinn"];
+
+/// A task name whose last word is a finite verb or a participle, with that word as the
+/// infinitive a modeller writes: "Ausweis gedruckt" → "Ausweis drucken", "Unterlagen
+/// nachgefordert" → "Unterlagen nachfordern", "Antrag prüft" → "Antrag prüfen". Strong verbs
+/// ("abgeschlossen") are left as they are. (A grammar that made names end in an infinitive
+/// trapped the model: where it wanted to stop it wrote letters until a word ended in "n".)
+fn with_infinitive(name: &str) -> String {
+    let Some((head, last)) = name.rsplit_once(' ').or(Some(("", name))) else { return name.to_owned() };
+    let lower = last.chars().all(|c| c.is_lowercase());
+    if !lower || !last.ends_with('t') || last.chars().count() < 4 || NOT_VERBS.contains(&last) {
+        return name.to_owned();
+    }
+    // Verbs whose own first syllable is "ge" keep it: "genehmigt" → "genehmigen".
+    let stem = if GE_VERBS.iter().any(|v| last.contains(v)) { last.to_owned() } else { without_ge(last) };
+    let stem =
+        stem.strip_suffix("et").filter(|s| s.ends_with(['d', 't'])).or_else(|| stem.strip_suffix('t')).unwrap_or(&stem);
+    let infinitive = if stem.ends_with('e') || (stem.ends_with("er") && !stem.ends_with("ier")) || stem.ends_with("el") {
+        format!("{stem}n")
+    } else {
+        format!("{stem}en")
+    };
+    if head.is_empty() { infinitive } else { format!("{head} {infinitive}") }
 }
 
 /// Role names that name the same unit in more or fewer words ("Bauhof", "die Kollegin vom
@@ -344,11 +383,43 @@ mod tests {
     }
 
     #[test]
+    fn a_question_about_another_clause_is_asked_in_the_conditions_words() {
+        let clauses = split("SB prüft den Schein. Kein gültiger Schein → Ablehnung.");
+        let answers = owned(&["task SB: Schein prüfen", "decision SB: Antrag rechtzeitig?", "task SB: Antrag ablehnen"]);
+        let (text, _) = assemble(&clauses, &answers, "start: a\nend: b\n# T\n");
+        assert!(text.contains("decision SB: Kein gültiger Schein?"), "{text}");
+    }
+
+    #[test]
     fn participles_share_their_verb() {
         assert!(shares_word("Unterlagen nachfordern", "wird nachgefordert"));
         assert!(shares_word("Antrag prüfen", "wird geprüft"));
         assert!(shares_word("Gewerbe eintragen", "eingetragen"));
         assert!(!shares_word("Rechnung stellen", "das Gewerbeamt prüft ihn"));
+    }
+
+    #[test]
+    fn finite_verbs_and_participles_become_infinitives() {
+        for (name, expected) in [
+            ("Ausweis gedruckt", "Ausweis drucken"),
+            ("Unterlagen nachgefordert", "Unterlagen nachfordern"),
+            ("Passfoto eingescannt", "Passfoto einscannen"),
+            ("Bescheid versendet", "Bescheid versenden"),
+            ("Antrag bearbeitet", "Antrag bearbeiten"),
+            ("Antrag prüft", "Antrag prüfen"),
+            ("Kind gemeldet", "Kind melden"),
+            ("Antrag genehmigt", "Antrag genehmigen"),
+            ("Eltern informiert", "Eltern informieren"),
+            ("Betrag ausgezahlt", "Betrag auszahlen"),
+            ("Gebühr berechnet", "Gebühr berechnen"),
+            ("Adresse geändert", "Adresse ändern"),
+            ("Antrag prüfen", "Antrag prüfen"),
+            ("Vertrag abgeschlossen", "Vertrag abgeschlossen"),
+            ("Antrag nicht", "Antrag nicht"),
+            ("Zertifikat", "Zertifikat"),
+        ] {
+            assert_eq!(with_infinitive(name), expected);
+        }
     }
 
     #[test]
@@ -368,8 +439,11 @@ mod tests {
 
     #[test]
     fn a_negated_pair_of_conditions_is_one_decision() {
-        let clauses = split("Reicht nicht → Antrag ablehnen. Reicht → Stellungnahme einholen. Erlaubnis erstellen.");
+        let clauses = split(
+            "SB prüft die Breite. Reicht nicht → Antrag ablehnen. Reicht → Stellungnahme einholen. Erlaubnis erstellen.",
+        );
         let answers = owned(&[
+            "task SB: Breite prüfen",
             "decision SB: Breite ausreichend?",
             "task SB: Antrag ablehnen",
             "decision SB: Breite ausreichend?",
@@ -378,11 +452,11 @@ mod tests {
         ]);
         let (text, _) = assemble(&clauses, &answers, "start: Antrag\nend: fertig\n# T\n");
         assert!(
-            text.contains("2 decision SB: Breite ausreichend? > nein: 3 | ja: 4\n3 task SB: Antrag ablehnen > 6\n"),
+            text.contains("3 decision SB: Breite ausreichend? > nein: 4 | ja: 5\n4 task SB: Antrag ablehnen > 7\n"),
             "{text}"
         );
         assert!(
-            text.contains("4 task SB: Stellungnahme einholen\n5 task SB: Erlaubnis erstellen\n6 end: fertig"),
+            text.contains("5 task SB: Stellungnahme einholen\n6 task SB: Erlaubnis erstellen\n7 end: fertig"),
             "{text}"
         );
     }

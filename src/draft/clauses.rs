@@ -31,11 +31,9 @@ pub struct Clause {
     pub negated: bool,
 }
 
-/// Word beginnings of remarks around the work: how often, how long, what else is possible.
+/// Word beginnings of remarks around the work: how often, how long, what is done already or
+/// elsewhere.
 const REMARK_CUES: &[&str] = &[
-    "weiter",
-    "fertig",
-    "erledigt",
     "bereits",
     "schon",
     "selten",
@@ -48,7 +46,9 @@ const REMARK_CUES: &[&str] = &[
     "monatlich",
     "wöchentlich",
     "jahr",
-    "pro",
+    "dauert",
+    "beträgt",
+    "durchschnitt",
     "geht auch",
     "nicht",
     "kein",
@@ -58,26 +58,48 @@ const REMARK_CUES: &[&str] = &[
     "circa",
 ];
 
+/// Words of a clause that says only that the process goes on or ends ("sonst direkt weiter",
+/// "gleich weiter", "fertig").
+const GOES_ON: &[&str] = &[
+    "sonst", "andernfalls", "ansonsten", "weiter", "fertig", "erledigt", "ende", "gleich", "direkt", "sofort", "dann",
+    "geht", "es", "wird",
+];
+
 impl Clause {
-    /// Whether the clause may be a remark without work, so that the model may skip it: it gives
-    /// a number, a frequency or a negation, or it is the "sonst" of a condition. Left free to
-    /// skip, the model skipped work worded as a noun or in the passive ("Nachforderung",
-    /// "wird abgelehnt").
+    /// Whether the clause may be a remark without work, so that the model may skip it: it says
+    /// how often or how long, what is done already or elsewhere, or only that the process goes
+    /// on. Left free to skip, the model skipped work worded as a noun or in the passive
+    /// ("Nachforderung", "wird abgelehnt"), and work next to an amount ("Auflagen festlegen,
+    /// z. B. 50 m"; "sonst Gebühr 13 € kassieren"), so amounts and "sonst" alone allow no skip.
     pub fn may_be_remark(&self) -> bool {
         let lower = self.text.to_lowercase();
         let words: Vec<&str> = lower.split(|c: char| !c.is_alphanumeric()).filter(|w| !w.is_empty()).collect();
-        self.kind == ClauseKind::Otherwise
+        words.iter().all(|w| GOES_ON.contains(w))
             || self.negated
-            || lower.chars().any(|c| c.is_ascii_digit())
             || REMARK_CUES.iter().any(|cue| {
                 if cue.contains(' ') { lower.contains(cue) } else { words.iter().any(|w| w.starts_with(cue)) }
             })
     }
 
-    /// Whether the clause may name two pieces of work: it joins parts with "und" (after a comma
-    /// the model mostly restates the first part).
+    /// Whether the clause may name two pieces of work: it joins parts with "und", or it has two
+    /// verbs ("bestätigt den Schulbesuch, leitet an das Amt weiter"). After a comma without a
+    /// second verb the model mostly restates the first part.
     pub fn joins_two(&self) -> bool {
-        self.text.split_whitespace().any(|w| w == "und")
+        let words: Vec<&str> = self.text.split_whitespace().collect();
+        words.contains(&"und") || words.iter().filter(|w| looks_like_verb(w)).count() >= 2
+    }
+
+    /// The clause as a yes/no question, without its "wenn" or "falls": where the model's
+    /// question shares no word with its condition, it asked about another part of the dictation.
+    pub fn as_question(&self) -> String {
+        let text = self.text.trim_end_matches('?').trim();
+        let text = match text.split_once(' ') {
+            Some((first, rest)) if CONDITION.contains(&first.to_lowercase().as_str()) => rest,
+            _ => text,
+        };
+        let mut chars = text.chars();
+        let first: String = chars.next().map(|c| c.to_uppercase().collect()).unwrap_or_default();
+        format!("{first}{}?", chars.as_str())
     }
 }
 
@@ -85,8 +107,12 @@ impl Clause {
 const ABBREVIATIONS: &[&str] = &[
     "abs", "abt", "bzw", "ca", "d", "dr", "etc", "evtl", "fa", "fr", "ggf", "gem", "hr", "i", "inkl", "max", "min",
     "mind", "mio", "nr", "o", "p", "s", "sog", "str", "tel", "u", "usw", "vgl", "z", "zzgl", "zb", "zt", "bspw",
-    "jährl", "mtl", "wo", "mon", "std", "schriftl", "öffentl", "unvollst", "vollst", "tlw",
+    "jährl", "mtl", "wo", "mon", "std", "schriftl", "öffentl", "unvollst", "vollst", "tlw", "zust", "anschl", "pers",
+    "elektr", "sachl", "insb", "insbes", "bzgl", "lt", "beh", "nachw", "zzt", "erf", "vorl", "eingeschr",
 ];
+
+/// Abbreviations that end compounds ("Fachabt.", "Einkommensnachw.").
+const COMPOUND_ABBREVIATIONS: &[&str] = &["abt", "nachw", "beh", "ausw", "bescheinig"];
 
 /// Words that open the other branch of a condition.
 const OTHERWISE: &[&str] = &["sonst", "andernfalls", "ansonsten", "anderenfalls", "ansonst"];
@@ -104,11 +130,18 @@ static BULLET: LazyLock<Regex> =
 static ARROW: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"\s*(?:->|→|=>|⇒|-->)\s*").expect("valid regex"));
 /// Fillers of spoken dictation that carry nothing.
 static FILLER: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(
-        r"(?i)\b(?:ähm+|äh+|öhm+|hm+|also|halt|quasi|sozusagen|irgendwie|eigentlich|genau|ok(?:ay)?|ja)\b[,.]?\s*",
-    )
-    .expect("valid regex")
+    Regex::new(r"(?i)\b(?:ähm+|äh+|öhm+|hm+|also|halt|quasi|sozusagen|irgendwie|eigentlich)\b[,.]?\s*")
+        .expect("valid regex")
 });
+/// Fillers at the start of a sentence, before more words: elsewhere, or alone, they carry a
+/// branch ("wenn ja", "OK →").
+static LEADING_FILLER: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"(?i)^(?:(?:ja|ok(?:ay)?|genau|na|so)\b[,.]?\s+)+").expect("valid regex"));
+
+fn without_fillers(text: &str) -> String {
+    let inner = FILLER.replace_all(text, "");
+    LEADING_FILLER.replace(inner.trim(), "").trim().to_owned()
+}
 
 /// Cuts `dictation` into clauses, in their order.
 pub fn split(dictation: &str) -> Vec<Clause> {
@@ -120,7 +153,7 @@ pub fn split(dictation: &str) -> Vec<Clause> {
             let arrow_follows = i + 1 < parts.len();
             // Fillers go first: "Also wir prüfen, …" does not open with a verb.
             let sentences: Vec<String> =
-                sentences(part).iter().flat_map(|s| verb_first(FILLER.replace_all(s, "").trim())).collect();
+                sentences(part).iter().flat_map(|s| verb_first(&without_fillers(s))).collect();
             let count = sentences.len();
             for (j, sentence) in sentences.into_iter().enumerate() {
                 for piece in connectives(&sentence) {
@@ -143,7 +176,7 @@ pub fn split(dictation: &str) -> Vec<Clause> {
 
 /// Adds a clause, classified, unless nothing is left of it.
 fn push(clauses: &mut Vec<Clause>, raw: &str) {
-    let cleaned = FILLER.replace_all(raw, "");
+    let cleaned = without_fillers(raw);
     let mut text =
         cleaned.trim().trim_matches(|c: char| matches!(c, ',' | ';' | ':' | '.' | '-' | '–')).trim().to_owned();
     let first = first_word(&text);
@@ -156,7 +189,7 @@ fn push(clauses: &mut Vec<Clause>, raw: &str) {
     if NEXT_STEP.contains(&first.as_str()) {
         text = text[text.find(char::is_whitespace).unwrap_or(text.len())..].trim().to_owned();
     }
-    if text.chars().filter(|c| c.is_alphabetic()).count() < 3 {
+    if text.chars().filter(|c| c.is_alphabetic()).count() < 2 {
         return;
     }
     let lower = format!(" {} ", text.to_lowercase());
@@ -168,11 +201,29 @@ fn first_word(text: &str) -> String {
     text.split(|c: char| !c.is_alphanumeric() && c != 'ß').find(|w| !w.is_empty()).unwrap_or("").to_lowercase()
 }
 
-/// Whether the left side of an arrow names a state rather than work: a question, or a few words
-/// ("Unvollst.", "Fahrzeug weg"), where work is said in a sentence ("Tiefbau sichtet, Bauhof fährt raus").
+/// Whether the left side of an arrow names a state rather than work: a question, a few words
+/// ("Unvollst.", "Fahrzeug weg", "nicht entfernt") or words without a verb ("Grundschule über
+/// 2 km, weiterführende über 3,5 km"), where work is said with a verb ("Tiefbau sichtet,
+/// Bauhof fährt raus").
 fn is_state(text: &str) -> bool {
     let words: Vec<&str> = text.split_whitespace().collect();
-    words.len() <= 5 || text.ends_with('?')
+    words.len() <= 5 || text.ends_with('?') || !words.iter().any(|w| looks_like_verb(w))
+}
+
+/// Lower-case words ending in "t" or "en" that are no verb.
+const NOT_VERBS: &[&str] = &[
+    "nicht", "jetzt", "erst", "meist", "sonst", "selbst", "bereits", "direkt", "zuerst", "zuletzt", "oben", "unten",
+    "eben", "neben", "gegen", "wegen", "einen", "keinen", "seinen", "ihren", "allen", "vorher",
+];
+
+/// A lower-case word of four letters or more ending in "t" or "en" ("prüft", "entfernt",
+/// "einholen"), as verb forms do.
+fn looks_like_verb(word: &str) -> bool {
+    let word = word.trim_matches(|c: char| !c.is_alphabetic());
+    word.chars().count() >= 4
+        && word.chars().all(char::is_lowercase)
+        && (word.ends_with('t') || word.ends_with("en"))
+        && !NOT_VERBS.contains(&word)
 }
 
 /// Splits at sentence ends (".", "!", "?", ";") that are not abbreviations or numbers.
@@ -206,7 +257,20 @@ fn abbreviation_before(text: &str) -> bool {
     let before = text[..text.len() - 1].rsplit(|c: char| c.is_whitespace() || c == '(').next().unwrap_or("");
     let word = before.trim_start_matches(|c: char| !c.is_alphanumeric()).to_lowercase();
     let last = word.rsplit('.').next().unwrap_or("");
-    word.chars().all(|c| c.is_ascii_digit() || c == '.') || ABBREVIATIONS.contains(&last) || last.chars().count() == 1
+    word.chars().all(|c| c.is_ascii_digit() || c == '.')
+        || ABBREVIATIONS.contains(&last)
+        || last.chars().count() == 1
+        || COMPOUND_ABBREVIATIONS.iter().any(|a| last.ends_with(a))
+        || cut_short(last)
+}
+
+/// A word cut short after a consonant cluster no German word ends in: "ehrenamtl", "zusätzl",
+/// "persönl", "sachl" (but "Zahl", "Wahl", "Modell").
+fn cut_short(word: &str) -> bool {
+    let chars: Vec<char> = word.chars().collect();
+    let [.., before, last] = chars.as_slice() else { return false };
+    let consonant = |c: &char| c.is_alphabetic() && !"aeiouäöüy".contains(*c);
+    (*last == 'l' && consonant(before) && !matches!(before, 'h' | 'l')) || word.ends_with("chl")
 }
 
 /// Abbreviated units that end a sentence after a number when a capital follows ("Frist 4 Wo.
@@ -386,6 +450,54 @@ mod tests {
         let clauses = texts("SB prüft ggf. Nachweise, z. B. den Mietvertrag. Ca. 2.000 Fälle p. a. im Jahr.");
         assert_eq!(clauses.len(), 2, "{clauses:?}");
         assert_eq!(clauses[0].0, "SB prüft ggf. Nachweise, z. B. den Mietvertrag");
+    }
+
+    #[test]
+    fn a_cut_short_word_is_an_abbreviation() {
+        let clauses = texts("Ehrenamtl. Tätigkeit → gebührenfrei. Workflow an die zust. Fachabt. zur Prüfung.");
+        assert_eq!(clauses[0].0, "Ehrenamtl. Tätigkeit", "{clauses:?}");
+        assert_eq!(clauses.last().map(|c| c.0.as_str()), Some("Workflow an die zust. Fachabt. zur Prüfung"));
+        assert!(!cut_short("zahl") && !cut_short("modell") && !cut_short("ziel"));
+    }
+
+    #[test]
+    fn fillers_go_but_a_yes_or_ok_that_carries_a_branch_stays() {
+        let clauses = texts("Ja, also wir gucken, ob was fehlt. Wenn ja, ähm, fordern wir nach. OK → Bescheid raus.");
+        assert_eq!(clauses[0].0, "wir gucken, ob was fehlt");
+        assert_eq!(clauses[1], ("Wenn ja".into(), ClauseKind::Condition));
+        assert_eq!(clauses[3], ("OK".into(), ClauseKind::Condition));
+    }
+
+    #[test]
+    fn a_verbless_left_side_of_an_arrow_is_a_condition_of_any_length() {
+        let clauses = texts("Grundschule über 2 km, weiterführende über 3,5 km → Erstattung festsetzen. Poststelle scannt den Brief ein und legt ihn ab → Workflow.");
+        assert_eq!(clauses[0].1, ClauseKind::Condition);
+        assert_eq!(clauses[2].1, ClauseKind::Plain, "{clauses:?}");
+    }
+
+    #[test]
+    fn work_beside_an_amount_or_after_sonst_is_not_a_remark() {
+        let remark = |text: &str| split(text).iter().all(Clause::may_be_remark);
+        assert!(!remark("Auflagen festlegen, z. B. 50 m Abstand"));
+        assert!(!remark("sonst Gebühr 13 € kassieren"));
+        assert!(remark("sonst direkt weiter"));
+        assert!(remark("Ca. 40 Anträge im Jahr"));
+        assert!(remark("Das dauert zwanzig Minuten"));
+    }
+
+    #[test]
+    fn two_verbs_or_und_make_two_pieces_of_work() {
+        let two = |text: &str| split(text)[0].joins_two();
+        assert!(two("Schule bestätigt den Schulbesuch, leitet an das Amt weiter"));
+        assert!(two("Belege prüfen und auszahlen"));
+        assert!(!two("SB prüft den Ausweis bzw. Reisepass"));
+    }
+
+    #[test]
+    fn a_condition_reads_as_a_question() {
+        let question = |text: &str| split(text)[0].as_question();
+        assert_eq!(question("wenn kein gültiger Schein vorliegt, Ablehnung"), "Kein gültiger Schein vorliegt?");
+        assert_eq!(question("Gefährlich → festsetzen"), "Gefährlich?");
     }
 
     #[test]

@@ -14,6 +14,7 @@
 pub mod assemble;
 pub mod clauses;
 pub mod input;
+pub mod roles;
 
 use std::time::Instant;
 
@@ -70,8 +71,17 @@ pub struct Draft {
     pub stats: DraftStats,
     /// The model's answers put together in the compact format, before repairs.
     pub compact: String,
+    /// The clauses the dictation was cut into, each with the model's answer about it.
+    pub clauses: Vec<ClauseAnswer>,
     #[serde(skip)]
     pub dictation: String,
+}
+
+/// One clause of the dictation and what the model answered about it (step lines or `skip`).
+#[derive(Debug, Clone, Serialize)]
+pub struct ClauseAnswer {
+    pub clause: String,
+    pub answer: String,
 }
 
 /// A draft as clients get it (`ablauf draft`, `POST /api/draft`): the draft and, once stored, its id.
@@ -89,8 +99,6 @@ pub struct DraftStats {
     /// sha256 of the prompt template (`prompts/draft.j2`) that produced the draft.
     pub template_sha256: String,
     pub finish: FinishReason,
-    /// Clauses the dictation was cut into (one request each, plus the closing one).
-    pub clauses: usize,
     /// Seconds from the request until the first complete step line.
     pub first_step_s: Option<f64>,
     /// Seconds from the request until the draft was ready (queueing included).
@@ -149,14 +157,16 @@ pub fn prepare(dictation: &str, max_tokens: usize) -> Result<PreparedDraft, Draf
     if clauses.is_empty() {
         clauses.push(Clause { text: format::collapse_whitespace(dictation), kind: ClauseKind::Plain, negated: false });
     }
+    let roles = roles::candidates(dictation);
     let mut requests = Vec::with_capacity(clauses.len() + 1);
     for (i, clause) in clauses.iter().enumerate() {
         let options = ClauseOptions {
-            // The trigger is dictated first (with a heading, in the same clause).
-            start: i == 0,
+            // The trigger is dictated first, after a heading at most.
+            start: i <= 1,
             condition: i > 0 && clause.kind == ClauseKind::Condition,
             two: clause.joins_two(),
             skip: i == 0 || clause.may_be_remark(),
+            roles: &roles,
         };
         requests.push(request(dictation, &clause.text, format::clause_grammar(options), CLAUSE_MAX_TOKENS, i == 0)?);
     }
@@ -238,12 +248,17 @@ impl PreparedDraft {
                 model_id: model_id.to_owned(),
                 template_sha256: PromptTemplate::DRAFT.sha256(),
                 finish,
-                clauses: self.clauses.len(),
                 first_step_s: progress.first_step_s,
                 total_s: self.started.elapsed().as_secs_f64(),
                 generation: GenerationStats::combine(&stats),
             },
             compact,
+            clauses: self
+                .clauses
+                .into_iter()
+                .zip(answers)
+                .map(|(c, answer)| ClauseAnswer { clause: c.text, answer: answer.trim().to_owned() })
+                .collect(),
             dictation: self.dictation,
         })
     }

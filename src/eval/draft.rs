@@ -244,6 +244,11 @@ pub struct CaseResult {
     pub new_tokens: usize,
     pub repairs: Vec<String>,
     pub compact: String,
+    /// The clauses the dictation was cut into, with the model's answers.
+    pub clauses: Vec<crate::draft::ClauseAnswer>,
+    /// Gold tasks and decisions the draft has no match for, and drafted ones without a gold match.
+    pub missed: Vec<String>,
+    pub extra: Vec<String>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -370,8 +375,22 @@ pub fn evaluate(
     }
 }
 
+/// The gold tasks and decisions without a drafted match, and the drafted ones without a gold match.
+fn unmatched(gold: &Process, predicted: &Process) -> (Vec<String>, Vec<String>) {
+    let (mut missed, mut extra) = (Vec::new(), Vec::new());
+    for kind in [StepType::Task, StepType::Decision] {
+        let (g, p) = (names(gold, kind), names(predicted, kind));
+        let pairs = match_labels(&g, &p);
+        missed.extend(g.iter().enumerate().filter(|(i, _)| !pairs.iter().any(|m| m.0 == *i)).map(|(_, l)| l.to_string()));
+        extra.extend(p.iter().enumerate().filter(|(i, _)| !pairs.iter().any(|m| m.1 == *i)).map(|(_, l)| l.to_string()));
+    }
+    (missed, extra)
+}
+
 fn case_result(case: &Case, outcome: &Result<Draft, DraftError>) -> CaseResult {
     let words = case.dictation.split_whitespace().count();
+    let predicted = outcome.as_ref().map(|d| d.process.clone()).unwrap_or_default();
+    let (missed, extra) = unmatched(&case.gold, &predicted);
     match outcome {
         Ok(draft) => CaseResult {
             id: case.id.clone(),
@@ -386,6 +405,9 @@ fn case_result(case: &Case, outcome: &Result<Draft, DraftError>) -> CaseResult {
             new_tokens: draft.stats.generation.new_tokens,
             repairs: draft.repairs.iter().map(|f| f.code.clone()).collect(),
             compact: draft.compact.clone(),
+            clauses: draft.clauses.clone(),
+            missed,
+            extra,
         },
         Err(e) => CaseResult {
             id: case.id.clone(),
@@ -400,6 +422,9 @@ fn case_result(case: &Case, outcome: &Result<Draft, DraftError>) -> CaseResult {
             new_tokens: 0,
             repairs: Vec::new(),
             compact: String::new(),
+            clauses: Vec::new(),
+            missed,
+            extra,
         },
     }
 }

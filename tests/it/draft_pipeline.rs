@@ -100,7 +100,7 @@ fn clause_answers_are_assembled_into_one_branching_process() {
     // keeps cached, and only the first starts from that cache alone.
     let requests = &model.requests;
     assert!(requests.len() >= 4, "{:?}", requests.iter().map(clause_of).collect::<Vec<_>>());
-    assert_eq!(result.stats.clauses + 1, requests.len());
+    assert_eq!(result.clauses.len() + 1, requests.len());
     assert!(requests.iter().all(|r| r.messages[0] == requests[0].messages[0]));
     assert!(!requests[0].reuse_unaligned_prefix && requests[1..].iter().all(|r| r.reuse_unaligned_prefix));
     assert!(requests.iter().all(|r| r.sampling == llm::Sampling::GREEDY));
