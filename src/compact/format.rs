@@ -203,14 +203,14 @@ pub fn clause_grammar(options: ClauseOptions) -> String {
         answers.push("\"skip\"".to_owned());
     }
     if options.start {
-        answers.push(format!("START (\"\\n\" {tasks})?"));
+        // One task at most after the trigger: offered two, the model added work of later clauses.
+        answers.push("START (\"\\n\" TASK)?".to_owned());
         g.push_str(&format!("START: /start: {}/\n", text_run("\\n", 1, 60)));
     }
     g.push_str(&format!("start: ({}) \"\\n\"\n", answers.join(" | ")));
     g.push_str(&format!("TASK: /task {role}: {}/\n", text_run(">\\n?", 1, 60)));
     g
 }
-
 
 /// The last answer of a clause-wise draft: the trigger, the outcome and the title.
 pub fn closing_grammar() -> String {
@@ -280,7 +280,8 @@ mod tests {
 
     #[test]
     fn a_clause_answer_is_one_decision_or_a_task_or_two() {
-        let plain = clause_grammar(ClauseOptions { start: false, condition: false, two: false, skip: false, roles: &[] });
+        let plain =
+            clause_grammar(ClauseOptions { start: false, condition: false, two: false, skip: false, roles: &[] });
         let condition =
             clause_grammar(ClauseOptions { start: false, condition: true, two: false, skip: false, roles: &[] });
         let two = clause_grammar(ClauseOptions { start: false, condition: false, two: true, skip: true, roles: &[] });
@@ -310,7 +311,8 @@ mod tests {
     #[test]
     fn named_roles_are_the_only_choice() {
         let roles = ["Bürgerbüro".to_owned(), "Kita-Leitung (Süd)".to_owned()];
-        let g = clause_grammar(ClauseOptions { start: false, condition: false, two: false, skip: false, roles: &roles });
+        let g =
+            clause_grammar(ClauseOptions { start: false, condition: false, two: false, skip: false, roles: &roles });
         assert!(accepts(&g, "task Bürgerbüro: Antrag prüfen\n"));
         assert!(accepts(&g, "task Kita-Leitung (Süd): Vertrag abschließen\n"));
         assert!(!accepts(&g, "task SB: Antrag prüfen\n"));

@@ -47,16 +47,10 @@ pub fn assemble(clauses: &[Clause], answers: &[String], closing: &str) -> (Strin
                 StepType::Task | StepType::Decision => {
                     // A decision asked twice may be a condition and its opposite (merged below).
                     let repeat = step.kind == StepType::Task
-                        && nodes.iter().any(|n| n.kind == StepType::Task && same(&n.name, &with_infinitive(&step.name)));
+                        && nodes.iter().any(|n| n.kind == StepType::Task && same(&n.name, &task_name(&step.name)));
                     if !repeat {
-                        let name = if step.kind == StepType::Task { with_infinitive(&step.name) } else { step.name };
-                        nodes.push(Node {
-                            kind: step.kind,
-                            role: step.role,
-                            name,
-                            clause,
-                            targets: Vec::new(),
-                        });
+                        let name = if step.kind == StepType::Task { task_name(&step.name) } else { step.name };
+                        nodes.push(Node { kind: step.kind, role: step.role, name, clause, targets: Vec::new() });
                     }
                 }
                 StepType::End | StepType::Parallel => {}
@@ -102,6 +96,7 @@ pub fn assemble(clauses: &[Clause], answers: &[String], closing: &str) -> (Strin
         }
     }
     unify_roles(&mut nodes);
+    merge_restated_conditions(clauses, &mut nodes);
     merge_complementary_decisions(clauses, &mut nodes);
     branch(clauses, &mut nodes);
     let text = render(
@@ -171,8 +166,47 @@ fn without_ge(word: &str) -> String {
         .unwrap_or_else(|| word.to_owned())
 }
 
+/// A task name as a modeller writes it: the work last, as an infinitive.
+fn task_name(name: &str) -> String {
+    with_infinitive(&verb_last(name))
+}
+
 /// Words ending in "t" that are no verb form.
-const NOT_VERBS: &[&str] = &["nicht", "jetzt", "erst", "meist", "sonst", "selbst", "bereits", "direkt", "zuerst", "zuletzt"];
+const NOT_VERBS: &[&str] =
+    &["nicht", "jetzt", "erst", "meist", "sonst", "selbst", "bereits", "direkt", "zuerst", "zuletzt"];
+
+/// Particles of separable verbs, which a main clause puts at its end ("Firma passt die Trasse an").
+const PARTICLES: &[&str] = &[
+    "ab", "an", "auf", "aus", "bei", "ein", "fest", "fort", "frei", "her", "hin", "los", "mit", "nach", "raus", "rein",
+    "um", "vor", "weg", "weiter", "zu", "zurück", "zusammen", "bereit",
+];
+
+/// A task name worded as a main clause, "<who> <verb> <what> [particle]", as a modeller words a
+/// task: "Firma passt Trasse an" → "Trasse anpassen", "Kämmerei korrigiert die Bestände" →
+/// "die Bestände korrigieren", "Zählteam zählt nach" → "nachzählen". Who does it is the role.
+fn verb_last(name: &str) -> String {
+    let words: Vec<&str> = name.split_whitespace().collect();
+    let subject_word = |w: &&str| w.chars().next().is_some_and(char::is_uppercase) || ["der", "die", "das"].contains(w);
+    // The verb is followed by what is worked on or by its particle; a last word is a participle
+    // ("Passfoto eingescannt"), and the words before it are the object.
+    let Some(k) = (1..words.len().saturating_sub(1).min(3)).find(|&k| {
+        let w = words[k];
+        w.chars().count() >= 4 && w.chars().all(char::is_lowercase) && w.ends_with('t') && !NOT_VERBS.contains(&w)
+    }) else {
+        return name.to_owned();
+    };
+    if !words[..k].iter().all(subject_word) {
+        return name.to_owned();
+    }
+    let mut rest: Vec<&str> = words[k + 1..].to_vec();
+    let particle = rest.last().filter(|p| PARTICLES.contains(p)).map(|p| (*p).to_owned()).unwrap_or_default();
+    if !particle.is_empty() {
+        rest.pop();
+    }
+    let verb = with_infinitive(&format!("{particle}{}", words[k]));
+    let head = rest.join(" ");
+    if head.is_empty() { verb } else { format!("{head} {verb}") }
+}
 
 /// Verb stems that begin with "ge" themselves.
 const GE_VERBS: &[&str] = &["genehmig", "gewähr", "gestalt", "gestatt", "gebrauch", "gehör", "gefährd", "gewinn"];
@@ -185,14 +219,20 @@ const GE_VERBS: &[&str] = &["genehmig", "gewähr", "gestalt", "gestatt", "gebrau
 fn with_infinitive(name: &str) -> String {
     let Some((head, last)) = name.rsplit_once(' ').or(Some(("", name))) else { return name.to_owned() };
     let lower = last.chars().all(|c| c.is_lowercase());
-    if !lower || !last.ends_with('t') || last.chars().count() < 4 || NOT_VERBS.contains(&last) {
+    if !lower
+        || !last.ends_with('t')
+        || last.chars().count() < 4
+        || NOT_VERBS.contains(&last)
+        || PARTICLES.contains(&last)
+    {
         return name.to_owned();
     }
     // Verbs whose own first syllable is "ge" keep it: "genehmigt" → "genehmigen".
     let stem = if GE_VERBS.iter().any(|v| last.contains(v)) { last.to_owned() } else { without_ge(last) };
     let stem =
         stem.strip_suffix("et").filter(|s| s.ends_with(['d', 't'])).or_else(|| stem.strip_suffix('t')).unwrap_or(&stem);
-    let infinitive = if stem.ends_with('e') || (stem.ends_with("er") && !stem.ends_with("ier")) || stem.ends_with("el") {
+    let infinitive = if stem.ends_with('e') || (stem.ends_with("er") && !stem.ends_with("ier")) || stem.ends_with("el")
+    {
         format!("{stem}n")
     } else {
         format!("{stem}en")
@@ -236,6 +276,29 @@ fn unify_roles(nodes: &mut [Node]) {
 
 fn same(a: &str, b: &str) -> bool {
     format::collapse_whitespace(a).to_lowercase() == format::collapse_whitespace(b).to_lowercase()
+}
+
+/// "prüft, ob das Kind gemeldet ist. Ist dies nicht der Fall, …": a condition that points back
+/// at the one right before it, or restates it ("…, ob der Weg gefährlich ist. Gefährlich → …"),
+/// is that one decision. It keeps the first one's question and the second one's place, whose
+/// wording says which branch its work is on.
+fn merge_restated_conditions(clauses: &[Clause], nodes: &mut Vec<Node>) {
+    let mut i = 0;
+    while i + 1 < nodes.len() {
+        let (first, second) = (&nodes[i], &nodes[i + 1]);
+        let restated = first.kind == StepType::Decision
+            && second.kind == StepType::Decision
+            && second.clause == first.clause + 1
+            && (clauses[second.clause].refers_back()
+                || (clauses[second.clause].text.split_whitespace().count() <= 6
+                    && shares_word(&clauses[second.clause].text, &clauses[first.clause].text)));
+        if restated {
+            let name = nodes.remove(i).name;
+            nodes[i].name = name;
+        } else {
+            i += 1;
+        }
+    }
 }
 
 /// "Reicht nicht → ablehnen. Reicht → weiter": two conditions on the same thing, one negated,
@@ -385,9 +448,29 @@ mod tests {
     #[test]
     fn a_question_about_another_clause_is_asked_in_the_conditions_words() {
         let clauses = split("SB prüft den Schein. Kein gültiger Schein → Ablehnung.");
-        let answers = owned(&["task SB: Schein prüfen", "decision SB: Antrag rechtzeitig?", "task SB: Antrag ablehnen"]);
+        let answers =
+            owned(&["task SB: Schein prüfen", "decision SB: Antrag rechtzeitig?", "task SB: Antrag ablehnen"]);
         let (text, _) = assemble(&clauses, &answers, "start: a\nend: b\n# T\n");
         assert!(text.contains("decision SB: Kein gültiger Schein?"), "{text}");
+    }
+
+    #[test]
+    fn a_condition_pointing_back_is_the_question_before_it() {
+        let clauses =
+            split("Das Amt prüft, ob das Kind gemeldet ist. Ist dies nicht der Fall, Ablehnung. Sonst Platz vergeben.");
+        let answers = owned(&[
+            "task Amt: Meldung prüfen",
+            "decision Amt: Kind gemeldet?",
+            "decision Amt: Nicht gemeldet?",
+            "task Amt: Anmeldung ablehnen",
+            "task Amt: Platz vergeben",
+        ]);
+        assert_eq!(clauses.len(), answers.len(), "{clauses:?}");
+        let (text, _) = assemble(&clauses, &answers, "start: a\nend: b\n# T\n");
+        assert!(
+            text.contains("3 decision Amt: Kind gemeldet? > nein: 4 | ja: 5\n4 task Amt: Anmeldung ablehnen > 6\n"),
+            "{text}"
+        );
     }
 
     #[test]
@@ -419,6 +502,24 @@ mod tests {
             ("Zertifikat", "Zertifikat"),
         ] {
             assert_eq!(with_infinitive(name), expected);
+        }
+    }
+
+    #[test]
+    fn a_main_clause_becomes_object_and_infinitive() {
+        for (name, expected) in [
+            ("Firma passt Trasse an", "Trasse anpassen"),
+            ("Kämmerei korrigiert die Bestände in SAP", "die Bestände in SAP korrigieren"),
+            ("Zählteam zählt nach", "nachzählen"),
+            ("SB setzt Feststellungsvermerk", "Feststellungsvermerk setzen"),
+            ("Antrag prüfen", "Antrag prüfen"),
+            ("Abnahme durch Tiefbau", "Abnahme durch Tiefbau"),
+            ("Antrag nicht bearbeiten", "Antrag nicht bearbeiten"),
+            ("Passfoto eingescannt", "Passfoto einscannen"),
+            ("Angebote wertet", "Angebote werten"),
+            ("Geburtenregister fort", "Geburtenregister fort"),
+        ] {
+            assert_eq!(task_name(name), expected);
         }
     }
 

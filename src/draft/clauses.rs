@@ -61,8 +61,20 @@ const REMARK_CUES: &[&str] = &[
 /// Words of a clause that says only that the process goes on or ends ("sonst direkt weiter",
 /// "gleich weiter", "fertig").
 const GOES_ON: &[&str] = &[
-    "sonst", "andernfalls", "ansonsten", "weiter", "fertig", "erledigt", "ende", "gleich", "direkt", "sofort", "dann",
-    "geht", "es", "wird",
+    "sonst",
+    "andernfalls",
+    "ansonsten",
+    "weiter",
+    "fertig",
+    "erledigt",
+    "ende",
+    "gleich",
+    "direkt",
+    "sofort",
+    "dann",
+    "geht",
+    "es",
+    "wird",
 ];
 
 impl Clause {
@@ -89,6 +101,24 @@ impl Clause {
         words.contains(&"und") || words.iter().filter(|w| looks_like_verb(w)).count() >= 2
     }
 
+    /// Whether the condition only points back at the one before it: "Ist dies nicht der Fall?",
+    /// "Wenn ja", "Wenn nicht".
+    pub fn refers_back(&self) -> bool {
+        let lower = self.text.to_lowercase();
+        lower
+            .split(|c: char| !c.is_alphanumeric())
+            .filter(|w| !w.is_empty() && !CONDITION.contains(w))
+            .all(|w| REFERRING.contains(&w))
+    }
+
+    /// Whether the clause only says how often, how long or how much ("Ca. 80 Fälle im Jahr",
+    /// "Das dauert zwanzig Minuten"): it is not sent to the model, which turned such remarks into
+    /// work ("Stelle bewerben" for "Die Bewerbungsfrist beträgt drei Wochen").
+    pub fn is_statistic(&self) -> bool {
+        let lower = format!(" {} ", self.text.to_lowercase());
+        self.kind == ClauseKind::Plain && STATISTIC_CUES.iter().any(|cue| lower.contains(cue))
+    }
+
     /// The clause as a yes/no question, without its "wenn" or "falls": where the model's
     /// question shares no word with its condition, it asked about another part of the dictation.
     pub fn as_question(&self) -> String {
@@ -103,12 +133,91 @@ impl Clause {
     }
 }
 
+/// Words of a condition that points back at the one before it.
+const REFERRING: &[&str] = &[
+    "ist", "sind", "dies", "das", "es", "der", "die", "nicht", "ja", "nein", "fall", "so", "zutrifft", "trifft", "zu",
+];
+
+/// Phrases of remarks on frequency, duration and amounts.
+const STATISTIC_CUES: &[&str] = &[
+    " im jahr",
+    " pro jahr",
+    " jedes jahr",
+    " jährlich",
+    " p. a",
+    " pro monat",
+    " im monat",
+    " am tag",
+    " pro tag",
+    " jedes wochenende",
+    " im schnitt",
+    " im durchschnitt",
+    " durchschnittlich",
+    " dauert ",
+    " beträgt ",
+];
+
 /// Abbreviations whose period does not end a sentence (lower-cased, without the period).
 const ABBREVIATIONS: &[&str] = &[
-    "abs", "abt", "bzw", "ca", "d", "dr", "etc", "evtl", "fa", "fr", "ggf", "gem", "hr", "i", "inkl", "max", "min",
-    "mind", "mio", "nr", "o", "p", "s", "sog", "str", "tel", "u", "usw", "vgl", "z", "zzgl", "zb", "zt", "bspw",
-    "jährl", "mtl", "wo", "mon", "std", "schriftl", "öffentl", "unvollst", "vollst", "tlw", "zust", "anschl", "pers",
-    "elektr", "sachl", "insb", "insbes", "bzgl", "lt", "beh", "nachw", "zzt", "erf", "vorl", "eingeschr",
+    "abs",
+    "abt",
+    "bzw",
+    "ca",
+    "d",
+    "dr",
+    "etc",
+    "evtl",
+    "fa",
+    "fr",
+    "ggf",
+    "gem",
+    "hr",
+    "i",
+    "inkl",
+    "max",
+    "min",
+    "mind",
+    "mio",
+    "nr",
+    "o",
+    "p",
+    "s",
+    "sog",
+    "str",
+    "tel",
+    "u",
+    "usw",
+    "vgl",
+    "z",
+    "zzgl",
+    "zb",
+    "zt",
+    "bspw",
+    "jährl",
+    "mtl",
+    "wo",
+    "mon",
+    "std",
+    "schriftl",
+    "öffentl",
+    "unvollst",
+    "vollst",
+    "tlw",
+    "zust",
+    "anschl",
+    "pers",
+    "elektr",
+    "sachl",
+    "insb",
+    "insbes",
+    "bzgl",
+    "lt",
+    "beh",
+    "nachw",
+    "zzt",
+    "erf",
+    "vorl",
+    "eingeschr",
 ];
 
 /// Abbreviations that end compounds ("Fachabt.", "Einkommensnachw.").
@@ -152,8 +261,7 @@ pub fn split(dictation: &str) -> Vec<Clause> {
         for (i, part) in parts.iter().enumerate() {
             let arrow_follows = i + 1 < parts.len();
             // Fillers go first: "Also wir prüfen, …" does not open with a verb.
-            let sentences: Vec<String> =
-                sentences(part).iter().flat_map(|s| verb_first(&without_fillers(s))).collect();
+            let sentences: Vec<String> = sentences(part).iter().flat_map(|s| verb_first(&without_fillers(s))).collect();
             let count = sentences.len();
             for (j, sentence) in sentences.into_iter().enumerate() {
                 for piece in connectives(&sentence) {
@@ -363,11 +471,12 @@ fn verb_first(sentence: &str) -> Vec<String> {
 }
 
 /// Splits a sentence before the connectives that open another step or branch: "…, dann …",
-/// "…, wenn …", "…, sonst …", "… und dann …".
+/// "…, wenn …", "…, sonst …", "… und dann …", and before the question a check asks ("prüft,
+/// ob …"), which is the condition of what follows.
 fn connectives(sentence: &str) -> Vec<String> {
     static CUT: LazyLock<Regex> = LazyLock::new(|| {
         Regex::new(
-            r"(?i)(?:,|\bund)\s+(?:(dann|danach|anschließend|daraufhin)\b|(sonst|andernfalls|ansonsten|anderenfalls|wenn|falls|sofern)\b)",
+            r"(?i)(?:,|\bund)\s+(?:(dann|danach|anschließend|daraufhin)\b|(sonst|andernfalls|ansonsten|anderenfalls|wenn|falls|sofern|ob)\b)",
         )
         .expect("valid regex")
     });
@@ -462,15 +571,17 @@ mod tests {
 
     #[test]
     fn fillers_go_but_a_yes_or_ok_that_carries_a_branch_stays() {
-        let clauses = texts("Ja, also wir gucken, ob was fehlt. Wenn ja, ähm, fordern wir nach. OK → Bescheid raus.");
-        assert_eq!(clauses[0].0, "wir gucken, ob was fehlt");
+        let clauses = texts("Ja, also wir gucken die Akte durch. Wenn ja, ähm, fordern wir nach. OK → Bescheid raus.");
+        assert_eq!(clauses[0].0, "wir gucken die Akte durch");
         assert_eq!(clauses[1], ("Wenn ja".into(), ClauseKind::Condition));
         assert_eq!(clauses[3], ("OK".into(), ClauseKind::Condition));
     }
 
     #[test]
     fn a_verbless_left_side_of_an_arrow_is_a_condition_of_any_length() {
-        let clauses = texts("Grundschule über 2 km, weiterführende über 3,5 km → Erstattung festsetzen. Poststelle scannt den Brief ein und legt ihn ab → Workflow.");
+        let clauses = texts(
+            "Grundschule über 2 km, weiterführende über 3,5 km → Erstattung festsetzen. Poststelle scannt den Brief ein und legt ihn ab → Workflow.",
+        );
         assert_eq!(clauses[0].1, ClauseKind::Condition);
         assert_eq!(clauses[2].1, ClauseKind::Plain, "{clauses:?}");
     }
@@ -498,6 +609,24 @@ mod tests {
         let question = |text: &str| split(text)[0].as_question();
         assert_eq!(question("wenn kein gültiger Schein vorliegt, Ablehnung"), "Kein gültiger Schein vorliegt?");
         assert_eq!(question("Gefährlich → festsetzen"), "Gefährlich?");
+    }
+
+    #[test]
+    fn a_check_is_cut_from_its_question_and_back_references_are_known() {
+        let clauses = split("Das Jugendamt prüft, ob das Kind gemeldet ist. Ist dies nicht der Fall, wird abgelehnt.");
+        assert_eq!(clauses[1].text, "ob das Kind gemeldet ist");
+        assert_eq!(clauses[1].kind, ClauseKind::Condition);
+        assert!(!clauses[1].refers_back() && clauses[2].refers_back(), "{clauses:?}");
+    }
+
+    #[test]
+    fn statistics_are_told_apart_from_work_with_amounts() {
+        let statistic = |text: &str| split(text).iter().all(Clause::is_statistic);
+        assert!(statistic("Ca. 80 Fälle im Jahr"));
+        assert!(statistic("Das dauert meist zwei Tage"));
+        assert!(statistic("Läuft im Sommer fast jedes Wochenende"));
+        assert!(!statistic("Gebühr 15 € kassieren"));
+        assert!(!statistic("Nachforderung, Frist 4 Wo"));
     }
 
     #[test]

@@ -113,6 +113,8 @@ pub struct PreparedDraft {
     /// New tokens all requests together may take.
     pub max_tokens: usize,
     clauses: Vec<Clause>,
+    /// Per clause, whether a request asks about it (the others are remarks, answered `skip`).
+    asked: Vec<bool>,
     dictation: String,
     legal_basis: Vec<String>,
     started: Instant,
@@ -159,7 +161,13 @@ pub fn prepare(dictation: &str, max_tokens: usize) -> Result<PreparedDraft, Draf
     }
     let roles = roles::candidates(dictation);
     let mut requests = Vec::with_capacity(clauses.len() + 1);
-    for (i, clause) in clauses.iter().enumerate() {
+    // Remarks on frequency and duration are not asked about, unless nothing else is dictated.
+    let asked: Vec<bool> = if clauses.iter().all(Clause::is_statistic) {
+        vec![true; clauses.len()]
+    } else {
+        clauses.iter().map(|c| !c.is_statistic()).collect()
+    };
+    for (i, clause) in clauses.iter().enumerate().filter(|(i, _)| asked[*i]) {
         let options = ClauseOptions {
             // The trigger is dictated first, after a heading at most.
             start: i <= 1,
@@ -168,13 +176,15 @@ pub fn prepare(dictation: &str, max_tokens: usize) -> Result<PreparedDraft, Draf
             skip: i == 0 || clause.may_be_remark(),
             roles: &roles,
         };
-        requests.push(request(dictation, &clause.text, format::clause_grammar(options), CLAUSE_MAX_TOKENS, i == 0)?);
+        let first = requests.is_empty();
+        requests.push(request(dictation, &clause.text, format::clause_grammar(options), CLAUSE_MAX_TOKENS, first)?);
     }
     requests.push(request(dictation, CLOSING_CLAUSE, format::closing_grammar(), CLOSING_MAX_TOKENS, false)?);
     Ok(PreparedDraft {
         requests,
         max_tokens,
         clauses,
+        asked,
         legal_basis: input::legal_references(dictation),
         dictation: dictation.to_owned(),
         started,
@@ -201,8 +211,13 @@ impl PreparedDraft {
         if generations.len() < self.requests.len() || generations.iter().any(|g| g.finish == FinishReason::Cancelled) {
             return Err(DraftError::Cancelled);
         }
-        let (answers, closing) = generations.split_at(self.clauses.len());
-        let answers: Vec<String> = answers.iter().map(|g| g.text.clone()).collect();
+        let (asked, closing) = generations.split_at(self.requests.len() - 1);
+        let mut asked = asked.iter();
+        let answers: Vec<String> = self
+            .asked
+            .iter()
+            .map(|&a| if a { asked.next().map_or_else(String::new, |g| g.text.clone()) } else { "skip".to_owned() })
+            .collect();
         let closing = closing.first().map_or("", |g| g.text.as_str());
         let (compact, from_clauses) = assemble::assemble(&self.clauses, &answers, closing);
         let lines = format::parse(&compact);

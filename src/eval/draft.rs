@@ -381,8 +381,10 @@ fn unmatched(gold: &Process, predicted: &Process) -> (Vec<String>, Vec<String>) 
     for kind in [StepType::Task, StepType::Decision] {
         let (g, p) = (names(gold, kind), names(predicted, kind));
         let pairs = match_labels(&g, &p);
-        missed.extend(g.iter().enumerate().filter(|(i, _)| !pairs.iter().any(|m| m.0 == *i)).map(|(_, l)| l.to_string()));
-        extra.extend(p.iter().enumerate().filter(|(i, _)| !pairs.iter().any(|m| m.1 == *i)).map(|(_, l)| l.to_string()));
+        missed
+            .extend(g.iter().enumerate().filter(|(i, _)| !pairs.iter().any(|m| m.0 == *i)).map(|(_, l)| l.to_string()));
+        extra
+            .extend(p.iter().enumerate().filter(|(i, _)| !pairs.iter().any(|m| m.1 == *i)).map(|(_, l)| l.to_string()));
     }
     (missed, extra)
 }

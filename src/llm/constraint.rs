@@ -134,7 +134,13 @@ mod tests {
         let params = Hyperparams::from_metadata(file.architecture, &file.content).unwrap();
         let tokenizer = Arc::new(ModelTokenizer::load(&file.content, &path, params.vocab_size).unwrap());
         let mut constraint = GrammarCompiler::new(tokenizer.clone())
-            .compile(&clause_grammar(ClauseOptions { start: true, condition: false, two: true, skip: true, roles: &[] }))
+            .compile(&clause_grammar(ClauseOptions {
+                start: true,
+                condition: false,
+                two: true,
+                skip: true,
+                roles: &[],
+            }))
             .unwrap();
         let answer =
             "start: Antrag eingegangen\ntask Bürgerbüro: Unterlagen prüfen\ntask Bürgerbüro: Ausweis ausstellen\n";

@@ -59,7 +59,8 @@ impl Generator for Scripted {
 }
 
 const DICTATION: &str = "Gewerbeanmeldung nach § 14 GewO: Antrag kommt online rein, das Gewerbeamt prüft ihn. \
-                         Wenn was fehlt, wird nachgefordert, sonst ins Register eintragen und Bestätigung schicken.";
+                         Wenn was fehlt, wird nachgefordert, sonst ins Register eintragen und Bestätigung schicken. \
+                         Ca. 300 Anmeldungen im Jahr.";
 
 /// What a careful model answers about each clause of [`DICTATION`], plus a step taken from
 /// another part of the dictation and one from nowhere.
@@ -100,7 +101,9 @@ fn clause_answers_are_assembled_into_one_branching_process() {
     // keeps cached, and only the first starts from that cache alone.
     let requests = &model.requests;
     assert!(requests.len() >= 4, "{:?}", requests.iter().map(clause_of).collect::<Vec<_>>());
-    assert_eq!(result.clauses.len() + 1, requests.len());
+    // The remark on frequency is not asked about: each other clause and the closing request are.
+    assert_eq!(result.clauses.len(), requests.len());
+    assert_eq!(result.clauses.last().map(|c| c.answer.as_str()), Some("skip"));
     assert!(requests.iter().all(|r| r.messages[0] == requests[0].messages[0]));
     assert!(!requests[0].reuse_unaligned_prefix && requests[1..].iter().all(|r| r.reuse_unaligned_prefix));
     assert!(requests.iter().all(|r| r.sampling == llm::Sampling::GREEDY));
