@@ -142,8 +142,7 @@ mod tests {
                 roles: &[],
             }))
             .unwrap();
-        let answer =
-            "start: Antrag eingegangen\ntask Bürgerbüro: Unterlagen prüfen\ntask Bürgerbüro: Ausweis ausstellen\n";
+        let answer = "start: Antrag eingegangen\ntask Bürgerbüro: Unterlagen prüfen und Ausweis ausstellen\n";
         let mut refused = 0;
         for token in tokenizer.encode_prompt(answer).unwrap() {
             let mask = constraint.allowed().unwrap();

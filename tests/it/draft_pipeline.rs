@@ -59,7 +59,7 @@ impl Generator for Scripted {
 }
 
 const DICTATION: &str = "Gewerbeanmeldung nach § 14 GewO: Antrag kommt online rein, das Gewerbeamt prüft ihn. \
-                         Wenn was fehlt, wird nachgefordert, sonst ins Register eintragen und Bestätigung schicken. \
+                         Wenn Unterlagen fehlen, wird nachgefordert, sonst ins Register eintragen und Bestätigung schicken. \
                          Ca. 300 Anmeldungen im Jahr.";
 
 /// What a careful model answers about each clause of [`DICTATION`], plus a step taken from
@@ -76,7 +76,7 @@ fn gewerbe(clause: &str) -> String {
         "start: Anmeldung eingegangen\nend: Gewerbe angemeldet\n# Gewerbe anmelden\n"
     } else if !opening.is_empty() {
         opening
-    } else if clause.contains("fehlt") {
+    } else if clause.contains("fehlen") {
         "decision Gewerbeamt: Unterlagen vollständig?\n"
     } else if clause.contains("nachgefordert") {
         "task Gewerbeamt: Unterlagen nachfordern\ntask Gewerbeamt: Antrag prüfen\n"
@@ -110,7 +110,7 @@ fn clause_answers_are_assembled_into_one_branching_process() {
     // The condition's request may only answer with a decision; work may not.
     for request in requests {
         let grammar = request.grammar.as_deref().unwrap();
-        let condition = clause_of(request).contains("fehlt");
+        let condition = clause_of(request).contains("fehlen");
         assert_eq!(grammar.contains("DECISION"), condition, "{}: {grammar}", clause_of(request));
     }
 
@@ -121,7 +121,7 @@ fn clause_answers_are_assembled_into_one_branching_process() {
     let names: Vec<&str> = result.process.steps.iter().map(|s| s.name.as_str()).collect();
     assert!(!names.contains(&"Rechnung stellen"), "a task without a word of its clause is dropped: {names:?}");
     assert_eq!(names.iter().filter(|n| **n == "Antrag prüfen").count(), 1, "no step twice: {names:?}");
-    // "Wenn was fehlt": the demand for documents is the "nein" branch of "vollständig?", the
+    // "Wenn Unterlagen fehlen": the demand for documents is the "nein" branch of "vollständig?", the
     // register entry ("sonst …") the "ja" branch.
     let compact = &result.compact;
     let number = |name: &str| {
