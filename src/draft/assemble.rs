@@ -148,18 +148,14 @@ fn same_word(x: &str, y: &str) -> bool {
     agree(x, y) || agree(&without_ge(x), &without_ge(y))
 }
 
-/// Separable prefixes a participle's "ge" follows ("ab-ge-lehnt", "nach-ge-fordert").
-const PREFIXES: &[&str] = &[
-    "", "ab", "an", "auf", "aus", "durch", "ein", "fest", "frei", "her", "hin", "mit", "nach", "um", "vor", "weg",
-    "weiter", "zu", "zuruck", "zusammen",
-];
-
-/// A (lower-cased, folded) participle without its "ge": "nachgefordert" → "nachfordert".
+/// A (lower-cased, possibly folded) participle without its "ge", which follows a separable
+/// verb's particle ("ab-ge-lehnt", "nach-ge-fordert"): "nachgefordert" → "nachfordert".
 fn without_ge(word: &str) -> String {
-    PREFIXES
-        .iter()
+    std::iter::once("")
+        .chain(PARTICLES.iter().copied())
+        .flat_map(|p| [p.to_owned(), p.replace('ü', "u")])
         .filter_map(|prefix| {
-            let rest = word.strip_prefix(prefix)?.strip_prefix("ge")?;
+            let rest = word.strip_prefix(prefix.as_str())?.strip_prefix("ge")?;
             (rest.chars().count() >= 3).then(|| format!("{prefix}{rest}"))
         })
         .next_back()
@@ -177,8 +173,8 @@ const NOT_VERBS: &[&str] =
 
 /// Particles of separable verbs, which a main clause puts at its end ("Firma passt die Trasse an").
 const PARTICLES: &[&str] = &[
-    "ab", "an", "auf", "aus", "bei", "ein", "fest", "fort", "frei", "her", "hin", "los", "mit", "nach", "raus", "rein",
-    "um", "vor", "weg", "weiter", "zu", "zurück", "zusammen", "bereit",
+    "ab", "an", "auf", "aus", "bei", "durch", "ein", "fest", "fort", "frei", "her", "hin", "los", "mit", "nach",
+    "raus", "rein", "um", "vor", "weg", "weiter", "zu", "zurück", "zusammen", "bereit",
 ];
 
 /// A task name worded as a main clause, "<who> <verb> <what> [particle]", as a modeller words a
@@ -217,7 +213,7 @@ const GE_VERBS: &[&str] = &["genehmig", "gewähr", "gestalt", "gestatt", "gebrau
 /// ("abgeschlossen") are left as they are. (A grammar that made names end in an infinitive
 /// trapped the model: where it wanted to stop it wrote letters until a word ended in "n".)
 fn with_infinitive(name: &str) -> String {
-    let Some((head, last)) = name.rsplit_once(' ').or(Some(("", name))) else { return name.to_owned() };
+    let (head, last) = name.rsplit_once(' ').unwrap_or(("", name));
     let lower = last.chars().all(|c| c.is_lowercase());
     if !lower
         || !last.ends_with('t')
