@@ -164,6 +164,11 @@ pub(crate) fn collapse_whitespace(text: &str) -> String {
     text.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
+/// Whether two texts are the same but for case and whitespace.
+pub(crate) fn same_text(a: &str, b: &str) -> bool {
+    collapse_whitespace(a).to_lowercase() == collapse_whitespace(b).to_lowercase()
+}
+
 /// What the answer about one clause of a dictation may hold (see `draft::clauses`).
 #[derive(Debug, Clone, Copy)]
 pub struct ClauseOptions<'a> {

@@ -45,11 +45,11 @@ pub fn assemble(clauses: &[Clause], answers: &[String], closing: &str) -> (Strin
                     nodes.push(Node { kind: step.kind, role: step.role, name, clause, targets: Vec::new() });
                 }
                 StepType::Task | StepType::Decision => {
+                    let name = if step.kind == StepType::Task { task_name(&step.name) } else { step.name };
                     // A decision asked twice may be a condition and its opposite (merged below).
                     let repeat = step.kind == StepType::Task
-                        && nodes.iter().any(|n| n.kind == StepType::Task && same(&n.name, &task_name(&step.name)));
+                        && nodes.iter().any(|n| n.kind == StepType::Task && format::same_text(&n.name, &name));
                     if !repeat {
-                        let name = if step.kind == StepType::Task { task_name(&step.name) } else { step.name };
                         nodes.push(Node { kind: step.kind, role: step.role, name, clause, targets: Vec::new() });
                     }
                 }
@@ -268,10 +268,6 @@ fn unify_roles(nodes: &mut [Node]) {
             role.clone_from(to);
         }
     }
-}
-
-fn same(a: &str, b: &str) -> bool {
-    format::collapse_whitespace(a).to_lowercase() == format::collapse_whitespace(b).to_lowercase()
 }
 
 /// "prüft, ob das Kind gemeldet ist. Ist dies nicht der Fall, …": a condition that points back

@@ -58,24 +58,10 @@ const REMARK_CUES: &[&str] = &[
     "circa",
 ];
 
-/// Words of a clause that says only that the process goes on or ends ("sonst direkt weiter",
-/// "gleich weiter", "fertig").
-const GOES_ON: &[&str] = &[
-    "sonst",
-    "andernfalls",
-    "ansonsten",
-    "weiter",
-    "fertig",
-    "erledigt",
-    "ende",
-    "gleich",
-    "direkt",
-    "sofort",
-    "dann",
-    "geht",
-    "es",
-    "wird",
-];
+/// Words of a clause that says only that the process goes on or ends ("gleich weiter",
+/// "fertig"; with the "sonst" words: "sonst direkt weiter").
+const GOES_ON: &[&str] =
+    &["weiter", "fertig", "erledigt", "ende", "gleich", "direkt", "sofort", "dann", "geht", "es", "wird"];
 
 impl Clause {
     /// Whether the clause may be a remark without work, so that the model may skip it: it says
@@ -86,7 +72,7 @@ impl Clause {
     pub fn may_be_remark(&self) -> bool {
         let lower = self.text.to_lowercase();
         let words: Vec<&str> = lower.split(|c: char| !c.is_alphanumeric()).filter(|w| !w.is_empty()).collect();
-        words.iter().all(|w| GOES_ON.contains(w))
+        words.iter().all(|w| GOES_ON.contains(w) || OTHERWISE.contains(w))
             || self.negated
             || REMARK_CUES.iter().any(|cue| {
                 if cue.contains(' ') { lower.contains(cue) } else { words.iter().any(|w| w.starts_with(cue)) }

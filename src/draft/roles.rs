@@ -98,7 +98,7 @@ pub fn candidates(dictation: &str) -> Vec<String> {
     for raw in dictation.split(|c: char| c.is_whitespace() || matches!(c, ',' | ';' | ':' | '(' | ')' | '"' | '/')) {
         let word = raw.trim_matches(|c: char| !c.is_alphanumeric());
         let Some(unit) = unit(word) else { continue };
-        if !found.iter().any(|f| same_unit(f, &unit)) {
+        if !found.iter().any(|f| format::same_text(f, &unit)) {
             found.push(unit);
         }
     }
@@ -123,10 +123,6 @@ fn unit(word: &str) -> Option<String> {
         return Some(word.to_owned());
     }
     ENDINGS.iter().find_map(|ending| word.strip_suffix(ending).filter(|w| base(w)).map(str::to_owned))
-}
-
-fn same_unit(a: &str, b: &str) -> bool {
-    format::collapse_whitespace(a).to_lowercase() == format::collapse_whitespace(b).to_lowercase()
 }
 
 #[cfg(test)]
