@@ -194,7 +194,9 @@ pub fn review(args: ReviewArgs) -> Result<ExitCode, CliError> {
     if args.no_llm {
         return print_json(&Review::checks_only(&process));
     }
-    let request = review::llm::request(&process).map_err(|e| CliError::Failed(e.to_string()))?;
+    let Some(request) = review::llm::request(&process).map_err(|e| CliError::Failed(e.to_string()))? else {
+        return print_json(&Review::checks_only(&process));
+    };
     let mut generator = load_model(&args.model.model)?;
     let generation = generator.generate(&request, &mut |_| true).map_err(classify)?;
     print_json(&Review::with_llm(&process, &generation, generator.model_id()))

@@ -86,7 +86,7 @@ pub struct FileResult {
     pub planted: usize,
     pub found_by_checks: usize,
     pub missed: Vec<PlantedFlaw>,
-    /// The model's findings as `code path`, each marked right or wrong.
+    /// The model's findings as `code path => proposal`, each marked right or wrong.
     pub llm_findings: Vec<(String, bool)>,
 }
 
@@ -112,6 +112,7 @@ pub fn evaluate(mut generator: Option<&mut dyn Generator>, cases: &[ReviewCase])
         let review = match generator.as_deref_mut() {
             Some(g) => llm::request(&case.process)
                 .ok()
+                .flatten()
                 .and_then(|request| g.generate(&request, &mut |_| true).ok())
                 .map(|generation| Review::with_llm(&case.process, &generation, g.model_id()))
                 .unwrap_or_else(|| Review::checks_only(&case.process)),
@@ -133,7 +134,8 @@ pub fn evaluate(mut generator: Option<&mut dyn Generator>, cases: &[ReviewCase])
                 let right = case.flaws.iter().any(|flaw| {
                     flaw.kind == "unclear_name" && matches(&case.process, flaw, &f.finding, &["vague_name"])
                 });
-                (format!("{} {}", f.finding.code, f.finding.path), right)
+                let fix = f.finding.fix.as_deref().unwrap_or_default();
+                (format!("{} {} => {fix}", f.finding.code, f.finding.path), right)
             })
             .collect();
         results.push(FileResult {

@@ -234,7 +234,9 @@ async fn review_process(
     if !request.llm {
         return Ok(Json(Review::checks_only(&process)));
     }
-    let generate = review::llm::request(&process).map_err(|e| ApiError::internal(e.to_string()))?;
+    let Some(generate) = review::llm::request(&process).map_err(|e| ApiError::internal(e.to_string()))? else {
+        return Ok(Json(Review::checks_only(&process)));
+    };
     let worker = state.llm.get()?.clone();
     let mut events = worker.submit(generate)?;
     while let Some(event) = events.recv().await {

@@ -1,5 +1,6 @@
 //! Review of a process: deterministic checks first (each with code, severity, JSON path, message
-//! and fix), then, where a model is at hand, the findings only a language model can give.
+//! and fix), then, where a model is at hand, its wording of what the rules flag: the reason and a
+//! proposal.
 
 mod checks;
 pub mod llm;
@@ -40,7 +41,8 @@ pub struct LlmReviewInfo {
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Review {
     pub findings: Vec<ReviewFinding>,
-    /// Absent when the review ran without a model.
+    /// Absent when the review ran without the model: asked not to, or no rule flagged a step
+    /// for it to word.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub llm: Option<LlmReviewInfo>,
 }

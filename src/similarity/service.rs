@@ -5,6 +5,7 @@
 //! Embeddings are made for a process's current version when its canonical text changes and
 //! stored with the model that made them; only vectors of the current model enter the index.
 
+use std::cell::RefCell;
 use std::collections::{HashMap, HashSet};
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
@@ -442,7 +443,10 @@ impl Similarity {
             });
         }
         out.sort_by(|x, y| y.score.total_cmp(&x.score).then_with(|| (&x.a, &x.b).cmp(&(&y.a, &y.b))));
-        Ok(out)
+        let surely_different = |x: &str, y: &str| {
+            score::sibling(&score::evidence(&state.docs[x], &state.docs[y], &state.lexical.vocab, Vec::new()))
+        };
+        Ok(consistent(out, surely_different))
     }
 
     /// Records a reviewer decision; `duplicate` with a survivor archives the other process.
@@ -585,6 +589,28 @@ impl Similarity {
                     .map(|d| d.id.as_str())
             })
             .collect();
+        // Whether two processes describe one service (the duplicates' judgement).
+        let rankings: RefCell<HashMap<String, Ranking>> = RefCell::default();
+        let twins: RefCell<HashMap<(String, String), bool>> = RefCell::default();
+        let twin = |a: &str, b: &Doc| -> bool {
+            let key = if a < b.id.as_str() { (a, b.id.as_str()) } else { (b.id.as_str(), a) };
+            let key = (key.0.to_owned(), key.1.to_owned());
+            if let Some(&known) = twins.borrow().get(&key) {
+                return known;
+            }
+            let Some(a) = state.docs.get(a) else { return false };
+            let mut rankings = rankings.borrow_mut();
+            for doc in [a, b] {
+                if !rankings.contains_key(&doc.id) {
+                    let vector = state.index.vector(&doc.id).unwrap_or_default();
+                    rankings.insert(doc.id.clone(), ranking(state, doc, vector));
+                }
+            }
+            let (features, evidence) = pair_features(state, a, b, &rankings[&a.id], &rankings[&b.id]);
+            let same = score::judge(&features, &evidence).0 >= score::DUPLICATE_THRESHOLD;
+            twins.borrow_mut().insert(key, same);
+            same
+        };
         let judge = |i: usize, claimed: &[Option<&str>]| -> gaps::Found<'_> {
             let (fused, dense, background) = &per_service[i];
             let name_coverage =
@@ -613,11 +639,17 @@ impl Similarity {
                     continue;
                 }
                 // The first process that agrees in direction: among the services that agree
-                // with it and no other process has claimed, does it rank this one first?
+                // with it and no other process has claimed, does it rank this one first? And
+                // has neither it nor its twin claimed another service already (a process
+                // documents one service; "Erlaubnis vorläufig" is not covered by the process
+                // that names the key of "Erlaubnis")?
                 let first = per_process.get(doc.id.as_str()).and_then(|list| {
                     list.iter().copied().find(|&s| agrees(s, doc) && claimed[s].is_none_or(|c| c == doc.id))
                 });
-                let mutual = first.is_some_and(|s| s == i || services[s].name == services[i].name);
+                let held = claimed.iter().enumerate().position(|(s, c)| {
+                    s != i && services[s].name != services[i].name && c.is_some_and(|c| c == doc.id || twin(c, doc))
+                });
+                let mutual = held.is_none() && first.is_some_and(|s| s == i || services[s].name == services[i].name);
                 if mutual && close {
                     let evidence = gaps::Evidence::Match {
                         embedding: score::round(embedding(doc)),
@@ -628,7 +660,7 @@ impl Similarity {
                     return gaps::Found { covered: Some((doc, evidence)), near_miss: None };
                 }
                 if close && near.is_none() {
-                    let other = first.map(|s| services[s].name.clone()).unwrap_or_default();
+                    let other = held.or(first).map(|s| services[s].name.clone()).unwrap_or_default();
                     near = Some((
                         doc,
                         format!("ähnlich, aber der Prozess entspricht eher: {other}"),
@@ -777,6 +809,32 @@ fn background(scores: impl Iterator<Item = f32>) -> f32 {
 }
 
 /// The dense and the lexical neighbours of `doc` among live processes, fused.
+/// Being a duplicate is an equivalence: a process cannot be the twin of two processes that are
+/// surely different services (other LeiKa keys, directions, paragraphs), so of two such
+/// suggestions only the stronger stands. `candidates` come best first.
+fn consistent(candidates: Vec<Candidate>, surely_different: impl Fn(&str, &str) -> bool) -> Vec<Candidate> {
+    let mut kept: Vec<Candidate> = Vec::with_capacity(candidates.len());
+    for candidate in candidates {
+        let (a, b) = (candidate.a.as_str(), candidate.b.as_str());
+        let clashes = kept.iter().any(|k| {
+            [(a, b), (b, a)].into_iter().any(|(shared, other)| {
+                let partner = if k.a == shared {
+                    &k.b
+                } else if k.b == shared {
+                    &k.a
+                } else {
+                    return false;
+                };
+                partner != other && surely_different(partner, other)
+            })
+        });
+        if !clashes {
+            kept.push(candidate);
+        }
+    }
+    kept
+}
+
 fn ranking(state: &State, doc: &Doc, vector: &[f32]) -> Ranking {
     ranking_to(state, doc, vector, CANDIDATES)
 }
@@ -884,4 +942,39 @@ fn changed_substantially(decision: &DecisionRecord, a: &Doc, b: &Doc) -> bool {
         judged != now.canonical && Grams::of(judged).cosine(&now.text_grams) < SUBSTANTIAL_CHANGE
     };
     moved(&decision.a_text, a) || moved(&decision.b_text, b)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn candidate(a: &str, b: &str, score: f32) -> Candidate {
+        Candidate {
+            a: a.into(),
+            b: b.into(),
+            a_title: a.into(),
+            b_title: b.into(),
+            score,
+            features: Features::default(),
+            reasons: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn a_process_is_not_the_twin_of_two_surely_different_services() {
+        // "fz" has no LeiKa key; "fz-a" and "fz-erw" have different ones.
+        let different = |x: &str, y: &str| [x, y].contains(&"fz-a") && [x, y].contains(&"fz-erw");
+        let pairs = vec![
+            candidate("fz", "fz-a", 0.9),
+            candidate("fz", "fz-erw", 0.7),
+            candidate("fz-erw", "kita", 0.6),
+            candidate("fz", "pass", 0.55),
+        ];
+        let kept: Vec<(String, String)> = consistent(pairs, different).into_iter().map(|c| (c.a, c.b)).collect();
+        assert_eq!(
+            kept,
+            [("fz".into(), "fz-a".into()), ("fz-erw".into(), "kita".into()), ("fz".into(), "pass".into())],
+            "fz's weaker twin is dropped; pairs not surely different stand"
+        );
+    }
 }

@@ -92,7 +92,10 @@ const MARKERS: &[(&str, Action)] = &[
     ("sperr", Action::End),
     ("einzieh", Action::End),
     ("befrei", Action::Exempt),
+    // An exception from a prohibition is both a permit and an exemption: it agrees with
+    // "Genehmigung" and with "Befreiung" (LeiKa names it as an object: "Ausnahme … Zulassung").
     ("ausnahm", Action::Exempt),
+    ("ausnahm", Action::Begin),
     ("ermaessig", Action::Exempt),
     ("erstatt", Action::Refund),
     ("rueckzahl", Action::Refund),
@@ -112,11 +115,13 @@ pub fn actions(title: &str, vocab: &Vocabulary) -> Vec<Action> {
         // The word itself or its compound head.
         let head = vocab.split(&w).pop();
         for candidate in std::iter::once(s.as_str()).chain(head.as_deref()) {
-            let marked = MARKERS.iter().filter(|(m, _)| candidate.ends_with(m) || candidate.ends_with(&stem(m)));
-            if let Some((_, action)) = marked.max_by_key(|(m, _)| m.len())
-                && !out.contains(action)
-            {
-                out.push(*action);
+            let marked: Vec<&(&str, Action)> =
+                MARKERS.iter().filter(|(m, _)| candidate.ends_with(m) || candidate.ends_with(&stem(m))).collect();
+            let longest = marked.iter().map(|(m, _)| m.len()).max().unwrap_or(0);
+            for (_, action) in marked.into_iter().filter(|(m, _)| m.len() == longest) {
+                if !out.contains(action) {
+                    out.push(*action);
+                }
             }
         }
     }
@@ -149,7 +154,7 @@ pub enum Direction {
     /// Both name an action and they differ, or one word appears with two prefixes
     /// ("Anmeldung" / "Abmeldung"): a sibling service.
     Opposite { a: String, b: String },
-    /// One names an action other than starting and the other names none (a title without
+    /// One names actions, none of them starting, and the other names none (a title without
     /// action means the base service): weaker evidence of a sibling.
     OneSided { a: String, b: String },
     /// Neither names an action.
@@ -178,12 +183,8 @@ pub fn direction(a_title: &str, b_title: &str, vocab: &Vocabulary) -> Direction 
                 Direction::Opposite { a: name(&aa), b: name(&ab) }
             }
         }
-        (false, true) if aa.iter().any(|x| *x != Action::Begin) => {
-            Direction::OneSided { a: name(&aa), b: "—".into() }
-        }
-        (true, false) if ab.iter().any(|x| *x != Action::Begin) => {
-            Direction::OneSided { a: "—".into(), b: name(&ab) }
-        }
+        (false, true) if !aa.contains(&Action::Begin) => Direction::OneSided { a: name(&aa), b: "—".into() },
+        (true, false) if !ab.contains(&Action::Begin) => Direction::OneSided { a: "—".into(), b: name(&ab) },
         _ => Direction::Same(Action::Begin),
     }
 }
@@ -425,6 +426,11 @@ mod tests {
         assert!(matches!(direction("Wohngeld bewilligen", "Erhöhung des Wohngeldes", &v), Direction::OneSided { .. }));
         assert_eq!(direction("Wohngeldantrag bearbeiten", "Mietzuschuss bewilligen", &v), Direction::Unknown);
         assert!(actions("Zulassungsbescheinigung prüfen", &v).is_empty());
+        // An exception from a prohibition is a permit and an exemption at once.
+        let exception = "Ausnahme vom Nachtarbeitsverbot zulassen";
+        assert!(matches!(direction(exception, "Baumfällgenehmigung", &v), Direction::Same(Action::Begin)));
+        assert!(matches!(direction(exception, "Befreiung für Arbeiten in der Nacht", &v), Direction::Same(_)));
+        assert!(matches!(direction(exception, "Genehmigung widerrufen", &v), Direction::Opposite { .. }));
     }
 
     #[test]

@@ -99,16 +99,20 @@ fn drafts_are_generated_streamed_stored_and_reviewed() {
     assert_eq!(status, 200);
     assert!(review["findings"].as_array().unwrap().iter().all(|f| f["source"] == "check"));
     assert!(review.get("llm").is_none());
-    let (status, review) = post(&server.url("/api/review"), &json!({"process": drafted["process"]}));
+    // The model words what a rule flags: a task named "Bearbeitung" gets a reason and a proposal.
+    let mut vague = drafted["process"].clone();
+    let steps = vague["steps"].as_array_mut().unwrap();
+    let task = steps.iter().position(|s| s["type"] == "task").expect("a drafted task");
+    steps[task]["name"] = json!("Bearbeitung");
+    let (status, review) = post(&server.url("/api/review"), &json!({"process": vague}));
     assert_eq!(status, 200, "{review}");
     assert_eq!(review["llm"]["model_id"], drafted["stats"]["model_id"]);
-    let step_count = drafted["process"]["steps"].as_array().unwrap().len();
-    for finding in review["findings"].as_array().unwrap().iter().filter(|f| f["source"] == "llm") {
-        let path = finding["path"].as_str().unwrap();
-        let index: usize = path["steps[".len()..path.find(']').unwrap()].parse().unwrap();
-        assert!(index < step_count, "{finding}");
-        assert!(finding["fix"].is_string(), "{finding}");
-    }
+    let worded: Vec<&Value> = review["findings"].as_array().unwrap().iter().filter(|f| f["source"] == "llm").collect();
+    assert_eq!(worded.len(), 1, "{review}");
+    assert_eq!(worded[0]["code"], "vague_name");
+    assert_eq!(worded[0]["path"], format!("steps[{task}].name"));
+    let fix = worded[0]["fix"].as_str().unwrap();
+    assert!(!fix.trim().is_empty() && fix != "Bearbeitung", "{fix}");
 }
 
 #[test]
