@@ -152,7 +152,11 @@ pub fn judge(f: &Features, e: &Evidence) -> (f32, Vec<Decisive>) {
     // unrelated processes are each other's nearest too.
     let gate = (content / 0.25).min(1.0);
     let mut score = 0.45 * ranks * gate + 0.55 * content;
-    if let Some((true, key, _)) = &e.leika {
+    // Only the same exact key agrees: a group key ("99107023000000") is what siblings share too
+    // (Wohngeld first and continued, blue and orange parking cards).
+    if let Some((true, key, other)) = &e.leika
+        && key == other
+    {
         score += 0.3;
         why.push(Decisive::SameLeikaKey { key: key.clone() });
     }

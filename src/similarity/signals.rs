@@ -112,11 +112,15 @@ pub fn actions(title: &str, vocab: &Vocabulary) -> Vec<Action> {
     let mut out = Vec::new();
     for w in words(title) {
         let s = stem(&w);
-        // The word itself or its compound head.
+        // The word itself or its compound head, and what an application applies for
+        // ("Weiterleistungsantrag" continues a benefit).
         let head = vocab.split(&w).pop();
-        for candidate in std::iter::once(s.as_str()).chain(head.as_deref()) {
+        let applied = s.strip_suffix("antrag").map(|r| stem(r.trim_end_matches('s'))).filter(|r| r.len() >= 3);
+        for candidate in std::iter::once(s.as_str()).chain(head.as_deref()).chain(applied.as_deref()) {
+            // A marker's stem is short ("aender" → "aend"): it counts only as the whole word or
+            // compound head, not as the end of another word ("Gegenstände").
             let marked: Vec<&(&str, Action)> =
-                MARKERS.iter().filter(|(m, _)| candidate.ends_with(m) || candidate.ends_with(&stem(m))).collect();
+                MARKERS.iter().filter(|(m, _)| candidate.ends_with(m) || candidate == stem(m)).collect();
             let longest = marked.iter().map(|(m, _)| m.len()).max().unwrap_or(0);
             for (_, action) in marked.into_iter().filter(|(m, _)| m.len() == longest) {
                 if !out.contains(action) {
@@ -426,6 +430,11 @@ mod tests {
         assert!(matches!(direction("Wohngeld bewilligen", "Erhöhung des Wohngeldes", &v), Direction::OneSided { .. }));
         assert_eq!(direction("Wohngeldantrag bearbeiten", "Mietzuschuss bewilligen", &v), Direction::Unknown);
         assert!(actions("Zulassungsbescheinigung prüfen", &v).is_empty());
+        assert!(actions("Rücknahme pyrotechnischer Gegenstände", &v) == [Action::End], "'Gegenstände' changes nothing");
+        assert!(matches!(
+            direction("Wohngeld-Weiterleistungsantrag bearbeiten", "Wohngeld erstmalig bewilligen", &v),
+            Direction::Opposite { .. }
+        ));
         // An exception from a prohibition is a permit and an exemption at once.
         let exception = "Ausnahme vom Nachtarbeitsverbot zulassen";
         assert!(matches!(direction(exception, "Baumfällgenehmigung", &v), Direction::Same(Action::Begin)));
