@@ -145,10 +145,11 @@ fn renumber_duplicates(lines: &mut [StepLine], repairs: &mut Vec<Repair>) {
 
 /// A task or decision written again under a new number is the model going round in a circle:
 /// the repeat is removed, and whatever led to it leads back to the first one (a loop, which is
-/// what the dictation meant where it says "erneut prüfen").
+/// what the dictation meant where it says "erneut prüfen"). The same work by another role is no
+/// repeat ("Über Stundung entscheiden" by the Kämmerer above a limit, by the Stadtkasse below).
 fn merge_repeated_steps(lines: &mut Vec<StepLine>, repairs: &mut Vec<Repair>) {
-    let key = |l: &StepLine| (l.kind, collapse_key(&l.name));
-    let mut first: HashMap<(StepType, String), u32> = HashMap::new();
+    let key = |l: &StepLine| (l.kind, l.role.clone(), collapse_key(&l.name));
+    let mut first: HashMap<(StepType, Option<String>, String), u32> = HashMap::new();
     let mut i = 0;
     while i < lines.len() {
         let line = &lines[i];
@@ -413,6 +414,16 @@ mod tests {
         assert_eq!(codes(&c), vec!["removed_unreachable"]);
         assert!(c.repairs[0].message.contains("vergessen"));
         assert_eq!(c.process.steps.len(), 3);
+    }
+
+    #[test]
+    fn the_same_work_by_another_role_is_no_repeat() {
+        let c = convert(
+            "# T\n@sk Stadtkasse\n@km Kämmerer\n1 start: x\n2 decision sk: über 5.000 Euro? > ja: 3 | nein: 4\n\
+             3 task km: Über Stundung entscheiden > 5\n4 task sk: Über Stundung entscheiden\n5 end: fertig\n",
+        );
+        assert!(c.repairs.is_empty(), "{:?}", c.repairs);
+        assert_eq!(c.process.steps.len(), 5);
     }
 
     #[test]
