@@ -808,7 +808,6 @@ fn background(scores: impl Iterator<Item = f32>) -> f32 {
     }
 }
 
-/// The dense and the lexical neighbours of `doc` among live processes, fused.
 /// Being a duplicate is an equivalence: a process cannot be the twin of two processes that are
 /// surely different services (other LeiKa keys, directions, paragraphs), so of two such
 /// suggestions only the stronger stands. `candidates` come best first.
@@ -835,6 +834,7 @@ fn consistent(candidates: Vec<Candidate>, surely_different: impl Fn(&str, &str) 
     kept
 }
 
+/// The dense and the lexical neighbours of `doc` among live processes, fused.
 fn ranking(state: &State, doc: &Doc, vector: &[f32]) -> Ranking {
     ranking_to(state, doc, vector, CANDIDATES)
 }
