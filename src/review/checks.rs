@@ -4,7 +4,7 @@
 
 use std::collections::{HashMap, HashSet, VecDeque};
 
-use crate::process::{Finding, Process, StepType, validate};
+use crate::process::{Finding, Process, Step, StepType, validate};
 
 /// Verb stems of steps that hand a document or a result to someone outside the process.
 pub(crate) const HAND_OUT: &[&str] = &[
@@ -95,9 +95,14 @@ pub fn is_unclear_name(kind: StepType, name: &str) -> bool {
         || words.iter().all(|w| EMPTY_WORDS.contains(&w.as_str()))
 }
 
+/// Whether a task or decision bears a name that fails to say what is done.
+pub(super) fn has_unclear_name(step: &Step) -> bool {
+    matches!(step.kind, StepType::Task | StepType::Decision) && is_unclear_name(step.kind, &step.name)
+}
+
 fn check_names(process: &Process, out: &mut Vec<Finding>) {
     for (i, step) in process.steps.iter().enumerate() {
-        if matches!(step.kind, StepType::Task | StepType::Decision) && is_unclear_name(step.kind, &step.name) {
+        if has_unclear_name(step) {
             out.push(
                 Finding::warning(
                     "unclear_name",
@@ -197,7 +202,7 @@ fn check_branch_conditions(process: &Process, out: &mut Vec<Finding>) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::process::{Flow, Step};
+    use crate::process::Flow;
 
     fn step(id: &str, kind: StepType, name: &str, next: &[&str]) -> Step {
         Step {

@@ -1,5 +1,5 @@
 //! What the language model adds to a review: for a step whose name the rule
-//! [`checks::is_unclear_name`] flags, the reason in words and a proposal (a better name).
+//! [`checks::has_unclear_name`] flags, the reason in words and a proposal (a better name).
 //!
 //! The rule decides *whether* a name is vague; the model only words it. Asked to find problems
 //! itself, the 1.5B model reported "nobody is told of the result" after the third step of every
@@ -12,7 +12,7 @@
 use super::checks;
 use crate::compact::format;
 use crate::llm::{GenerateRequest, Sampling};
-use crate::process::{Finding, Process, Step, StepType};
+use crate::process::{Finding, Process};
 use crate::prompt::{PromptError, PromptTemplate};
 
 const CODE: &str = "vague_name";
@@ -21,14 +21,16 @@ const TOKENS_PER_FINDING: usize = 40;
 /// Flagged steps the model words at most in one review (the rest keep the checks' findings).
 const MAX_FINDINGS: usize = 6;
 
-/// Whether the rule flags the step's name.
-fn vague(step: &Step) -> bool {
-    matches!(step.kind, StepType::Task | StepType::Decision) && checks::is_unclear_name(step.kind, &step.name)
-}
-
 /// The indices of the flagged steps.
 fn flagged(process: &Process) -> Vec<usize> {
-    process.steps.iter().enumerate().filter(|(_, step)| vague(step)).map(|(i, _)| i).take(MAX_FINDINGS).collect()
+    process
+        .steps
+        .iter()
+        .enumerate()
+        .filter(|(_, step)| checks::has_unclear_name(step))
+        .map(|(i, _)| i)
+        .take(MAX_FINDINGS)
+        .collect()
 }
 
 /// One line per flagged step, its number given.
@@ -73,7 +75,7 @@ pub fn parse(process: &Process, text: &str) -> Vec<Finding> {
 fn parse_line(process: &Process, line: &str) -> Option<Finding> {
     let (number, rest) = line.trim().strip_prefix(CODE)?.split_once(':')?;
     let index = number.trim().parse::<usize>().ok()?.checked_sub(1)?;
-    let step = process.steps.get(index).filter(|step| vague(step))?;
+    let step = process.steps.get(index).filter(|step| checks::has_unclear_name(step))?;
     let (reason, proposal) = rest.split_once("=>")?;
     let (reason, proposal) = (reason.trim(), proposal.trim());
     if proposal.is_empty() || proposal.eq_ignore_ascii_case(step.name.trim()) {

@@ -647,7 +647,7 @@ impl Similarity {
                     list.iter().copied().find(|&s| agrees(s, doc) && claimed[s].is_none_or(|c| c == doc.id))
                 });
                 let held = claimed.iter().enumerate().position(|(s, c)| {
-                    s != i && services[s].name != services[i].name && c.is_some_and(|c| c == doc.id || twin(c, doc))
+                    c.is_some_and(|c| s != i && services[s].name != services[i].name && (c == doc.id || twin(c, doc)))
                 });
                 let mutual = held.is_none() && first.is_some_and(|s| s == i || services[s].name == services[i].name);
                 if mutual && close {
