@@ -19,8 +19,11 @@ pub enum Action {
     Change,
     /// Extend, renew.
     Renew,
-    /// Replace a document (lost, damaged, exchanged).
+    /// Replace a lost or damaged document.
     Replace,
+    /// Exchange a valid document for another kind (an old licence for the EU card): LeiKa
+    /// keeps "Umtausch" and "Ersatz" apart.
+    Exchange,
     /// End, withdraw, deregister, cancel, block.
     End,
     /// Exempt from or reduce a charge.
@@ -36,6 +39,7 @@ impl Action {
             Action::Change => "Änderung/Ummeldung",
             Action::Renew => "Verlängerung",
             Action::Replace => "Ersatz",
+            Action::Exchange => "Umtausch",
             Action::End => "Abmeldung/Entzug",
             Action::Exempt => "Befreiung/Ermäßigung",
             Action::Refund => "Erstattung",
@@ -50,6 +54,7 @@ const MARKERS: &[(&str, Action)] = &[
     ("zulass", Action::Begin),
     ("erteil", Action::Begin),
     ("ausstell", Action::Begin),
+    ("eintrag", Action::Begin),
     ("eroeffn", Action::Begin),
     ("aufnahm", Action::Begin),
     ("aufnehm", Action::Begin),
@@ -74,8 +79,11 @@ const MARKERS: &[(&str, Action)] = &[
     ("weiterleist", Action::Renew),
     ("ersatz", Action::Replace),
     ("ersatzausstell", Action::Replace),
-    ("umtausch", Action::Replace),
+    ("umtausch", Action::Exchange),
     ("verlust", Action::Replace),
+    ("neuausfertig", Action::Replace),
+    ("duplikat", Action::Replace),
+    ("zweitschrift", Action::Replace),
     ("abmeld", Action::End),
     ("entzieh", Action::End),
     ("entzug", Action::End),
@@ -440,6 +448,17 @@ mod tests {
         assert!(matches!(direction(exception, "Baumfällgenehmigung", &v), Direction::Same(Action::Begin)));
         assert!(matches!(direction(exception, "Befreiung für Arbeiten in der Nacht", &v), Direction::Same(_)));
         assert!(matches!(direction(exception, "Genehmigung widerrufen", &v), Direction::Opposite { .. }));
+        assert!(matches!(
+            direction("Ersatzführerschein (Verlust)", "Führerschein umtauschen", &v),
+            Direction::Opposite { .. }
+        ));
+        assert!(matches!(
+            direction("Ersatzführerschein (Verlust)", "Neuausfertigung der Fahrerlaubnis nach Abhandenkommen", &v),
+            Direction::Same(Action::Replace)
+        ));
+        // Entering a block registers it: the block is the object.
+        let block = "Auskunftssperre eintragen";
+        assert!(matches!(direction(block, "Sperrvermerk im Melderegister", &v), Direction::Same(Action::Begin)));
     }
 
     #[test]
