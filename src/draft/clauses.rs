@@ -68,18 +68,15 @@ impl Clause {
     /// how often or how long, what is done already or elsewhere, or only that the process goes
     /// on. Left free to skip, the model skipped work worded as a noun or in the passive
     /// ("Nachforderung", "wird abgelehnt"), and work next to an amount ("Auflagen festlegen,
-    /// z. B. 50 m"; "sonst Gebühr 13 € kassieren"), so amounts and "sonst" alone allow no skip,
-    /// and a clause with an infinitive orders work ("Gebühr festsetzen (ca. 50 €)").
+    /// z. B. 50 m"; "sonst Gebühr 13 € kassieren"), so amounts and "sonst" alone allow no skip.
     pub fn may_be_remark(&self) -> bool {
         let lower = self.text.to_lowercase();
         let words: Vec<&str> = lower.split(|c: char| !c.is_alphanumeric()).filter(|w| !w.is_empty()).collect();
-        let orders_work = self.text.split_whitespace().any(is_infinitive);
         words.iter().all(|w| GOES_ON.contains(w) || OTHERWISE.contains(w))
-            || (!orders_work
-                && (self.negated
-                    || REMARK_CUES.iter().any(|cue| {
-                        if cue.contains(' ') { lower.contains(cue) } else { words.iter().any(|w| w.starts_with(cue)) }
-                    })))
+            || self.negated
+            || REMARK_CUES.iter().any(|cue| {
+                if cue.contains(' ') { lower.contains(cue) } else { words.iter().any(|w| w.starts_with(cue)) }
+            })
     }
 
     /// Whether the clause may name two pieces of work: it joins parts with "und", or it has two
@@ -105,9 +102,7 @@ impl Clause {
     /// work ("Stelle bewerben" for "Die Bewerbungsfrist beträgt drei Wochen").
     pub fn is_statistic(&self) -> bool {
         let lower = format!(" {} ", self.text.to_lowercase());
-        self.kind == ClauseKind::Plain
-            && STATISTIC_CUES.iter().any(|cue| lower.contains(cue))
-            && !self.text.split_whitespace().any(is_infinitive)
+        self.kind == ClauseKind::Plain && STATISTIC_CUES.iter().any(|cue| lower.contains(cue))
     }
 
     /// The clause as a yes/no question, without its "wenn" or "falls": where the model's
@@ -255,19 +250,7 @@ pub fn split(dictation: &str) -> Vec<Clause> {
             let sentences: Vec<String> = sentences(part).iter().flat_map(|s| verb_first(&without_fillers(s))).collect();
             let count = sentences.len();
             for (j, sentence) in sentences.into_iter().enumerate() {
-                let work = match condition_label(&sentence) {
-                    Some((label, work)) => {
-                        push(&mut clauses, label);
-                        if let Some(last) = clauses.last_mut()
-                            && last.kind == ClauseKind::Plain
-                        {
-                            last.kind = ClauseKind::Condition;
-                        }
-                        work
-                    }
-                    None => &sentence,
-                };
-                for piece in connectives(work) {
+                for piece in connectives(&sentence) {
                     push(&mut clauses, &piece);
                 }
                 // "X → Y": X is the condition under which Y happens, unless X already is work.
@@ -315,87 +298,16 @@ fn first_word(text: &str) -> String {
 /// Whether the left side of an arrow names a state rather than work: a question, a few words
 /// ("Unvollst.", "Fahrzeug weg", "nicht entfernt") or words without a verb ("Grundschule über
 /// 2 km, weiterführende über 3,5 km"), where work is said with a verb ("Tiefbau sichtet,
-/// Bauhof fährt raus") or ends in one, as notes order it ("Antragsteller anhören").
+/// Bauhof fährt raus").
 fn is_state(text: &str) -> bool {
     let words: Vec<&str> = text.split_whitespace().collect();
-    text.ends_with('?')
-        || (!ends_in_infinitive(&words) && (words.len() <= 5 || !words.iter().any(|w| looks_like_verb(w))))
-}
-
-/// The label and the work of "Kein Grund: Ablehnung an Eltern", "Nein: Zustimmung",
-/// "Berechtigt: Vordruck an die Schule": a short state before a colon is the condition of
-/// what follows, as the left side of an arrow is. A single word counts only as yes or no or
-/// as a participle or adjective ("Berechtigt", "Unvollständig"), because "Hinweis:",
-/// "Frist:" or "Prüfen:" introduce what follows.
-fn condition_label(sentence: &str) -> Option<(&str, &str)> {
-    let (label, work) = sentence.split_once(": ")?;
-    let words: Vec<&str> = label.split_whitespace().collect();
-    let single = match words.as_slice() {
-        [word] => {
-            let word = word.trim_matches(|c: char| !c.is_alphabetic()).to_lowercase();
-            ["ja", "nein", "ok", "okay"].contains(&word.as_str())
-                || (word.chars().count() >= 6 && (word.ends_with('t') || word.ends_with("ig")))
-        }
-        _ => true,
-    };
-    (words.len() <= 4 && single && is_state(label) && !work.trim().is_empty()).then_some((label, work))
-}
-
-/// Verb prefixes that may come before the "ge" of a participle ("ab|ge|lehnt", "ein|ge|tragen").
-const PARTICIPLE_PREFIXES: &[&str] = &[
-    "ab", "an", "auf", "aus", "bei", "dar", "durch", "ein", "fest", "frei", "her", "hin", "mit", "nach", "um", "vor",
-    "weg", "wieder", "zu", "zurück", "über",
-];
-
-/// Verbs that begin with "ge" and are no participle.
-const GE_VERBS: &[&str] = &["genehmig", "gewähr", "gestatt", "gestalt", "gebrauch", "gefährd"];
-
-/// Whether the last word is an infinitive, as notes order work ("Antragsteller anhören").
-fn ends_in_infinitive(words: &[&str]) -> bool {
-    words.last().is_some_and(|w| is_infinitive(w))
-}
-
-/// Whether a word is an infinitive ("anhören", "siegeln", "prüfen"), not a participle
-/// ("eingetragen") or another word ending in "en" ("vorhanden").
-fn is_infinitive(word: &str) -> bool {
-    let word = word.trim_matches(|c: char| !c.is_alphabetic());
-    let participle =
-        PARTICIPLE_PREFIXES.iter().chain([&""]).filter_map(|prefix| word.strip_prefix(prefix)).any(|rest| {
-            rest.starts_with("ge") && rest.chars().count() >= 7 && !GE_VERBS.iter().any(|v| rest.starts_with(v))
-        });
-    word.chars().count() >= 5
-        && word.chars().all(char::is_lowercase)
-        && (word.ends_with("en") || word.ends_with("ern") || word.ends_with("eln"))
-        && !NOT_VERBS.contains(&word)
-        && !participle
+    words.len() <= 5 || text.ends_with('?') || !words.iter().any(|w| looks_like_verb(w))
 }
 
 /// Lower-case words ending in "t" or "en" that are no verb.
 const NOT_VERBS: &[&str] = &[
-    "nicht",
-    "jetzt",
-    "erst",
-    "meist",
-    "sonst",
-    "selbst",
-    "bereits",
-    "direkt",
-    "zuerst",
-    "zuletzt",
-    "oben",
-    "unten",
-    "eben",
-    "neben",
-    "gegen",
-    "wegen",
-    "einen",
-    "keinen",
-    "seinen",
-    "ihren",
-    "allen",
-    "vorher",
-    "vorhanden",
-    "offen",
+    "nicht", "jetzt", "erst", "meist", "sonst", "selbst", "bereits", "direkt", "zuerst", "zuletzt", "oben", "unten",
+    "eben", "neben", "gegen", "wegen", "einen", "keinen", "seinen", "ihren", "allen", "vorher",
 ];
 
 /// A lower-case word of four letters or more ending in "t" or "en" ("prüft", "entfernt",
@@ -636,36 +548,6 @@ mod tests {
     }
 
     #[test]
-    fn work_before_an_arrow_ends_in_an_infinitive() {
-        let clauses =
-            texts("nein -> Antragsteller anhören -> Antrag ablehnen\nnicht eingetragen -> Ablehnung schreiben");
-        assert_eq!(clauses[0], ("nein".into(), ClauseKind::Condition));
-        assert_eq!(clauses[1], ("Antragsteller anhören".into(), ClauseKind::Plain));
-        assert_eq!(clauses[3], ("nicht eingetragen".into(), ClauseKind::Condition));
-        assert!(ends_in_infinitive(&["Antrag", "genehmigen"]) && ends_in_infinitive(&["Pläne", "siegeln"]));
-        assert!(!ends_in_infinitive(&["abgeschlossen"]) && !ends_in_infinitive(&["Unterlagen", "vorhanden"]));
-    }
-
-    #[test]
-    fn a_state_before_a_colon_is_the_condition_of_what_follows() {
-        let clauses =
-            texts("Prüfen: Platz frei? Nein: Zustimmung. Kein Grund: Ablehnung an Eltern. Hinweis: Frist beachten.");
-        assert_eq!(
-            clauses,
-            vec![
-                ("Prüfen: Platz frei?".into(), ClauseKind::Condition),
-                ("Nein".into(), ClauseKind::Condition),
-                ("Zustimmung".into(), ClauseKind::Plain),
-                ("Kein Grund".into(), ClauseKind::Condition),
-                ("Ablehnung an Eltern".into(), ClauseKind::Plain),
-                ("Hinweis: Frist beachten".into(), ClauseKind::Plain),
-            ]
-        );
-        assert_eq!(split("Berechtigt: Vordruck an die Schule")[0].kind, ClauseKind::Condition);
-        assert_eq!(split("Unvollst.: Nachforderung beim Veranstalter")[0].kind, ClauseKind::Condition);
-    }
-
-    #[test]
     fn a_cut_short_word_is_an_abbreviation() {
         let clauses = texts("Ehrenamtl. Tätigkeit → gebührenfrei. Workflow an die zust. Fachabt. zur Prüfung.");
         assert_eq!(clauses[0].0, "Ehrenamtl. Tätigkeit", "{clauses:?}");
@@ -698,7 +580,6 @@ mod tests {
         assert!(remark("sonst direkt weiter"));
         assert!(remark("Ca. 40 Anträge im Jahr"));
         assert!(remark("Das dauert zwanzig Minuten"));
-        assert!(!remark("Gebühr festsetzen (ca. 50 € je Wohnung)"), "an infinitive orders work");
     }
 
     #[test]
@@ -732,7 +613,6 @@ mod tests {
         assert!(statistic("Läuft im Sommer fast jedes Wochenende"));
         assert!(!statistic("Gebühr 15 € kassieren"));
         assert!(!statistic("Nachforderung, Frist 4 Wo"));
-        assert!(!statistic("Beitrag, 1.200 € im Jahr, zusagen, Eltern benachrichtigen"));
     }
 
     #[test]

@@ -168,7 +168,6 @@ pub fn prepare(dictation: &str, max_tokens: usize) -> Result<PreparedDraft, Draf
         clauses.iter().map(|c| !c.is_statistic()).collect()
     };
     for (i, clause) in clauses.iter().enumerate().filter(|(i, _)| asked[*i]) {
-        let words = format::clause_words(&clause.text);
         let options = ClauseOptions {
             // The trigger is dictated first, after a heading at most.
             start: i <= 1,
@@ -176,7 +175,6 @@ pub fn prepare(dictation: &str, max_tokens: usize) -> Result<PreparedDraft, Draf
             two: clause.joins_two(),
             skip: i == 0 || clause.may_be_remark(),
             roles: &roles,
-            words: &words,
         };
         let first = requests.is_empty();
         requests.push(request(dictation, &clause.text, format::clause_grammar(options), CLAUSE_MAX_TOKENS, first)?);

@@ -119,7 +119,7 @@ impl Constraint {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::compact::format::{self, ClauseOptions, clause_grammar};
+    use crate::compact::format::{ClauseOptions, clause_grammar};
     use crate::llm::gguf;
     use crate::llm::transformer::Hyperparams;
     use crate::models;
@@ -140,7 +140,6 @@ mod tests {
                 two: true,
                 skip: true,
                 roles: &[],
-                words: &format::clause_words("Unterlagen prüfen, Ausweis ausstellen"),
             }))
             .unwrap();
         let answer = "start: Antrag eingegangen\ntask Bürgerbüro: Unterlagen prüfen und Ausweis ausstellen\n";
