@@ -18,6 +18,7 @@ use super::transformer::{GgufTensors, Hyperparams, MAX_POSITIONS, Transformer};
 use super::{
     ChatMessage, Device, FinishReason, GenerateRequest, Generation, GenerationStats, Generator, LlmError, simd,
 };
+use ablauf_kernels::gemv;
 
 /// Prompt tokens run through the model at once, in chunks aligned to multiples of this from position
 /// 0 and from the end of the system message (see [`Chunks`]). candle's quantized matmul rounds
@@ -463,6 +464,218 @@ impl Generator for CandleGenerator {
             "generation finished"
         );
         Ok(Generation { text: stream.text().to_owned(), finish, stats })
+    }
+
+    fn generate_batch(
+        &mut self,
+        requests: &[GenerateRequest],
+        max_tokens: usize,
+        on_done: &mut dyn FnMut(usize, Result<Generation, LlmError>) -> bool,
+    ) -> bool {
+        // Packed passes have no sliding-window masks.
+        if requests.len() < 2 || self.model.params.sliding_window.is_some() {
+            return false;
+        }
+        let mut reported = vec![false; requests.len()];
+        if let Err(e) = self.batch(requests, max_tokens, &mut reported, on_done) {
+            tracing::warn!("batched generation failed: {e}");
+            let message = e.to_string();
+            let mut first = Some(e);
+            for index in (0..requests.len()).filter(|&i| !reported[i]) {
+                let error =
+                    first.take().unwrap_or_else(|| LlmError::Inference(candle_core::Error::Msg(message.clone())));
+                on_done(index, Err(error));
+            }
+        }
+        true
+    }
+}
+
+/// One answer of a batch while it is being generated.
+struct Lane<'a> {
+    sampler: Sampler,
+    constraint: Option<Constraint>,
+    output: Output<'a>,
+    stats: GenerationStats,
+    /// Logits for its next token.
+    logits: Vec<f32>,
+    /// Its next position.
+    position: u32,
+    finish: Option<FinishReason>,
+}
+
+impl CandleGenerator {
+    /// Answers requests that share a prompt prefix together (see [`Generator::generate_batch`]):
+    /// the shared prefix runs once; then every pass holds the next tokens of all unfinished
+    /// answers, each seeing the prefix and its own tokens only (a packed pass). A decoding
+    /// step reads all weights however many tokens it holds: on two Zen 3 cores eight tokens
+    /// took about four single steps' time, and drafts finished 20 % sooner (p50). `reported` marks the answers `on_done` has seen (on failure, the others are not).
+    fn batch(
+        &mut self,
+        requests: &[GenerateRequest],
+        max_tokens: usize,
+        reported: &mut [bool],
+        on_done: &mut dyn FnMut(usize, Result<Generation, LlmError>) -> bool,
+    ) -> Result<(), LlmError> {
+        let started = Instant::now();
+        let prompts = requests.iter().map(|r| self.prompt_tokens(&r.messages)).collect::<Result<Vec<_>, _>>()?;
+        for (request, prompt) in requests.iter().zip(&prompts) {
+            self.check(request, prompt.len())?;
+        }
+        // Each answer keeps at least its last prompt token of its own: its logits start it.
+        let shortest = prompts.iter().map(Vec::len).min().unwrap_or(0);
+        let shared =
+            (0..shortest.saturating_sub(1)).take_while(|&i| prompts.iter().all(|p| p[i] == prompts[0][i])).count();
+        if shared == 0 {
+            return Err(LlmError::InvalidRequest("batched requests share no prompt prefix".into()));
+        }
+        let split = self.system_tokens(&requests[0].messages, &prompts[0]).min(shared);
+        let prefill_started = Instant::now();
+        let (_, reused) = self.prefill(&prompts[0][..shared], split, false)?;
+        let tokenizer = self.tokenizer.clone();
+        let mut quiet: Vec<fn(&str) -> bool> = vec![|_| true; requests.len()];
+        let mut lanes = Vec::with_capacity(requests.len());
+        for ((request, prompt), on_token) in requests.iter().zip(&prompts).zip(quiet.iter_mut()) {
+            let constraint = request.grammar.as_deref().map(|g| self.grammars.compile(g)).transpose();
+            lanes.push(Lane {
+                sampler: Sampler::new(request.sampling)?,
+                constraint: constraint?,
+                output: Output {
+                    request,
+                    tokenizer: &tokenizer,
+                    stream: TextStream::new(&request.stop),
+                    on_token,
+                    context: prompt.clone(),
+                    lines: RepeatedLines::default(),
+                },
+                stats: GenerationStats {
+                    prompt_tokens: prompt.len(),
+                    cached_prompt_tokens: reused,
+                    ..GenerationStats::default()
+                },
+                logits: Vec::new(),
+                position: prompt.len() as u32,
+                finish: None,
+            });
+        }
+        // The rest of every prompt in one pass, then the next tokens of all unfinished answers.
+        let mut pass: Vec<(usize, Vec<u32>)> = prompts.iter().map(|p| p[shared..].to_vec()).enumerate().collect();
+        let mut owners: Vec<usize> = Vec::new();
+        let mut new_tokens = 0;
+        let mut first_pass = true;
+        while !pass.is_empty() {
+            // At most as many answers per pass as the matrix kernels take rows at once: beyond
+            // that a pass falls back to slower tiles, the vocabulary projection above all.
+            for group in pass.chunks(gemv::MAX_BATCH) {
+                let mut tokens = Vec::new();
+                let mut positions = Vec::new();
+                let mut rows = Vec::new();
+                let before = owners.len();
+                for (lane, step) in group {
+                    let start = if first_pass { shared as u32 } else { lanes[*lane].position - step.len() as u32 };
+                    positions.extend((0..step.len() as u32).map(|k| start + k));
+                    tokens.extend_from_slice(step);
+                    owners.extend(std::iter::repeat_n(*lane, step.len()));
+                    rows.push((tokens.len() - 1) as u32);
+                }
+                let sees = |i: usize, j: usize| {
+                    j < shared || (j - shared <= before + i && owners[j - shared] == owners[before + i])
+                };
+                let logits =
+                    self.model.forward_packed(&tokens, &positions, sees, &rows).and_then(|l| l.to_vec2::<f32>());
+                let logits = match logits {
+                    Ok(logits) => logits,
+                    Err(e) => {
+                        self.clear_cache();
+                        return Err(e.into());
+                    }
+                };
+                for ((lane, _), row) in group.iter().zip(logits) {
+                    lanes[*lane].logits = row;
+                }
+            }
+            if first_pass {
+                let seconds = prefill_started.elapsed().as_secs_f64();
+                let prefilled = prompts.iter().map(|p| p.len() - shared).sum::<usize>() + shared - reused;
+                for lane in &mut lanes {
+                    lane.stats.prefill_tok_s = prefilled as f64 / seconds.max(1e-9);
+                }
+                first_pass = false;
+            }
+            pass.clear();
+            for (index, lane) in lanes.iter_mut().enumerate().filter(|(_, l)| l.finish.is_none()) {
+                let finish = if new_tokens >= max_tokens {
+                    Some(FinishReason::Length)
+                } else {
+                    let token = next_token(&mut lane.sampler, &mut lane.logits, lane.constraint.as_mut());
+                    let token = token?;
+                    if lane.stats.new_tokens == 0 {
+                        lane.stats.ttft_s = started.elapsed().as_secs_f64();
+                    }
+                    let mut step = vec![token];
+                    if let Some(c) = lane.constraint.as_mut() {
+                        let room = lane.output.request.max_tokens.saturating_sub(lane.stats.new_tokens + 1);
+                        step.extend(c.forced(room)?);
+                    }
+                    let emitted = lane.stats.new_tokens;
+                    let finish = lane.output.emit(&step, &mut lane.stats, lane.constraint.as_ref());
+                    new_tokens += lane.stats.new_tokens - emitted;
+                    if finish.is_none() {
+                        lane.position += step.len() as u32;
+                        pass.push((index, step));
+                    }
+                    finish
+                };
+                let Some(finish) = finish else { continue };
+                lane.finish = Some(finish);
+                lane.stats.total_s = started.elapsed().as_secs_f64();
+                let decode_s = lane.stats.total_s - lane.stats.ttft_s;
+                lane.stats.decode_tok_s = if lane.stats.new_tokens > 1 {
+                    (lane.stats.new_tokens - 1) as f64 / decode_s.max(1e-9)
+                } else {
+                    0.0
+                };
+                lane.stats.constraint_us_per_token = lane.constraint.as_ref().map_or(0.0, Constraint::micros_per_token);
+                let mut stream = std::mem::replace(&mut lane.output.stream, TextStream::new(&[]));
+                let rest = stream.finish();
+                let text = format!("{}{rest}", stream.text());
+                reported[index] = true;
+                let generation = Generation { text, finish, stats: lane.stats.clone() };
+                if !on_done(index, Ok(generation)) {
+                    for (i, lane) in lanes.iter_mut().enumerate() {
+                        if reported[i] {
+                            continue;
+                        }
+                        lane.finish = Some(FinishReason::Cancelled);
+                        reported[i] = true;
+                        on_done(
+                            i,
+                            Ok(Generation {
+                                text: String::new(),
+                                finish: FinishReason::Cancelled,
+                                stats: lane.stats.clone(),
+                            }),
+                        );
+                    }
+                    pass.clear();
+                    break;
+                }
+            }
+        }
+        // Only the shared prefix stays cached: the answers' tokens are interleaved.
+        self.model.truncate_cache(shared);
+        self.cached.truncate(shared);
+        self.aligned = self.aligned.min(shared);
+        tracing::info!(
+            target: "ablauf::llm",
+            model = %self.id,
+            answers = requests.len(),
+            shared_prompt_tokens = shared,
+            new_tokens,
+            total_s = format!("{:.3}", started.elapsed().as_secs_f64()),
+            "batch finished"
+        );
+        Ok(())
     }
 }
 

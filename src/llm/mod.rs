@@ -238,12 +238,30 @@ pub trait Generator: Send {
         request: &GenerateRequest,
         on_token: &mut dyn FnMut(&str) -> bool,
     ) -> Result<Generation, LlmError>;
+
+    /// Answers `requests` that share most of their prompt (the clauses of one draft) together,
+    /// all new tokens at most `max_tokens`: `on_done` sees each answer with its index as it
+    /// completes, in any order, and returning false from it cancels the rest. Returns false,
+    /// having done nothing, where the engine cannot (the default): the caller then runs them one
+    /// after another.
+    fn generate_batch(
+        &mut self,
+        _requests: &[GenerateRequest],
+        _max_tokens: usize,
+        _on_done: &mut dyn FnMut(usize, Result<Generation, LlmError>) -> bool,
+    ) -> bool {
+        false
+    }
 }
 
-/// Runs `requests` one after another on one generator, sharing a budget of `max_tokens` new
-/// tokens: each request gets at most what the earlier ones left (none once it is spent, which
-/// answers with an empty [`FinishReason::Length`] generation). `on_done` sees each result in
-/// order; the sequence stops after an error or a cancelled request.
+/// Runs `requests` on one generator as one job, sharing a budget of `max_tokens` new tokens,
+/// and hands the answers on in order; the sequence stops after an error or a cancelled request
+/// (returning false from `on_token` cancels). The first request runs alone and streams, so its
+/// first line shows early; the others the generator may answer together
+/// ([`Generator::generate_batch`]), and then `on_token` sees each answer's whole text once it
+/// and all before it are complete. Otherwise they run one after another, streamed, each with at
+/// most what the earlier ones left (none once it is spent, which answers with an empty
+/// [`FinishReason::Length`] generation).
 pub fn generate_sequence(
     generator: &mut dyn Generator,
     requests: &[GenerateRequest],
@@ -252,7 +270,11 @@ pub fn generate_sequence(
     on_done: &mut dyn FnMut(Result<Generation, LlmError>),
 ) {
     let mut left = max_tokens;
-    for request in requests {
+    for (index, request) in requests.iter().enumerate() {
+        let rest = &requests[index..];
+        if index > 0 && rest.len() > 1 && batch_in_order(generator, rest, left, on_token, on_done) {
+            return;
+        }
         let mut request = request.clone();
         request.max_tokens = request.max_tokens.min(left);
         let result = if request.max_tokens == 0 {
@@ -269,6 +291,40 @@ pub fn generate_sequence(
             return;
         }
     }
+}
+
+/// [`Generator::generate_batch`] with the answers handed on in request order; false where the
+/// generator does not batch.
+fn batch_in_order(
+    generator: &mut dyn Generator,
+    requests: &[GenerateRequest],
+    max_tokens: usize,
+    on_token: &mut dyn FnMut(&str) -> bool,
+    on_done: &mut dyn FnMut(Result<Generation, LlmError>),
+) -> bool {
+    let mut waiting: Vec<Option<Result<Generation, LlmError>>> = (0..requests.len()).map(|_| None).collect();
+    let mut next = 0;
+    let mut stopped = false;
+    generator.generate_batch(requests, max_tokens, &mut |index, result| {
+        if let Some(slot) = waiting.get_mut(index) {
+            *slot = Some(result);
+        }
+        while !stopped && let Some(result) = waiting.get_mut(next).and_then(Option::take) {
+            next += 1;
+            let result = match result {
+                Ok(mut generation) if generation.finish != FinishReason::Cancelled => {
+                    if !generation.text.is_empty() && !on_token(&generation.text) {
+                        generation.finish = FinishReason::Cancelled;
+                    }
+                    Ok(generation)
+                }
+                other => other,
+            };
+            stopped = !matches!(&result, Ok(g) if g.finish != FinishReason::Cancelled);
+            on_done(result);
+        }
+        !stopped
+    })
 }
 
 /// Where the model runs. `cuda` needs the crate's `cuda` feature.

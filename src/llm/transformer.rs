@@ -257,10 +257,16 @@ impl Rotary {
         Ok(Rotary { cos: freqs.cos()?, sin: freqs.sin()?, interleaved })
     }
 
-    fn apply(&self, x: &Tensor, pos: usize) -> Result<Tensor> {
-        let seq = x.dim(2)?;
-        let cos = self.cos.narrow(0, pos, seq)?;
-        let sin = self.sin.narrow(0, pos, seq)?;
+    fn apply(&self, x: &Tensor, at: &Placement) -> Result<Tensor> {
+        let (cos, sin) = match at {
+            Placement::After(pos) => {
+                let seq = x.dim(2)?;
+                (self.cos.narrow(0, *pos, seq)?, self.sin.narrow(0, *pos, seq)?)
+            }
+            Placement::Packed { positions, .. } => {
+                (self.cos.index_select(positions, 0)?, self.sin.index_select(positions, 0)?)
+            }
+        };
         if self.interleaved {
             candle_nn::rotary_emb::rope_i(&x.contiguous()?, &cos, &sin)
         } else {
@@ -426,27 +432,78 @@ impl Transformer {
     /// Like [`Transformer::forward`], but returns the logits of the last `rows` tokens
     /// (rows, vocab): checking guessed tokens needs the model's choice after each of them.
     pub fn forward_last(&mut self, tokens: &[u32], rows: usize) -> Result<Tensor> {
-        let pos = self.cache_len();
         let seq = tokens.len();
         if seq == 0 || rows == 0 || rows > seq {
             candle_core::bail!("forward needs at least one token and 1..={seq} rows of logits, not {rows}");
         }
-        if pos + seq > self.params.context_length.min(MAX_POSITIONS) {
-            candle_core::bail!("position {} is beyond the context of {}", pos + seq, self.params.context_length);
+        let rows = Tensor::arange((seq - rows) as u32, seq as u32, &self.device)?;
+        self.run(tokens, &Placement::After(self.cache_len()), &rows)
+    }
+
+    /// Runs the tokens of several sequences in one pass, after the cached ones: token `i` sits at
+    /// `positions[i]` of its own sequence and sees the cached or new slots `sees(i, slot)` says
+    /// (a shared prompt, then its own earlier tokens). Returns the logits of the tokens in `rows`.
+    /// Answering several requests at once this way reads the weights once per step for all of them,
+    /// which is what a decoding step on a CPU waits for. Models with sliding windows are refused.
+    pub fn forward_packed(
+        &mut self,
+        tokens: &[u32],
+        positions: &[u32],
+        sees: impl Fn(usize, usize) -> bool,
+        rows: &[u32],
+    ) -> Result<Tensor> {
+        let seq = tokens.len();
+        if seq == 0 || positions.len() != seq || rows.is_empty() || rows.iter().any(|&r| r as usize >= seq) {
+            candle_core::bail!("a packed pass needs tokens, one position each and rows among them");
+        }
+        if self.params.sliding_window.is_some() {
+            candle_core::bail!("packed passes do not support sliding-window attention");
+        }
+        let total = self.cache_len() + seq;
+        let mask: Vec<f32> = (0..seq)
+            .flat_map(|i| (0..total).map(move |j| (i, j)))
+            .map(|(i, j)| if sees(i, j) { 0.0 } else { f32::NEG_INFINITY })
+            .collect();
+        let placement = Placement::Packed {
+            positions: Tensor::new(positions, &self.device)?,
+            mask: Tensor::from_vec(mask, (seq, total), &self.device)?,
+        };
+        let rows = Tensor::new(rows, &self.device)?;
+        self.run(tokens, &placement, &rows)
+    }
+
+    /// One pass of `tokens` placed `at`, returning the logits of `rows` (indices into `tokens`).
+    fn run(&mut self, tokens: &[u32], at: &Placement, rows: &Tensor) -> Result<Tensor> {
+        let seq = tokens.len();
+        let end = match at {
+            Placement::After(pos) => pos + seq,
+            Placement::Packed { positions, .. } => positions.max(0)?.to_scalar::<u32>()? as usize + 1,
+        };
+        if end > self.params.context_length.min(MAX_POSITIONS) {
+            candle_core::bail!("position {end} is beyond the context of {}", self.params.context_length);
         }
         let ids = Tensor::new(tokens, &self.device)?;
         let mut x = self.embedding.embedding(&ids)?.unsqueeze(0)?;
         if let Some(scale) = self.embedding_scale {
             x = (x * scale)?;
         }
+        let pos = if let Placement::After(pos) = at { *pos } else { 0 };
         let mut masks = Masks { seq, pos, device: &self.device, built: [None, None] };
         for layer in &mut self.layers {
-            x = layer.forward(&x, pos, &mut masks, &self.params)?;
+            x = layer.forward(&x, at, &mut masks, &self.params)?;
         }
-        let last = x.narrow(1, seq - rows, rows)?.squeeze(0)?;
+        let last = x.squeeze(0)?.index_select(rows, 0)?;
         let last = self.norm.forward(&last)?;
         self.output.forward(&last)?.to_dtype(DType::F32)
     }
+}
+
+/// Where the tokens of a pass sit: right after the cached ones, as one sequence, or packed
+/// from several sequences with their own positions and an explicit mask (rows: new tokens,
+/// columns: every cached and new slot).
+enum Placement {
+    After(usize),
+    Packed { positions: Tensor, mask: Tensor },
 }
 
 /// candle has no x86 SIMD kernels for the legacy types Q4_1, Q5_0 and Q5_1 (llama.cpp's Q4_K_M files
@@ -502,7 +559,7 @@ fn causal_mask(seq: usize, pos: usize, window: Option<usize>, device: &Device) -
 }
 
 impl Layer {
-    fn forward(&mut self, x: &Tensor, pos: usize, masks: &mut Masks, p: &Hyperparams) -> Result<Tensor> {
+    fn forward(&mut self, x: &Tensor, at: &Placement, masks: &mut Masks, p: &Hyperparams) -> Result<Tensor> {
         let (b, seq, _) = x.dims3()?;
         let h = self.attn_norm.forward(x)?;
         let [q, k, v] = Linear::forward_many([&self.q, &self.k, &self.v], &h)?;
@@ -517,15 +574,22 @@ impl Layer {
             Some(n) => n.forward(&k)?,
             None => k,
         };
-        let q = self.rotary.apply(&q, pos)?;
-        let k = self.rotary.apply(&k, pos)?;
+        let q = self.rotary.apply(&q, at)?;
+        let k = self.rotary.apply(&k, at)?;
         self.cache.append(&k, &v)?;
         let (k_buf, v_buf) = self.cache.buffers()?;
-        let attn = if attention::applies(&q, k_buf) {
-            attention::attend(&q, k_buf, v_buf, attention::Span { first: pos, window: self.sliding_window })?
-        } else {
-            let (k, v) = self.cache.filled()?;
-            attend_with_matmuls(&q, &k, &v, masks.get(self.sliding_window)?, p)?
+        let attn = match at {
+            Placement::After(pos) if attention::applies(&q, k_buf) => {
+                attention::attend(&q, k_buf, v_buf, attention::Span { first: *pos, window: self.sliding_window })?
+            }
+            Placement::After(_) => {
+                let (k, v) = self.cache.filled()?;
+                attend_with_matmuls(&q, &k, &v, masks.get(self.sliding_window)?, p)?
+            }
+            Placement::Packed { mask, .. } => {
+                let (k, v) = self.cache.filled()?;
+                attend_with_matmuls(&q, &k, &v, Some(mask), p)?
+            }
         };
         let attn = self.o.forward(&attn)?;
         let attn = match &self.post_attn_norm {
@@ -748,6 +812,35 @@ mod tests {
         }
         let logits: Vec<f32> = model.forward(&[1, 2, 3]).unwrap().to_vec1().unwrap();
         assert!(logits.len() == VOCAB && logits.iter().all(|v| v.is_finite()));
+    }
+
+    #[test]
+    fn packed_sequences_see_the_shared_prefix_and_themselves_only() {
+        let bytes = tiny_gguf(Architecture::Qwen2, GgmlDType::Q8_0);
+        let (prefix, a, b) = ([1u32, 2, 3, 4], [5u32, 6, 7], [8u32, 9]);
+        let alone = |suffix: &[u32], next: u32| -> (Vec<f32>, Vec<f32>) {
+            let mut model = ours(&bytes);
+            model.forward(&prefix).unwrap();
+            let first = model.forward(suffix).unwrap().to_vec1().unwrap();
+            (first, model.forward(&[next]).unwrap().to_vec1().unwrap())
+        };
+        let (a1, a2) = alone(&a, 10);
+        let (b1, b2) = alone(&b, 11);
+        let mut model = ours(&bytes);
+        model.forward(&prefix).unwrap();
+        // Both suffixes in one pass: slots 4..7 are a's, 7..9 b's.
+        let owner = |slot: usize| if slot < 7 { 'a' } else { 'b' };
+        let sees = |i: usize, j: usize| j < 4 || (j <= 4 + i && owner(j) == owner(4 + i));
+        let first = model.forward_packed(&[5, 6, 7, 8, 9], &[4, 5, 6, 4, 5], sees, &[2, 4]).unwrap();
+        let first: Vec<Vec<f32>> = first.to_vec2().unwrap();
+        assert_close(&first[0], &a1, "a's prompt packed");
+        assert_close(&first[1], &b1, "b's prompt packed");
+        // Then one token each: a's at slot 9 (position 7), b's at slot 10 (position 6).
+        let owner = |slot: usize| if slot < 7 || slot == 9 { 'a' } else { 'b' };
+        let sees = |i: usize, j: usize| j < 4 || (j <= 9 + i && owner(j) == owner(9 + i));
+        let next: Vec<Vec<f32>> = model.forward_packed(&[10, 11], &[7, 6], sees, &[0, 1]).unwrap().to_vec2().unwrap();
+        assert_close(&next[0], &a2, "a's next token packed");
+        assert_close(&next[1], &b2, "b's next token packed");
     }
 
     #[test]

@@ -69,9 +69,9 @@ impl LlmWorker {
         self.submit_sequence(vec![request], max_tokens)
     }
 
-    /// Queues requests that run one after another as one job, sharing `max_tokens` new tokens
-    /// (see [`super::generate_sequence`]): a draft's clauses, which nothing may come between,
-    /// since each reuses the KV cache the one before left.
+    /// Queues requests that run as one job, sharing `max_tokens` new tokens (see
+    /// [`super::generate_sequence`]): a draft's clauses, which nothing may come between, since
+    /// they share the KV cache of their common prompt.
     pub fn submit_sequence(
         &self,
         requests: Vec<GenerateRequest>,

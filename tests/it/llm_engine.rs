@@ -228,6 +228,53 @@ fn the_prefix_cache_reuses_the_shared_prompt_and_changes_nothing() {
 }
 
 #[test]
+fn requests_sharing_a_prompt_are_answered_together_as_one_by_one() {
+    let mut m = model();
+    let (first, second) = two_questions_sharing_a_long_system_prompt();
+    let mut third = first.clone();
+    third.messages[1] = ChatMessage::user("Was kostet ein Führungszeugnis?");
+    third.grammar = Some("start: \"Es kostet \" /[0-9]{1,3}/ \" Euro.\"".into());
+    third.max_tokens = 16;
+    let requests = [first, second, third];
+    m.clear_cache();
+    let alone: Vec<String> = requests.iter().map(|r| run(&mut m, r).text).collect();
+
+    let mut together: Vec<Option<Generation>> = vec![None; 3];
+    let batched = m.generate_batch(&requests, 1000, &mut |index, result| {
+        together[index] = Some(result.expect("batched generation succeeds"));
+        true
+    });
+    assert!(batched, "the engine answers requests sharing a prompt together");
+    let together: Vec<Generation> = together.into_iter().map(|g| g.expect("every request is answered")).collect();
+    assert!(together[2].text.starts_with("Es kostet ") && together[2].text.ends_with(" Euro."), "{}", together[2].text);
+    for (batched, alone) in together.iter().zip(&alone) {
+        // Rows of a packed pass are multiplied in other groupings, which can round differently;
+        // the answers of this short prompt come out the same.
+        assert_eq!(&batched.text, alone);
+    }
+    assert!(together.iter().all(|g| g.stats.cached_prompt_tokens > 0 && g.stats.new_tokens > 0));
+
+    // A budget for all answers together ends them early, and cancelling ends the rest.
+    let mut finishes = Vec::new();
+    m.generate_batch(&requests, 4, &mut |_, result| {
+        finishes.push(result.unwrap());
+        true
+    });
+    let spent: usize = finishes.iter().map(|g| g.stats.new_tokens).sum();
+    assert!(finishes.len() == 3 && finishes.iter().all(|g| g.finish == FinishReason::Length), "{finishes:?}");
+    assert!((4..4 + 8).contains(&spent), "at most one step past the budget: {spent}");
+    let mut seen = 0;
+    m.generate_batch(&requests, 1000, &mut |_, result| {
+        seen += 1;
+        result.unwrap().finish != FinishReason::Cancelled && seen > 1
+    });
+    assert_eq!(seen, 3, "after a false the rest are reported cancelled");
+    // The shared prompt stays cached for the next request.
+    let after = run(&mut m, &requests[1]);
+    assert_eq!(after.text, alone[1]);
+}
+
+#[test]
 fn a_saved_prompt_prefix_is_restored_in_another_load_and_changes_nothing() {
     let mut m = model();
     let (first, second) = two_questions_sharing_a_long_system_prompt();
