@@ -272,7 +272,8 @@ pub fn generate_sequence(
     let mut left = max_tokens;
     for (index, request) in requests.iter().enumerate() {
         let rest = &requests[index..];
-        if index > 0 && rest.len() > 1 && batch_in_order(generator, rest, left, on_token, on_done) {
+        // Once, after the first: a generator that cannot batch these cannot batch fewer.
+        if index == 1 && rest.len() > 1 && batch_in_order(generator, rest, left, on_token, on_done) {
             return;
         }
         let mut request = request.clone();

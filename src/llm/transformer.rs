@@ -436,8 +436,10 @@ impl Transformer {
         if seq == 0 || rows == 0 || rows > seq {
             candle_core::bail!("forward needs at least one token and 1..={seq} rows of logits, not {rows}");
         }
+        let pos = self.cache_len();
+        self.check_context(pos + seq)?;
         let rows = Tensor::arange((seq - rows) as u32, seq as u32, &self.device)?;
-        self.run(tokens, &Placement::After(self.cache_len()), &rows)
+        self.run(tokens, &Placement::After(pos), &rows)
     }
 
     /// Runs the tokens of several sequences in one pass, after the cached ones: token `i` sits at
@@ -459,6 +461,7 @@ impl Transformer {
         if self.params.sliding_window.is_some() {
             candle_core::bail!("packed passes do not support sliding-window attention");
         }
+        self.check_context(positions.iter().max().map_or(0, |&p| p as usize + 1))?;
         let total = self.cache_len() + seq;
         let mask: Vec<f32> = (0..seq)
             .flat_map(|i| (0..total).map(move |j| (i, j)))
@@ -475,13 +478,6 @@ impl Transformer {
     /// One pass of `tokens` placed `at`, returning the logits of `rows` (indices into `tokens`).
     fn run(&mut self, tokens: &[u32], at: &Placement, rows: &Tensor) -> Result<Tensor> {
         let seq = tokens.len();
-        let end = match at {
-            Placement::After(pos) => pos + seq,
-            Placement::Packed { positions, .. } => positions.max(0)?.to_scalar::<u32>()? as usize + 1,
-        };
-        if end > self.params.context_length.min(MAX_POSITIONS) {
-            candle_core::bail!("position {end} is beyond the context of {}", self.params.context_length);
-        }
         let ids = Tensor::new(tokens, &self.device)?;
         let mut x = self.embedding.embedding(&ids)?.unsqueeze(0)?;
         if let Some(scale) = self.embedding_scale {
@@ -495,6 +491,14 @@ impl Transformer {
         let last = x.squeeze(0)?.index_select(rows, 0)?;
         let last = self.norm.forward(&last)?;
         self.output.forward(&last)?.to_dtype(DType::F32)
+    }
+
+    /// Refuses positions up to `end` (exclusive) beyond the context (the rotary tables end there).
+    fn check_context(&self, end: usize) -> Result<()> {
+        if end > self.params.context_length.min(MAX_POSITIONS) {
+            candle_core::bail!("position {end} is beyond the context of {}", self.params.context_length);
+        }
+        Ok(())
     }
 }
 
