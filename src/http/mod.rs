@@ -125,7 +125,7 @@ async fn deadline(request: axum::extract::Request, next: middleware::Next) -> ax
 
 async fn health(axum::extract::State(state): axum::extract::State<AppState>) -> axum::Json<serde_json::Value> {
     axum::Json(
-        serde_json::json!({ "status": "ok", "version": env!("CARGO_PKG_VERSION"), "llm": state.llm.status(), "similarity": state.similarity.status() }),
+        serde_json::json!({ "status": "ok", "version": env!("CARGO_PKG_VERSION"), "llm": state.llm.status(), "similarity": state.similarity.status(), "catalogue": state.similarity.catalog().status() }),
     )
 }
 

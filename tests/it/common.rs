@@ -1,9 +1,10 @@
 //! Test support: the real `ablauf` binary serving on 127.0.0.1 with its own data directory.
 
+use std::cell::Cell;
 use std::io::{BufRead, BufReader};
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
-use std::sync::mpsc;
+use std::sync::{Condvar, Mutex, mpsc};
 use std::time::Duration;
 
 pub const BIN: &str = env!("CARGO_BIN_EXE_ablauf");
@@ -19,10 +20,78 @@ pub fn fixture_json() -> serde_json::Value {
     serde_json::from_str(include_str!("../fixtures/anwohnerparkausweis.json")).unwrap()
 }
 
+/// Who has the machine: how many test servers run, and whether a test keeps it to itself.
+struct Machine {
+    servers: usize,
+    alone: bool,
+}
+
+static MACHINE: (Mutex<Machine>, Condvar) = (Mutex::new(Machine { servers: 0, alone: false }), Condvar::new());
+
+thread_local! {
+    /// Set on the thread of the test that has the machine to itself, so that its own server starts.
+    static HAS_MACHINE: Cell<bool> = const { Cell::new(false) };
+    /// The shares this test's thread holds: a test that runs one server may start a second one
+    /// while a test waits for the machine (else both would wait for each other).
+    static SHARES: Cell<usize> = const { Cell::new(0) };
+}
+
+/// Changes the machine's state once `ready` holds (at most ten minutes: a longer wait means a
+/// test never gave its share back).
+fn when(ready: impl Fn(&Machine) -> bool, change: impl FnOnce(&mut Machine)) {
+    let guard = MACHINE.0.lock().unwrap_or_else(|p| p.into_inner());
+    let (mut guard, waited) =
+        MACHINE.1.wait_timeout_while(guard, Duration::from_secs(600), |m| !ready(m)).unwrap_or_else(|p| p.into_inner());
+    assert!(!waited.timed_out(), "waited ten minutes for the machine ({} servers running)", guard.servers);
+    change(&mut guard);
+    MACHINE.1.notify_all();
+}
+
+/// Keeps the machine to the calling test until dropped: waits until every other test server has
+/// stopped, and holds new ones back. For checks that run in wall-clock time: Chromium's fake
+/// microphone records in real time, and while two cores embedded the service catalogue for other
+/// servers, its audio thread dropped samples and Whisper heard a garbled dictation.
+pub struct MachineToMyself(());
+
+pub fn machine_to_myself() -> MachineToMyself {
+    when(|m| !m.alone, |m| m.alone = true);
+    let alone = MachineToMyself(());
+    when(|m| m.servers == 0, |_| {});
+    HAS_MACHINE.set(true);
+    alone
+}
+
+impl Drop for MachineToMyself {
+    fn drop(&mut self) {
+        HAS_MACHINE.set(false);
+        when(|_| true, |m| m.alone = false);
+    }
+}
+
+/// A running server's share of the machine, given back when dropped (also when starting fails).
+struct Share(());
+
+impl Share {
+    fn take() -> Share {
+        let mine = HAS_MACHINE.get() || SHARES.get() > 0;
+        when(|m| !m.alone || mine, |m| m.servers += 1);
+        SHARES.set(SHARES.get() + 1);
+        Share(())
+    }
+}
+
+impl Drop for Share {
+    fn drop(&mut self) {
+        SHARES.set(SHARES.get().saturating_sub(1));
+        when(|_| true, |m| m.servers -= 1);
+    }
+}
+
 /// A running server; killed when dropped.
 pub struct Server {
     pub child: Child,
     pub base: String,
+    _share: Share,
 }
 
 impl Server {
@@ -35,6 +104,7 @@ impl Server {
     /// another one: no test may touch the 1.5B default.
     pub fn start_with(data_dir: &Path, extra: &[&str]) -> Server {
         let model: &[&str] = if extra.contains(&"--model") { &[] } else { &["--model", SMALL_LLM] };
+        let share = Share::take();
         let mut child = Command::new(BIN)
             .args(["serve", "--addr", "127.0.0.1:0", "--data-dir"])
             .arg(data_dir)
@@ -59,20 +129,37 @@ impl Server {
             }
         });
         let base = rx.recv_timeout(Duration::from_secs(600)).expect("server did not start");
-        Server { child, base }
+        Server { child, base, _share: share }
     }
 
     pub fn url(&self, path: &str) -> String {
         format!("{}{path}", self.base)
     }
 
+    /// Waits until each of `parts` of `/health` (`llm`, `similarity`, `catalogue`) is ready;
+    /// panics when one failed.
+    pub fn wait_until_ready(&self, parts: &[&str]) {
+        let deadline = std::time::Instant::now() + Duration::from_secs(900);
+        loop {
+            let (_, health) = get(&self.url("/health"));
+            let states: Vec<Option<&str>> = parts.iter().map(|p| health[p]["state"].as_str()).collect();
+            if states.iter().all(|s| *s == Some("ready")) {
+                return;
+            }
+            assert!(
+                states.iter().all(|s| *s == Some("ready") || *s == Some("loading")),
+                "{parts:?} {states:?}: {health}"
+            );
+            assert!(std::time::Instant::now() < deadline, "{parts:?} did not load: {health}");
+            std::thread::sleep(Duration::from_millis(500));
+        }
+    }
+
     /// Sends SIGTERM and waits for a clean exit.
     pub fn stop(mut self) -> std::process::ExitStatus {
         let pid = self.child.id().to_string();
         Command::new("kill").args(["-TERM", &pid]).status().unwrap();
-        let status = self.child.wait().unwrap();
-        std::mem::forget(self);
-        status
+        self.child.wait().unwrap()
     }
 }
 

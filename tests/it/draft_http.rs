@@ -3,24 +3,10 @@
 use crate::common;
 
 use std::io::{BufRead, BufReader};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use common::{Server, agent, get, json, post};
 use serde_json::{Value, json};
-
-fn wait_until_model_ready(server: &Server) {
-    let deadline = Instant::now() + Duration::from_secs(900);
-    loop {
-        let (_, health) = get(&server.url("/health"));
-        match health["llm"]["state"].as_str() {
-            Some("ready") => return,
-            Some("loading") => {}
-            other => panic!("model state {other:?}: {health}"),
-        }
-        assert!(Instant::now() < deadline, "model did not load");
-        std::thread::sleep(Duration::from_millis(500));
-    }
-}
 
 /// Reads a server-sent-event stream into (event, data) pairs until it ends.
 fn read_events(resp: ureq::http::Response<ureq::Body>) -> Vec<(String, Value)> {
@@ -55,7 +41,7 @@ fn drafts_are_generated_streamed_stored_and_reviewed() {
     let (status, _) = post(&url, &json!({"dictation": DICTATION}));
     assert_eq!(status, 400, "unknown fields are rejected");
 
-    wait_until_model_ready(&server);
+    server.wait_until_ready(&["llm"]);
     let (status, drafted) = post(&url, &json!({"text": DICTATION, "max_tokens": 90}));
     assert_eq!(status, 201, "{drafted}");
     let id = drafted["id"].as_str().unwrap();
@@ -145,7 +131,7 @@ fn draft_requests_while_the_model_loads_get_503_with_retry_after() {
 fn full_queue_is_refused_and_sigterm_cancels_generation() {
     let dir = tempfile::tempdir().unwrap();
     let server = Server::start(dir.path());
-    wait_until_model_ready(&server);
+    server.wait_until_ready(&["llm"]);
     let long = json!({"text": DICTATION.repeat(3), "max_tokens": 1000, "save": false}).to_string();
 
     let stream = agent()

@@ -388,8 +388,12 @@ fn browser_directory_sign_in() {
 
 #[test]
 fn browser_speak_transcribe_and_draft() {
+    // The fake microphone records in wall-clock time: nothing else may load the cores meanwhile,
+    // not even this server's own start.
+    let _alone = common::machine_to_myself();
     let dir = tempfile::tempdir().unwrap();
     let server = Server::start(dir.path());
+    server.wait_until_ready(&["llm", "similarity", "catalogue"]);
     let audio = Path::new(MANIFEST_DIR).join("tests/fixtures/speech/antrag-pruefen.wav");
     browser("speech.mjs", &server, &[("E2E_AUDIO", audio.to_str().unwrap())]);
 }
