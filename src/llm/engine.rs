@@ -531,7 +531,10 @@ impl CandleGenerator {
         }
         let split = self.system_tokens(&requests[0].messages, &prompts[0]).min(shared);
         let prefill_started = Instant::now();
-        let (_, reused) = self.prefill(&prompts[0][..shared], split, false)?;
+        // The first answer of a draft ran alone just before, over the same dictation: when every
+        // request allows it, the whole cached dictation is reused, not only its aligned chunks.
+        let unaligned = requests.iter().all(|r| r.reuse_unaligned_prefix);
+        let (_, reused) = self.prefill(&prompts[0][..shared], split, unaligned)?;
         let tokenizer = self.tokenizer.clone();
         let mut quiet: Vec<fn(&str) -> bool> = vec![|_| true; requests.len()];
         let mut lanes = Vec::with_capacity(requests.len());

@@ -272,6 +272,24 @@ fn requests_sharing_a_prompt_are_answered_together_as_one_by_one() {
     // The shared prompt stays cached for the next request.
     let after = run(&mut m, &requests[1]);
     assert_eq!(after.text, alone[1]);
+
+    // Requests that follow their own first one (a draft's clauses) reuse all of the cached shared
+    // prompt, not only its whole chunks; only its last token runs again.
+    let later: Vec<GenerateRequest> =
+        requests.iter().cloned().map(|r| GenerateRequest { reuse_unaligned_prefix: true, ..r }).collect();
+    let prompts: Vec<Vec<u32>> = later.iter().map(|r| m.prompt_tokens(&r.messages).unwrap()).collect();
+    let shared = (0..).take_while(|&i| prompts.iter().all(|p| p.get(i).is_some() && p[i] == prompts[0][i])).count();
+    run(&mut m, &later[0]);
+    let mut answers = vec![None; 3];
+    m.generate_batch(&later, 1000, &mut |index, result| {
+        answers[index] = Some(result.unwrap());
+        true
+    });
+    for (answer, alone) in answers.into_iter().zip(&alone) {
+        let answer = answer.expect("every request is answered");
+        assert_eq!(answer.stats.cached_prompt_tokens, shared - 1);
+        assert_eq!(&answer.text, alone);
+    }
 }
 
 #[test]
