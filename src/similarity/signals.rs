@@ -126,9 +126,15 @@ pub fn actions(title: &str, vocab: &Vocabulary) -> Vec<Action> {
         let applied = s.strip_suffix("antrag").map(|r| stem(r.trim_end_matches('s'))).filter(|r| r.len() >= 3);
         for candidate in std::iter::once(s.as_str()).chain(head.as_deref()).chain(applied.as_deref()) {
             // A marker's stem is short ("aender" → "aend"): it counts only as the whole word or
-            // compound head, not as the end of another word ("Gegenstände").
+            // compound head, not as the end of another word ("Gegenstände"). A compound's
+            // head part may itself be a compound ("Nach|namensänderung"), so the stem also
+            // counts after a known modifier ("namens|aend").
+            let short_head = |m: &str| {
+                let short = stem(m);
+                candidate.strip_suffix(short.as_str()).is_some_and(|left| left.is_empty() || vocab.is_modifier(left))
+            };
             let marked: Vec<&(&str, Action)> =
-                MARKERS.iter().filter(|(m, _)| candidate.ends_with(m) || candidate == stem(m)).collect();
+                MARKERS.iter().filter(|(m, _)| candidate.ends_with(m) || short_head(m)).collect();
             let longest = marked.iter().map(|(m, _)| m.len()).max().unwrap_or(0);
             for (_, action) in marked.into_iter().filter(|(m, _)| m.len() == longest) {
                 if !out.contains(action) {
@@ -210,6 +216,8 @@ pub struct Law {
     pub paragraphs: Vec<String>,
     /// As written, for reasons.
     pub text: String,
+    /// An abbreviation's pieces, cut before its capitals and folded ("NamÄndG": nam, aend, g).
+    pub pieces: Vec<String>,
 }
 
 impl Law {
@@ -235,6 +243,7 @@ fn parse_law(text: &str) -> Option<Law> {
         text.split(|c: char| c.is_whitespace() || c == ',' || c == ';').filter(|t| !t.is_empty()).collect();
     let mut paragraphs = Vec::new();
     let mut name: Option<(String, bool)> = None;
+    let mut pieces = Vec::new();
     let mut i = 0;
     while i < tokens.len() {
         let t = tokens[i].trim_matches(|c: char| c == '.' || c == '(' || c == ')');
@@ -273,6 +282,14 @@ fn parse_law(text: &str) -> Option<Law> {
                 i += 1;
             }
             name = Some((n, true));
+            pieces = Vec::<String>::new();
+            for c in t.chars().filter(|c| c.is_alphabetic()) {
+                match pieces.last_mut() {
+                    Some(piece) if !c.is_uppercase() => piece.push(c),
+                    _ => pieces.push(c.to_string()),
+                }
+            }
+            pieces = pieces.iter().map(|p| fold(p)).collect();
         } else if name.is_none()
             && letters >= 6
             && ["gesetz", "satzung", "ordnung", "verordnung", "richtlinie", "vorschrift"]
@@ -286,7 +303,7 @@ fn parse_law(text: &str) -> Option<Law> {
         i += 1;
     }
     let (name, abbreviation) = name?;
-    Some(Law { name, abbreviation, paragraphs, text: text.trim().to_owned() })
+    Some(Law { name, abbreviation, paragraphs, text: text.trim().to_owned(), pieces })
 }
 
 /// Whether two citations name the same law: equal abbreviations; an abbreviation whose
@@ -299,8 +316,8 @@ pub fn same_law(a: &Law, b: &Law) -> bool {
     }
     match (a.abbreviation, b.abbreviation) {
         (true, true) => a.name == b.name,
-        (true, false) => abbreviates(&a.name, &b.name),
-        (false, true) => abbreviates(&b.name, &a.name),
+        (true, false) => abbreviates(a, &b.name),
+        (false, true) => abbreviates(b, &a.name),
         (false, false) => {
             let core = |n: &str| -> Vec<String> {
                 let mut s = n.replace(' ', "");
@@ -315,8 +332,24 @@ pub fn same_law(a: &Law, b: &Law) -> bool {
     }
 }
 
-fn abbreviates(abbrev: &str, name: &str) -> bool {
-    let letters: Vec<char> = abbrev.chars().filter(|c| c.is_alphanumeric()).collect();
+/// Whether the abbreviation `abbrev` stands for the law named `name` (folded words): its
+/// letters run through the name in order ("BMG", "Bundesmeldegesetz"), or each of its pieces
+/// is found in the name's words — the long title often starts with "Gesetz über" and names
+/// its parts in another order ("NamÄndG", "Gesetz über die Änderung von Familiennamen"). A
+/// piece of one letter begins a word; at least one piece has three letters or more.
+fn abbreviates(abbrev: &Law, name: &str) -> bool {
+    let words: Vec<&str> = name.split(' ').collect();
+    let found = |piece: &String| {
+        if piece.chars().count() == 1 {
+            words.iter().any(|w| w.starts_with(piece.as_str()))
+        } else {
+            words.iter().any(|w| w.contains(piece.as_str()))
+        }
+    };
+    if abbrev.pieces.iter().any(|p| p.len() >= 3) && abbrev.pieces.iter().all(found) {
+        return true;
+    }
+    let letters: Vec<char> = abbrev.name.chars().filter(|c| c.is_alphanumeric()).collect();
     let name: String = name.chars().filter(|c| c.is_alphanumeric()).collect();
     let matches = |name: &str| {
         let mut it = name.chars();
@@ -456,6 +489,12 @@ mod tests {
             direction("Ersatzführerschein (Verlust)", "Neuausfertigung der Fahrerlaubnis nach Abhandenkommen", &v),
             Direction::Same(Action::Replace)
         ));
+        // The head of a compound may be a compound itself: "Nach|namensänderung" changes.
+        let mut names = vocab();
+        let (a, b) = ("Nachnamensänderung", "Änderung des Familiennamens");
+        names.add(&format!("{a} {b} Namensänderung"));
+        let change = direction(a, b, &names);
+        assert_eq!(change, Direction::Same(Action::Change));
         // Entering a block registers it: the block is the object.
         let block = "Auskunftssperre eintragen";
         assert!(matches!(direction(block, "Sperrvermerk im Melderegister", &v), Direction::Same(Action::Begin)));
@@ -484,6 +523,13 @@ mod tests {
         // disagreement.
         let mixed = legal(&l(&["UVG"]), &l(&["Gesetz zur Sicherung des Unterhalts durch Unterhaltsvorschüsse"]));
         assert!(matches!(mixed, Legal::DifferentLaw { abbreviated: false, .. }), "{mixed:?}");
+        // A long title that starts with "Gesetz über" and names the abbreviation's parts in
+        // another order.
+        let long = "Gesetz über die Änderung von Familiennamen und Vornamen";
+        assert!(matches!(legal(&l(&["§ 3 NamÄndG"]), &l(&[long])), Legal::Agree { .. }));
+        let ids = "Gesetz über Personalausweise und den elektronischen Identitätsnachweis";
+        assert!(matches!(legal(&l(&["§ 9 PAuswG"]), &l(&[ids])), Legal::Agree { .. }));
+        assert!(matches!(legal(&l(&["§ 6 PassG"]), &l(&[ids])), Legal::DifferentLaw { .. }));
         assert!(same_leika("99050012104000", "99050012000000") && !same_leika("99050012104000", "99050012070000"));
     }
 }

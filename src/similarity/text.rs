@@ -176,6 +176,16 @@ impl Vocabulary {
         part.len() >= min && (self.words.contains(part) || self.stems.contains(part))
     }
 
+    /// Whether `left` is the modifier of a compound: a known word, or the head of a known
+    /// compound, perhaps with a linking "s", "n", "es" … ("namens" in "Namensänderung", known
+    /// from "Familiennamen").
+    pub fn is_modifier(&self, left: &str) -> bool {
+        LINKERS
+            .iter()
+            .filter_map(|linker| left.strip_suffix(linker))
+            .any(|l| self.known(l) || (l.len() >= 4 && self.words.iter().any(|w| w.len() > l.len() && w.ends_with(l))))
+    }
+
     /// The stems of the parts of a folded compound, head last; empty when the word does not
     /// split into known parts. Prefers the split with the fewest parts, then the longest head.
     pub fn split(&self, word: &str) -> Vec<String> {
