@@ -7,7 +7,9 @@ use std::sync::Arc;
 use clap::{Args, Subcommand};
 
 use super::{CliError, Format, open_store, print_json, print_table};
-use crate::similarity::{Catalog, DUPLICATE_THRESHOLD, DecisionRequest, Similarity, SimilarityError, evaluate};
+use crate::similarity::{
+    Catalog, DUPLICATE_THRESHOLD, DecisionRequest, SharedCache, Similarity, SimilarityError, evaluate,
+};
 use crate::store::similarity::Decision;
 
 #[derive(Debug, Args)]
@@ -145,10 +147,12 @@ pub fn eval_duplicates(args: EvalDuplicatesArgs) -> Result<ExitCode, CliError> {
 /// Opens store, embedder and index, embedding whatever is stale (with a progress bar).
 fn open(data_dir: &Path) -> Result<Similarity, CliError> {
     let store = Arc::new(open_store(data_dir)?);
-    let embedder = crate::embed::load(&crate::models::default_dir()).map_err(|e| classify(e.into()))?;
+    let models = crate::models::default_dir();
+    let embedder = crate::embed::load(&models).map_err(|e| classify(e.into()))?;
     let bar = counter("embedding processes");
-    let (similarity, report) =
+    let (mut similarity, report) =
         Similarity::open(store, Arc::new(embedder), &|done, total| progress(&bar, done, total)).map_err(classify)?;
+    similarity.share_catalogues(SharedCache::new(&models));
     bar.finish_and_clear();
     if report.embedded > 0 {
         eprintln!("embedded {} of {} processes with {}", report.embedded, report.processes, report.model);

@@ -14,6 +14,7 @@ mod gaps;
 mod lexical;
 mod score;
 mod service;
+mod shared_cache;
 mod signals;
 mod steps;
 mod text;
@@ -28,6 +29,7 @@ pub use eval::{EvalReport, evaluate};
 pub use gaps::{Evidence, GapReport, NearMiss};
 pub use score::{DUPLICATE_THRESHOLD, Features, Reason};
 pub use service::{Candidate, DecisionRequest, Progress, SimilarProcess, SimilarReport, Similarity, SyncReport};
+pub use shared_cache::SharedCache;
 pub use steps::MissingStep;
 
 use crate::embed::EmbedError;
@@ -97,7 +99,8 @@ impl SimilaritySlot {
         std::thread::spawn(move || {
             let opened = crate::embed::load(&models_dir).map_err(SimilarityError::from).and_then(|embedder| {
                 worker.service.note("embedding the processes");
-                let (similarity, report) = Similarity::open_deferred(store, Arc::new(embedder))?;
+                let (mut similarity, report) = Similarity::open_deferred(store, Arc::new(embedder))?;
+                similarity.share_catalogues(SharedCache::new(&models_dir));
                 // What was saved before the start is embedded before the first answer; saves
                 // from now on are embedded in the background.
                 similarity.embed_pending(&|_, _| {})?;
@@ -144,7 +147,7 @@ impl SimilaritySlot {
         let t = std::time::Instant::now();
         let embedded = similarity.gaps(&Catalog::default_catalog(), &|_, _| {});
         if embedded.is_ok() {
-            tracing::info!(seconds = t.elapsed().as_secs_f32(), "default catalogue embedded");
+            tracing::info!(seconds = t.elapsed().as_secs_f32(), "default catalogue ready");
         }
         self.catalog.finish(embedded.map(|_| ()).map_err(|e| e.to_string()));
     }

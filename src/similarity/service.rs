@@ -20,6 +20,7 @@ use super::catalog::Catalog;
 use super::gaps::{self, GapReport};
 use super::lexical::{Bm25, Grams, Terms, bag};
 use super::score::{self, Doc, Features, NEIGHBOUR_THRESHOLD, Reason};
+use super::shared_cache::SharedCache;
 use super::signals::{self, Direction};
 use super::steps::{MissingStep, missing_steps};
 use super::text::Vocabulary;
@@ -175,6 +176,8 @@ pub struct Similarity {
     inline: bool,
     /// Held while embedding, so two callers never embed the same texts.
     embedding: Mutex<()>,
+    /// Catalogue embeddings shared by the data directories of this machine.
+    shared: Option<SharedCache>,
 }
 
 impl Similarity {
@@ -246,8 +249,14 @@ impl Similarity {
             state: Mutex::new(state),
             inline,
             embedding: Mutex::new(()),
+            shared: None,
         };
         Ok((similarity, restore))
+    }
+
+    /// Takes catalogue embeddings from `cache` and leaves new ones there (see [`SharedCache`]).
+    pub fn share_catalogues(&mut self, cache: SharedCache) {
+        self.shared = Some(cache);
     }
 
     /// The model tag stored with every embedding.
@@ -700,6 +709,11 @@ impl Similarity {
     fn embed_cached(&self, texts: &[String], progress: Progress) -> Result<Vec<Vec<f32>>> {
         let hashes: Vec<String> = texts.iter().map(|t| super::canonical::text_hash(t)).collect();
         let mut cached = self.store.text_embeddings(&self.model, self.embedder.dim(), &hashes)?;
+        let shared = self.shared.as_ref().filter(|_| hashes.iter().any(|h| !cached.contains_key(h)));
+        if let Some(entries) = shared.and_then(|cache| cache.read(&self.model, self.embedder.dim(), &hashes)) {
+            self.store.put_text_embeddings(&self.model, &entries)?;
+            cached.extend(entries);
+        }
         let mut todo: Vec<usize> = (0..texts.len()).filter(|&i| !cached.contains_key(&hashes[i])).collect();
         todo.sort_by_key(|&i| &hashes[i]);
         todo.dedup_by_key(|i| &hashes[*i]);
@@ -712,6 +726,13 @@ impl Similarity {
             cached.extend(entries);
         }
         progress(todo.len(), todo.len());
+        if let Some(cache) = shared.filter(|_| !todo.is_empty()) {
+            let entries: Vec<(String, Vec<f32>)> =
+                hashes.iter().map(|h| (h.clone(), cached.get(h).cloned().unwrap_or_default())).collect();
+            if let Err(e) = cache.write(&self.model, &hashes, &entries) {
+                tracing::warn!(error = %e, "could not share the catalogue's embeddings with other data directories");
+            }
+        }
         Ok(hashes.iter().map(|h| cached.get(h).cloned().unwrap_or_default()).collect())
     }
 

@@ -7,7 +7,7 @@ use std::sync::{Arc, OnceLock};
 use ablauf::embed::{self, CandleEmbedder, EmbedError, Embedder};
 use ablauf::index::IndexParams;
 use ablauf::process::{Flow, Process, Role, Step, StepType};
-use ablauf::similarity::{Catalog, DecisionRequest, Reason, Similarity};
+use ablauf::similarity::{Catalog, DecisionRequest, Reason, SharedCache, Similarity};
 use ablauf::store::similarity::Decision;
 use ablauf::store::{Change, Status, Store};
 
@@ -290,6 +290,62 @@ fn gaps_count_links_by_leika_key_and_by_similarity() {
     assert_eq!(default.services, 557);
     assert!(default.covered >= 1 && default.covered <= 4, "{}", default.covered);
     assert!((default.coverage - default.covered as f32 / 557.0).abs() < 1e-6);
+}
+
+/// The real embedder, counting the texts it embeds.
+struct Counting {
+    inner: Arc<dyn Embedder>,
+    texts: std::sync::atomic::AtomicUsize,
+}
+
+impl Embedder for Counting {
+    fn model_id(&self) -> &str {
+        self.inner.model_id()
+    }
+    fn dim(&self) -> usize {
+        self.inner.dim()
+    }
+    fn embed(&self, texts: &[&str]) -> Result<Vec<Vec<f32>>, EmbedError> {
+        self.texts.fetch_add(texts.len(), std::sync::atomic::Ordering::SeqCst);
+        self.inner.embed(texts)
+    }
+}
+
+#[test]
+fn a_catalogue_embedded_in_one_data_directory_is_taken_over_by_the_next() {
+    let models = tempfile::tempdir().unwrap();
+    let catalog_file = models.path().join("services.csv");
+    std::fs::write(
+        &catalog_file,
+        "key;name;topic;leika_key\nA;Eheschließung anmelden;Familie;\nB;Hundesteuer;Steuern;\nC;Fischereischein;Freizeit;\n",
+    )
+    .unwrap();
+    let catalog = Catalog::load(&catalog_file).unwrap();
+    // Each run: a fresh data directory holding the marriage process, the shared cache in `models`.
+    let run = || {
+        let dir = tempfile::tempdir().unwrap();
+        let store = store_in(dir.path());
+        store.create(&trauung(), &CLERK).unwrap();
+        let counting = Arc::new(Counting { inner: e5(), texts: Default::default() });
+        let (mut similarity, _) = Similarity::open(store, counting.clone(), &|_, _| {}).unwrap();
+        similarity.share_catalogues(SharedCache::new(models.path()));
+        let before = counting.texts.load(std::sync::atomic::Ordering::SeqCst);
+        let report = similarity.gaps(&catalog, &|_, _| {}).unwrap();
+        let missing: Vec<String> = report.topics.iter().flat_map(|t| t.missing.iter().map(|s| s.key.clone())).collect();
+        (counting.texts.load(std::sync::atomic::Ordering::SeqCst) - before, report.covered, missing)
+    };
+    let first = run();
+    assert_eq!(first.0, 3, "the first directory embeds the three services");
+    let second = run();
+    assert_eq!(second, (0, first.1, first.2.clone()), "the next one takes them over and reports the same");
+
+    // A damaged file is embedded anew and replaced.
+    let cache = models.path().join("cache");
+    let files: Vec<_> = std::fs::read_dir(&cache).unwrap().map(|e| e.unwrap().path()).collect();
+    assert_eq!(files.len(), 1, "{files:?}");
+    std::fs::write(&files[0], b"ABLVEC1\n").unwrap();
+    assert_eq!(run(), (3, first.1, first.2.clone()));
+    assert_eq!(run().0, 0);
 }
 
 fn gewerbe(title: &str, summary: &str, steps: &[&str], law: &str, key: Option<&str>) -> Process {
