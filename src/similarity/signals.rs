@@ -216,7 +216,7 @@ pub struct Law {
     pub paragraphs: Vec<String>,
     /// As written, for reasons.
     pub text: String,
-    /// An abbreviation's pieces, cut before its capitals and folded ("NamÄndG": nam, aend, g).
+    /// An abbreviation's pieces ([`abbreviation_pieces`]); empty for a law by its name.
     pub pieces: Vec<String>,
 }
 
@@ -282,14 +282,7 @@ fn parse_law(text: &str) -> Option<Law> {
                 i += 1;
             }
             name = Some((n, true));
-            pieces = Vec::<String>::new();
-            for c in t.chars().filter(|c| c.is_alphabetic()) {
-                match pieces.last_mut() {
-                    Some(piece) if !c.is_uppercase() => piece.push(c),
-                    _ => pieces.push(c.to_string()),
-                }
-            }
-            pieces = pieces.iter().map(|p| fold(p)).collect();
+            pieces = abbreviation_pieces(t);
         } else if name.is_none()
             && letters >= 6
             && ["gesetz", "satzung", "ordnung", "verordnung", "richtlinie", "vorschrift"]
@@ -304,6 +297,18 @@ fn parse_law(text: &str) -> Option<Law> {
     }
     let (name, abbreviation) = name?;
     Some(Law { name, abbreviation, paragraphs, text: text.trim().to_owned(), pieces })
+}
+
+/// An abbreviation cut before its capitals, each piece folded ("NamÄndG": nam, aend, g).
+fn abbreviation_pieces(abbreviation: &str) -> Vec<String> {
+    let mut pieces: Vec<String> = Vec::new();
+    for c in abbreviation.chars().filter(|c| c.is_alphabetic()) {
+        match pieces.last_mut() {
+            Some(piece) if !c.is_uppercase() => piece.push(c),
+            _ => pieces.push(c.to_string()),
+        }
+    }
+    pieces.iter().map(|p| fold(p)).collect()
 }
 
 /// Whether two citations name the same law: equal abbreviations; an abbreviation whose

@@ -261,6 +261,13 @@ fn missing_steps_are_those_most_neighbours_have() {
     assert_eq!(report.missing_steps.len(), 1);
 }
 
+/// A CSV catalogue of `rows` (key;name;topic;leika_key) written to `dir` and loaded.
+fn catalog_in(dir: &std::path::Path, rows: &str) -> Catalog {
+    let file = dir.join("services.csv");
+    std::fs::write(&file, format!("key;name;topic;leika_key\n{rows}")).unwrap();
+    Catalog::load(&file).unwrap()
+}
+
 #[test]
 fn gaps_count_links_by_leika_key_and_by_similarity() {
     let dir = tempfile::tempdir().unwrap();
@@ -271,13 +278,10 @@ fn gaps_count_links_by_leika_key_and_by_similarity() {
     store.create(&hundesteuer(), &CLERK).unwrap();
     let similarity = open(&store, e5());
 
-    let catalog_file = dir.path().join("services.csv");
-    std::fs::write(
-        &catalog_file,
-        "key;name;topic;leika_key\nA;Eheschließung;Familie;99123001000000\nB;Hundesteuer;Steuern;\nC;Fischereischein;Freizeit;\n",
-    )
-    .unwrap();
-    let catalog = Catalog::load(&catalog_file).unwrap();
+    let catalog = catalog_in(
+        dir.path(),
+        "A;Eheschließung;Familie;99123001000000\nB;Hundesteuer;Steuern;\nC;Fischereischein;Freizeit;\n",
+    );
     let report = similarity.gaps(&catalog, &|_, _| {}).unwrap();
     assert_eq!((report.services, report.covered), (3, 2), "{report:#?}");
     let by_key = report.covered_services.iter().find(|c| c.service.key == "A").unwrap();
@@ -314,13 +318,10 @@ impl Embedder for Counting {
 #[test]
 fn a_catalogue_embedded_in_one_data_directory_is_taken_over_by_the_next() {
     let models = tempfile::tempdir().unwrap();
-    let catalog_file = models.path().join("services.csv");
-    std::fs::write(
-        &catalog_file,
-        "key;name;topic;leika_key\nA;Eheschließung anmelden;Familie;\nB;Hundesteuer;Steuern;\nC;Fischereischein;Freizeit;\n",
-    )
-    .unwrap();
-    let catalog = Catalog::load(&catalog_file).unwrap();
+    let catalog = catalog_in(
+        models.path(),
+        "A;Eheschließung anmelden;Familie;\nB;Hundesteuer;Steuern;\nC;Fischereischein;Freizeit;\n",
+    );
     // Each run: a fresh data directory holding the marriage process, the shared cache in `models`.
     let run = || {
         let dir = tempfile::tempdir().unwrap();
