@@ -57,6 +57,9 @@ mod tests {
         assert!(a[0].content.starts_with("Du hilfst, Diktate"), "{}", a[0].content);
         assert!(a[0].content.ends_with("task Friedhofsgärtnerei: Grab abräumen"), "{}", a[0].content);
         assert_eq!(a[1].content, "Diktat: Antrag A\nAbschnitt: A\nAntwort:");
+        let clause_alone =
+            PromptTemplate::DRAFT.messages(minijinja::context! { dictation => "", clause => "A" }).unwrap();
+        assert_eq!((&clause_alone[0], clause_alone[1].content.as_str()), (&a[0], "Abschnitt: A\nAntwort:"));
         assert_eq!(PromptTemplate::DRAFT.sha256().len(), 64);
         assert!(
             PromptTemplate::DRAFT.messages(minijinja::context! {}).is_err(),

@@ -69,11 +69,17 @@ impl Clause {
     /// on. Left free to skip, the model skipped work worded as a noun or in the passive
     /// ("Nachforderung", "wird abgelehnt"), and work next to an amount ("Auflagen festlegen,
     /// z. B. 50 m"; "sonst Gebühr 13 € kassieren"), so amounts and "sonst" alone allow no skip.
+    /// Before a colon stands the state the work after it depends on ("Kein Grund: Ablehnung an
+    /// Eltern"), so only what follows the colon is judged there, and a negation is the state's.
     pub fn may_be_remark(&self) -> bool {
-        let lower = self.text.to_lowercase();
+        let (negated, said) = match self.text.split_once(':') {
+            Some((_, after)) if after.trim().chars().any(char::is_alphabetic) => (false, after),
+            _ => (self.negated, self.text.as_str()),
+        };
+        let lower = said.to_lowercase();
         let words: Vec<&str> = lower.split(|c: char| !c.is_alphanumeric()).filter(|w| !w.is_empty()).collect();
         words.iter().all(|w| GOES_ON.contains(w) || OTHERWISE.contains(w))
-            || self.negated
+            || negated
             || REMARK_CUES.iter().any(|cue| {
                 if cue.contains(' ') { lower.contains(cue) } else { words.iter().any(|w| w.starts_with(cue)) }
             })
@@ -95,6 +101,14 @@ impl Clause {
             .split(|c: char| !c.is_alphanumeric())
             .filter(|w| !w.is_empty() && !CONDITION.contains(w))
             .all(|w| REFERRING.contains(&w))
+    }
+
+    /// Whether the clause, dictated first, only names the service ("Beglaubigung von Kopien,
+    /// Bürgerbüro", "Schulanmeldung GS"): a few words without a verb. Asked about it, the model
+    /// made it a task ("Beglaubigung einreichen"); the closing request names the title.
+    pub fn is_heading(&self) -> bool {
+        let words: Vec<&str> = self.text.split_whitespace().collect();
+        words.len() <= 6 && !words.iter().any(|w| looks_like_verb(w))
     }
 
     /// Whether the clause only says how often, how long or how much ("Ca. 80 Fälle im Jahr",
@@ -528,6 +542,15 @@ mod tests {
     }
 
     #[test]
+    fn a_heading_names_the_service_without_a_verb() {
+        let heading =
+            |text: &str| Clause { text: text.to_owned(), kind: ClauseKind::Plain, negated: false }.is_heading();
+        assert!(heading("Beglaubigung von Kopien, Bürgerbüro"));
+        assert!(!heading("Antrag kommt per Mail ins Ordnungsamt"));
+        assert!(!heading("Versammlungsanzeige: Eingang beim Ordnungsamt, spätestens 48 Stunden vor Bekanntgabe"));
+    }
+
+    #[test]
     fn a_leading_condition_is_cut_from_its_work() {
         let clauses = texts("Wenn was fehlt, wird nachgefordert, sonst ins Register eintragen.");
         assert_eq!(
@@ -580,6 +603,11 @@ mod tests {
         assert!(remark("sonst direkt weiter"));
         assert!(remark("Ca. 40 Anträge im Jahr"));
         assert!(remark("Das dauert zwanzig Minuten"));
+        // A negated state before a colon is the condition of the work after it.
+        let clause = |text: &str| Clause { text: text.to_owned(), kind: ClauseKind::Plain, negated: true };
+        assert!(!clause("Kein Grund: Ablehnung an Eltern").may_be_remark());
+        assert!(clause("Rückt keiner nach, gibt's nix").may_be_remark());
+        assert!(clause("Anm.: Anträge sind nicht gebührenpflichtig").may_be_remark());
     }
 
     #[test]

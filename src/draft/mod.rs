@@ -146,7 +146,7 @@ fn request(
         lookahead: crate::llm::COPY_LOOKAHEAD,
         repeated_lines_limit: 0,
         // The first request starts from the cached system prompt alone, so a dictation drafts
-        // the same whatever ran before; the others share the dictation with it.
+        // the same whatever ran before; the others may reuse what it left in the cache.
         reuse_unaligned_prefix: !first,
     })
 }
@@ -159,13 +159,18 @@ pub fn prepare(dictation: &str, max_tokens: usize) -> Result<PreparedDraft, Draf
     if clauses.is_empty() {
         clauses.push(Clause { text: format::collapse_whitespace(dictation), kind: ClauseKind::Plain, negated: false });
     }
-    let roles = roles::candidates(dictation);
+    let mut roles = roles::candidates(dictation);
+    // A clause alone does not say who works on it: where the dictation names no unit, the model
+    // named what the clause was about ("Personalausweis", "Weiterleitung").
+    if roles.is_empty() {
+        roles.push(roles::UNNAMED.to_owned());
+    }
     let mut requests = Vec::with_capacity(clauses.len() + 1);
     // Remarks on frequency and duration are not asked about, unless nothing else is dictated.
     let asked: Vec<bool> = if clauses.iter().all(Clause::is_statistic) {
         vec![true; clauses.len()]
     } else {
-        clauses.iter().map(|c| !c.is_statistic()).collect()
+        clauses.iter().enumerate().map(|(i, c)| !c.is_statistic() && !(i == 0 && c.is_heading())).collect()
     };
     for (i, clause) in clauses.iter().enumerate().filter(|(i, _)| asked[*i]) {
         let options = ClauseOptions {
@@ -177,7 +182,9 @@ pub fn prepare(dictation: &str, max_tokens: usize) -> Result<PreparedDraft, Draf
             roles: &roles,
         };
         let first = requests.is_empty();
-        requests.push(request(dictation, &clause.text, format::clause_grammar(options), CLAUSE_MAX_TOKENS, first)?);
+        // The clause alone: shown the whole dictation too, the model answered with the work of
+        // other clauses or the examples' (docs/drafting.md, session 22).
+        requests.push(request("", &clause.text, format::clause_grammar(options), CLAUSE_MAX_TOKENS, first)?);
     }
     requests.push(request(dictation, CLOSING_CLAUSE, format::closing_grammar(), CLOSING_MAX_TOKENS, false)?);
     Ok(PreparedDraft {

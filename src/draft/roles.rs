@@ -40,6 +40,9 @@ const UNIT_ENDS: &[&str] = &[
     "gericht",
     "kommission",
     "ausschuss",
+    "bibliothek",
+    "sekretariat",
+    "kraft",
 ];
 
 /// Compounds with such an end that name a place or a thing, not a unit.
@@ -78,6 +81,9 @@ const UNIT_WORDS: &[&str] = &[
     "vorgesetzter",
 ];
 
+/// The role of work where the dictation names no unit.
+pub const UNNAMED: &str = "Sachbearbeitung";
+
 /// Abbreviations of units common in German administrations, with their full names.
 const ABBREVIATIONS: &[(&str, &str)] = &[
     ("BB", "Bürgerbüro"),
@@ -87,6 +93,10 @@ const ABBREVIATIONS: &[(&str, &str)] = &[
     ("SGL", "Sachgebietsleitung"),
     ("OB", "Oberbürgermeister"),
     ("BM", "Bürgermeister"),
+    ("OA", "Ordnungsamt"),
+    ("GA", "Gesundheitsamt"),
+    ("TBA", "Tiefbauamt"),
+    ("SL", "Schulleitung"),
 ];
 
 /// Inflection endings a unit may carry in the dictation ("des Jugendamtes", "vom Ordnungsamts").
