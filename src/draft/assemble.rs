@@ -163,7 +163,7 @@ fn without_ge(word: &str) -> String {
 }
 
 /// A task name as a modeller writes it: the work last, as an infinitive.
-fn task_name(name: &str) -> String {
+pub(crate) fn task_name(name: &str) -> String {
     with_infinitive(&verb_last(name))
 }
 

@@ -1,9 +1,9 @@
 //! Drafting a [`Process`] from a clerk's dictation with the local language model.
 //!
 //! The pipeline: [`prepare`] checks the input, cuts it into clauses ([`clauses`]) and builds
-//! one grammar-constrained request per clause plus a closing one (trigger, outcome, title);
-//! the engine runs them one after another as one job, each reusing the KV cache of the one
-//! before (streamed lines can be shown as they arrive, see [`DraftProgress`]);
+//! one grammar-constrained request per clause (the clause alone) plus a closing one that sees
+//! the whole dictation (trigger, outcome, title); the engine runs them as one job over the
+//! cached system prompt (streamed lines can be shown as they arrive, see [`DraftProgress`]);
 //! [`PreparedDraft::finish`] puts the answers together ([`assemble`]), converts them into a
 //! process, repairs what is left ([`convert`]) and runs the deterministic review. The result
 //! always validates without errors.
@@ -166,11 +166,12 @@ pub fn prepare(dictation: &str, max_tokens: usize) -> Result<PreparedDraft, Draf
         roles.push(roles::UNNAMED.to_owned());
     }
     let mut requests = Vec::with_capacity(clauses.len() + 1);
-    // Remarks on frequency and duration are not asked about, unless nothing else is dictated.
+    // Remarks on frequency and duration are not asked about, unless nothing else is dictated,
+    // nor a heading (the closing request names the title).
     let asked: Vec<bool> = if clauses.iter().all(Clause::is_statistic) {
         vec![true; clauses.len()]
     } else {
-        clauses.iter().enumerate().map(|(i, c)| !c.is_statistic() && !(i == 0 && c.is_heading())).collect()
+        clauses.iter().enumerate().map(|(i, c)| !(c.is_statistic() || (i == 0 && c.is_heading()))).collect()
     };
     for (i, clause) in clauses.iter().enumerate().filter(|(i, _)| asked[*i]) {
         let options = ClauseOptions {
@@ -355,7 +356,10 @@ impl DraftProgress {
                         if self.first_step_s.is_none() {
                             self.first_step_s = Some(self.started.elapsed().as_secs_f64());
                         }
-                        Line::Step(StepLine { number: self.numbered + 1, ..step })
+                        // Worded as the assembled draft will word it.
+                        let name =
+                            if step.kind == StepType::Task { assemble::task_name(&step.name) } else { step.name };
+                        Line::Step(StepLine { number: self.numbered + 1, name, ..step })
                     }
                     StepType::End => Line::Step(StepLine { number: self.numbered + 2, ..step }),
                     StepType::Parallel => continue,
