@@ -9,6 +9,7 @@ use crate::compact::format::{self, Line};
 use crate::process::StepType;
 
 use super::clauses::{Clause, ClauseKind};
+use super::roles;
 
 #[derive(Debug, Clone)]
 struct Node {
@@ -23,7 +24,9 @@ struct Node {
 /// The compact text of the process the clause answers describe, with `closing` (the answer
 /// of the closing request: start, end and title) around them, and whether the clauses
 /// themselves had to stand in for the steps (no answer named work of its clause).
-pub fn assemble(clauses: &[Clause], answers: &[String], closing: &str) -> (String, bool) {
+/// A step with one of the `foreign` words (see [`foreign_words`]) came from the prompt's examples,
+/// not from the dictation.
+pub fn assemble(clauses: &[Clause], answers: &[String], foreign: &[String], closing: &str) -> (String, bool) {
     let mut start = None;
     let mut nodes: Vec<Node> = Vec::new();
     for (clause, answer) in answers.iter().enumerate() {
@@ -35,17 +38,20 @@ pub fn assemble(clauses: &[Clause], answers: &[String], closing: &str) -> (Strin
                 }
                 // A task or question that shares no word with its clause was taken from elsewhere
                 // in the dictation: the task goes, the question is asked in the clause's words.
-                StepType::Task if !shares_word(&step.name, &clauses[clause].text) => {}
+                StepType::Task
+                    if !shares_word(&step.name, &clauses[clause].text) || takes_over(&step.name, foreign) => {}
                 // A condition may refer to the clause before it ("prüft die Breite. Reicht nicht →").
                 StepType::Decision
-                    if !shares_word(&step.name, &clauses[clause].text)
-                        && !clause.checked_sub(1).is_some_and(|c| shares_word(&step.name, &clauses[c].text)) =>
+                    if (!shares_word(&step.name, &clauses[clause].text)
+                        && !clause.checked_sub(1).is_some_and(|c| shares_word(&step.name, &clauses[c].text)))
+                        || takes_over(&step.name, foreign) =>
                 {
-                    let name = clauses[clause].as_question();
+                    let name = question_name(&clauses[clause].as_question());
                     nodes.push(Node { kind: step.kind, role: step.role, name, clause, targets: Vec::new() });
                 }
                 StepType::Task | StepType::Decision => {
-                    let name = if step.kind == StepType::Task { task_name(&step.name) } else { step.name };
+                    let name =
+                        if step.kind == StepType::Task { task_name(&step.name) } else { question_name(&step.name) };
                     // A decision asked twice may be a condition and its opposite (merged below).
                     let repeat = step.kind == StepType::Task
                         && nodes.iter().any(|n| n.kind == StepType::Task && format::same_text(&n.name, &name));
@@ -108,6 +114,28 @@ pub fn assemble(clauses: &[Clause], answers: &[String], closing: &str) -> (Strin
     (text, from_clauses)
 }
 
+/// The words of the example answers in `prompt` that a draft of `dictation` has no reason to use:
+/// their nouns, and every word of their questions ("Verlängerung gewünscht?"), unless the
+/// dictation says them too. A small model carries them over: "ob die Person berechtigt ist" →
+/// "Berechtigung gewünscht?", "Antrag kommt rein" → "Antrag ins Fachverfahren eintragen".
+pub fn foreign_words(prompt: &str, dictation: &str) -> Vec<String> {
+    let said = content_words(dictation);
+    let mut foreign: Vec<String> = Vec::new();
+    for line in prompt.lines().filter_map(format::parse_unnumbered) {
+        let Line::Step(step) = line else { continue };
+        let words = step
+            .name
+            .split_whitespace()
+            .filter(|w| step.kind == StepType::Decision || w.chars().next().is_some_and(char::is_uppercase));
+        for word in words.flat_map(content_words) {
+            if !said.iter().any(|s| same_word(&word, s)) && !foreign.contains(&word) {
+                foreign.push(word);
+            }
+        }
+    }
+    foreign
+}
+
 /// A clause as a step name: at most 60 characters, cut at a word.
 fn step_name(clause: &str) -> String {
     let mut name = String::new();
@@ -121,6 +149,11 @@ fn step_name(clause: &str) -> String {
         name.push_str(word);
     }
     name.replace('>', "-")
+}
+
+/// Whether `name` has one of the `foreign` words (see [`same_word`]).
+fn takes_over(name: &str, foreign: &[String]) -> bool {
+    content_words(name).iter().any(|x| foreign.iter().any(|y| same_word(x, y)))
 }
 
 /// Whether two texts share a content word (see [`same_word`]).
@@ -162,9 +195,48 @@ fn without_ge(word: &str) -> String {
         .unwrap_or_else(|| word.to_owned())
 }
 
-/// A task name as a modeller writes it: the work last, as an infinitive.
+/// A task name as a modeller writes it: in full words, the work last, as an infinitive.
 pub(crate) fn task_name(name: &str) -> String {
-    with_infinitive(&verb_last(name))
+    with_infinitive(&verb_last(&roles::spell_out(name)))
+}
+
+/// Words that open a question without adding to it: conjunctions, and the verb of a question
+/// dictated as such ("Ist das Kind über zwölf?").
+const QUESTION_OPENERS: &[&str] = &["ob", "wenn", "falls", "sofern", "bei", "ist", "sind", "wird", "werden", "gibt's"];
+
+/// Words of spoken German that a question does not need.
+const QUESTION_FILLERS: &[&str] =
+    &["überhaupt", "noch", "erst", "mal", "denn", "eigentlich", "auch", "schon", "wirklich"];
+
+/// Auxiliaries that close a subordinate clause ("ob das Gerät da ist").
+const CLOSING_AUXILIARIES: &[&str] = &["ist", "sind", "wird", "werden", "wurde", "war", "liegt", "hat", "haben"];
+
+/// A decision as a modeller words it: the condition in full words, without conjunction,
+/// fillers, a leading article or the closing auxiliary: "Ob noch ein Gerät da ist?" →
+/// "Gerät da?", "ob das Gefälle über sechs Prozent liegt" → "Gefälle über sechs Prozent?".
+pub(crate) fn question_name(name: &str) -> String {
+    let spelled = roles::spell_out(name.trim_end_matches('?').trim());
+    let mut words: Vec<&str> = spelled.split_whitespace().collect();
+    let lower = |w: &str| w.to_lowercase();
+    if words.len() > 1 && QUESTION_OPENERS.contains(&lower(words[0]).as_str()) {
+        words.remove(0);
+    }
+    words.retain(|w| !QUESTION_FILLERS.contains(&w.to_lowercase().as_str()));
+    if words.len() > 1
+        && ["der", "die", "das", "den", "dem", "ein", "eine", "einen"].contains(&lower(words[0]).as_str())
+    {
+        words.remove(0);
+    }
+    if words.len() > 1 && words.last().is_some_and(|w| CLOSING_AUXILIARIES.contains(w)) {
+        words.pop();
+    }
+    if words.is_empty() {
+        return name.to_owned();
+    }
+    let text = words.join(" ");
+    let mut chars = text.chars();
+    let first: String = chars.next().map(|c| c.to_uppercase().collect()).unwrap_or_default();
+    format!("{first}{}?", chars.as_str())
 }
 
 /// Words ending in "t" that are no verb form.
@@ -420,7 +492,7 @@ mod tests {
             "task SB: Akte schließen",
         ]);
         assert_eq!(clauses.len(), answers.len(), "{clauses:?}");
-        let (text, _) = assemble(&clauses, &answers, "start: x\nend: Akte geschlossen\n# Antrag bearbeiten\n");
+        let (text, _) = assemble(&clauses, &answers, &[], "start: x\nend: Akte geschlossen\n# Antrag bearbeiten\n");
         assert_eq!(
             text,
             "1 start: Antrag eingegangen\n2 decision SB: Unterlagen vollständig? > ja: 3 | nein: 4\n3 task SB: Bescheid erstellen > 5\n4 task SB: Unterlagen nachfordern\n5 task SB: Akte schließen\n6 end: Akte geschlossen\n# Antrag bearbeiten\n"
@@ -431,7 +503,7 @@ mod tests {
     fn answers_from_elsewhere_leave_the_clauses_as_steps() {
         let clauses = split("Antrag kommt. SB prüft den Antrag und fordert Unterlagen nach.");
         let answers = vec!["start: Antrag".to_owned(), "task SB: Grab abräumen".to_owned()];
-        let (text, from_clauses) = assemble(&clauses, &answers, "start: x\nend: y\n# T\n");
+        let (text, from_clauses) = assemble(&clauses, &answers, &[], "start: x\nend: y\n# T\n");
         assert!(from_clauses);
         assert!(text.contains("3 task: SB prüft den Antrag und fordert Unterlagen nach\n"), "{text}");
         assert!(!text.contains("Grab"), "{text}");
@@ -442,7 +514,7 @@ mod tests {
         let clauses = split("SB prüft den Schein. Kein gültiger Schein → Ablehnung.");
         let answers =
             owned(&["task SB: Schein prüfen", "decision SB: Antrag rechtzeitig?", "task SB: Antrag ablehnen"]);
-        let (text, _) = assemble(&clauses, &answers, "start: a\nend: b\n# T\n");
+        let (text, _) = assemble(&clauses, &answers, &[], "start: a\nend: b\n# T\n");
         assert!(text.contains("decision SB: Kein gültiger Schein?"), "{text}");
     }
 
@@ -458,7 +530,7 @@ mod tests {
             "task Amt: Platz vergeben",
         ]);
         assert_eq!(clauses.len(), answers.len(), "{clauses:?}");
-        let (text, _) = assemble(&clauses, &answers, "start: a\nend: b\n# T\n");
+        let (text, _) = assemble(&clauses, &answers, &[], "start: a\nend: b\n# T\n");
         assert!(
             text.contains("3 decision Amt: Kind gemeldet? > nein: 4 | ja: 5\n4 task Amt: Anmeldung ablehnen > 6\n"),
             "{text}"
@@ -506,6 +578,38 @@ mod tests {
     }
 
     #[test]
+    fn questions_keep_the_condition_without_conjunction_fillers_or_auxiliary() {
+        for (name, expected) in [
+            ("Ob noch ein Gerät da ist?", "Gerät da?"),
+            ("ob das Gefälle über sechs Prozent liegt", "Gefälle über sechs Prozent?"),
+            ("Ist das Kind über zwölf?", "Kind über zwölf?"),
+            ("Deckung bei FA gesichert?", "Deckung bei Fachamt gesichert?"),
+            ("Unterlagen vollständig?", "Unterlagen vollständig?"),
+            ("Ist?", "Ist?"),
+        ] {
+            assert_eq!(question_name(name), expected);
+        }
+    }
+
+    #[test]
+    fn words_of_the_examples_the_dictation_does_not_say_are_foreign() {
+        let prompt = "Beispiele\nAntwort:\ntask Amt: Antrag ins Fachverfahren eintragen\ndecision Amt: Verlängerung gewünscht?\nstart: Antrag eingegangen";
+        let foreign = foreign_words(prompt, "Antrag kommt, wir prüfen, ob die Person berechtigt ist");
+        assert_eq!(foreign, ["fachverfahren", "verlangerung", "gewunscht"]);
+        let clauses = split("Antrag kommt. Wir prüfen, ob die Person berechtigt ist. Dann Bescheid.");
+        let answers = owned(&[
+            "task SB: Antrag ins Fachverfahren eintragen",
+            "task SB: Antrag prüfen",
+            "decision SB: Berechtigung gewünscht?",
+            "task SB: Bescheid senden",
+        ]);
+        assert_eq!(clauses.len(), answers.len(), "{clauses:?}");
+        let (text, _) = assemble(&clauses, &answers, &foreign, "start: a\nend: b\n# T\n");
+        assert!(!text.contains("Fachverfahren") && !text.contains("gewünscht"), "{text}");
+        assert!(text.contains("decision SB: Person berechtigt?"), "{text}");
+    }
+
+    #[test]
     fn a_unit_named_in_more_or_fewer_words_is_one_role() {
         let clauses =
             split("Meldung kommt. Kollegin vom Bauhof besichtigt den Schaden. Bauhof repariert. Bauhof meldet zurück.");
@@ -515,7 +619,7 @@ mod tests {
             "task Bauhof: Schaden reparieren",
             "task Bauhof: Erledigung zurückmelden",
         ]);
-        let (text, _) = assemble(&clauses, &answers, "start: x\nend: y\n# T\n");
+        let (text, _) = assemble(&clauses, &answers, &[], "start: x\nend: y\n# T\n");
         assert!(text.contains("task Bauhof: Schaden besichtigen"), "{text}");
         assert!(!text.contains("Kollegin"), "{text}");
     }
@@ -533,7 +637,7 @@ mod tests {
             "task SB: Stellungnahme einholen",
             "task SB: Erlaubnis erstellen",
         ]);
-        let (text, _) = assemble(&clauses, &answers, "start: Antrag\nend: fertig\n# T\n");
+        let (text, _) = assemble(&clauses, &answers, &[], "start: Antrag\nend: fertig\n# T\n");
         assert!(
             text.contains("3 decision SB: Breite ausreichend? > nein: 4 | ja: 5\n4 task SB: Antrag ablehnen > 7\n"),
             "{text}"

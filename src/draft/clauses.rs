@@ -32,7 +32,7 @@ pub struct Clause {
 }
 
 /// Word beginnings of remarks around the work: how often, how long, what is done already or
-/// elsewhere.
+/// elsewhere, and the speaker's asides ("Kostet übrigens nix", "Kommt öfter vor, ehrlich").
 const REMARK_CUES: &[&str] = &[
     "bereits",
     "schon",
@@ -56,6 +56,11 @@ const REMARK_CUES: &[&str] = &[
     "rund",
     "etwa",
     "circa",
+    "übrigens",
+    "ehrlich",
+    "leider",
+    "immer",
+    "freiwillig",
 ];
 
 /// Words of a clause that says only that the process goes on or ends ("gleich weiter",
@@ -294,8 +299,11 @@ fn push(clauses: &mut Vec<Clause>, raw: &str) {
     } else if CONDITION.contains(&first.as_str()) || text.ends_with('?') {
         kind = ClauseKind::Condition;
     }
-    if NEXT_STEP.contains(&first.as_str()) {
-        text = text[text.find(char::is_whitespace).unwrap_or(text.len())..].trim().to_owned();
+    if let Some(opener) = NEXT_STEP.iter().find(|w| {
+        text.get(..w.len()).is_some_and(|head| head.to_lowercase() == **w)
+            && text[w.len()..].starts_with(|c: char| c.is_whitespace() || c == ',')
+    }) {
+        text = text[opener.len()..].trim_start_matches(|c: char| c.is_whitespace() || c == ',').to_owned();
     }
     if text.chars().filter(|c| c.is_alphabetic()).count() < 2 {
         return;
@@ -363,7 +371,12 @@ fn sentences(text: &str) -> Vec<String> {
 /// The word before a final period is a known abbreviation, a single letter or a number.
 fn abbreviation_before(text: &str) -> bool {
     let before = text[..text.len() - 1].rsplit(|c: char| c.is_whitespace() || c == '(').next().unwrap_or("");
-    let word = before.trim_start_matches(|c: char| !c.is_alphanumeric()).to_lowercase();
+    let word = before.trim_start_matches(|c: char| !c.is_alphanumeric());
+    // An acronym is a whole word ("Kopie an SL. Hinweis: …"), though "Fa." would abbreviate.
+    if word.chars().count() >= 2 && word.chars().all(char::is_uppercase) {
+        return false;
+    }
+    let word = word.to_lowercase();
     let last = word.rsplit('.').next().unwrap_or("");
     word.chars().all(|c| c.is_ascii_digit() || c == '.')
         || ABBREVIATIONS.contains(&last)
@@ -451,7 +464,7 @@ const NOT_A_VERB: &[&str] = &[
 /// Words that follow a sentence-initial verb ("Schafft es …", "Können wir …", "Liegen alle …").
 const AFTER_VERB: &[&str] = &[
     "es", "das", "der", "die", "dies", "wir", "ich", "er", "sie", "man", "alle", "keine", "kein", "ein", "eine",
-    "nicht", "den", "dem", "noch",
+    "nicht", "den", "dem", "noch", "was", "etwas", "alles", "nichts", "jemand", "irgendwas",
 ];
 
 /// A sentence that opens with its verb and goes on after a comma is a condition in German
@@ -462,7 +475,10 @@ fn verb_first(sentence: &str) -> Vec<String> {
     let capitalised = sentence.chars().next().is_some_and(char::is_uppercase);
     match sentence.find(',') {
         Some(comma)
-            if capitalised && !NOT_A_VERB.contains(&first.as_str()) && AFTER_VERB.contains(&second.as_str()) =>
+            if capitalised
+                && !NOT_A_VERB.contains(&first.as_str())
+                && !CONDITION.contains(&first.as_str())
+                && AFTER_VERB.contains(&second.as_str()) =>
         {
             vec![format!("{}?", sentence[..comma].trim()), sentence[comma + 1..].trim().to_owned()]
         }
@@ -476,7 +492,7 @@ fn verb_first(sentence: &str) -> Vec<String> {
 fn connectives(sentence: &str) -> Vec<String> {
     static CUT: LazyLock<Regex> = LazyLock::new(|| {
         Regex::new(
-            r"(?i)(?:,|\bund)\s+(?:(dann|danach|anschließend|daraufhin)\b|(sonst|andernfalls|ansonsten|anderenfalls|wenn|falls|sofern|ob)\b)",
+            r"(?i)(?:,\s*und|,|\bund),?\s+(?:(dann|danach|anschließend|daraufhin|zum schluss|abschließend|zuletzt)\b|(sonst|andernfalls|ansonsten|anderenfalls|wenn|falls|sofern|ob)\b)",
         )
         .expect("valid regex")
     });
@@ -564,10 +580,32 @@ mod tests {
     }
 
     #[test]
+    fn a_verb_first_condition_and_a_closing_step_are_clauses_of_their_own() {
+        let clauses = texts(
+            "Fehlt was, schreiben wir die Leute an. Er holt es ab und unterschreibt, und, zum Schluss tragen wir das Gerät ein.",
+        );
+        assert_eq!(
+            clauses,
+            [
+                ("Fehlt was?".into(), ClauseKind::Condition),
+                ("schreiben wir die Leute an".into(), ClauseKind::Plain),
+                ("Er holt es ab und unterschreibt".into(), ClauseKind::Plain),
+                ("tragen wir das Gerät ein".into(), ClauseKind::Plain),
+            ]
+        );
+    }
+
+    #[test]
     fn abbreviations_and_numbers_do_not_end_sentences() {
         let clauses = texts("SB prüft ggf. Nachweise, z. B. den Mietvertrag. Ca. 2.000 Fälle p. a. im Jahr.");
         assert_eq!(clauses.len(), 2, "{clauses:?}");
         assert_eq!(clauses[0].0, "SB prüft ggf. Nachweise, z. B. den Mietvertrag");
+        // An acronym's period ends its sentence; an abbreviation's does not.
+        let clauses = texts("Mitteilung an FA. Ca. 40 Fälle. Auftrag an Fa. Müller.");
+        assert_eq!(
+            clauses.iter().map(|c| c.0.as_str()).collect::<Vec<_>>(),
+            ["Mitteilung an FA", "Ca. 40 Fälle", "Auftrag an Fa. Müller"]
+        );
     }
 
     #[test]

@@ -116,6 +116,8 @@ pub struct PreparedDraft {
     /// Per clause, whether a request asks about it (the others are remarks, answered `skip`).
     asked: Vec<bool>,
     dictation: String,
+    /// Words of the prompt's examples the dictation does not say (see [`assemble::foreign_words`]).
+    foreign: Vec<String>,
     legal_basis: Vec<String>,
     started: Instant,
 }
@@ -188,7 +190,9 @@ pub fn prepare(dictation: &str, max_tokens: usize) -> Result<PreparedDraft, Draf
         requests.push(request("", &clause.text, format::clause_grammar(options), CLAUSE_MAX_TOKENS, first)?);
     }
     requests.push(request(dictation, CLOSING_CLAUSE, format::closing_grammar(), CLOSING_MAX_TOKENS, false)?);
+    let foreign = assemble::foreign_words(&requests[0].messages[0].content, dictation);
     Ok(PreparedDraft {
+        foreign,
         requests,
         max_tokens,
         clauses,
@@ -227,7 +231,7 @@ impl PreparedDraft {
             .map(|&a| if a { asked.next().map_or_else(String::new, |g| g.text.clone()) } else { "skip".to_owned() })
             .collect();
         let closing = closing.first().map_or("", |g| g.text.as_str());
-        let (compact, from_clauses) = assemble::assemble(&self.clauses, &answers, closing);
+        let (compact, from_clauses) = assemble::assemble(&self.clauses, &answers, &self.foreign, closing);
         let lines = format::parse(&compact);
         let has_work =
             lines.iter().any(|l| matches!(l, Line::Step(s) if matches!(s.kind, StepType::Task | StepType::Decision)));
@@ -357,8 +361,11 @@ impl DraftProgress {
                             self.first_step_s = Some(self.started.elapsed().as_secs_f64());
                         }
                         // Worded as the assembled draft will word it.
-                        let name =
-                            if step.kind == StepType::Task { assemble::task_name(&step.name) } else { step.name };
+                        let name = if step.kind == StepType::Task {
+                            assemble::task_name(&step.name)
+                        } else {
+                            assemble::question_name(&step.name)
+                        };
                         Line::Step(StepLine { number: self.numbered + 1, name, ..step })
                     }
                     StepType::End => Line::Step(StepLine { number: self.numbered + 2, ..step }),

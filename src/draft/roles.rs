@@ -43,6 +43,10 @@ const UNIT_ENDS: &[&str] = &[
     "bibliothek",
     "sekretariat",
     "kraft",
+    "aufsicht",
+    "management",
+    "vorstand",
+    "verband",
 ];
 
 /// Compounds with such an end that name a place or a thing, not a unit.
@@ -60,6 +64,14 @@ const NOT_UNITS: &[&str] = &[
     "stromleitung",
     "rohrleitung",
     "hauptleitung",
+    "weiterleitung",
+    "einleitung",
+    "umleitung",
+    "anleitung",
+    "ableitung",
+    "überleitung",
+    "zuleitung",
+    "rechtskraft",
 ];
 
 /// Units and functions named by a single word, lower-cased. People outside the administration
@@ -79,6 +91,7 @@ const UNIT_WORDS: &[&str] = &[
     "ortsrat",
     "vorgesetzte",
     "vorgesetzter",
+    "kämmerer",
 ];
 
 /// The role of work where the dictation names no unit.
@@ -97,7 +110,54 @@ const ABBREVIATIONS: &[(&str, &str)] = &[
     ("GA", "Gesundheitsamt"),
     ("TBA", "Tiefbauamt"),
     ("SL", "Schulleitung"),
+    ("PA", "Personalamt"),
+    ("FA", "Fachamt"),
+    ("Kä", "Kämmerei"),
+    ("VG", "Vorgesetzte"),
+    ("SVA", "Schulverwaltungsamt"),
+    ("StA", "Standesamt"),
+    ("DSB", "Datenschutzbeauftragte"),
+    ("IT", "IT-Abteilung"),
+    ("Pol", "Polizei"),
 ];
+
+/// Abbreviations of people and things a step name may carry ("Schlussrechnung an AS"); a
+/// modeller writes names in full words.
+const OTHER_ABBREVIATIONS: &[(&str, &str)] = &[
+    ("AS", "Antragsteller"),
+    ("MA", "Mitarbeiter"),
+    ("TN", "Teilnehmer"),
+    ("GS", "Grundschule"),
+    ("u.", "und"),
+    ("m.", "mit"),
+    ("wg.", "wegen"),
+];
+
+/// `name` with the abbreviations of units, people and things written out, also as the last
+/// part of a compound ("Wunsch-GS" → "Wunsch-Grundschule").
+pub fn spell_out(name: &str) -> String {
+    let full = |word: &str| {
+        ABBREVIATIONS.iter().chain(OTHER_ABBREVIATIONS).find(|(short, _)| *short == word).map(|(_, full)| *full)
+    };
+    let words: Vec<String> = name
+        .split(' ')
+        .map(|token| {
+            let core = token.trim_matches(|c: char| matches!(c, ',' | ';' | ':' | '?' | '!' | '(' | ')' | '"'));
+            let at = token.find(core).unwrap_or(0);
+            let (before, after) = (&token[..at], &token[at + core.len()..]);
+            let (stem, dot) = core.strip_suffix('.').map_or((core, ""), |s| (s, "."));
+            let (head, last) = stem.rsplit_once('-').map_or(("", stem), |(h, l)| (h, l));
+            let spelled = match (full(core), full(last)) {
+                (Some(f), _) => f.to_owned(),
+                (None, Some(f)) if head.is_empty() => format!("{f}{dot}"),
+                (None, Some(f)) => format!("{head}-{f}{dot}"),
+                (None, None) => core.to_owned(),
+            };
+            format!("{before}{spelled}{after}")
+        })
+        .collect();
+    words.join(" ")
+}
 
 /// Inflection endings a unit may carry in the dictation ("des Jugendamtes", "vom Ordnungsamts").
 const ENDINGS: &[&str] = &["es", "s", "n", "en"];
@@ -155,5 +215,26 @@ mod tests {
     fn lower_case_words_and_things_are_no_units() {
         assert!(candidates("wir prüfen den Antrag im Fachverfahren und stellen den Bescheid aus").is_empty());
         assert!(candidates("SB prüft Unterlagen, Antrag, Kalender").is_empty());
+    }
+
+    #[test]
+    fn abbreviations_in_names_are_written_out() {
+        assert_eq!(spell_out("Schlussrechnung an AS"), "Schlussrechnung an Antragsteller");
+        assert_eq!(spell_out("PA fordert Beitrag bei VG an"), "Personalamt fordert Beitrag bei Vorgesetzte an");
+        assert_eq!(
+            spell_out("Zuweisung an Wunsch-GS, Kopie an SL."),
+            "Zuweisung an Wunsch-Grundschule, Kopie an Schulleitung."
+        );
+        assert_eq!(spell_out("Gespräch m. Veranstalter (TN-Zahl)"), "Gespräch mit Veranstalter (TN-Zahl)");
+        assert_eq!(spell_out("SB prüft den ASB-Antrag"), "SB prüft den ASB-Antrag");
+    }
+
+    #[test]
+    fn more_units_and_what_only_looks_like_one() {
+        let text = "Die Bauaufsicht prüft, PA und Kä zeichnen mit, Weiterleitung an das Klimaschutzmanagement. Rechtskraft abwarten.";
+        assert_eq!(
+            candidates(text),
+            ["Bauaufsicht", "Personalamt", "Kämmerei", "Klimaschutzmanagement"].map(String::from)
+        );
     }
 }
