@@ -30,12 +30,19 @@ pub fn assemble(clauses: &[Clause], answers: &[String], foreign: &[String], clos
     let mut start = None;
     let mut nodes: Vec<Node> = Vec::new();
     for (clause, answer) in answers.iter().enumerate() {
+        let mut tasks = 0;
         for line in answer.lines().map(str::trim).filter(|l| !l.is_empty() && *l != "skip") {
             let Some(Line::Step(step)) = format::parse_unnumbered(line) else { continue };
+            if step.kind == StepType::Task {
+                tasks += 1;
+            }
             match step.kind {
                 StepType::Start => {
                     start.get_or_insert(step.name);
                 }
+                // Offered a second line, the model fills it with work the clause does not say
+                // ("Gebühr kassiert" → "Gebühr kassieren", "Kasse überprüfen").
+                StepType::Task if tasks > 1 && !verb_said(&task_name(&step.name), &clauses[clause].text) => {}
                 // A task or question that shares no word with its clause was taken from elsewhere
                 // in the dictation: the task goes, the question is asked in the clause's words.
                 StepType::Task
@@ -151,6 +158,18 @@ fn step_name(clause: &str) -> String {
     name.replace('>', "-")
 }
 
+/// Whether the work a task names, its last word, is said in `clause`, also as a noun or
+/// without its separable particle ("Reisekosten auszahlen" ~ "zahlt aus").
+fn verb_said(name: &str, clause: &str) -> bool {
+    let Some(verb) = name.rsplit(' ').next().filter(|w| w.chars().all(char::is_lowercase)) else { return true };
+    let Some(verb) = content_words(verb).pop() else { return true };
+    let bare = PARTICLES
+        .iter()
+        .find_map(|p| verb.strip_prefix(&p.replace('ü', "u")).filter(|rest| rest.chars().count() >= 4))
+        .unwrap_or(&verb);
+    content_words(clause).iter().any(|w| same_word(&verb, w) || same_word(bare, w))
+}
+
 /// Whether `name` has one of the `foreign` words (see [`same_word`]).
 fn takes_over(name: &str, foreign: &[String]) -> bool {
     content_words(name).iter().any(|x| foreign.iter().any(|y| same_word(x, y)))
@@ -197,7 +216,42 @@ fn without_ge(word: &str) -> String {
 
 /// A task name as a modeller writes it: in full words, the work last, as an infinitive.
 pub(crate) fn task_name(name: &str) -> String {
-    with_infinitive(&verb_last(&roles::spell_out(name)))
+    standard_words(&with_infinitive(&verb_last(&roles::spell_out(name))))
+}
+
+/// Colloquial verbs of dictation and the verb a modeller writes for them.
+const COLLOQUIAL_VERBS: &[(&str, &str)] = &[
+    ("gucken", "prüfen"),
+    ("nachgucken", "prüfen"),
+    ("drübergucken", "prüfen"),
+    ("schauen", "prüfen"),
+    ("nachschauen", "prüfen"),
+    ("checken", "prüfen"),
+    ("kriegen", "erhalten"),
+    ("rausschicken", "versenden"),
+    ("rausgeben", "ausgeben"),
+];
+
+/// A task name with the colloquial verb and the "raus" of dictation in the words of a modeller:
+/// "Ablehnung raus" and "Ablehnung raus senden" → "Ablehnung versenden", "Lager schauen" →
+/// "Lager prüfen".
+fn standard_words(name: &str) -> String {
+    let mut words: Vec<String> = name.split_whitespace().map(str::to_owned).collect();
+    if let Some(last) = words.last_mut()
+        && let Some((_, standard)) = COLLOQUIAL_VERBS.iter().find(|(colloquial, _)| last == colloquial)
+    {
+        *last = (*standard).to_owned();
+    }
+    if let Some(at) = words.iter().position(|w| w == "raus") {
+        match words.get(at + 1).map(String::as_str) {
+            Some("senden" | "schicken" | "verschicken" | "versenden") => {
+                words.remove(at);
+            }
+            None if at > 0 => words[at] = "versenden".to_owned(),
+            _ => {}
+        }
+    }
+    words.join(" ")
 }
 
 /// Words that open a question without adding to it: conjunctions, and the verb of a question
@@ -572,9 +626,29 @@ mod tests {
             ("Antrag nicht bearbeiten", "Antrag nicht bearbeiten"),
             ("Angebote wertet", "Angebote werten"),
             ("Geburtenregister fort", "Geburtenregister fort"),
+            ("Ablehnung raus", "Ablehnung versenden"),
+            ("Ablehnung raus senden", "Ablehnung senden"),
+            ("Wir gucken ins Lager", "Wir gucken ins Lager"),
+            ("Lager schauen", "Lager prüfen"),
+            ("raus", "raus"),
         ] {
             assert_eq!(task_name(name), expected);
         }
+    }
+
+    #[test]
+    fn a_second_task_needs_work_its_clause_says() {
+        let clauses = split(
+            "Die Reisestelle prüft die Belege und zahlt die Kosten aus. Dann werden die 30 Euro Gebühr kassiert.",
+        );
+        let answers = owned(&[
+            "task Reisestelle: Belege prüfen\ntask Reisestelle: Kosten auszahlen",
+            "task SB: Gebühr kassieren\ntask SB: Kasse überprüfen",
+        ]);
+        assert_eq!(clauses.len(), answers.len(), "{clauses:?}");
+        let (text, _) = assemble(&clauses, &answers, &[], "start: a\nend: b\n# T\n");
+        assert!(text.contains("Kosten auszahlen") && text.contains("Gebühr kassieren"), "{text}");
+        assert!(!text.contains("Kasse überprüfen"), "{text}");
     }
 
     #[test]

@@ -463,8 +463,31 @@ const NOT_A_VERB: &[&str] = &[
 
 /// Words that follow a sentence-initial verb ("Schafft es …", "Können wir …", "Liegen alle …").
 const AFTER_VERB: &[&str] = &[
-    "es", "das", "der", "die", "dies", "wir", "ich", "er", "sie", "man", "alle", "keine", "kein", "ein", "eine",
-    "nicht", "den", "dem", "noch", "was", "etwas", "alles", "nichts", "jemand", "irgendwas",
+    "es",
+    "das",
+    "der",
+    "die",
+    "dies",
+    "wir",
+    "ich",
+    "er",
+    "sie",
+    "man",
+    "alle",
+    "keine",
+    "kein",
+    "ein",
+    "eine",
+    "nicht",
+    "den",
+    "dem",
+    "noch",
+    "was",
+    "etwas",
+    "alles",
+    "nichts",
+    "jemand",
+    "irgendwas",
 ];
 
 /// A sentence that opens with its verb and goes on after a comma is a condition in German
