@@ -657,7 +657,8 @@ mod tests {
 
     #[test]
     fn a_pointer_back_after_work_opens_the_other_branch() {
-        let clauses = texts("Wir prüfen, ob die Person berechtigt ist. Wenn nicht, Ticket zurück. Wenn ja, Gerät ausgeben.");
+        let clauses =
+            texts("Wir prüfen, ob die Person berechtigt ist. Wenn nicht, Ticket zurück. Wenn ja, Gerät ausgeben.");
         let kinds: Vec<ClauseKind> = clauses.iter().map(|c| c.1).collect();
         use ClauseKind::*;
         assert_eq!(kinds, [Plain, Condition, Condition, Plain, Otherwise, Plain], "{clauses:?}");
