@@ -171,7 +171,7 @@ fn verb_said(name: &str, clause: &str) -> bool {
 }
 
 /// Whether `name` has one of the `foreign` words (see [`same_word`]).
-fn takes_over(name: &str, foreign: &[String]) -> bool {
+pub(crate) fn takes_over(name: &str, foreign: &[String]) -> bool {
     content_words(name).iter().any(|x| foreign.iter().any(|y| same_word(x, y)))
 }
 

@@ -218,6 +218,7 @@ impl PreparedDraft {
             numbered: 0,
             started_line: false,
             expected: self.requests.len(),
+            foreign: self.foreign.clone(),
             generations: Vec::new(),
         }
     }
@@ -344,6 +345,8 @@ pub struct DraftProgress {
     numbered: u32,
     started_line: bool,
     expected: usize,
+    /// Steps with these words are not shown: the draft leaves them out (see [`assemble::foreign_words`]).
+    foreign: Vec<String>,
     generations: Vec<Generation>,
 }
 
@@ -361,6 +364,7 @@ impl DraftProgress {
                         self.started_line = true;
                         Line::Step(StepLine { number: 1, ..step })
                     }
+                    StepType::Task | StepType::Decision if assemble::takes_over(&step.name, &self.foreign) => continue,
                     StepType::Task | StepType::Decision => {
                         self.numbered += 1;
                         if self.first_step_s.is_none() {
