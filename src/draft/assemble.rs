@@ -8,7 +8,7 @@
 use crate::compact::format::{self, Line};
 use crate::process::StepType;
 
-use super::clauses::{Clause, ClauseKind};
+use super::clauses::{Clause, ClauseKind, PARTICLES, without_ge};
 use super::roles;
 
 #[derive(Debug, Clone)]
@@ -200,20 +200,6 @@ fn same_word(x: &str, y: &str) -> bool {
     agree(x, y) || agree(&without_ge(x), &without_ge(y))
 }
 
-/// A (lower-cased, possibly folded) participle without its "ge", which follows a separable
-/// verb's particle ("ab-ge-lehnt", "nach-ge-fordert"): "nachgefordert" → "nachfordert".
-fn without_ge(word: &str) -> String {
-    std::iter::once("")
-        .chain(PARTICLES.iter().copied())
-        .flat_map(|p| [p.to_owned(), p.replace('ü', "u")])
-        .filter_map(|prefix| {
-            let rest = word.strip_prefix(prefix.as_str())?.strip_prefix("ge")?;
-            (rest.chars().count() >= 3).then(|| format!("{prefix}{rest}"))
-        })
-        .next_back()
-        .unwrap_or_else(|| word.to_owned())
-}
-
 /// A task name as a modeller writes it: in full words, the work last, as an infinitive.
 pub(crate) fn task_name(name: &str) -> String {
     standard_words(&with_infinitive(&verb_last(&roles::spell_out(name))))
@@ -296,12 +282,6 @@ pub(crate) fn question_name(name: &str) -> String {
 /// Words ending in "t" that are no verb form.
 const NOT_VERBS: &[&str] =
     &["nicht", "jetzt", "erst", "meist", "sonst", "selbst", "bereits", "direkt", "zuerst", "zuletzt"];
-
-/// Particles of separable verbs, which a main clause puts at its end ("Firma passt die Trasse an").
-const PARTICLES: &[&str] = &[
-    "ab", "an", "auf", "aus", "bei", "durch", "ein", "fest", "fort", "frei", "her", "hin", "los", "mit", "nach",
-    "raus", "rein", "um", "vor", "weg", "weiter", "zu", "zurück", "zusammen", "bereit",
-];
 
 /// A task name worded as a main clause, "<who> <verb> <what> [particle]", as a modeller words a
 /// task: "Firma passt Trasse an" → "Trasse anpassen", "Kämmerei korrigiert die Bestände" →

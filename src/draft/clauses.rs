@@ -353,14 +353,31 @@ fn is_state(text: &str) -> bool {
 /// participle ("eingegangen", "abgeschlossen" have their "ge").
 fn ends_in_infinitive(text: &str) -> bool {
     let last = text.rsplit(' ').next().unwrap_or("").trim_matches(|c: char| !c.is_alphabetic());
-    let participle = ["", "ab", "an", "auf", "aus", "ein", "mit", "nach", "vor", "weg", "zu", "zurück"]
-        .iter()
-        .any(|p| last.strip_prefix(p).is_some_and(|rest| rest.starts_with("ge")));
     last.chars().count() >= 5
         && last.chars().all(char::is_lowercase)
         && (last.ends_with("en") || last.ends_with("ern") || last.ends_with("eln"))
         && !NOT_VERBS.contains(&last)
-        && !participle
+        && without_ge(last) == last
+}
+
+/// Particles of separable verbs, which a main clause puts at its end ("Firma passt die Trasse an").
+pub(super) const PARTICLES: &[&str] = &[
+    "ab", "an", "auf", "aus", "bei", "durch", "ein", "fest", "fort", "frei", "her", "hin", "los", "mit", "nach",
+    "raus", "rein", "um", "vor", "weg", "weiter", "zu", "zurück", "zusammen", "bereit",
+];
+
+/// A (lower-cased, possibly folded) participle without its "ge", which follows a separable
+/// verb's particle ("ab-ge-lehnt", "nach-ge-fordert"): "nachgefordert" → "nachfordert".
+pub(super) fn without_ge(word: &str) -> String {
+    std::iter::once("")
+        .chain(PARTICLES.iter().copied())
+        .flat_map(|p| [p.to_owned(), p.replace('ü', "u")])
+        .filter_map(|prefix| {
+            let rest = word.strip_prefix(prefix.as_str())?.strip_prefix("ge")?;
+            (rest.chars().count() >= 3).then(|| format!("{prefix}{rest}"))
+        })
+        .next_back()
+        .unwrap_or_else(|| word.to_owned())
 }
 
 /// Lower-case words ending in "t" or "en" that are no verb.
