@@ -8,7 +8,7 @@
 use crate::compact::format::{self, Line};
 use crate::process::StepType;
 
-use super::clauses::{Clause, ClauseKind, PARTICLES, without_ge};
+use super::clauses::{Clause, ClauseKind, NOT_VERBS, PARTICLES, without_ge};
 use super::roles;
 
 #[derive(Debug, Clone)]
@@ -278,10 +278,6 @@ pub(crate) fn question_name(name: &str) -> String {
     let first: String = chars.next().map(|c| c.to_uppercase().collect()).unwrap_or_default();
     format!("{first}{}?", chars.as_str())
 }
-
-/// Words ending in "t" that are no verb form.
-const NOT_VERBS: &[&str] =
-    &["nicht", "jetzt", "erst", "meist", "sonst", "selbst", "bereits", "direkt", "zuerst", "zuletzt"];
 
 /// A task name worded as a main clause, "<who> <verb> <what> [particle]", as a modeller words a
 /// task: "Firma passt Trasse an" → "Trasse anpassen", "Kämmerei korrigiert die Bestände" →

@@ -381,7 +381,7 @@ pub(super) fn without_ge(word: &str) -> String {
 }
 
 /// Lower-case words ending in "t" or "en" that are no verb.
-const NOT_VERBS: &[&str] = &[
+pub(super) const NOT_VERBS: &[&str] = &[
     "nicht", "jetzt", "erst", "meist", "sonst", "selbst", "bereits", "direkt", "zuerst", "zuletzt", "oben", "unten",
     "eben", "neben", "gegen", "wegen", "einen", "keinen", "seinen", "ihren", "allen", "vorher",
 ];
