@@ -63,6 +63,39 @@ const REMARK_CUES: &[&str] = &[
     "freiwillig",
 ];
 
+/// What may follow a remark cue in an inflected form of it ("meistens", "keine", "jährliche",
+/// "durchschnittlich"); a compound that starts with a cue ("Jahresgebühr", "Rundschreiben")
+/// names a thing.
+const INFLECTIONS: &[&str] =
+    &["", "e", "em", "en", "er", "es", "ens", "n", "s", "lich", "liche", "lichem", "lichen", "licher", "liches"];
+
+/// Modal verbs: with one, an infinitive at the end says what may or must happen ("kann dauern",
+/// "muss nicht geprüft werden"), not what to do.
+const MODALS: &[&str] = &[
+    "kann", "können", "kannst", "muss", "müssen", "musst", "soll", "sollen", "sollte", "darf", "dürfen", "will",
+    "wollen", "möchte", "möchten", "braucht", "brauchen",
+];
+
+/// Whether the clause is worded as an instruction: it ends in an infinitive (a parenthesis after
+/// it aside) without a modal verb or a negation before it.
+fn is_instruction(text: &str) -> bool {
+    let main = text.split('(').next().unwrap_or(text).trim_end_matches([' ', ',', '.', ';', '!']);
+    let lower = main.to_lowercase();
+    let words: Vec<&str> = lower.split(|c: char| !c.is_alphanumeric()).filter(|w| !w.is_empty()).collect();
+    ends_in_infinitive(main)
+        && !words.iter().any(|w| MODALS.contains(w))
+        && !words.iter().rev().nth(1).is_some_and(|w| matches!(*w, "nicht" | "kein" | "keine" | "nie"))
+}
+
+/// Whether the clause says who works: it opens with "wir", "ich" or a unit, then a verb ("PA
+/// wertet monatlich die AU-Zeiten aus", "Wir prüfen die Frist").
+fn names_worker(text: &str) -> bool {
+    let mut words = text.split_whitespace().map(|w| w.trim_matches(|c: char| !c.is_alphanumeric()));
+    let (Some(first), Some(second)) = (words.next(), words.next()) else { return false };
+    (matches!(first, "Wir" | "wir" | "Ich" | "ich") || !super::roles::candidates(first).is_empty())
+        && looks_like_verb(second)
+}
+
 /// Words of a clause that says only that the process goes on or ends ("gleich weiter",
 /// "fertig"; with the "sonst" words: "sonst direkt weiter").
 const GOES_ON: &[&str] =
@@ -83,10 +116,21 @@ impl Clause {
         };
         let lower = said.to_lowercase();
         let words: Vec<&str> = lower.split(|c: char| !c.is_alphanumeric()).filter(|w| !w.is_empty()).collect();
-        words.iter().all(|w| GOES_ON.contains(w) || OTHERWISE.contains(w))
-            || negated
+        if words.iter().all(|w| GOES_ON.contains(w) || OTHERWISE.contains(w)) {
+            return true;
+        }
+        // An instruction is work, whatever remark comes with it ("Jahresgebühr 20 € kassieren",
+        // "Gebühr festsetzen (ca. 50 € je Wohnung)").
+        if is_instruction(said) || (names_worker(said) && !words.iter().any(|w| matches!(*w, "bereits" | "schon"))) {
+            return false;
+        }
+        negated
             || REMARK_CUES.iter().any(|cue| {
-                if cue.contains(' ') { lower.contains(cue) } else { words.iter().any(|w| w.starts_with(cue)) }
+                if cue.contains(' ') {
+                    lower.contains(cue)
+                } else {
+                    words.iter().any(|w| w.strip_prefix(cue).is_some_and(|rest| INFLECTIONS.contains(&rest)))
+                }
             })
     }
 
@@ -121,7 +165,9 @@ impl Clause {
     /// work ("Stelle bewerben" for "Die Bewerbungsfrist beträgt drei Wochen").
     pub fn is_statistic(&self) -> bool {
         let lower = format!(" {} ", self.text.to_lowercase());
-        self.kind == ClauseKind::Plain && STATISTIC_CUES.iter().any(|cue| lower.contains(cue))
+        self.kind == ClauseKind::Plain
+            && STATISTIC_CUES.iter().any(|cue| lower.contains(cue))
+            && !is_instruction(&self.text)
     }
 
     /// The clause as a yes/no question, without its "wenn" or "falls": where the model's
@@ -736,6 +782,16 @@ mod tests {
         assert!(remark("sonst direkt weiter"));
         assert!(remark("Ca. 40 Anträge im Jahr"));
         assert!(remark("Das dauert zwanzig Minuten"));
+        // An instruction is work whatever remark comes with it; a cue is a word, not a compound's part.
+        assert!(!remark("Gebühr festsetzen (ca. 50 € je Wohnung)"));
+        assert!(!remark("Jahresgebühr 20 € kassieren"));
+        assert!(!remark("Die Rundschreiben gehen raus"));
+        assert!(remark("Das kann meistens schon mal dauern"));
+        assert!(remark("Muss man meistens nicht extra prüfen"));
+        assert!(!remark("PA wertet monatlich die AU-Zeiten aus"));
+        assert!(remark("Wir haben das meistens schon geprüft"));
+        // An instruction beside a figure is asked about too.
+        assert!(!split("Gastschulbeitrag, 1.200 € im Jahr, beim Schulträger zusagen")[0].is_statistic());
         // A negated state before a colon is the condition of the work after it.
         let clause = |text: &str| Clause { text: text.to_owned(), kind: ClauseKind::Plain, negated: true };
         assert!(!clause("Kein Grund: Ablehnung an Eltern").may_be_remark());
