@@ -170,7 +170,7 @@ pub fn prepare(dictation: &str, max_tokens: usize) -> Result<PreparedDraft, Draf
     let mut requests = Vec::with_capacity(clauses.len() + 1);
     // Remarks on frequency and duration are not asked about, unless nothing else is dictated,
     // nor a heading (the closing request names the title), nor a bare "wenn ja" that opens a
-    // branch (it holds no work).
+    // branch (it holds no work), nor what a citizen does (the trigger at most).
     let asked: Vec<bool> = if clauses.iter().all(Clause::is_statistic) {
         vec![true; clauses.len()]
     } else {
@@ -178,7 +178,7 @@ pub fn prepare(dictation: &str, max_tokens: usize) -> Result<PreparedDraft, Draf
         clauses
             .iter()
             .enumerate()
-            .map(|(i, c)| !(c.is_statistic() || (i == 0 && c.is_heading()) || branch_only(c)))
+            .map(|(i, c)| !(c.is_statistic() || (i == 0 && c.is_heading()) || branch_only(c) || c.is_outside_act()))
             .collect()
     };
     for (i, clause) in clauses.iter().enumerate().filter(|(i, _)| asked[*i]) {
