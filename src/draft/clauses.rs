@@ -87,39 +87,6 @@ fn is_instruction(text: &str) -> bool {
         && !words.iter().rev().nth(1).is_some_and(|w| matches!(*w, "nicht" | "kein" | "keine" | "nie"))
 }
 
-/// People outside the administration whose acts a dictation tells (lower-cased).
-const OUTSIDE: &[&str] = &[
-    "bürger",
-    "bürgerin",
-    "bürgerinnen",
-    "antragsteller",
-    "antragstellerin",
-    "as",
-    "eltern",
-    "leute",
-    "kunde",
-    "kundin",
-    "neukunde",
-    "person",
-    "bewerber",
-    "bewerberin",
-    "pächter",
-    "veranstalter",
-    "eigentümer",
-    "halter",
-    "mutter",
-    "vater",
-    "familie",
-    "angehörige",
-    "anwohner",
-    "besucher",
-    "teilnehmer",
-    "interessent",
-];
-
-/// Articles before a clause's subject.
-const ARTICLES: &[&str] = &["der", "die", "das", "ein", "eine", "einer"];
-
 /// Whether the clause says who works: it opens with "wir", "ich" or a unit, then a verb ("PA
 /// wertet monatlich die AU-Zeiten aus", "Wir prüfen die Frist").
 fn names_worker(text: &str) -> bool {
@@ -191,28 +158,6 @@ impl Clause {
     pub fn is_heading(&self) -> bool {
         let words: Vec<&str> = self.text.split_whitespace().collect();
         words.len() <= 6 && !words.iter().any(|w| looks_like_verb(w))
-    }
-
-    /// Whether the clause says what someone outside the administration does: it opens with a
-    /// citizen, an applicant or their like and a verb, and is no instruction ("Bürger bringt
-    /// Original und Kopie mit", "Eltern wollen Kind an Schule der Nachbargemeinde schicken", but
-    /// not "Antragsteller anhören"), where no "wir" and no unit after a comma works in the same clause
-    /// ("Antragsteller legt Zeugnis vor, Ordnungsamt prüft" holds the office's work). A modeller draws that as the trigger or leaves it out; asked
-    /// about it, the model made the citizen's act or wish a task of the office.
-    pub fn is_outside_act(&self) -> bool {
-        let mut words = self.text.split_whitespace().map(|w| w.trim_matches(|c: char| !c.is_alphanumeric()));
-        let mut first = words.next().unwrap_or("");
-        while ARTICLES.contains(&first.to_lowercase().as_str()) {
-            first = words.next().unwrap_or("");
-        }
-        let verb = words.next().is_some_and(|w| looks_like_verb(w) || MODALS.contains(&w));
-        let office_works = self.text.split_whitespace().any(|w| matches!(w, "wir" | "ich"))
-            || self.text.split_once(',').is_some_and(|(_, rest)| !super::roles::candidates(rest).is_empty());
-        self.kind == ClauseKind::Plain
-            && OUTSIDE.contains(&first.to_lowercase().as_str())
-            && verb
-            && !is_instruction(&self.text)
-            && !office_works
     }
 
     /// Whether the clause only says how often, how long or how much ("Ca. 80 Fälle im Jahr",
@@ -852,19 +797,6 @@ mod tests {
         assert!(!clause("Kein Grund: Ablehnung an Eltern").may_be_remark());
         assert!(clause("Rückt keiner nach, gibt's nix").may_be_remark());
         assert!(clause("Anm.: Anträge sind nicht gebührenpflichtig").may_be_remark());
-    }
-
-    #[test]
-    fn a_citizens_act_is_told_not_work_of_the_office() {
-        let outside = |text: &str| split(text)[0].is_outside_act();
-        assert!(outside("Bürger bringt Original und Kopie mit"));
-        assert!(outside("Die Leute stellen den Antrag online"));
-        assert!(outside("Eltern wollen Kind an Schule der Nachbargemeinde schicken"));
-        assert!(!outside("Antragsteller anhören"));
-        assert!(!outside("Eigentümer formlos informieren"));
-        assert!(!outside("Bauhof holt das Fahrrad ab"));
-        assert!(!outside("Der Antrag geht an die Stadtkasse"));
-        assert!(!outside("Antragsteller legt Prüfungszeugnis und Passfoto vor, Ordnungsamt prüft"));
     }
 
     #[test]

@@ -2,11 +2,11 @@
 //!
 //! The pipeline: [`prepare`] checks the input, cuts it into clauses ([`clauses`]) and builds
 //! one grammar-constrained request per clause (the clause alone) plus a closing one that sees
-//! the dictation's first and last clauses (trigger, outcome, title); the engine runs them as one job over the
-//! cached system prompt (streamed lines can be shown as they arrive, see [`DraftProgress`]);
-//! [`PreparedDraft::finish`] puts the answers together ([`assemble`]), converts them into a
-//! process, repairs what is left ([`convert`]) and runs the deterministic review. The result
-//! always validates without errors.
+//! the dictation's first and last clauses (trigger, outcome, title); the engine runs them as
+//! one job over the cached system prompt (streamed lines can be shown as they arrive, see
+//! [`DraftProgress`]); [`PreparedDraft::finish`] puts the answers together ([`assemble`]),
+//! converts them into a process, repairs what is left ([`convert`]) and runs the deterministic
+//! review. The result always validates without errors.
 //!
 //! Clause by clause, because a 1.5B model asked to rewrite a whole dictation at once drops
 //! half of its steps, copies its prompt's examples and loses conditions (docs/drafting.md).
@@ -170,7 +170,7 @@ pub fn prepare(dictation: &str, max_tokens: usize) -> Result<PreparedDraft, Draf
     let mut requests = Vec::with_capacity(clauses.len() + 1);
     // Remarks on frequency and duration are not asked about, unless nothing else is dictated,
     // nor a heading (the closing request names the title), nor a bare "wenn ja" that opens a
-    // branch (it holds no work), nor what a citizen does (the trigger at most).
+    // branch (it holds no work).
     let asked: Vec<bool> = if clauses.iter().all(Clause::is_statistic) {
         vec![true; clauses.len()]
     } else {
@@ -178,7 +178,7 @@ pub fn prepare(dictation: &str, max_tokens: usize) -> Result<PreparedDraft, Draf
         clauses
             .iter()
             .enumerate()
-            .map(|(i, c)| !(c.is_statistic() || (i == 0 && c.is_heading()) || branch_only(c) || c.is_outside_act()))
+            .map(|(i, c)| !(c.is_statistic() || (i == 0 && c.is_heading()) || branch_only(c)))
             .collect()
     };
     for (i, clause) in clauses.iter().enumerate().filter(|(i, _)| asked[*i]) {
@@ -211,8 +211,8 @@ pub fn prepare(dictation: &str, max_tokens: usize) -> Result<PreparedDraft, Draf
 }
 
 /// What the closing request sees of the dictation: the trigger and the service are dictated
-/// first and the outcome last, so the first two clauses and the last two asked ones, each ended as a
-/// sentence, gaps marked with "…". Shown the whole dictation, the closing request was the
+/// first and the outcome last, so the first two clauses and the last two asked ones, each ended
+/// as a sentence, gaps marked with "…". Shown the whole dictation, the closing request was the
 /// longest prompt of a draft (a fifth of its time on dev3) and its answers were no closer to
 /// the gold (docs/drafting.md, session 24).
 fn closing_excerpt(clauses: &[Clause], asked: &[bool]) -> String {
