@@ -567,6 +567,8 @@ impl CandleGenerator {
         let mut new_tokens = 0;
         let mut first_pass = true;
         while !pass.is_empty() {
+            let pass_started = Instant::now();
+            let pass_tokens: usize = pass.iter().map(|(_, step)| step.len()).sum();
             // At most as many answers per pass as the matrix kernels take rows at once: beyond
             // that a pass falls back to slower tiles, the vocabulary projection above all.
             for group in pass.chunks(gemv::MAX_BATCH) {
@@ -597,6 +599,15 @@ impl CandleGenerator {
                     lanes[*lane].logits = row;
                 }
             }
+            // Where a draft's time goes: the first pass prefills every answer's prompt, the
+            // others cost about the same for one answer as for eight (docs/drafting.md).
+            tracing::debug!(
+                target: "ablauf::llm",
+                answers = pass.len(),
+                tokens = pass_tokens,
+                ms = format!("{:.1}", pass_started.elapsed().as_secs_f64() * 1000.0),
+                "packed pass"
+            );
             if first_pass {
                 let seconds = prefill_started.elapsed().as_secs_f64();
                 let prefilled = prompts.iter().map(|p| p.len() - shared).sum::<usize>() + shared - reused;
