@@ -76,12 +76,17 @@ const MODALS: &[&str] = &[
     "wollen", "möchte", "möchten", "braucht", "brauchen",
 ];
 
+/// The words of a text, without punctuation.
+fn words(text: &str) -> impl Iterator<Item = &str> {
+    text.split(|c: char| !c.is_alphanumeric()).filter(|w| !w.is_empty())
+}
+
 /// Whether the clause is worded as an instruction: it ends in an infinitive (a parenthesis after
 /// it aside) without a modal verb or a negation before it.
 fn is_instruction(text: &str) -> bool {
     let main = text.split('(').next().unwrap_or(text).trim_end_matches([' ', ',', '.', ';', '!']);
     let lower = main.to_lowercase();
-    let words: Vec<&str> = lower.split(|c: char| !c.is_alphanumeric()).filter(|w| !w.is_empty()).collect();
+    let words: Vec<&str> = words(&lower).collect();
     ends_in_infinitive(main)
         && !words.iter().any(|w| MODALS.contains(w))
         && !words.iter().rev().nth(1).is_some_and(|w| matches!(*w, "nicht" | "kein" | "keine" | "nie"))
@@ -115,7 +120,7 @@ impl Clause {
             _ => (self.negated, self.text.as_str()),
         };
         let lower = said.to_lowercase();
-        let words: Vec<&str> = lower.split(|c: char| !c.is_alphanumeric()).filter(|w| !w.is_empty()).collect();
+        let words: Vec<&str> = words(&lower).collect();
         if words.iter().all(|w| GOES_ON.contains(w) || OTHERWISE.contains(w)) {
             return true;
         }
@@ -146,10 +151,7 @@ impl Clause {
     /// "Wenn ja", "Wenn nicht".
     pub fn refers_back(&self) -> bool {
         let lower = self.text.to_lowercase();
-        lower
-            .split(|c: char| !c.is_alphanumeric())
-            .filter(|w| !w.is_empty() && !CONDITION.contains(w))
-            .all(|w| REFERRING.contains(&w))
+        words(&lower).filter(|w| !CONDITION.contains(w)).all(|w| REFERRING.contains(&w))
     }
 
     /// Whether the clause, dictated first, only names the service ("Beglaubigung von Kopien,
