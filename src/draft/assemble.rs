@@ -351,9 +351,15 @@ fn unify_roles(nodes: &mut [Node]) {
         }
     }
     counts.sort_by(|(a, x), (b, y)| y.cmp(x).then(a.chars().count().cmp(&b.chars().count())));
+    // Inflections only: "Schule" is not the "Schulverwaltungsamt", as the step words' looser
+    // [`same_word`] would have it.
+    let inflected = |x: &str, y: &str| {
+        let common = x.chars().zip(y.chars()).take_while(|(p, q)| p == q).count();
+        common >= 4 && common + 3 >= x.chars().count().max(y.chars().count())
+    };
     let contained = |a: &str, b: &str| {
         let (wa, wb) = (content_words(a), content_words(b));
-        !wa.is_empty() && wa.iter().all(|x| wb.iter().any(|y| same_word(x, y)))
+        !wa.is_empty() && wa.iter().all(|x| wb.iter().any(|y| inflected(x, y)))
     };
     let mut canonical: Vec<&str> = Vec::new();
     let mut renames: Vec<(String, String)> = Vec::new();

@@ -317,7 +317,7 @@ pub fn split(dictation: &str) -> Vec<Clause> {
             let sentences: Vec<String> = sentences(part).iter().flat_map(|s| verb_first(&without_fillers(s))).collect();
             let count = sentences.len();
             for (j, sentence) in sentences.into_iter().enumerate() {
-                for piece in connectives(&sentence) {
+                for piece in connectives(&sentence).iter().flat_map(|p| each_work(p)) {
                     push(&mut clauses, &piece);
                 }
                 // "X → Y": X is the condition under which Y happens, unless X already is work;
@@ -436,7 +436,7 @@ pub(super) const NOT_VERBS: &[&str] = &[
 
 /// A lower-case word of four letters or more ending in "t" or "en" ("prüft", "entfernt",
 /// "einholen"), as verb forms do.
-fn looks_like_verb(word: &str) -> bool {
+pub(super) fn looks_like_verb(word: &str) -> bool {
     let word = word.trim_matches(|c: char| !c.is_alphabetic());
     word.chars().count() >= 4
         && word.chars().all(char::is_lowercase)
@@ -655,6 +655,36 @@ fn connectives(sentence: &str) -> Vec<String> {
     ordered
 }
 
+/// Cuts a piece of a sentence where a comma is followed by a next piece of work with its own
+/// finite verb: the verb alone ("Firma schleppt ab, verwahrt 1 Monat"), a unit and its verb
+/// ("PA fertigt Zeugnis aus, AL unterschreibt") or a pronoun for a unit and its verb ("… an die
+/// Stadtkasse, die überweist das Geld"). Each clause's answer holds two steps at most, so the
+/// third piece of such a sentence was lost. A condition's piece is left whole.
+fn each_work(piece: &str) -> Vec<String> {
+    if CONDITION.contains(&first_word(piece).as_str()) {
+        return vec![piece.to_owned()];
+    }
+    let finite = |w: &str| {
+        let w = w.trim_matches(|c: char| !c.is_alphabetic());
+        w.chars().count() >= 4 && w.chars().all(char::is_lowercase) && w.ends_with('t') && !NOT_VERBS.contains(&w)
+    };
+    let mut out = Vec::new();
+    let mut rest = piece;
+    while let Some(comma) = rest.match_indices(", ").map(|(i, _)| i).find(|&i| {
+        let mut words = rest[i + 2..].split_whitespace();
+        let (first, second) = (words.next().unwrap_or(""), words.next().unwrap_or(""));
+        finite(first)
+            || (finite(second)
+                && (matches!(first, "die" | "der")
+                    || !super::roles::candidates(first.trim_matches(|c: char| !c.is_alphanumeric())).is_empty()))
+    }) {
+        out.push(rest[..comma].to_owned());
+        rest = &rest[comma + 2..];
+    }
+    out.push(rest.to_owned());
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -680,6 +710,21 @@ mod tests {
         assert_eq!((clauses[0].kind, clauses[0].negated), (ClauseKind::Condition, true));
         assert_eq!(clauses[1].text, "Nachforderung, Frist 4 Wo");
         assert_eq!((clauses[2].text.as_str(), clauses[2].negated), ("Vollst", false));
+    }
+
+    #[test]
+    fn each_piece_of_work_with_its_own_verb_is_a_clause() {
+        let cut = |dictation: &str| -> Vec<String> { split(dictation).into_iter().map(|c| c.text).collect() };
+        assert_eq!(
+            cut("Firma schleppt ab, verwahrt 1 Monat. PA fertigt Zeugnis aus, AL unterschreibt, Versand an MA."),
+            ["Firma schleppt ab", "verwahrt 1 Monat", "PA fertigt Zeugnis aus", "AL unterschreibt, Versand an MA"]
+        );
+        assert_eq!(
+            cut("Wir schicken die Anordnung an die Stadtkasse, die überweist das Geld, meist sofort."),
+            ["Wir schicken die Anordnung an die Stadtkasse", "die überweist das Geld, meist sofort"]
+        );
+        assert_eq!(cut("Wir prüfen die Liste, die wir bekommen, und den Antrag.").len(), 1);
+        assert_eq!(cut("Wenn der Antrag fehlt, fordert SB nach").len(), 2);
     }
 
     #[test]
@@ -803,8 +848,9 @@ mod tests {
 
     #[test]
     fn two_verbs_or_und_make_two_pieces_of_work() {
-        let two = |text: &str| split(text)[0].joins_two();
-        assert!(two("Schule bestätigt den Schulbesuch, leitet an das Amt weiter"));
+        let two = |text: &str| Clause { text: text.to_owned(), kind: ClauseKind::Plain, negated: false }.joins_two();
+        assert!(two("Schule bestätigt den Schulbesuch und leitet an das Amt weiter"));
+        assert!(two("Kasse bucht den Betrag ein, mahnt säumige Zahler an"));
         assert!(two("Belege prüfen und auszahlen"));
         assert!(!two("SB prüft den Ausweis bzw. Reisepass"));
     }

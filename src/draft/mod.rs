@@ -11,6 +11,7 @@
 //! Clause by clause, because a 1.5B model asked to rewrite a whole dictation at once drops
 //! half of its steps, copies its prompt's examples and loses conditions (docs/drafting.md).
 
+pub mod actors;
 pub mod assemble;
 pub mod clauses;
 pub mod input;
@@ -181,14 +182,29 @@ pub fn prepare(dictation: &str, max_tokens: usize) -> Result<PreparedDraft, Draf
             .map(|(i, c)| !(c.is_statistic() || (i == 0 && c.is_heading()) || branch_only(c)))
             .collect()
     };
-    for (i, clause) in clauses.iter().enumerate().filter(|(i, _)| asked[*i]) {
+    let speaker = actors::speaker(dictation);
+    let mut previous: Option<String> = None;
+    for (i, clause) in clauses.iter().enumerate() {
+        let (allowed, actor) = actors::for_clause(
+            &clause.text,
+            clause.kind == ClauseKind::Condition,
+            speaker.as_deref(),
+            previous.as_deref(),
+            &roles,
+        );
+        if actor.is_some() {
+            previous = actor;
+        }
+        if !asked[i] {
+            continue;
+        }
         let options = ClauseOptions {
             // The trigger is dictated first, after a heading at most.
             start: i <= 1,
             condition: i > 0 && clause.kind == ClauseKind::Condition,
             two: clause.joins_two(),
             skip: i == 0 || clause.may_be_remark(),
-            roles: &roles,
+            roles: &allowed,
         };
         let first = requests.is_empty();
         // The clause alone: shown the whole dictation too, the model answered with the work of

@@ -205,6 +205,11 @@ fn unit(word: &str) -> Option<String> {
     ENDINGS.iter().find_map(|ending| word.strip_suffix(ending).filter(|w| base(w)).map(str::to_owned))
 }
 
+/// The unit a word names, an abbreviation written out.
+pub(super) fn unit_named(word: &str) -> Option<String> {
+    AMBIGUOUS.iter().find(|(short, _)| *short == word).map(|(_, full)| (*full).to_owned()).or_else(|| unit(word))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

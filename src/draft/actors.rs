@@ -1,0 +1,335 @@
+//! Who does each clause's work, read from its wording: a unit as its subject, "wir" and the
+//! unit the dictation names with it, or the subject of the clause before. Where the wording says,
+//! that unit is the only role the clause's answer may name.
+//!
+//! Asked to choose among all the dictation's units for a clause alone ("wir schreiben den Halter
+//! an"), the model took whichever unit it had seen last, and the unit that does most of the work
+//! went missing from the draft (docs/drafting.md, session 25).
+
+use super::roles::unit_named;
+use crate::compact::format;
+
+/// Who does a clause's work, as far as its wording says.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Actor {
+    /// A unit is the clause's subject ("Außendienst klebt …", "die Kollegin vom Bauhof räumt …",
+    /// "dann macht das Jugendamt …").
+    Unit(String),
+    /// The speaker's unit: "wir", "ich", "SB" ("wir schreiben den Halter an", "Wir: …").
+    Speaker,
+    /// The clause opens with its verb and no subject follows: it goes on with the subject of the
+    /// clause before it ("Hausverwaltung prüft Räume, programmiert Transponder").
+    Previous,
+    /// The wording does not say ("Erlaubnis erstellen", "Ausgabe gegen Unterschrift").
+    Unsaid,
+}
+
+/// Words that name the speaker's unit as the subject; "SB" is its clerk.
+const SPEAKER_WORDS: &[&str] = &["wir", "ich", "sb"];
+
+/// Words a clause may open with before its subject or verb.
+const OPENERS: &[&str] = &[
+    "also",
+    "ähm",
+    "äh",
+    "und",
+    "na",
+    "ja",
+    "so",
+    "dann",
+    "danach",
+    "anschließend",
+    "daraufhin",
+    "zuerst",
+    "erst",
+    "jetzt",
+    "nun",
+    "hier",
+    "zum",
+    "schluss",
+    "abschließend",
+    "zuletzt",
+    "gleich",
+    "sofort",
+    "hinterher",
+];
+
+/// Words before a subject's unit: "die Kollegin vom Bauhof", "der Kollege aus der Kämmerei",
+/// "unser Außendienst".
+const ARTICLES: &[&str] = &["der", "die", "das", "unser", "unsere"];
+const COLLEAGUES: &[&str] = &["kollegin", "kollege", "kollegen", "kolleginnen", "leute"];
+const FROM: &[&str] = &["vom", "von", "der", "dem", "aus", "im", "in"];
+
+/// A word without the punctuation around it.
+fn core(word: &str) -> &str {
+    word.trim_matches(|c: char| !c.is_alphanumeric() && c != '-')
+}
+
+/// The unit `words` open with (after an article or "die Kollegin vom" at most), and the index of
+/// the word after it, asides in parentheses skipped ("Hausverwaltung (also wir) prüft").
+fn unit_ahead(words: &[&str]) -> Option<(String, usize)> {
+    let lower = |k: usize| words.get(k).map(|w| core(w).to_lowercase()).unwrap_or_default();
+    let mut k = usize::from(ARTICLES.contains(&lower(0).as_str()));
+    if COLLEAGUES.contains(&lower(k).as_str()) {
+        k += 1;
+        while k < words.len() && FROM.contains(&lower(k).as_str()) {
+            k += 1;
+        }
+    }
+    let found = unit_named(core(words.get(k)?))?;
+    let mut next = k + 1;
+    if words.get(next).is_some_and(|w| w.starts_with('(')) {
+        while next < words.len() && !words[next].contains(')') {
+            next += 1;
+        }
+        next += 1;
+    }
+    Some((found, next))
+}
+
+/// A finite verb of the third person singular, as a unit's subject clause has it ("prüft",
+/// "holt", "unterschreibt"); "Polizei informieren" is an instruction about the unit.
+fn singular_verb(word: &str) -> bool {
+    let word = core(word);
+    word.chars().count() >= 3 && word.chars().all(char::is_lowercase) && word.ends_with('t') && word != "nicht"
+}
+
+/// Whether a part of a clause opens with a pronoun for the unit named before it, then its verb
+/// ("die macht dann das Anhörungsverfahren", "der prüft").
+fn resumes(part: &str) -> bool {
+    let mut words = part.split_whitespace().map(core);
+    matches!(words.next(), Some("die" | "der")) && words.next().is_some_and(singular_verb)
+}
+
+/// A lower-case word that may be a verb opening a clause ("programmiert", "fordern", "holen").
+fn verb_like(word: &str) -> bool {
+    super::clauses::looks_like_verb(word)
+        || (word.chars().all(char::is_lowercase) && (word.ends_with("ern") || word.ends_with("eln")))
+}
+
+/// Who does the work of `clause`: its subject where that is a unit or the speaker, read from the
+/// words before the verb or right after it (German puts the subject after the verb when the
+/// clause opens with "dann" or another adverb).
+pub fn actor(clause: &str) -> Actor {
+    let said = match clause.split_once(':') {
+        // "Wir: Schulweg berechnen" names the subject before the colon; "Keine Änderungen: PA
+        // fertigt …" the state the work after it depends on.
+        Some((before, after)) if after.chars().any(char::is_alphabetic) => {
+            let head = core(before.trim());
+            if SPEAKER_WORDS.contains(&head.to_lowercase().as_str()) {
+                return Actor::Speaker;
+            }
+            if let Some(found) = unit_named(head) {
+                return Actor::Unit(found);
+            }
+            after
+        }
+        _ => clause,
+    };
+    let words: Vec<&str> = said.split_whitespace().filter(|w| !core(w).is_empty()).collect();
+    let lower = |k: usize| words.get(k).map(|w| core(w).to_lowercase()).unwrap_or_default();
+    let mut k = 0;
+    while k < words.len() && OPENERS.contains(&lower(k).as_str()) {
+        k += 1;
+    }
+    if SPEAKER_WORDS.contains(&lower(k).as_str()) {
+        return Actor::Speaker;
+    }
+    if let Some((found, next)) = unit_ahead(&words[k.min(words.len())..])
+        && words.get(k + next).is_some_and(|w| singular_verb(w))
+    {
+        return Actor::Unit(found);
+    }
+    if verb_like(&lower(k)) {
+        if SPEAKER_WORDS.contains(&lower(k + 1).as_str()) {
+            return Actor::Speaker;
+        }
+        if let Some((found, _)) = unit_ahead(&words[(k + 1).min(words.len())..]) {
+            return Actor::Unit(found);
+        }
+        return Actor::Previous;
+    }
+    Actor::Unsaid
+}
+
+/// Prepositions after which the dictation names where a case goes ("ans Ordnungsamt", "an die
+/// Stadtkasse", "beim Bürgerbüro").
+const TOWARDS: &[&str] = &["an", "ans", "beim", "bei", "im", "in", "zum", "zur"];
+
+/// What may stand between "wir" and the unit it is: fillers, then a preposition and an article
+/// ("wir in der Geschäftsstelle", "bei uns im Bürgerservice", "erfahren wir das im Umweltamt",
+/// "wir als Kämmerei"); "geben wir das dem Bauhof" names where it goes.
+const WE_FILLERS: &[&str] = &["das", "ja", "dann", "hier", "nämlich", "also"];
+const WE_AT: &[&str] = &["in", "im", "vom", "von", "beim", "bei", "aus", "als"];
+const WE_ARTICLES: &[&str] = &["der", "dem", "den"];
+
+/// The unit the dictation's "wir" is: named next to it ("wir in der Geschäftsstelle",
+/// "Hausverwaltung (also wir)"), else in parentheses in the opening words ("Altfahrzeuge
+/// (Ordnungsamt):"), else the last unit the case was sent to before the first "wir" ("Der Antrag
+/// geht an die Stadtkasse. Wir prüfen …").
+pub fn speaker(dictation: &str) -> Option<String> {
+    let words: Vec<&str> = dictation.split_whitespace().collect();
+    let lower: Vec<String> = words.iter().map(|w| core(w).to_lowercase()).collect();
+    let we: Vec<usize> = (0..words.len()).filter(|&i| matches!(lower[i].as_str(), "wir" | "uns")).collect();
+    for &i in &we {
+        let mut j = i + 1;
+        let within = |j: usize| j < words.len() && !words[j - 1].ends_with(['.', ',', ':', ';', '?', '!']);
+        while within(j) && WE_FILLERS.contains(&lower[j].as_str()) {
+            j += 1;
+        }
+        if within(j) && WE_AT.contains(&lower[j].as_str()) {
+            j += 1;
+            if within(j) && WE_ARTICLES.contains(&lower[j].as_str()) {
+                j += 1;
+            }
+            if within(j)
+                && let Some(found) = unit_named(core(words[j]))
+            {
+                return Some(found);
+            }
+        }
+        if let Some(open) = (i.saturating_sub(2)..=i).find(|&k| words[k].starts_with('('))
+            && open > 0
+            && let Some(found) = unit_named(core(words[open - 1]))
+        {
+            return Some(found);
+        }
+    }
+    if let Some(found) = words.iter().take(12).find(|w| w.starts_with('(')).and_then(|w| unit_named(core(w))) {
+        return Some(found);
+    }
+    let first_we = *we.first()?;
+    (1..first_we).rev().find_map(|j| {
+        let towards = TOWARDS.contains(&lower[j - 1].as_str())
+            || (j >= 2
+                && TOWARDS.contains(&lower[j - 2].as_str())
+                && ["die", "den", "das", "der", "dem"].contains(&lower[j - 1].as_str()));
+        if towards { unit_named(core(words[j])) } else { None }
+    })
+}
+
+/// The roles a clause's answer may name, and who the clause's actor is: the actor where its
+/// wording says (the `previous` clause's for a clause that opens with its verb, the `speaker`
+/// for "wir"), with the units that are subjects of its later parts ("PA fertigt Zeugnis aus, AL
+/// unterschreibt"). A condition whose wording names nobody is checked by whoever worked last.
+/// Otherwise every candidate: the model chooses. Asked to choose among all units for "wir
+/// schreiben den Halter an", it took whichever unit the dictation named last.
+pub fn for_clause(
+    clause: &str,
+    condition: bool,
+    speaker: Option<&str>,
+    previous: Option<&str>,
+    candidates: &[String],
+) -> (Vec<String>, Option<String>) {
+    let resolve = |actor: Actor| match actor {
+        Actor::Unit(unit) => Some(candidates.iter().find(|c| format::same_text(c, &unit)).cloned().unwrap_or(unit)),
+        Actor::Speaker => speaker.map(str::to_owned),
+        Actor::Previous => previous.map(str::to_owned),
+        Actor::Unsaid if condition => previous.or(speaker).map(str::to_owned),
+        Actor::Unsaid => None,
+    };
+    let Some(first) = resolve(actor(clause)) else { return (candidates.to_vec(), None) };
+    let mut allowed = vec![first.clone()];
+    let mut at = 0;
+    for part in clause.split([',', ';']).flat_map(|p| p.split(" und ")) {
+        let before = &clause[..at];
+        at = (at + part.len() + 1).min(clause.len());
+        if before.is_empty() {
+            continue;
+        }
+        let unit = match actor(part) {
+            // "…, die überweist dann das Geld": the unit named last before it.
+            Actor::Unsaid if resumes(part) => {
+                before.split_whitespace().rev().find_map(|w| unit_named(core(w))).and_then(|u| resolve(Actor::Unit(u)))
+            }
+            said @ (Actor::Unit(_) | Actor::Speaker) => resolve(said),
+            Actor::Previous | Actor::Unsaid => None,
+        };
+        if let Some(unit) = unit
+            && !allowed.contains(&unit)
+        {
+            allowed.push(unit);
+        }
+    }
+    (allowed, Some(first))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_subject_of_a_clause_is_its_actor() {
+        let unit = |name: &str| Actor::Unit(name.to_owned());
+        assert_eq!(actor("Außendienst klebt roten Aufkleber ans Fahrzeug"), unit("Außendienst"));
+        assert_eq!(actor("die Kollegin vom Bauhof räumt das weg"), unit("Bauhof"));
+        assert_eq!(actor("Im Frühjahr macht das Jugendamt die Vergabe"), Actor::Unsaid);
+        assert_eq!(actor("dann macht das Jugendamt die Vergabe"), unit("Jugendamt"));
+        assert_eq!(actor("Keine Änderungen: PA fertigt Zeugnis aus"), unit("Personalamt"));
+        assert_eq!(actor("wir schreiben den Halter an"), Actor::Speaker);
+        assert_eq!(actor("Dann holen wir parallel Stellungnahmen ein"), Actor::Speaker);
+        assert_eq!(actor("Wir: Schulweg berechnen"), Actor::Speaker);
+        assert_eq!(actor("SB prüft Unterlagen"), Actor::Speaker);
+        assert_eq!(actor("programmiert Transponder"), Actor::Previous);
+        assert_eq!(actor("Erlaubnis erstellen"), Actor::Unsaid);
+        assert_eq!(actor("Stellungnahme Ordnungsamt einholen"), Actor::Unsaid);
+    }
+
+    #[test]
+    fn the_speaker_is_the_unit_named_with_wir_or_the_one_the_case_went_to() {
+        let speaker = |text: &str| speaker(text).unwrap_or_default();
+        assert_eq!(
+            speaker("Wir in der Geschäftsstelle gucken, wann die Mail kam. Die Stadtkasse zahlt."),
+            "Geschäftsstelle"
+        );
+        assert_eq!(speaker("Anfragen landen bei uns im Bürgerservice, das Fachamt antwortet."), "Bürgerservice");
+        assert_eq!(speaker("Vorgesetzte beantragt. Hausverwaltung (also wir) prüft Räume."), "Hausverwaltung");
+        assert_eq!(
+            speaker("Altfahrzeuge (Ordnungsamt): Außendienst klebt Aufkleber, wir schreiben an."),
+            "Ordnungsamt"
+        );
+        assert_eq!(speaker("Der Antrag geht an die Stadtkasse. Wir prüfen die Verhältnisse."), "Stadtkasse");
+        assert_eq!(
+            speaker("Schule bestätigt, leitet an Schulverwaltungsamt weiter. Wir: Schulweg berechnen."),
+            "Schulverwaltungsamt"
+        );
+        assert_eq!(speaker("Wir geben das an die Bußgeldstelle."), "");
+        assert_eq!(speaker("Dann erfahren wir das im Umweltamt, oft."), "Umweltamt");
+        assert_eq!(speaker("Dann geben wir das dem Bauhof."), "");
+        assert_eq!(speaker("Der Antrag geht an die Stadtkasse, die bucht."), "");
+    }
+
+    #[test]
+    fn a_clause_may_name_its_actor_and_the_subjects_of_its_later_parts() {
+        let all: Vec<String> = ["Personalamt", "Amtsleitung", "Bauhof", "Stadtkasse"].map(String::from).to_vec();
+        let (allowed, actor) = for_clause("PA fertigt Zeugnis aus, AL unterschreibt", false, None, None, &all);
+        assert_eq!(
+            (allowed, actor.as_deref()),
+            (vec!["Personalamt".to_owned(), "Amtsleitung".to_owned()], Some("Personalamt"))
+        );
+        let (allowed, actor) = for_clause("wir schreiben den Halter an", false, Some("Bauhof"), None, &all);
+        assert_eq!((allowed, actor.as_deref()), (vec!["Bauhof".to_owned()], Some("Bauhof")));
+        let (allowed, _) = for_clause("programmiert Transponder", false, None, Some("Stadtkasse"), &all);
+        assert_eq!(allowed, ["Stadtkasse"]);
+        let (allowed, actor) = for_clause("wir schreiben den Halter an", false, None, Some("Stadtkasse"), &all);
+        assert_eq!((allowed, actor), (all.clone(), None));
+        assert_eq!(for_clause("Erlaubnis erstellen", false, Some("Bauhof"), None, &all).0, all);
+        assert_eq!(for_clause("Halter ermittelbar?", true, Some("Bauhof"), Some("Stadtkasse"), &all).0, ["Stadtkasse"]);
+        let (allowed, _) = for_clause(
+            "holen wir Stellungnahmen ein, von der Polizei und vom Bauhof",
+            false,
+            Some("Stadtkasse"),
+            None,
+            &all,
+        );
+        assert_eq!(allowed, ["Stadtkasse"]);
+        let (allowed, _) = for_clause(
+            "schicken wir die Anordnung an die Stadtkasse, die überweist das Geld",
+            false,
+            Some("Bauhof"),
+            None,
+            &all,
+        );
+        assert_eq!(allowed, ["Bauhof", "Stadtkasse"]);
+    }
+}
