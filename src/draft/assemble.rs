@@ -401,9 +401,10 @@ fn merge_restated_conditions(clauses: &[Clause], nodes: &mut Vec<Node>) {
     }
 }
 
-/// "Reicht nicht → ablehnen. Reicht → weiter": two conditions on the same thing, one negated,
-/// are one decision; the second one's work is the first one's other branch. The second
-/// decision is dropped and the first one's conditional work ends the process.
+/// "Reicht nicht → ablehnen. Reicht → weiter": two conditions on the same thing (they share a
+/// word), one negated, are one decision; the second one's work is the first one's other branch.
+/// The second decision is dropped and the first one's conditional work ends the process. The
+/// decision asks the positive question, as its branches' "ja" and "nein" read.
 fn merge_complementary_decisions(clauses: &[Clause], nodes: &mut Vec<Node>) {
     let mut i = 0;
     while i < nodes.len() {
@@ -414,7 +415,15 @@ fn merge_complementary_decisions(clauses: &[Clause], nodes: &mut Vec<Node>) {
                 let second = &clauses[nodes[j].clause];
                 let adjacent = nodes[j].clause > nodes[i].clause
                     && (nodes[i].clause + 1..nodes[j].clause).all(|c| clauses[c].kind == ClauseKind::Plain);
-                if adjacent && second.kind == ClauseKind::Condition && first.negated != second.negated && j > i + 1 {
+                if adjacent
+                    && second.kind == ClauseKind::Condition
+                    && first.negated != second.negated
+                    && shares_word(&first.text, &second.text)
+                    && j > i + 1
+                {
+                    if negative(&nodes[i].name) && !negative(&nodes[j].name) {
+                        nodes[i].name = nodes[j].name.clone();
+                    }
                     // i's conditional work is nodes i+1..j; it ends the process, j's work is the other branch.
                     let yes = if first.negated { "nein" } else { "ja" };
                     let no = if first.negated { "ja" } else { "nein" };
@@ -702,5 +711,27 @@ mod tests {
             text.contains("5 task SB: Stellungnahme einholen\n6 task SB: Erlaubnis erstellen\n7 end: fertig"),
             "{text}"
         );
+    }
+
+    #[test]
+    fn a_merged_pair_asks_the_positive_question_and_unrelated_conditions_stay_apart() {
+        let clauses = split("Nicht berechtigt: Ablehnung. Berechtigt: Vordruck an die Schule.");
+        let answers = owned(&[
+            "decision SB: Nicht berechtigt?",
+            "task SB: Ablehnung senden",
+            "decision SB: Berechtigt?",
+            "task SB: Vordruck senden",
+        ]);
+        let (text, _) = assemble(&clauses, &answers, &[], "start: Antrag\nend: fertig\n# T\n");
+        assert!(text.contains("2 decision SB: Berechtigt? > nein: 3 | ja: 4\n"), "{text}");
+        let clauses = split("Nicht fristgerecht da: Erinnerung an VG. Änderungswünsche → PA überarbeitet.");
+        let answers = owned(&[
+            "decision VG: Nicht fristgerecht da?",
+            "task VG: Erinnerung senden",
+            "decision PA: Änderungswünsche?",
+            "task PA: Entwurf überarbeiten",
+        ]);
+        let (text, _) = assemble(&clauses, &answers, &[], "start: Antrag\nend: fertig\n# T\n");
+        assert_eq!(text.matches(" decision ").count(), 2, "{text}");
     }
 }

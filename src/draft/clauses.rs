@@ -317,7 +317,8 @@ pub fn split(dictation: &str) -> Vec<Clause> {
             let sentences: Vec<String> = sentences(part).iter().flat_map(|s| verb_first(&without_fillers(s))).collect();
             let count = sentences.len();
             for (j, sentence) in sentences.into_iter().enumerate() {
-                for piece in connectives(&sentence).iter().flat_map(|p| each_work(p)) {
+                for piece in connectives(&sentence).iter().flat_map(|p| colon_condition(p)).flat_map(|p| each_work(&p))
+                {
                     push(&mut clauses, &piece);
                 }
                 // "X → Y": X is the condition under which Y happens, unless X already is work;
@@ -655,6 +656,64 @@ fn connectives(sentence: &str) -> Vec<String> {
     ordered
 }
 
+/// Words of a state a condition may end in ("Deckung ok", "Unterlagen vollständig").
+const STATE_WORDS: &[&str] = &[
+    "ok",
+    "okay",
+    "da",
+    "frei",
+    "vorhanden",
+    "vollständig",
+    "vollst",
+    "unvollständig",
+    "unvollst",
+    "komplett",
+    "fertig",
+    "fehlt",
+    "erfüllt",
+    "gegeben",
+];
+
+/// Prefixes of verbs whose participle has no "ge" ("beantragt", "verlängert", "erteilt").
+const INSEPARABLE: &[&str] = &["be", "ver", "er", "ent", "zer"];
+
+/// Whether the words before a colon state a condition rather than label what follows: "Bei
+/// Sicherheitsbedenken", a negation ("Keine Änderungen", "Nicht fristgerecht da"), a comparison
+/// with a figure ("Mehr als 3 Tage"), or a state at the end ("Deckung ok", "Berechtigt", "Wird
+/// gestundet"). "Unterlagen: …", "Frist: …", "Wir: …" label.
+fn states_condition(text: &str) -> bool {
+    let lower = text.to_lowercase();
+    let words: Vec<&str> = words(&lower).collect();
+    let Some(last) = words.last().copied() else { return false };
+    if words.len() > 6 {
+        return false;
+    }
+    let participle = last.chars().all(char::is_lowercase)
+        && last.ends_with('t')
+        && (without_ge(last) != last || INSEPARABLE.iter().any(|p| last.starts_with(p)) || last.ends_with("iert"));
+    words[0] == "bei"
+        || words.iter().any(|w| matches!(*w, "nicht" | "kein" | "keine" | "keinen" | "ohne"))
+        || (words
+            .iter()
+            .any(|w| matches!(*w, "mehr" | "über" | "unter" | "weniger" | "bis" | "ab" | "mindestens" | "höchstens"))
+            && text.chars().any(|c| c.is_ascii_digit()))
+        || STATE_WORDS.contains(&last)
+        || participle
+        || ((last.ends_with("ig") || last.ends_with("lich") || last.ends_with("bar")) && last != "zuständig")
+}
+
+/// "Bei Sicherheitsbedenken: Kooperationsgespräch …", "Mehr als 3 Tage: Unfallanzeige …",
+/// "Keine Änderungen: PA fertigt …": the state before the colon is the condition of the work
+/// after it (issue #19's "Nicht A: … A: …"); asked as one clause, the model wrote only the work.
+fn colon_condition(piece: &str) -> Vec<String> {
+    match piece.split_once(':') {
+        Some((state, work)) if work.chars().any(char::is_alphabetic) && states_condition(state) => {
+            vec![format!("{}?", state.trim().trim_end_matches('.')), work.trim().to_owned()]
+        }
+        _ => vec![piece.to_owned()],
+    }
+}
+
 /// Cuts a piece of a sentence where a comma is followed by a next piece of work with its own
 /// finite verb: the verb alone ("Firma schleppt ab, verwahrt 1 Monat"), a unit and its verb
 /// ("PA fertigt Zeugnis aus, AL unterschreibt") or a pronoun for a unit and its verb ("… an die
@@ -725,6 +784,35 @@ mod tests {
         );
         assert_eq!(cut("Wir prüfen die Liste, die wir bekommen, und den Antrag.").len(), 1);
         assert_eq!(cut("Wenn der Antrag fehlt, fordert SB nach").len(), 2);
+    }
+
+    #[test]
+    fn a_state_before_a_colon_is_the_condition_of_the_work_after_it() {
+        let cut = |dictation: &str| -> Vec<(String, ClauseKind, bool)> {
+            split(dictation).into_iter().map(|c| (c.text, c.kind, c.negated)).collect()
+        };
+        let condition = |text: &str, negated: bool| (text.to_owned(), ClauseKind::Condition, negated);
+        let work = |text: &str| (text.to_owned(), ClauseKind::Plain, false);
+        assert_eq!(
+            cut("Bei Sicherheitsbedenken: Kooperationsgespräch führen. Keine Änderungen: Zeugnis ausfertigen."),
+            [
+                condition("Bei Sicherheitsbedenken?", false),
+                work("Kooperationsgespräch führen"),
+                condition("Keine Änderungen?", true),
+                work("Zeugnis ausfertigen")
+            ]
+        );
+        assert_eq!(cut("Mehr als 3 Tage: Anzeige an Unfallkasse")[0], condition("Mehr als 3 Tage?", false));
+        assert_eq!(cut("Wird gestundet: Ratenplan erstellen")[0].1, ClauseKind::Condition);
+        assert_eq!(cut("Berechtigt: Vordruck an die Schule")[0].1, ClauseKind::Condition);
+        for label in [
+            "Unterlagen: Antrag und Ausweis prüfen",
+            "Wir: Schulweg berechnen",
+            "Arbeitszeugnis: MA beantragt es",
+            "Frist: 2 Wochen abwarten",
+        ] {
+            assert_eq!(cut(label).len(), 1, "{label}");
+        }
     }
 
     #[test]
