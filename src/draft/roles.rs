@@ -1,5 +1,5 @@
 //! The units a dictation names, found by rules; the model picks each step's role
-//! among them.
+//! among them, unless the clause's wording says who works ([`super::actors`]).
 //!
 //! Asked for a role freely, one clause at a time, a small model names what the clause is about
 //! ("Antrag", "Kalender", "Fahrzeug"), the clerk ("SB", "Sachbearbeitung") or an abbreviation,
