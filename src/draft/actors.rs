@@ -230,10 +230,9 @@ pub fn for_clause(
     };
     let Some(first) = resolve(actor(clause)) else { return (candidates.to_vec(), None) };
     let mut allowed = vec![first.clone()];
-    let mut at = 0;
     for part in clause.split([',', ';']).flat_map(|p| p.split(" und ")) {
-        let before = &clause[..at];
-        at = (at + part.len() + 1).min(clause.len());
+        // Each part is a slice of `clause`: its start is where the text before it ends.
+        let before = &clause[..part.as_ptr() as usize - clause.as_ptr() as usize];
         if before.is_empty() {
             continue;
         }
@@ -330,6 +329,14 @@ mod tests {
             None,
             &all,
         );
+        assert_eq!(allowed, ["Bauhof", "Stadtkasse"]);
+        // Parts joined by "und" before a multi-byte letter: what stands before a part is cut at
+        // the part's own start.
+        let (allowed, _) =
+            for_clause("Wir prüfen die Größe und Gebühr, die Kasse zahlt", false, Some("Bauhof"), None, &all);
+        assert_eq!(allowed, ["Bauhof", "Stadtkasse"]);
+        let (allowed, _) =
+            for_clause("Wir prüfen Größe und die Stadtkasse, die zahlt", false, Some("Bauhof"), None, &all);
         assert_eq!(allowed, ["Bauhof", "Stadtkasse"]);
     }
 }
