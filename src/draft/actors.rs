@@ -208,19 +208,20 @@ pub fn speaker(dictation: &str) -> Option<String> {
     })
 }
 
-/// The roles a clause's answer may name, and who the clause's actor is: the actor where its
-/// wording says (the `previous` clause's for a clause that opens with its verb, the `speaker`
-/// for "wir"), with the units that are subjects of its later parts ("PA fertigt Zeugnis aus, AL
+/// The roles the wording of a clause names, its actor first: the actor where its wording says
+/// (the `previous` clause's for a clause that opens with its verb, the `speaker` for "wir"),
+/// with the units that are subjects of its later parts ("PA fertigt Zeugnis aus, AL
 /// unterschreibt"). A condition whose wording names nobody is checked by whoever worked last.
-/// Otherwise every candidate: the model chooses. Asked to choose among all units for "wir
-/// schreiben den Halter an", it took whichever unit the dictation named last.
+/// Empty where the wording names nobody: the model then chooses among all candidates. Asked to
+/// choose among all units for "wir schreiben den Halter an", it took whichever unit the
+/// dictation named last.
 pub fn for_clause(
     clause: &str,
     condition: bool,
     speaker: Option<&str>,
     previous: Option<&str>,
     candidates: &[String],
-) -> (Vec<String>, Option<String>) {
+) -> Vec<String> {
     let resolve = |actor: Actor| match actor {
         Actor::Unit(unit) => Some(candidates.iter().find(|c| format::same_text(c, &unit)).cloned().unwrap_or(unit)),
         Actor::Speaker => speaker.map(str::to_owned),
@@ -228,8 +229,8 @@ pub fn for_clause(
         Actor::Unsaid if condition => previous.or(speaker).map(str::to_owned),
         Actor::Unsaid => None,
     };
-    let Some(first) = resolve(actor(clause)) else { return (candidates.to_vec(), None) };
-    let mut allowed = vec![first.clone()];
+    let Some(first) = resolve(actor(clause)) else { return Vec::new() };
+    let mut named = vec![first];
     for part in clause.split([',', ';']).flat_map(|p| p.split(" und ")) {
         // Each part is a slice of `clause`: its start is where the text before it ends.
         let before = &clause[..part.as_ptr() as usize - clause.as_ptr() as usize];
@@ -245,12 +246,12 @@ pub fn for_clause(
             Actor::Previous | Actor::Unsaid => None,
         };
         if let Some(unit) = unit
-            && !allowed.contains(&unit)
+            && !named.contains(&unit)
         {
-            allowed.push(unit);
+            named.push(unit);
         }
     }
-    (allowed, Some(first))
+    named
 }
 
 #[cfg(test)]
@@ -301,42 +302,38 @@ mod tests {
     #[test]
     fn a_clause_may_name_its_actor_and_the_subjects_of_its_later_parts() {
         let all: Vec<String> = ["Personalamt", "Amtsleitung", "Bauhof", "Stadtkasse"].map(String::from).to_vec();
-        let (allowed, actor) = for_clause("PA fertigt Zeugnis aus, AL unterschreibt", false, None, None, &all);
         assert_eq!(
-            (allowed, actor.as_deref()),
-            (vec!["Personalamt".to_owned(), "Amtsleitung".to_owned()], Some("Personalamt"))
+            for_clause("PA fertigt Zeugnis aus, AL unterschreibt", false, None, None, &all),
+            ["Personalamt", "Amtsleitung"]
         );
-        let (allowed, actor) = for_clause("wir schreiben den Halter an", false, Some("Bauhof"), None, &all);
-        assert_eq!((allowed, actor.as_deref()), (vec!["Bauhof".to_owned()], Some("Bauhof")));
-        let (allowed, _) = for_clause("programmiert Transponder", false, None, Some("Stadtkasse"), &all);
-        assert_eq!(allowed, ["Stadtkasse"]);
-        let (allowed, actor) = for_clause("wir schreiben den Halter an", false, None, Some("Stadtkasse"), &all);
-        assert_eq!((allowed, actor), (all.clone(), None));
-        assert_eq!(for_clause("Erlaubnis erstellen", false, Some("Bauhof"), None, &all).0, all);
-        assert_eq!(for_clause("Halter ermittelbar?", true, Some("Bauhof"), Some("Stadtkasse"), &all).0, ["Stadtkasse"]);
-        let (allowed, _) = for_clause(
+        assert_eq!(for_clause("wir schreiben den Halter an", false, Some("Bauhof"), None, &all), ["Bauhof"]);
+        let named = for_clause("programmiert Transponder", false, None, Some("Stadtkasse"), &all);
+        assert_eq!(named, ["Stadtkasse"]);
+        // Nobody named: the model chooses among all candidates.
+        assert!(for_clause("wir schreiben den Halter an", false, None, Some("Stadtkasse"), &all).is_empty());
+        assert!(for_clause("Erlaubnis erstellen", false, Some("Bauhof"), None, &all).is_empty());
+        assert_eq!(for_clause("Halter ermittelbar?", true, Some("Bauhof"), Some("Stadtkasse"), &all), ["Stadtkasse"]);
+        let named = for_clause(
             "holen wir Stellungnahmen ein, von der Polizei und vom Bauhof",
             false,
             Some("Stadtkasse"),
             None,
             &all,
         );
-        assert_eq!(allowed, ["Stadtkasse"]);
-        let (allowed, _) = for_clause(
+        assert_eq!(named, ["Stadtkasse"]);
+        let named = for_clause(
             "schicken wir die Anordnung an die Stadtkasse, die überweist das Geld",
             false,
             Some("Bauhof"),
             None,
             &all,
         );
-        assert_eq!(allowed, ["Bauhof", "Stadtkasse"]);
+        assert_eq!(named, ["Bauhof", "Stadtkasse"]);
         // Parts joined by "und" before a multi-byte letter: what stands before a part is cut at
         // the part's own start.
-        let (allowed, _) =
-            for_clause("Wir prüfen die Größe und Gebühr, die Kasse zahlt", false, Some("Bauhof"), None, &all);
-        assert_eq!(allowed, ["Bauhof", "Stadtkasse"]);
-        let (allowed, _) =
-            for_clause("Wir prüfen Größe und die Stadtkasse, die zahlt", false, Some("Bauhof"), None, &all);
-        assert_eq!(allowed, ["Bauhof", "Stadtkasse"]);
+        let named = for_clause("Wir prüfen die Größe und Gebühr, die Kasse zahlt", false, Some("Bauhof"), None, &all);
+        assert_eq!(named, ["Bauhof", "Stadtkasse"]);
+        let named = for_clause("Wir prüfen Größe und die Stadtkasse, die zahlt", false, Some("Bauhof"), None, &all);
+        assert_eq!(named, ["Bauhof", "Stadtkasse"]);
     }
 }

@@ -185,15 +185,15 @@ pub fn prepare(dictation: &str, max_tokens: usize) -> Result<PreparedDraft, Draf
     let speaker = actors::speaker(dictation);
     let mut previous: Option<String> = None;
     for (i, clause) in clauses.iter().enumerate() {
-        let (allowed, actor) = actors::for_clause(
+        let named = actors::for_clause(
             &clause.text,
             clause.kind == ClauseKind::Condition,
             speaker.as_deref(),
             previous.as_deref(),
             &roles,
         );
-        if actor.is_some() {
-            previous = actor;
+        if let Some(actor) = named.first() {
+            previous = Some(actor.clone());
         }
         if !asked[i] {
             continue;
@@ -204,7 +204,7 @@ pub fn prepare(dictation: &str, max_tokens: usize) -> Result<PreparedDraft, Draf
             condition: i > 0 && clause.kind == ClauseKind::Condition,
             two: clause.joins_two(),
             skip: i == 0 || clause.may_be_remark(),
-            roles: &allowed,
+            roles: if named.is_empty() { &roles } else { &named },
         };
         let first = requests.is_empty();
         // The clause alone: shown the whole dictation too, the model answered with the work of
