@@ -194,10 +194,15 @@ fn content_words(text: &str) -> Vec<String> {
 /// once a participle's "ge" is taken out ("nachgefordert" ~ "nachfordern").
 fn same_word(x: &str, y: &str) -> bool {
     let agree = |x: &str, y: &str| {
-        let common = x.chars().zip(y.chars()).take_while(|(p, q)| p == q).count();
+        let common = common_start(x, y);
         common >= 4 && common + 3 >= x.chars().count().min(y.chars().count())
     };
     agree(x, y) || agree(&without_ge(x), &without_ge(y))
+}
+
+/// How many leading letters two words share.
+fn common_start(x: &str, y: &str) -> usize {
+    x.chars().zip(y.chars()).take_while(|(p, q)| p == q).count()
 }
 
 /// A task name as a modeller writes it: in full words, the work last, as an infinitive.
@@ -354,7 +359,7 @@ fn unify_roles(nodes: &mut [Node]) {
     // Inflections only: "Schule" is not the "Schulverwaltungsamt", as the step words' looser
     // [`same_word`] would have it.
     let inflected = |x: &str, y: &str| {
-        let common = x.chars().zip(y.chars()).take_while(|(p, q)| p == q).count();
+        let common = common_start(x, y);
         common >= 4 && common + 3 >= x.chars().count().max(y.chars().count())
     };
     let contained = |a: &str, b: &str| {
