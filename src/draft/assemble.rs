@@ -8,8 +8,8 @@
 use crate::compact::format::{self, Line};
 use crate::process::StepType;
 
-use super::clauses::{Clause, ClauseKind, NOT_VERBS, PARTICLES, without_ge};
-use super::roles;
+use super::clauses::{Clause, ClauseKind, PARTICLES, without_ge};
+use super::naming::{question_name, task_name, with_clause_particle};
 
 #[derive(Debug, Clone)]
 struct Node {
@@ -57,8 +57,11 @@ pub fn assemble(clauses: &[Clause], answers: &[String], foreign: &[String], clos
                     nodes.push(Node { kind: step.kind, role: step.role, name, clause, targets: Vec::new() });
                 }
                 StepType::Task | StepType::Decision => {
-                    let name =
-                        if step.kind == StepType::Task { task_name(&step.name) } else { question_name(&step.name) };
+                    let name = if step.kind == StepType::Task {
+                        task_name(&with_clause_particle(&step.name, &clauses[clause].text))
+                    } else {
+                        question_name(&step.name)
+                    };
                     // A decision asked twice may be a condition and its opposite (merged below).
                     let repeat = step.kind == StepType::Task
                         && nodes.iter().any(|n| n.kind == StepType::Task && format::same_text(&n.name, &name));
@@ -205,144 +208,6 @@ fn common_start(x: &str, y: &str) -> usize {
     x.chars().zip(y.chars()).take_while(|(p, q)| p == q).count()
 }
 
-/// A task name as a modeller writes it: in full words, the work last, as an infinitive.
-pub(crate) fn task_name(name: &str) -> String {
-    standard_words(&with_infinitive(&verb_last(&roles::spell_out(name))))
-}
-
-/// Colloquial verbs of dictation and the verb a modeller writes for them.
-const COLLOQUIAL_VERBS: &[(&str, &str)] = &[
-    ("gucken", "prüfen"),
-    ("nachgucken", "prüfen"),
-    ("drübergucken", "prüfen"),
-    ("schauen", "prüfen"),
-    ("nachschauen", "prüfen"),
-    ("checken", "prüfen"),
-    ("kriegen", "erhalten"),
-    ("rausschicken", "versenden"),
-    ("rausgeben", "ausgeben"),
-];
-
-/// A task name with the colloquial verb and the "raus" of dictation in the words of a modeller:
-/// "Ablehnung raus" and "Ablehnung raus senden" → "Ablehnung versenden", "Lager schauen" →
-/// "Lager prüfen".
-fn standard_words(name: &str) -> String {
-    let mut words: Vec<String> = name.split_whitespace().map(str::to_owned).collect();
-    if let Some(last) = words.last_mut()
-        && let Some((_, standard)) = COLLOQUIAL_VERBS.iter().find(|(colloquial, _)| last == colloquial)
-    {
-        *last = (*standard).to_owned();
-    }
-    if let Some(at) = words.iter().position(|w| w == "raus") {
-        match words.get(at + 1).map(String::as_str) {
-            Some("senden" | "schicken" | "verschicken" | "versenden") => {
-                words.remove(at);
-            }
-            None if at > 0 => words[at] = "versenden".to_owned(),
-            _ => {}
-        }
-    }
-    words.join(" ")
-}
-
-/// Words that open a question without adding to it: conjunctions, and the verb of a question
-/// dictated as such ("Ist das Kind über zwölf?").
-const QUESTION_OPENERS: &[&str] = &["ob", "wenn", "falls", "sofern", "bei", "ist", "sind", "wird", "werden", "gibt's"];
-
-/// Words of spoken German that a question does not need.
-const QUESTION_FILLERS: &[&str] =
-    &["überhaupt", "noch", "erst", "mal", "denn", "eigentlich", "auch", "schon", "wirklich"];
-
-/// Auxiliaries that close a subordinate clause ("ob das Gerät da ist").
-const CLOSING_AUXILIARIES: &[&str] = &["ist", "sind", "wird", "werden", "wurde", "war", "liegt", "hat", "haben"];
-
-/// A decision as a modeller words it: the condition in full words, without conjunction,
-/// fillers, a leading article or the closing auxiliary: "Ob noch ein Gerät da ist?" →
-/// "Gerät da?", "ob das Gefälle über sechs Prozent liegt" → "Gefälle über sechs Prozent?".
-pub(crate) fn question_name(name: &str) -> String {
-    let spelled = roles::spell_out(name.trim_end_matches('?').trim());
-    let mut words: Vec<&str> = spelled.split_whitespace().collect();
-    let lower = |w: &str| w.to_lowercase();
-    if words.len() > 1 && QUESTION_OPENERS.contains(&lower(words[0]).as_str()) {
-        words.remove(0);
-    }
-    words.retain(|w| !QUESTION_FILLERS.contains(&w.to_lowercase().as_str()));
-    if words.len() > 1
-        && ["der", "die", "das", "den", "dem", "ein", "eine", "einen"].contains(&lower(words[0]).as_str())
-    {
-        words.remove(0);
-    }
-    if words.len() > 1 && words.last().is_some_and(|w| CLOSING_AUXILIARIES.contains(w)) {
-        words.pop();
-    }
-    if words.is_empty() {
-        return name.to_owned();
-    }
-    let text = words.join(" ");
-    let mut chars = text.chars();
-    let first: String = chars.next().map(|c| c.to_uppercase().collect()).unwrap_or_default();
-    format!("{first}{}?", chars.as_str())
-}
-
-/// A task name worded as a main clause, "<who> <verb> <what> [particle]", as a modeller words a
-/// task: "Firma passt Trasse an" → "Trasse anpassen", "Kämmerei korrigiert die Bestände" →
-/// "die Bestände korrigieren", "Zählteam zählt nach" → "nachzählen". Who does it is the role.
-fn verb_last(name: &str) -> String {
-    let words: Vec<&str> = name.split_whitespace().collect();
-    let subject_word = |w: &&str| w.chars().next().is_some_and(char::is_uppercase) || ["der", "die", "das"].contains(w);
-    // The verb is followed by what is worked on or by its particle; a last word is a participle
-    // ("Passfoto eingescannt"), and the words before it are the object.
-    let Some(k) = (1..words.len().saturating_sub(1).min(3)).find(|&k| {
-        let w = words[k];
-        w.chars().count() >= 4 && w.chars().all(char::is_lowercase) && w.ends_with('t') && !NOT_VERBS.contains(&w)
-    }) else {
-        return name.to_owned();
-    };
-    if !words[..k].iter().all(subject_word) {
-        return name.to_owned();
-    }
-    let mut rest: Vec<&str> = words[k + 1..].to_vec();
-    let particle = rest.last().filter(|p| PARTICLES.contains(p)).map(|p| (*p).to_owned()).unwrap_or_default();
-    if !particle.is_empty() {
-        rest.pop();
-    }
-    let verb = with_infinitive(&format!("{particle}{}", words[k]));
-    let head = rest.join(" ");
-    if head.is_empty() { verb } else { format!("{head} {verb}") }
-}
-
-/// Verb stems that begin with "ge" themselves.
-const GE_VERBS: &[&str] = &["genehmig", "gewähr", "gestalt", "gestatt", "gebrauch", "gehör", "gefährd", "gewinn"];
-
-/// A task name whose last word is a finite verb or a participle, with that word as the
-/// infinitive a modeller writes: "Ausweis gedruckt" → "Ausweis drucken", "Unterlagen
-/// nachgefordert" → "Unterlagen nachfordern", "Antrag prüft" → "Antrag prüfen". Strong verbs
-/// ("abgeschlossen") are left as they are. (A grammar that made names end in an infinitive
-/// trapped the model: where it wanted to stop it wrote letters until a word ended in "n".)
-fn with_infinitive(name: &str) -> String {
-    let (head, last) = name.rsplit_once(' ').unwrap_or(("", name));
-    let lower = last.chars().all(|c| c.is_lowercase());
-    if !lower
-        || !last.ends_with('t')
-        || last.chars().count() < 4
-        || NOT_VERBS.contains(&last)
-        || PARTICLES.contains(&last)
-    {
-        return name.to_owned();
-    }
-    // Verbs whose own first syllable is "ge" keep it: "genehmigt" → "genehmigen".
-    let stem = if GE_VERBS.iter().any(|v| last.contains(v)) { last.to_owned() } else { without_ge(last) };
-    let stem =
-        stem.strip_suffix("et").filter(|s| s.ends_with(['d', 't'])).or_else(|| stem.strip_suffix('t')).unwrap_or(&stem);
-    let infinitive = if stem.ends_with('e') || (stem.ends_with("er") && !stem.ends_with("ier")) || stem.ends_with("el")
-    {
-        format!("{stem}n")
-    } else {
-        format!("{stem}en")
-    };
-    if head.is_empty() { infinitive } else { format!("{head} {infinitive}") }
-}
-
 /// Role names that name the same unit in more or fewer words ("Bauhof", "die Kollegin vom
 /// Bauhof"; "Standesamt", "Sachbearbeitung Standesamt") become the one used most often (the
 /// shorter one on a tie): each clause was drafted on its own, so the model names a role anew
@@ -406,10 +271,12 @@ fn merge_restated_conditions(clauses: &[Clause], nodes: &mut Vec<Node>) {
     }
 }
 
-/// "Reicht nicht → ablehnen. Reicht → weiter": two conditions on the same thing (they share a
-/// word), one negated, are one decision; the second one's work is the first one's other branch.
-/// The second decision is dropped and the first one's conditional work ends the process. The
-/// decision asks the positive question, as its branches' "ja" and "nein" read.
+/// "Reicht nicht → ablehnen. Reicht → weiter": two conditions on the same thing (see
+/// [`same_subject`]), one negated, are one decision; so are two comparisons that point opposite
+/// ways ("Bis 3 Tage: …", "Mehr als 3 Tage: …"; "über 2 km → …", "Darunter → …"). The second
+/// one's work is the first one's other branch: the second decision is dropped and the first
+/// one's conditional work ends the process. The decision asks the positive question or the
+/// upper side ("Mehr als 3 Tage?"), as its branches' "ja" and "nein" read.
 fn merge_complementary_decisions(clauses: &[Clause], nodes: &mut Vec<Node>) {
     let mut i = 0;
     while i < nodes.len() {
@@ -420,18 +287,19 @@ fn merge_complementary_decisions(clauses: &[Clause], nodes: &mut Vec<Node>) {
                 let second = &clauses[nodes[j].clause];
                 let adjacent = nodes[j].clause > nodes[i].clause
                     && (nodes[i].clause + 1..nodes[j].clause).all(|c| clauses[c].kind == ClauseKind::Plain);
-                if adjacent
+                if let Some(first_negative) = opposites(first, second)
+                    && adjacent
                     && second.kind == ClauseKind::Condition
-                    && first.negated != second.negated
-                    && shares_word(&first.text, &second.text)
                     && j > i + 1
                 {
-                    if negative(&nodes[i].name) && !negative(&nodes[j].name) {
+                    // Asked the negative or the lower side, the decision takes the other's question.
+                    let lower = first_negative && first.negated == second.negated;
+                    if (negative(&nodes[i].name) || lower) && !negative(&nodes[j].name) {
                         nodes[i].name = nodes[j].name.clone();
                     }
                     // i's conditional work is nodes i+1..j; it ends the process, j's work is the other branch.
-                    let yes = if first.negated { "nein" } else { "ja" };
-                    let no = if first.negated { "ja" } else { "nein" };
+                    let yes = if first_negative { "nein" } else { "ja" };
+                    let no = if first_negative { "ja" } else { "nein" };
                     nodes[i].targets = vec![(Some(yes), Some(i + 1)), (Some(no), Some(j))];
                     nodes[j - 1].targets = vec![(None, None)];
                     nodes.remove(j);
@@ -449,6 +317,54 @@ fn merge_complementary_decisions(clauses: &[Clause], nodes: &mut Vec<Node>) {
         }
         i += 1;
     }
+}
+
+/// Whether two conditions are opposites (see [`merge_complementary_decisions`]), and if so
+/// whether the first is the negated or the lower side.
+fn opposites(first: &Clause, second: &Clause) -> Option<bool> {
+    if first.negated != second.negated && same_subject(&first.text, &second.text) {
+        return Some(first.negated);
+    }
+    match (bound(&first.text), bound(&second.text)) {
+        (Some(a), Some(b))
+            if a != b && (same_subject(&first.text, &second.text) || second.text.split_whitespace().count() <= 2) =>
+        {
+            Some(!a)
+        }
+        _ => None,
+    }
+}
+
+/// Whether two conditions are about the same thing: they share a word, also once a negating
+/// "un" is taken off ("Unvollst." / "Vollst.") or where one is the other's compound head ("Bei
+/// Sicherheitsbedenken" / "Keine Bedenken").
+fn same_subject(a: &str, b: &str) -> bool {
+    let without_un = |text: &str| -> Vec<String> {
+        content_words(text).into_iter().map(|w| w.strip_prefix("un").map(str::to_owned).unwrap_or(w)).collect()
+    };
+    let (x, y) = (without_un(a), without_un(b));
+    x.iter().any(|p| {
+        y.iter().any(|q| {
+            let head = |long: &str, short: &str| short.chars().count() >= 5 && long.ends_with(short);
+            same_word(p, q) || head(p, q) || head(q, p)
+        })
+    })
+}
+
+/// Which way a comparison points, above (true) or below (false): "mehr als 3 Tage", "über 2 km",
+/// "ab 5.000 €", "darüber" / "bis 3 Tage", "unter 18", "weniger als …", "darunter". The words
+/// count with a figure only ("bis Freitag" is a deadline).
+fn bound(text: &str) -> Option<bool> {
+    let lower = text.to_lowercase();
+    let words: Vec<&str> = lower.split(|c: char| !c.is_alphanumeric()).filter(|w| !w.is_empty()).collect();
+    let figure = lower.chars().any(|c| c.is_ascii_digit());
+    words.iter().find_map(|w| match *w {
+        "darüber" | "drüber" => Some(true),
+        "darunter" | "drunter" => Some(false),
+        "mehr" | "über" | "ab" | "mindestens" | "mind" | "länger" | "größer" if figure => Some(true),
+        "bis" | "unter" | "weniger" | "höchstens" | "max" | "maximal" | "kürzer" | "kleiner" if figure => Some(false),
+        _ => None,
+    })
 }
 
 /// Whether a question is worded negatively ("Unterlagen unvollständig?").
@@ -596,43 +512,6 @@ mod tests {
     }
 
     #[test]
-    fn task_names_end_in_the_infinitive_after_what_is_worked_on() {
-        for (name, expected) in [
-            ("Ausweis gedruckt", "Ausweis drucken"),
-            ("Unterlagen nachgefordert", "Unterlagen nachfordern"),
-            ("Passfoto eingescannt", "Passfoto einscannen"),
-            ("Bescheid versendet", "Bescheid versenden"),
-            ("Antrag bearbeitet", "Antrag bearbeiten"),
-            ("Antrag prüft", "Antrag prüfen"),
-            ("Kind gemeldet", "Kind melden"),
-            ("Antrag genehmigt", "Antrag genehmigen"),
-            ("Eltern informiert", "Eltern informieren"),
-            ("Betrag ausgezahlt", "Betrag auszahlen"),
-            ("Gebühr berechnet", "Gebühr berechnen"),
-            ("Adresse geändert", "Adresse ändern"),
-            ("Antrag prüfen", "Antrag prüfen"),
-            ("Vertrag abgeschlossen", "Vertrag abgeschlossen"),
-            ("Antrag nicht", "Antrag nicht"),
-            ("Zertifikat", "Zertifikat"),
-            ("Firma passt Trasse an", "Trasse anpassen"),
-            ("Kämmerei korrigiert die Bestände in SAP", "die Bestände in SAP korrigieren"),
-            ("Zählteam zählt nach", "nachzählen"),
-            ("SB setzt Feststellungsvermerk", "Feststellungsvermerk setzen"),
-            ("Abnahme durch Tiefbau", "Abnahme durch Tiefbau"),
-            ("Antrag nicht bearbeiten", "Antrag nicht bearbeiten"),
-            ("Angebote wertet", "Angebote werten"),
-            ("Geburtenregister fort", "Geburtenregister fort"),
-            ("Ablehnung raus", "Ablehnung versenden"),
-            ("Ablehnung raus senden", "Ablehnung senden"),
-            ("Wir gucken ins Lager", "Wir gucken ins Lager"),
-            ("Lager schauen", "Lager prüfen"),
-            ("raus", "raus"),
-        ] {
-            assert_eq!(task_name(name), expected);
-        }
-    }
-
-    #[test]
     fn a_second_task_needs_work_its_clause_says() {
         let clauses = split(
             "Die Reisestelle prüft die Belege und zahlt die Kosten aus. Dann werden die 30 Euro Gebühr kassiert.",
@@ -645,20 +524,6 @@ mod tests {
         let (text, _) = assemble(&clauses, &answers, &[], "start: a\nend: b\n# T\n");
         assert!(text.contains("Kosten auszahlen") && text.contains("Gebühr kassieren"), "{text}");
         assert!(!text.contains("Kasse überprüfen"), "{text}");
-    }
-
-    #[test]
-    fn questions_keep_the_condition_without_conjunction_fillers_or_auxiliary() {
-        for (name, expected) in [
-            ("Ob noch ein Gerät da ist?", "Gerät da?"),
-            ("ob das Gefälle über sechs Prozent liegt", "Gefälle über sechs Prozent?"),
-            ("Ist das Kind über zwölf?", "Kind über zwölf?"),
-            ("Deckung bei FA gesichert?", "Deckung bei Fachamt gesichert?"),
-            ("Unterlagen vollständig?", "Unterlagen vollständig?"),
-            ("Ist?", "Ist?"),
-        ] {
-            assert_eq!(question_name(name), expected);
-        }
     }
 
     #[test]
@@ -738,5 +603,58 @@ mod tests {
         ]);
         let (text, _) = assemble(&clauses, &answers, &[], "start: Antrag\nend: fertig\n# T\n");
         assert_eq!(text.matches(" decision ").count(), 2, "{text}");
+    }
+
+    #[test]
+    fn opposite_comparisons_and_un_words_are_one_decision() {
+        for (dictation, answers, decision) in [
+            (
+                "Bis 3 Tage: Eintrag ins Verbandbuch. Mehr als 3 Tage: Unfallanzeige an Unfallkasse.",
+                [
+                    "decision PA: Bis 3 Tage?",
+                    "task VG: Verbandbuch eintragen",
+                    "decision PA: Mehr als 3 Tage?",
+                    "task PA: Unfallanzeige senden",
+                ],
+                "2 decision PA: Mehr als 3 Tage? > nein: 3 | ja: 4\n",
+            ),
+            (
+                "Über 2 km → Erstattung festsetzen. Darunter → Stellungnahme Polizei einholen.",
+                [
+                    "decision SV: Über 2 km?",
+                    "task SV: Erstattung festsetzen",
+                    "decision SV: Darunter?",
+                    "task SV: Stellungnahme einholen",
+                ],
+                "2 decision SV: Über 2 km? > ja: 3 | nein: 4\n",
+            ),
+            (
+                "Unvollst.: Nachforderung beim Veranstalter. Vollst.: Weiterleitung an Polizei.",
+                [
+                    "decision OA: Unvollständig?",
+                    "task OA: Unterlagen nachfordern",
+                    "decision OA: Vollständig?",
+                    "task OA: Anzeige weiterleiten",
+                ],
+                "2 decision OA: Vollständig? > nein: 3 | ja: 4\n",
+            ),
+            (
+                "Bei Sicherheitsbedenken: Kooperationsgespräch führen. Keine Bedenken: Eingangsbestätigung senden.",
+                [
+                    "decision OA: Sicherheitsbedenken?",
+                    "task OA: Kooperationsgespräch führen",
+                    "decision OA: Keine Bedenken?",
+                    "task OA: Eingangsbestätigung senden",
+                ],
+                "2 decision OA: Sicherheitsbedenken? > ja: 3 | nein: 4\n",
+            ),
+        ] {
+            let (text, _) = assemble(&split(dictation), &owned(&answers), &[], "start: Antrag\nend: fertig\n# T\n");
+            assert!(text.contains(decision), "{dictation}\n{text}");
+            assert_eq!(text.matches(" decision ").count(), 1, "{text}");
+        }
+        // A deadline is no comparison.
+        let clauses = split("Bis Freitag: Antrag prüfen. Mehr als 3 Tage: Unfallanzeige senden.");
+        assert_eq!(bound(&clauses[0].text), None);
     }
 }

@@ -163,12 +163,16 @@ impl Clause {
     }
 
     /// Whether the clause only says how often, how long or how much ("Ca. 80 Fälle im Jahr",
-    /// "Das dauert zwanzig Minuten"): it is not sent to the model, which turned such remarks into
-    /// work ("Stelle bewerben" for "Die Bewerbungsfrist beträgt drei Wochen").
+    /// "Das dauert zwanzig Minuten"), or what the service costs and how long its result holds
+    /// ("Kostet nix", "gilt 28 Tage"; with no other verb): it is not sent to the model, which
+    /// turned such remarks into work ("Stelle bewerben" for "Die Bewerbungsfrist beträgt drei
+    /// Wochen", "Lebenszeit gelten", "Kosten erhöhen").
     pub fn is_statistic(&self) -> bool {
         let lower = format!(" {} ", self.text.to_lowercase());
+        let cost = COST_CUES.iter().any(|cue| lower.contains(cue))
+            && words(&self.text).filter(|w| looks_like_verb(w)).all(|w| COST_VERBS.contains(&w));
         self.kind == ClauseKind::Plain
-            && STATISTIC_CUES.iter().any(|cue| lower.contains(cue))
+            && (cost || STATISTIC_CUES.iter().any(|cue| lower.contains(cue)))
             && !is_instruction(&self.text)
     }
 
@@ -209,6 +213,13 @@ const STATISTIC_CUES: &[&str] = &[
     " dauert ",
     " beträgt ",
 ];
+
+/// Phrases of remarks on what a service costs and how long its result is valid.
+const COST_CUES: &[&str] =
+    &[" kostet", "kostenlos", "kostenfrei", "kostenpflichtig", "gebührenfrei", "gebührenpflichtig", " gilt "];
+
+/// The verbs such a remark has; a clause with another verb holds work ("gebührenfrei, SB prüft …").
+const COST_VERBS: &[&str] = &["kostet", "gilt"];
 
 /// Abbreviations whose period does not end a sentence (lower-cased, without the period).
 const ABBREVIATIONS: &[&str] = &[
@@ -431,8 +442,39 @@ pub(super) fn without_ge(word: &str) -> String {
 
 /// Lower-case words ending in "t" or "en" that are no verb.
 pub(super) const NOT_VERBS: &[&str] = &[
-    "nicht", "jetzt", "erst", "meist", "sonst", "selbst", "bereits", "direkt", "zuerst", "zuletzt", "oben", "unten",
-    "eben", "neben", "gegen", "wegen", "einen", "keinen", "seinen", "ihren", "allen", "vorher",
+    "nicht",
+    "jetzt",
+    "erst",
+    "meist",
+    "sonst",
+    "selbst",
+    "bereits",
+    "direkt",
+    "zuerst",
+    "zuletzt",
+    "oben",
+    "unten",
+    "eben",
+    "neben",
+    "gegen",
+    "wegen",
+    "einen",
+    "keinen",
+    "seinen",
+    "ihren",
+    "allen",
+    "vorher",
+    "sofort",
+    "dort",
+    "erneut",
+    "separat",
+    "komplett",
+    "korrekt",
+    "gesamt",
+    "insgesamt",
+    "zunächst",
+    "laut",
+    "bekannt",
 ];
 
 /// A lower-case word of four letters or more ending in "t" or "en" ("prüft", "entfernt",
@@ -600,8 +642,11 @@ fn verb_first(sentence: &str) -> Vec<String> {
     let (Some(first), Some(second)) = (words.next(), words.next()) else { return vec![sentence.to_owned()] };
     let capitalised = sentence.chars().next().is_some_and(char::is_uppercase);
     match sentence.find(',') {
+        // The verb's subject comes before the comma: "Ehrlich, die Hälfte …" and a heading
+        // "Unterhaltsvorschuss, das macht …" are no condition.
         Some(comma)
             if capitalised
+                && sentence[..comma].split_whitespace().count() >= 2
                 && !NOT_A_VERB.contains(&first.as_str())
                 && !CONDITION.contains(&first.as_str())
                 && AFTER_VERB.contains(&second.as_str()) =>
@@ -851,6 +896,8 @@ mod tests {
                 ("tragen wir das Gerät ein".into(), ClauseKind::Plain),
             ]
         );
+        let kinds = |text| texts(text).into_iter().map(|(_, kind)| kind).collect::<Vec<_>>();
+        assert_eq!(kinds("Ehrlich, die Hälfte der Väter meldet sich nie."), [ClauseKind::Plain]);
     }
 
     #[test]
@@ -966,6 +1013,11 @@ mod tests {
         assert!(statistic("Läuft im Sommer fast jedes Wochenende"));
         assert!(!statistic("Gebühr 15 € kassieren"));
         assert!(!statistic("Nachforderung, Frist 4 Wo"));
+        assert!(statistic("Samstags kostet's 100 Euro extra"));
+        assert!(statistic("Der Schein gilt auf Lebenszeit"));
+        assert!(statistic("Reproduktionen sind nach der Entgeltordnung kostenpflichtig"));
+        assert!(!statistic("gebührenfrei, SB prüft dann die Bestätigung vom Verein"));
+        assert!(!statistic("Die Kasse erstattet die Kosten"));
     }
 
     #[test]

@@ -15,6 +15,7 @@ pub mod actors;
 pub mod assemble;
 pub mod clauses;
 pub mod input;
+pub mod naming;
 pub mod roles;
 
 use std::time::Instant;
@@ -413,9 +414,9 @@ impl DraftProgress {
                         }
                         // Worded as the assembled draft will word it.
                         let name = if step.kind == StepType::Task {
-                            assemble::task_name(&step.name)
+                            naming::task_name(&step.name)
                         } else {
-                            assemble::question_name(&step.name)
+                            naming::question_name(&step.name)
                         };
                         Line::Step(StepLine { number: self.numbered + 1, name, ..step })
                     }
