@@ -266,6 +266,26 @@ fn parse_law(text: &str) -> Option<Law> {
             {
                 paragraphs.extend((first + 1..=last).map(|n| n.to_string()));
                 i += 2;
+            } else if tokens.get(i).is_some_and(|t| matches!(fold(t.trim_end_matches('.')).as_str(), "abs" | "absatz"))
+                && paragraphs.last() == Some(&number)
+            {
+                // "§ 50 Abs. 1 und 5": the paragraph's subsections, each cited as "50:1".
+                i += 1;
+                let mut subsections = Vec::new();
+                while let Some(t) = tokens.get(i) {
+                    let n: String =
+                        t.chars().take_while(char::is_ascii_alphanumeric).collect::<String>().to_lowercase();
+                    if n.chars().next().is_some_and(|c| c.is_ascii_digit()) {
+                        subsections.push(format!("{number}:{n}"));
+                    } else if !matches!(*t, "und" | "bis" | "-" | "–") {
+                        break;
+                    }
+                    i += 1;
+                }
+                if !subsections.is_empty() {
+                    paragraphs.pop();
+                    paragraphs.extend(subsections);
+                }
             }
             continue;
         }
@@ -355,6 +375,11 @@ fn abbreviates(abbrev: &Law, name: &str) -> bool {
         return true;
     }
     let letters: Vec<char> = abbrev.name.chars().filter(|c| c.is_alphanumeric()).collect();
+    // Two letters run through too many names: "GO" (Gemeindeordnung) through
+    // "Geschäftsordnung des Rates".
+    if letters.len() < 3 {
+        return false;
+    }
     let name: String = name.chars().filter(|c| c.is_alphanumeric()).collect();
     let matches = |name: &str| {
         let mut it = name.chars();
@@ -407,13 +432,12 @@ pub fn legal(a: &[Law], b: &[Law]) -> Legal {
     let mut differ = None;
     for x in a {
         for y in b.iter().filter(|y| same_law(x, y)) {
-            let disjoint = !x.paragraphs.is_empty()
-                && !y.paragraphs.is_empty()
-                && !x.paragraphs.iter().any(|p| y.paragraphs.contains(p));
+            let shared = x.paragraphs.iter().any(|p| y.paragraphs.iter().any(|q| same_paragraph(p, q)));
+            let disjoint = !x.paragraphs.is_empty() && !y.paragraphs.is_empty() && !shared;
             if disjoint {
                 differ.get_or_insert((x.text.clone(), y.text.clone()));
             } else {
-                paragraph |= x.paragraphs.iter().any(|p| y.paragraphs.contains(p));
+                paragraph |= shared;
                 if !agree.contains(&x.text) {
                     agree.push(x.text.clone());
                 }
@@ -434,6 +458,13 @@ pub fn legal(a: &[Law], b: &[Law]) -> Legal {
                 .any(|x| b.iter().any(|y| x.abbreviation == y.abbreviation && x.identified() && y.identified())),
         },
     }
+}
+
+/// Whether two cited paragraphs are the same: equal, or one cites the whole paragraph that
+/// the other cites a subsection of ("17" / "17:1"); "50:2" and "50:1" differ.
+fn same_paragraph(p: &str, q: &str) -> bool {
+    let whole = |s: &str| s.split(':').next().unwrap_or(s).to_owned();
+    p == q || (!p.contains(':') && whole(q) == p) || (!q.contains(':') && whole(p) == q)
 }
 
 /// Whether two LeiKa keys may name the same service: equal, or one is the other's group
@@ -535,6 +566,17 @@ mod tests {
         let ids = "Gesetz über Personalausweise und den elektronischen Identitätsnachweis";
         assert!(matches!(legal(&l(&["§ 9 PAuswG"]), &l(&[ids])), Legal::Agree { .. }));
         assert!(matches!(legal(&l(&["§ 6 PassG"]), &l(&[ids])), Legal::DifferentLaw { .. }));
+        // Subsections of one paragraph tell services apart; a whole paragraph covers them.
+        let sub = legal(&l(&["§ 50 Abs. 2 BMG"]), &l(&["§ 50 Abs. 1 und 5 BMG"]));
+        assert!(matches!(sub, Legal::DifferentParagraph { .. }), "{sub:?}");
+        assert!(matches!(legal(&l(&["§ 17 BMG"]), &l(&["§ 17 Abs. 1 BMG"])), Legal::Agree { paragraph: true, .. }));
+        assert!(matches!(
+            legal(&l(&["§ 45 Abs. 1b StVO"]), &l(&["§ 45 Abs. 1b StVO"])),
+            Legal::Agree { paragraph: true, .. }
+        ));
+        // A two-letter abbreviation is no letter run through a written-out name.
+        let go = legal(&l(&["§ 24 GO NRW"]), &l(&["§ 41 GO NRW", "Geschäftsordnung des Rates"]));
+        assert!(matches!(go, Legal::DifferentParagraph { .. }), "{go:?}");
         assert!(same_leika("99050012104000", "99050012000000") && !same_leika("99050012104000", "99050012070000"));
     }
 }
