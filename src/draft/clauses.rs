@@ -319,36 +319,117 @@ fn without_fillers(text: &str) -> String {
 /// Cuts `dictation` into clauses, in their order.
 pub fn split(dictation: &str) -> Vec<Clause> {
     let mut clauses = Vec::new();
+    // Clauses a correction put after its work, which a later sentence may say again.
+    let mut moved = Vec::new();
     for line in dictation.lines() {
         let line = BULLET.replace(line, "");
         let parts: Vec<&str> = ARROW.split(&line).collect();
         for (i, part) in parts.iter().enumerate() {
             let arrow_follows = i + 1 < parts.len();
-            // Fillers go first: "Also wir prüfen, …" does not open with a verb.
-            let sentences: Vec<String> = sentences(part).iter().flat_map(|s| verb_first(&without_fillers(s))).collect();
-            let count = sentences.len();
-            for (j, sentence) in sentences.into_iter().enumerate() {
-                for piece in connectives(&sentence).iter().flat_map(|p| colon_condition(p)).flat_map(|p| each_work(&p))
-                {
-                    push(&mut clauses, &piece);
-                }
-                // "X → Y": X is the condition under which Y happens, unless X already is work;
-                // inside a chain ("nein → Antragsteller anhören → Antrag ablehnen") an
-                // instruction ending in its infinitive is work.
-                if arrow_follows
-                    && j + 1 == count
-                    && let Some(last) = clauses.last_mut()
-                    && last.kind == ClauseKind::Plain
-                    && is_state(&last.text)
-                    && !(i > 0 && ends_in_infinitive(&last.text))
-                {
-                    last.kind = ClauseKind::Condition;
+            let before_part = clauses.len();
+            for sentence in sentences(part) {
+                // Fillers go first: "Also wir prüfen, …" does not open with a verb.
+                let sentence = without_fillers(&sentence);
+                let (said, correction) = corrected(&sentence);
+                let from = clauses.len();
+                push_sentence(&mut clauses, said);
+                if let Some(correction) = correction {
+                    let mut first = Vec::new();
+                    push_sentence(&mut first, correction);
+                    moved.extend(put_first(&mut clauses, from, first));
                 }
             }
+            // "X → Y": X is the condition under which Y happens, unless X already is work;
+            // inside a chain ("nein → Antragsteller anhören → Antrag ablehnen") an
+            // instruction ending in its infinitive is work.
+            if arrow_follows
+                && clauses.len() > before_part
+                && let Some(last) = clauses.last_mut()
+                && last.kind == ClauseKind::Plain
+                && is_state(&last.text)
+                && !(i > 0 && ends_in_infinitive(&last.text))
+            {
+                last.kind = ClauseKind::Condition;
+            }
+        }
+    }
+    // "A – nee, vorher: B. Wenn alles da ist, A.": A has its place where it is said again.
+    for &i in moved.iter().rev() {
+        if clauses[i + 1..].iter().any(|later| shared_words(&later.text, &clauses[i].text) >= 2) {
+            clauses.remove(i);
         }
     }
     mark_other_branches(&mut clauses);
     clauses
+}
+
+/// The clauses of one sentence, in order.
+fn push_sentence(clauses: &mut Vec<Clause>, sentence: &str) {
+    for part in verb_first(sentence) {
+        for piece in connectives(&part).iter().flat_map(|p| colon_condition(p)).flat_map(|p| each_work(&p)) {
+            push(clauses, &piece);
+        }
+    }
+}
+
+/// A sentence cut where the speaker corrects the order ("…, nein, erst …", "… – ach nee, vorher
+/// noch …", "…, nein, Moment, erst …"): what was said, and the work that comes before it, without
+/// the correction's words.
+fn corrected(sentence: &str) -> (&str, Option<&str>) {
+    static CORRECTION: LazyLock<Regex> = LazyLock::new(|| {
+        Regex::new(
+            r"(?i)[,;:–-]\s*(?:ach\s+)?(?:nein|nee|quatsch)\b[,:]?\s*(?:moment\b[,:]?\s*)?(?:vorher|erst|zuerst|davor)\b(?:\s+noch\b)?[,:]?\s*",
+        )
+        .expect("valid regex")
+    });
+    match CORRECTION.find(sentence) {
+        Some(m) if m.end() < sentence.len() => (&sentence[..m.start()], Some(&sentence[m.end()..])),
+        _ => (sentence, None),
+    }
+}
+
+/// Puts the clauses of a correction (`first`) before the work said just before it, the clauses
+/// from `from` on. Work the correction says again after its own first clause ("…, nein, erst B,
+/// dann A") has its place there, so the earlier mention goes; otherwise ("… A – nein, vorher
+/// noch B") B goes before the last clause said, and that clause's new index is returned.
+fn put_first(clauses: &mut Vec<Clause>, from: usize, first: Vec<Clause>) -> Option<usize> {
+    let restated = |c: &Clause| first.iter().skip(1).any(|later| shared_words(&later.text, &c.text) >= 1);
+    let mut keep = clauses.len();
+    while keep > from && restated(&clauses[keep - 1]) {
+        keep -= 1;
+    }
+    if keep < clauses.len() || clauses.len() == from {
+        clauses.truncate(keep);
+        clauses.extend(first);
+        None
+    } else {
+        let last = clauses.pop().expect("a clause after from");
+        clauses.extend(first);
+        clauses.push(last);
+        Some(clauses.len() - 1)
+    }
+}
+
+/// How many words of `later` name words of `earlier` again: words of five letters or more that
+/// agree up to an ending of four letters and a participle's "ge" ("gedruckt" / "drucken",
+/// "unterschrieben" / "unterschreibt"; not "Unterlagen").
+fn shared_words(later: &str, earlier: &str) -> usize {
+    let content = |text: &str| -> Vec<String> {
+        words(&text.to_lowercase())
+            .filter(|w| w.chars().count() >= 5 && !matches!(*w, "werden" | "wurde" | "haben" | "machen" | "macht"))
+            .map(without_ge)
+            .collect()
+    };
+    let earlier = content(earlier);
+    content(later)
+        .iter()
+        .filter(|x| {
+            earlier.iter().any(|y| {
+                let common = x.chars().zip(y.chars()).take_while(|(p, q)| p == q).count();
+                common >= 5 && common + 4 >= x.chars().count().min(y.chars().count())
+            })
+        })
+        .count()
 }
 
 /// "ob die Person berechtigt ist … Wenn nicht, geht das Ticket zurück. Wenn ja, …": a
@@ -898,6 +979,41 @@ mod tests {
         );
         let kinds = |text| texts(text).into_iter().map(|(_, kind)| kind).collect::<Vec<_>>();
         assert_eq!(kinds("Ehrlich, die Hälfte der Väter meldet sich nie."), [ClauseKind::Plain]);
+    }
+
+    #[test]
+    fn a_corrected_order_puts_the_work_first_and_drops_what_is_said_again() {
+        let names = |text| texts(text).into_iter().map(|(t, _)| t).collect::<Vec<_>>();
+        assert_eq!(
+            names(
+                "Dann geht das an den Bürgermeister, ähm, nein, erst an den Fachbereich, und dann an den Bürgermeister."
+            ),
+            ["an den Fachbereich", "an den Bürgermeister"]
+        );
+        assert_eq!(
+            names("Der Antrag geht ein. Wir prüfen die Berechtigung – nein, vorher noch den Eingang erfassen."),
+            ["Der Antrag geht ein", "den Eingang erfassen", "Wir prüfen die Berechtigung"]
+        );
+        assert_eq!(
+            names(
+                "Dann bestätigen wir die Elternzeit, nein, Moment, vorher informieren wir die Amtsleitung, die plant die Vertretung."
+            ),
+            ["informieren wir die Amtsleitung", "die plant die Vertretung", "bestätigen wir die Elternzeit"]
+        );
+        assert_eq!(
+            names(
+                "Wenn es da ist, dann drucken wir, nein, erst wird das Foto eingescannt, und dann wird der Ausweis gedruckt."
+            ),
+            ["Wenn es da ist", "wird das Foto eingescannt", "wird der Ausweis gedruckt"]
+        );
+        assert_eq!(
+            names(
+                "Wir prüfen die Verhältnisse – nee, vorher: Nachweise einreichen. Wenn alles da ist, Verhältnisse prüfen."
+            ),
+            ["Nachweise einreichen", "Wenn alles da ist", "Verhältnisse prüfen"]
+        );
+        // "nein" as an answer is no correction.
+        assert_eq!(names("Wenn nein, dann erst Unterlagen nachfordern.").len(), 2);
     }
 
     #[test]

@@ -13,7 +13,8 @@ use super::roles;
 
 /// A task name as a modeller writes it: in full words, the work last, as an infinitive.
 pub(crate) fn task_name(name: &str) -> String {
-    standard_words(&with_infinitive(&verb_last(&joined_particle(&roles::spell_out(name)))))
+    let name = roles::spell_out(name.trim_end_matches(['.', ',', ';']));
+    standard_words(&with_infinitive(&verb_last(&joined_particle(&name))))
 }
 
 /// Particles that stay a word of their own before an infinitive: "zu prüfen", "bei …", the
@@ -163,6 +164,19 @@ pub(crate) fn question_name(name: &str) -> String {
 /// "die Bestände korrigieren", "Zählteam zählt nach" → "nachzählen". Who does it is the role.
 fn verb_last(name: &str) -> String {
     let words: Vec<&str> = name.split_whitespace().collect();
+    // Copied from a clause that opens with its verb: "Informieren wir die Amtsleitung".
+    if let [verb, "wir" | "ich", object @ ..] = words.as_slice()
+        && !object.is_empty()
+        && verb.chars().next().is_some_and(char::is_uppercase)
+    {
+        let verb = verb.to_lowercase();
+        if verb.chars().count() >= 4
+            && (verb.ends_with("en") || verb.ends_with('t'))
+            && !NOT_VERBS.contains(&verb.as_str())
+        {
+            return with_verb_after(object, &verb);
+        }
+    }
     let subject_word = |w: &&str| w.chars().next().is_some_and(char::is_uppercase) || ["der", "die", "das"].contains(w);
     // The verb is followed by what is worked on or by its particle; a last word is a participle
     // ("Passfoto eingescannt"), and the words before it are the object.
@@ -179,12 +193,18 @@ fn verb_last(name: &str) -> String {
     if !words[..k].iter().all(subject_word) {
         return name.to_owned();
     }
-    let mut rest: Vec<&str> = words[k + 1..].to_vec();
+    with_verb_after(&words[k + 1..], words[k])
+}
+
+/// What is worked on, then the verb as an infinitive, with the particle that ended the words
+/// joined to it: (["das", "Rad", "an"], "schaut") → "das Rad anschauen".
+fn with_verb_after(words: &[&str], verb: &str) -> String {
+    let mut rest: Vec<&str> = words.iter().copied().filter(|w| !matches!(*w, "uns" | "sich" | "mir")).collect();
     let particle = rest.last().filter(|p| PARTICLES.contains(p)).map(|p| (*p).to_owned()).unwrap_or_default();
     if !particle.is_empty() {
         rest.pop();
     }
-    let verb = with_infinitive(&format!("{particle}{}", words[k]));
+    let verb = with_infinitive(&format!("{particle}{verb}"));
     let head = rest.join(" ");
     if head.is_empty() { verb } else { format!("{head} {verb}") }
 }
@@ -320,6 +340,8 @@ mod tests {
             ("Kasse übernimmt", "Kasse übernehmen"),
             ("Prüfung erneut", "Prüfung erneut"),
             ("Bescheid sofort", "Bescheid sofort"),
+            ("Informieren wir die Amtsleitung.", "die Amtsleitung informieren"),
+            ("Schauen wir uns das Rad an", "das Rad prüfen"),
         ] {
             assert_eq!(task_name(name), expected);
         }
