@@ -842,8 +842,8 @@ fn colon_condition(piece: &str) -> Vec<String> {
 
 /// Cuts a piece of a sentence where a comma is followed by a next piece of work with its own
 /// finite verb: the verb alone ("Firma schleppt ab, verwahrt 1 Monat"), a unit and its verb
-/// ("PA fertigt Zeugnis aus, AL unterschreibt") or a pronoun for a unit and its verb ("… an die
-/// Stadtkasse, die überweist das Geld"). Each clause's answer holds two steps at most, so the
+/// ("PA fertigt Zeugnis aus, AL unterschreibt", "…, das Umweltamt macht einen Ortstermin") or
+/// a pronoun for a unit and its verb ("… an die Stadtkasse, die überweist das Geld"). Each clause's answer holds two steps at most, so the
 /// third piece of such a sentence was lost. A condition's piece is left whole.
 fn each_work(piece: &str) -> Vec<String> {
     if CONDITION.contains(&first_word(piece).as_str()) {
@@ -857,11 +857,12 @@ fn each_work(piece: &str) -> Vec<String> {
     let mut rest = piece;
     while let Some(comma) = rest.match_indices(", ").map(|(i, _)| i).find(|&i| {
         let mut words = rest[i + 2..].split_whitespace();
-        let (first, second) = (words.next().unwrap_or(""), words.next().unwrap_or(""));
+        let (first, second, third) =
+            (words.next().unwrap_or(""), words.next().unwrap_or(""), words.next().unwrap_or(""));
+        let unit = |w: &str| !super::roles::candidates(w.trim_matches(|c: char| !c.is_alphanumeric())).is_empty();
         finite(first)
-            || (finite(second)
-                && (matches!(first, "die" | "der")
-                    || !super::roles::candidates(first.trim_matches(|c: char| !c.is_alphanumeric())).is_empty()))
+            || (finite(second) && (matches!(first, "die" | "der") || unit(first)))
+            || (matches!(first, "der" | "die" | "das") && unit(second) && finite(third))
     }) {
         out.push(rest[..comma].to_owned());
         rest = &rest[comma + 2..];
@@ -907,6 +908,10 @@ mod tests {
         assert_eq!(
             cut("Wir schicken die Anordnung an die Stadtkasse, die überweist das Geld, meist sofort."),
             ["Wir schicken die Anordnung an die Stadtkasse", "die überweist das Geld, meist sofort"]
+        );
+        assert_eq!(
+            cut("Der Eigentümer beantragt die Fällung, das Umweltamt macht einen Ortstermin."),
+            ["Der Eigentümer beantragt die Fällung", "das Umweltamt macht einen Ortstermin"]
         );
         assert_eq!(cut("Wir prüfen die Liste, die wir bekommen, und den Antrag.").len(), 1);
         assert_eq!(cut("Wenn der Antrag fehlt, fordert SB nach").len(), 2);
