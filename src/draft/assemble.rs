@@ -8,7 +8,7 @@
 use crate::compact::format::{self, Line};
 use crate::process::StepType;
 
-use super::clauses::{Clause, ClauseKind, PARTICLES, without_ge};
+use super::clauses::{Clause, ClauseKind, PARTICLES, common_start, without_ge};
 use super::naming::{question_name, task_name, with_clause_particle};
 
 #[derive(Debug, Clone)]
@@ -201,11 +201,6 @@ fn same_word(x: &str, y: &str) -> bool {
         common >= 4 && common + 3 >= x.chars().count().min(y.chars().count())
     };
     agree(x, y) || agree(&without_ge(x), &without_ge(y))
-}
-
-/// How many leading letters two words share.
-fn common_start(x: &str, y: &str) -> usize {
-    x.chars().zip(y.chars()).take_while(|(p, q)| p == q).count()
 }
 
 /// Role names that name the same unit in more or fewer words ("Bauhof", "die Kollegin vom

@@ -425,7 +425,7 @@ fn shared_words(later: &str, earlier: &str) -> usize {
         .iter()
         .filter(|x| {
             earlier.iter().any(|y| {
-                let common = x.chars().zip(y.chars()).take_while(|(p, q)| p == q).count();
+                let common = common_start(x, y);
                 common >= 5 && common + 4 >= x.chars().count().min(y.chars().count())
             })
         })
@@ -494,11 +494,30 @@ fn is_state(text: &str) -> bool {
 /// participle ("eingegangen", "abgeschlossen" have their "ge").
 fn ends_in_infinitive(text: &str) -> bool {
     let last = text.rsplit(' ').next().unwrap_or("").trim_matches(|c: char| !c.is_alphabetic());
-    last.chars().count() >= 5
-        && last.chars().all(char::is_lowercase)
-        && (last.ends_with("en") || last.ends_with("ern") || last.ends_with("eln"))
-        && !NOT_VERBS.contains(&last)
-        && without_ge(last) == last
+    last.chars().count() >= 5 && infinitive_like(last) && without_ge(last) == last
+}
+
+/// Whether `word` reads as an infinitive: four letters or more, lower case, ending in "en",
+/// "ern" or "eln".
+pub(super) fn infinitive_like(word: &str) -> bool {
+    word.chars().count() >= 4
+        && word.chars().all(char::is_lowercase)
+        && (word.ends_with("en") || word.ends_with("ern") || word.ends_with("eln"))
+        && !NOT_VERBS.contains(&word)
+}
+
+/// Whether `word` reads as a finite verb or a participle: four letters or more, lower case,
+/// ending in "t" ("prüft", "geprüft").
+pub(super) fn looks_finite(word: &str) -> bool {
+    word.chars().count() >= 4
+        && word.chars().all(char::is_lowercase)
+        && word.ends_with('t')
+        && !NOT_VERBS.contains(&word)
+}
+
+/// How many leading letters two words share.
+pub(super) fn common_start(x: &str, y: &str) -> usize {
+    x.chars().zip(y.chars()).take_while(|(p, q)| p == q).count()
 }
 
 /// Particles of separable verbs, which a main clause puts at its end ("Firma passt die Trasse an").
@@ -843,16 +862,14 @@ fn colon_condition(piece: &str) -> Vec<String> {
 /// Cuts a piece of a sentence where a comma is followed by a next piece of work with its own
 /// finite verb: the verb alone ("Firma schleppt ab, verwahrt 1 Monat"), a unit and its verb
 /// ("PA fertigt Zeugnis aus, AL unterschreibt", "…, das Umweltamt macht einen Ortstermin") or
-/// a pronoun for a unit and its verb ("… an die Stadtkasse, die überweist das Geld"). Each clause's answer holds two steps at most, so the
-/// third piece of such a sentence was lost. A condition's piece is left whole.
+/// a pronoun for a unit and its verb ("… an die Stadtkasse, die überweist das Geld"). Each
+/// clause's answer holds two steps at most, so the third piece of such a sentence was lost. A
+/// condition's piece is left whole.
 fn each_work(piece: &str) -> Vec<String> {
     if CONDITION.contains(&first_word(piece).as_str()) {
         return vec![piece.to_owned()];
     }
-    let finite = |w: &str| {
-        let w = w.trim_matches(|c: char| !c.is_alphabetic());
-        w.chars().count() >= 4 && w.chars().all(char::is_lowercase) && w.ends_with('t') && !NOT_VERBS.contains(&w)
-    };
+    let finite = |w: &str| looks_finite(w.trim_matches(|c: char| !c.is_alphabetic()));
     let mut out = Vec::new();
     let mut rest = piece;
     while let Some(comma) = rest.match_indices(", ").map(|(i, _)| i).find(|&i| {

@@ -8,7 +8,7 @@ use std::sync::LazyLock;
 
 use regex::Regex;
 
-use super::clauses::{NOT_VERBS, PARTICLES, without_ge};
+use super::clauses::{NOT_VERBS, PARTICLES, infinitive_like, looks_finite, without_ge};
 use super::roles;
 
 /// A task name as a modeller writes it: in full words, the work last, as an infinitive.
@@ -20,15 +20,6 @@ pub(crate) fn task_name(name: &str) -> String {
 /// Particles that stay a word of their own before an infinitive: "zu prüfen", "bei …", the
 /// "raus" that [`standard_words`] reads, and "zusammen", which precedes verbs with a particle.
 const LOOSE_PARTICLES: &[&str] = &["zu", "bei", "raus", "rein", "zusammen"];
-
-/// Whether `word` reads as an infinitive: lower case, ending in "en", "ern" or "eln".
-fn infinitive_like(word: &str) -> bool {
-    word.chars().count() >= 4
-        && word.chars().all(char::is_lowercase)
-        && word.ends_with('n')
-        && (word.ends_with("en") || word.ends_with("ern") || word.ends_with("eln"))
-        && !NOT_VERBS.contains(&word)
-}
 
 /// Whether `verb` begins with a separable particle already ("ausfüllen", "anordnen").
 fn has_particle(verb: &str) -> bool {
@@ -180,14 +171,9 @@ fn verb_last(name: &str) -> String {
     let subject_word = |w: &&str| w.chars().next().is_some_and(char::is_uppercase) || ["der", "die", "das"].contains(w);
     // The verb is followed by what is worked on or by its particle; a last word is a participle
     // ("Passfoto eingescannt"), and the words before it are the object.
-    let Some(k) = (1..words.len().saturating_sub(1).min(3)).find(|&k| {
-        let w = words[k];
-        w.chars().count() >= 4
-            && w.chars().all(char::is_lowercase)
-            && w.ends_with('t')
-            && !NOT_VERBS.contains(&w)
-            && !PARTICLES.contains(&w)
-    }) else {
+    let Some(k) =
+        (1..words.len().saturating_sub(1).min(3)).find(|&k| looks_finite(words[k]) && !PARTICLES.contains(&words[k]))
+    else {
         return name.to_owned();
     };
     if !words[..k].iter().all(subject_word) {
