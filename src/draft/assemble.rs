@@ -9,6 +9,7 @@ use crate::compact::format::{self, Line};
 use crate::process::StepType;
 
 use super::clauses::{Clause, ClauseKind, PARTICLES, common_start, without_ge};
+use super::completeness::Check;
 use super::naming::{question_name, task_name, with_clause_particle};
 
 #[derive(Debug, Clone)]
@@ -25,11 +26,20 @@ struct Node {
 /// of the closing request: start, end and title) around them, and whether the clauses
 /// themselves had to stand in for the steps (no answer named work of its clause).
 /// A step with one of the `foreign` words (see [`foreign_words`]) came from the prompt's examples,
-/// not from the dictation.
-pub fn assemble(clauses: &[Clause], answers: &[String], foreign: &[String], closing: &str) -> (String, bool) {
+/// not from the dictation. `checks` are the clauses' parts in completeness checks (see
+/// [`super::completeness::mark`]): a request for what is missing leads back to its check.
+pub fn assemble(
+    clauses: &[Clause],
+    answers: &[String],
+    checks: &[Option<Check>],
+    foreign: &[String],
+    closing: &str,
+) -> (String, bool) {
     let mut start = None;
     let mut nodes: Vec<Node> = Vec::new();
     for (clause, answer) in answers.iter().enumerate() {
+        // A rule's answer is in a modeller's words, not the clause's (see `completeness`).
+        let ruled = checks.get(clause).is_some_and(Option::is_some);
         let mut tasks = 0;
         for line in answer.lines().map(str::trim).filter(|l| !l.is_empty() && *l != "skip") {
             let Some(Line::Step(step)) = format::parse_unnumbered(line) else { continue };
@@ -42,22 +52,26 @@ pub fn assemble(clauses: &[Clause], answers: &[String], foreign: &[String], clos
                 }
                 // Offered a second line, the model fills it with work the clause does not say
                 // ("Gebühr kassiert" → "Gebühr kassieren", "Kasse überprüfen").
-                StepType::Task if tasks > 1 && !verb_said(&task_name(&step.name), &clauses[clause].text) => {}
+                StepType::Task if !ruled && tasks > 1 && !verb_said(&task_name(&step.name), &clauses[clause].text) => {}
                 // A task or question that shares no word with its clause was taken from elsewhere
                 // in the dictation: the task goes, the question is asked in the clause's words.
                 StepType::Task
-                    if !shares_word(&step.name, &clauses[clause].text) || takes_over(&step.name, foreign) => {}
+                    if !ruled
+                        && (!shares_word(&step.name, &clauses[clause].text) || takes_over(&step.name, foreign)) => {}
                 // A condition may refer to the clause before it ("prüft die Breite. Reicht nicht →").
                 StepType::Decision
-                    if (!shares_word(&step.name, &clauses[clause].text)
-                        && !clause.checked_sub(1).is_some_and(|c| shares_word(&step.name, &clauses[c].text)))
-                        || takes_over(&step.name, foreign) =>
+                    if !ruled
+                        && ((!shares_word(&step.name, &clauses[clause].text)
+                            && !clause.checked_sub(1).is_some_and(|c| shares_word(&step.name, &clauses[c].text)))
+                            || takes_over(&step.name, foreign)) =>
                 {
                     let name = question_name(&clauses[clause].as_question());
                     nodes.push(Node { kind: step.kind, role: step.role, name, clause, targets: Vec::new() });
                 }
                 StepType::Task | StepType::Decision => {
-                    let name = if step.kind == StepType::Task {
+                    let name = if ruled {
+                        step.name
+                    } else if step.kind == StepType::Task {
                         task_name(&with_clause_particle(&step.name, &clauses[clause].text))
                     } else {
                         question_name(&step.name)
@@ -115,6 +129,7 @@ pub fn assemble(clauses: &[Clause], answers: &[String], foreign: &[String], clos
     merge_restated_conditions(clauses, &mut nodes);
     merge_complementary_decisions(clauses, &mut nodes);
     branch(clauses, &mut nodes);
+    loop_back(checks, &mut nodes);
     let text = render(
         &nodes,
         start.as_deref().unwrap_or("Vorgang beginnt"),
@@ -244,19 +259,24 @@ fn unify_roles(nodes: &mut [Node]) {
 }
 
 /// "prüft, ob das Kind gemeldet ist. Ist dies nicht der Fall, …": a condition that points back
-/// at the one right before it, or restates it ("…, ob der Weg gefährlich ist. Gefährlich → …"),
-/// is that one decision. It keeps the first one's question and the second one's place, whose
-/// wording says which branch its work is on.
+/// at the one right before it, restates it ("…, ob der Weg gefährlich ist. Gefährlich → …"), or
+/// answers a check's question in a few words ("prüft, ob die Person wahlberechtigt ist. Nicht
+/// eingetragen → …"), is that one decision. It keeps the first one's question and the second
+/// one's place, whose wording says which branch its work is on. Remarks the model skipped may
+/// stand between them, no other condition.
 fn merge_restated_conditions(clauses: &[Clause], nodes: &mut Vec<Node>) {
     let mut i = 0;
     while i + 1 < nodes.len() {
         let (first, second) = (&nodes[i], &nodes[i + 1]);
+        let (asked, said) = (&clauses[first.clause], &clauses[second.clause]);
+        let words = said.text.split_whitespace().count();
         let restated = first.kind == StepType::Decision
             && second.kind == StepType::Decision
-            && second.clause == first.clause + 1
-            && (clauses[second.clause].refers_back()
-                || (clauses[second.clause].text.split_whitespace().count() <= 6
-                    && shares_word(&clauses[second.clause].text, &clauses[first.clause].text)));
+            && second.clause > first.clause
+            && clauses[first.clause + 1..second.clause].iter().all(|c| c.kind == ClauseKind::Plain)
+            && (said.refers_back()
+                || (words <= 6 && shares_word(&said.text, &asked.text))
+                || (words <= 3 && asked.asks_whether()));
         if restated {
             let name = nodes.remove(i).name;
             nodes[i].name = name;
@@ -282,7 +302,9 @@ fn merge_complementary_decisions(clauses: &[Clause], nodes: &mut Vec<Node>) {
                 let second = &clauses[nodes[j].clause];
                 let adjacent = nodes[j].clause > nodes[i].clause
                     && (nodes[i].clause + 1..nodes[j].clause).all(|c| clauses[c].kind == ClauseKind::Plain);
-                if let Some(first_negative) = opposites(first, second)
+                // The same question asked of opposite conditions ("Wenn was fehlt" / "Wenn alles da ist").
+                let asked_again = format::same_text(&nodes[i].name, &nodes[j].name) && first.negated != second.negated;
+                if let Some(first_negative) = opposites(first, second).or(asked_again.then_some(first.negated))
                     && adjacent
                     && second.kind == ClauseKind::Condition
                     && j > i + 1
@@ -404,6 +426,26 @@ fn branch(clauses: &[Clause], nodes: &mut [Node]) {
     }
 }
 
+/// A request for what is missing leads back to its check: the task that checks right before the
+/// question, or the question itself.
+fn loop_back(checks: &[Option<Check>], nodes: &mut [Node]) {
+    let check = |node: &Node| checks.get(node.clause).cloned().flatten();
+    for r in 0..nodes.len() {
+        if !matches!(check(&nodes[r]), Some(Check::Request(_))) {
+            continue;
+        }
+        let Some(question) = (0..r).rev().find(|&q| matches!(check(&nodes[q]), Some(Check::Question(_)))) else {
+            continue;
+        };
+        let inspects = |node: &Node| {
+            node.kind == StepType::Task
+                && (matches!(check(node), Some(Check::Inspect(_))) || node.name.to_lowercase().contains("prüf"))
+        };
+        let back = question.checked_sub(1).filter(|&p| inspects(&nodes[p])).unwrap_or(question);
+        nodes[r].targets = vec![(None, Some(back))];
+    }
+}
+
 fn render(nodes: &[Node], start: &str, end: &str, title: Option<String>) -> String {
     // Numbers: 1 start, nodes from 2, then the end.
     let number = |index: Option<usize>| index.map_or(nodes.len() + 2, |i| i + 2);
@@ -453,7 +495,8 @@ mod tests {
             "task SB: Akte schließen",
         ]);
         assert_eq!(clauses.len(), answers.len(), "{clauses:?}");
-        let (text, _) = assemble(&clauses, &answers, &[], "start: x\nend: Akte geschlossen\n# Antrag bearbeiten\n");
+        let (text, _) =
+            assemble(&clauses, &answers, &[], &[], "start: x\nend: Akte geschlossen\n# Antrag bearbeiten\n");
         assert_eq!(
             text,
             "1 start: Antrag eingegangen\n2 decision SB: Unterlagen vollständig? > ja: 3 | nein: 4\n3 task SB: Bescheid erstellen > 5\n4 task SB: Unterlagen nachfordern\n5 task SB: Akte schließen\n6 end: Akte geschlossen\n# Antrag bearbeiten\n"
@@ -464,7 +507,7 @@ mod tests {
     fn answers_from_elsewhere_leave_the_clauses_as_steps() {
         let clauses = split("Antrag kommt. SB prüft den Antrag und fordert Unterlagen nach.");
         let answers = vec!["start: Antrag".to_owned(), "task SB: Grab abräumen".to_owned()];
-        let (text, from_clauses) = assemble(&clauses, &answers, &[], "start: x\nend: y\n# T\n");
+        let (text, from_clauses) = assemble(&clauses, &answers, &[], &[], "start: x\nend: y\n# T\n");
         assert!(from_clauses);
         assert!(text.contains("3 task: SB prüft den Antrag und fordert Unterlagen nach\n"), "{text}");
         assert!(!text.contains("Grab"), "{text}");
@@ -475,7 +518,7 @@ mod tests {
         let clauses = split("SB prüft den Schein. Kein gültiger Schein → Ablehnung.");
         let answers =
             owned(&["task SB: Schein prüfen", "decision SB: Antrag rechtzeitig?", "task SB: Antrag ablehnen"]);
-        let (text, _) = assemble(&clauses, &answers, &[], "start: a\nend: b\n# T\n");
+        let (text, _) = assemble(&clauses, &answers, &[], &[], "start: a\nend: b\n# T\n");
         assert!(text.contains("decision SB: Kein gültiger Schein?"), "{text}");
     }
 
@@ -491,11 +534,50 @@ mod tests {
             "task Amt: Platz vergeben",
         ]);
         assert_eq!(clauses.len(), answers.len(), "{clauses:?}");
-        let (text, _) = assemble(&clauses, &answers, &[], "start: a\nend: b\n# T\n");
+        let (text, _) = assemble(&clauses, &answers, &[], &[], "start: a\nend: b\n# T\n");
         assert!(
             text.contains("3 decision Amt: Kind gemeldet? > nein: 4 | ja: 5\n4 task Amt: Anmeldung ablehnen > 6\n"),
             "{text}"
         );
+    }
+
+    #[test]
+    fn a_completeness_check_is_one_decision_whose_request_leads_back() {
+        let mut clauses = split(
+            "Antrag kommt. Die Wohngeldstelle prüft zuerst, ob die Unterlagen vollständig sind, wenn nicht, werden sie nachgefordert. Dann wird das Wohngeld berechnet.",
+        );
+        let checks = crate::draft::completeness::mark(&mut clauses);
+        let model = ["start: Antrag eingegangen", "task WS: Wohngeld berechnen"];
+        let mut said = model.iter();
+        let answers: Vec<String> = checks
+            .iter()
+            .map(|c| c.as_ref().map_or_else(|| said.next().expect("an answer").to_string(), |c| c.answer("WS")))
+            .collect();
+        assert!(said.next().is_none(), "{clauses:?}");
+        let (text, _) = assemble(&clauses, &answers, &checks, &[], "start: a\nend: b\n# T\n");
+        assert_eq!(
+            text,
+            "1 start: Antrag eingegangen\n2 task WS: Unterlagen auf Vollständigkeit prüfen\n3 decision WS: Unterlagen vollständig? > nein: 4 | ja: 5\n4 task WS: Fehlende Unterlagen nachfordern > 2\n5 task WS: Wohngeld berechnen\n6 end: b\n# T\n"
+        );
+    }
+
+    #[test]
+    fn a_short_answer_to_a_checks_question_is_that_question() {
+        let clauses = split(
+            "Wahlamt prüft, ob die Person wahlberechtigt ist. Nicht eingetragen → Ablehnung. Eingetragen → Wahlschein ausstellen.",
+        );
+        let answers = owned(&[
+            "task WA: Wählerverzeichnis prüfen",
+            "decision WA: Person wahlberechtigt?",
+            "decision WA: Nicht eingetragen?",
+            "task WA: Ablehnung schreiben",
+            "decision WA: Eingetragen?",
+            "task WA: Wahlschein ausstellen",
+        ]);
+        assert_eq!(clauses.len(), answers.len(), "{clauses:?}");
+        let (text, _) = assemble(&clauses, &answers, &[], &[], "start: a\nend: b\n# T\n");
+        assert_eq!(text.matches(" decision ").count(), 1, "{text}");
+        assert!(text.contains("3 decision WA: Person wahlberechtigt? > nein: 4 | ja: 5\n"), "{text}");
     }
 
     #[test]
@@ -516,7 +598,7 @@ mod tests {
             "task SB: Gebühr kassieren\ntask SB: Kasse überprüfen",
         ]);
         assert_eq!(clauses.len(), answers.len(), "{clauses:?}");
-        let (text, _) = assemble(&clauses, &answers, &[], "start: a\nend: b\n# T\n");
+        let (text, _) = assemble(&clauses, &answers, &[], &[], "start: a\nend: b\n# T\n");
         assert!(text.contains("Kosten auszahlen") && text.contains("Gebühr kassieren"), "{text}");
         assert!(!text.contains("Kasse überprüfen"), "{text}");
     }
@@ -534,7 +616,7 @@ mod tests {
             "task SB: Bescheid senden",
         ]);
         assert_eq!(clauses.len(), answers.len(), "{clauses:?}");
-        let (text, _) = assemble(&clauses, &answers, &foreign, "start: a\nend: b\n# T\n");
+        let (text, _) = assemble(&clauses, &answers, &[], &foreign, "start: a\nend: b\n# T\n");
         assert!(!text.contains("Fachverfahren") && !text.contains("gewünscht"), "{text}");
         assert!(text.contains("decision SB: Person berechtigt?"), "{text}");
     }
@@ -549,7 +631,7 @@ mod tests {
             "task Bauhof: Schaden reparieren",
             "task Bauhof: Erledigung zurückmelden",
         ]);
-        let (text, _) = assemble(&clauses, &answers, &[], "start: x\nend: y\n# T\n");
+        let (text, _) = assemble(&clauses, &answers, &[], &[], "start: x\nend: y\n# T\n");
         assert!(text.contains("task Bauhof: Schaden besichtigen"), "{text}");
         assert!(!text.contains("Kollegin"), "{text}");
     }
@@ -567,7 +649,7 @@ mod tests {
             "task SB: Stellungnahme einholen",
             "task SB: Erlaubnis erstellen",
         ]);
-        let (text, _) = assemble(&clauses, &answers, &[], "start: Antrag\nend: fertig\n# T\n");
+        let (text, _) = assemble(&clauses, &answers, &[], &[], "start: Antrag\nend: fertig\n# T\n");
         assert!(
             text.contains("3 decision SB: Breite ausreichend? > nein: 4 | ja: 5\n4 task SB: Antrag ablehnen > 7\n"),
             "{text}"
@@ -587,7 +669,7 @@ mod tests {
             "decision SB: Berechtigt?",
             "task SB: Vordruck senden",
         ]);
-        let (text, _) = assemble(&clauses, &answers, &[], "start: Antrag\nend: fertig\n# T\n");
+        let (text, _) = assemble(&clauses, &answers, &[], &[], "start: Antrag\nend: fertig\n# T\n");
         assert!(text.contains("2 decision SB: Berechtigt? > nein: 3 | ja: 4\n"), "{text}");
         let clauses = split("Nicht fristgerecht da: Erinnerung an VG. Änderungswünsche → PA überarbeitet.");
         let answers = owned(&[
@@ -596,7 +678,7 @@ mod tests {
             "decision PA: Änderungswünsche?",
             "task PA: Entwurf überarbeiten",
         ]);
-        let (text, _) = assemble(&clauses, &answers, &[], "start: Antrag\nend: fertig\n# T\n");
+        let (text, _) = assemble(&clauses, &answers, &[], &[], "start: Antrag\nend: fertig\n# T\n");
         assert_eq!(text.matches(" decision ").count(), 2, "{text}");
     }
 
@@ -644,7 +726,8 @@ mod tests {
                 "2 decision OA: Sicherheitsbedenken? > ja: 3 | nein: 4\n",
             ),
         ] {
-            let (text, _) = assemble(&split(dictation), &owned(&answers), &[], "start: Antrag\nend: fertig\n# T\n");
+            let (text, _) =
+                assemble(&split(dictation), &owned(&answers), &[], &[], "start: Antrag\nend: fertig\n# T\n");
             assert!(text.contains(decision), "{dictation}\n{text}");
             assert_eq!(text.matches(" decision ").count(), 1, "{text}");
         }

@@ -147,6 +147,11 @@ impl Clause {
         words.contains(&"und") || words.iter().filter(|w| looks_like_verb(w)).count() >= 2
     }
 
+    /// Whether the condition is the question a check asks ("…, ob die Person berechtigt ist").
+    pub fn asks_whether(&self) -> bool {
+        self.kind == ClauseKind::Condition && first_word(&self.text) == "ob"
+    }
+
     /// Whether the condition only points back at the one before it: "Ist dies nicht der Fall?",
     /// "Wenn ja", "Wenn nicht".
     pub fn refers_back(&self) -> bool {
@@ -291,6 +296,10 @@ const COMPOUND_ABBREVIATIONS: &[&str] = &["abt", "nachw", "beh", "ausw", "besche
 const OTHERWISE: &[&str] = &["sonst", "andernfalls", "ansonsten", "anderenfalls", "ansonst"];
 
 /// Words that open a condition.
+/// Verbs that say something is missing and, first, open a condition: "Fehlen Unterlagen, …",
+/// "…, fehlen die, fordern wir sie an".
+const MISSING: &[&str] = &["fehlt", "fehlen"];
+
 const CONDITION: &[&str] = &["wenn", "falls", "sofern", "ob", "soweit", "solange"];
 
 /// Words that open the next step; they are dropped from the clause.
@@ -460,7 +469,7 @@ fn push(clauses: &mut Vec<Clause>, raw: &str) {
     let mut kind = ClauseKind::Plain;
     if OTHERWISE.contains(&first.as_str()) {
         kind = ClauseKind::Otherwise;
-    } else if CONDITION.contains(&first.as_str()) || text.ends_with('?') {
+    } else if opens_condition(&first) || text.ends_with('?') {
         kind = ClauseKind::Condition;
     }
     if let Some(opener) = NEXT_STEP.iter().find(|w| {
@@ -475,6 +484,10 @@ fn push(clauses: &mut Vec<Clause>, raw: &str) {
     let lower = format!(" {} ", text.to_lowercase());
     let negated = [" nicht ", " kein ", " keine ", " keinen ", " unvollst", " fehl"].iter().any(|w| lower.contains(w));
     clauses.push(Clause { text, kind, negated });
+}
+
+fn opens_condition(first_word: &str) -> bool {
+    CONDITION.contains(&first_word) || MISSING.contains(&first_word)
 }
 
 fn first_word(text: &str) -> String {
@@ -592,10 +605,18 @@ fn sentences(text: &str) -> Vec<String> {
     let mut out = Vec::new();
     let mut current = String::new();
     let chars: Vec<char> = text.chars().collect();
+    // A sentence does not end inside brackets: "(VL, Route, erw. TN-Zahl, Anz. Ordner)" lists
+    // what is checked, abbreviations and all.
+    let mut depth = 0usize;
     for (i, &c) in chars.iter().enumerate() {
         current.push(c);
+        match c {
+            '(' => depth += 1,
+            ')' => depth = depth.saturating_sub(1),
+            _ => {}
+        }
         let next = chars.get(i + 1).copied();
-        let at_break = next.is_none_or(char::is_whitespace);
+        let at_break = next.is_none_or(char::is_whitespace) && depth == 0;
         let ends = match c {
             '?' | '!' | ';' => at_break,
             '.' => {
@@ -749,7 +770,7 @@ fn verb_first(sentence: &str) -> Vec<String> {
                 && sentence[..comma].split_whitespace().count() >= 2
                 && !NOT_A_VERB.contains(&first.as_str())
                 && !CONDITION.contains(&first.as_str())
-                && AFTER_VERB.contains(&second.as_str()) =>
+                && (AFTER_VERB.contains(&second.as_str()) || MISSING.contains(&first.as_str())) =>
         {
             vec![format!("{}?", sentence[..comma].trim()), sentence[comma + 1..].trim().to_owned()]
         }
@@ -763,34 +784,28 @@ fn verb_first(sentence: &str) -> Vec<String> {
 fn connectives(sentence: &str) -> Vec<String> {
     static CUT: LazyLock<Regex> = LazyLock::new(|| {
         Regex::new(
-            r"(?i)(?:,\s*und|,|\bund),?\s+(?:(dann|danach|anschließend|daraufhin|zum schluss|abschließend|zuletzt)\b|(sonst|andernfalls|ansonsten|anderenfalls|wenn|falls|sofern|ob)\b)",
+            r"(?i)(?:,\s*und|,|\bund),?\s+(?:(dann|danach|anschließend|daraufhin|zum schluss|abschließend|zuletzt)\b|(sonst|andernfalls|ansonsten|anderenfalls|wenn|falls|sofern|ob|fehlt|fehlen)\b)",
         )
         .expect("valid regex")
     });
-    let mut out = Vec::new();
+    let mut pieces = Vec::new();
     let mut start = 0;
     for m in CUT.captures_iter(sentence) {
         let whole = m.get(0).expect("match");
         let word = m.get(1).or_else(|| m.get(2)).expect("one group");
-        out.push(sentence[start..whole.start()].to_owned());
+        pieces.push(sentence[start..whole.start()].to_owned());
         start = word.start();
     }
-    out.push(sentence[start..].to_owned());
-    // "Wenn X, (dann) Y": the condition, then the work it governs.
-    let out: Vec<String> = out
-        .into_iter()
-        .flat_map(|piece| match piece.find(',') {
-            Some(comma) if CONDITION.contains(&first_word(&piece).as_str()) => {
-                vec![piece[..comma].to_owned(), piece[comma + 1..].to_owned()]
-            }
-            _ => vec![piece],
-        })
-        .collect();
-    // "X, wenn Y": the condition comes before the work it governs.
+    pieces.push(sentence[start..].to_owned());
+    // "X, wenn Y": the condition comes before the work it governs; after "ob …" it answers it.
+    // ("…, und wenn Y, Z" governs the Z after it.)
     let mut ordered: Vec<String> = Vec::new();
-    for piece in out {
+    for piece in pieces {
         let first = first_word(&piece);
-        if ["wenn", "falls", "sofern"].contains(&first.as_str()) && !ordered.is_empty() && !piece.contains(',') {
+        if ["wenn", "falls", "sofern"].contains(&first.as_str())
+            && ordered.last().is_some_and(|last| first_word(last) != "ob")
+            && !piece.contains(',')
+        {
             let work = ordered.pop().expect("not empty");
             ordered.push(piece);
             ordered.push(work);
@@ -798,7 +813,16 @@ fn connectives(sentence: &str) -> Vec<String> {
             ordered.push(piece);
         }
     }
+    // "Wenn X, (dann) Y": the condition, then the work it governs.
     ordered
+        .into_iter()
+        .flat_map(|piece| match piece.find(',') {
+            Some(comma) if opens_condition(&first_word(&piece)) => {
+                vec![piece[..comma].to_owned(), piece[comma + 1..].to_owned()]
+            }
+            _ => vec![piece],
+        })
+        .collect()
 }
 
 /// Words of a state a condition may end in ("Deckung ok", "Unterlagen vollständig").
@@ -837,7 +861,7 @@ fn states_condition(text: &str) -> bool {
         && last.ends_with('t')
         && (without_ge(last) != last || INSEPARABLE.iter().any(|p| last.starts_with(p)) || last.ends_with("iert"));
     words[0] == "bei"
-        || words.iter().any(|w| matches!(*w, "nicht" | "kein" | "keine" | "keinen" | "ohne"))
+        || words.iter().any(|w| matches!(*w, "nicht" | "kein" | "keine" | "keinen" | "ohne") || MISSING.contains(w))
         || (words
             .iter()
             .any(|w| matches!(*w, "mehr" | "über" | "unter" | "weniger" | "bis" | "ab" | "mindestens" | "höchstens"))
@@ -866,7 +890,7 @@ fn colon_condition(piece: &str) -> Vec<String> {
 /// clause's answer holds two steps at most, so the third piece of such a sentence was lost. A
 /// condition's piece is left whole.
 fn each_work(piece: &str) -> Vec<String> {
-    if CONDITION.contains(&first_word(piece).as_str()) {
+    if opens_condition(&first_word(piece)) {
         return vec![piece.to_owned()];
     }
     let finite = |w: &str| looks_finite(w.trim_matches(|c: char| !c.is_alphabetic()));

@@ -14,6 +14,7 @@
 pub mod actors;
 pub mod assemble;
 pub mod clauses;
+pub mod completeness;
 pub mod input;
 pub mod naming;
 pub mod roles;
@@ -115,8 +116,11 @@ pub struct PreparedDraft {
     /// New tokens all requests together may take.
     pub max_tokens: usize,
     clauses: Vec<Clause>,
-    /// Per clause, whether a request asks about it (the others are remarks, answered `skip`).
-    asked: Vec<bool>,
+    /// Per clause, its answer where a rule gives it (remarks: `skip`, see [`completeness`]);
+    /// a request asks about each of the others.
+    ruled: Vec<Option<String>>,
+    /// Per clause, its part in a completeness check.
+    checks: Vec<Option<completeness::Check>>,
     dictation: String,
     /// Words of the prompt's examples the dictation does not say (see [`assemble::foreign_words`]).
     foreign: Vec<String>,
@@ -169,20 +173,22 @@ pub fn prepare(dictation: &str, max_tokens: usize) -> Result<PreparedDraft, Draf
     if roles.is_empty() {
         roles.push(roles::UNNAMED.to_owned());
     }
+    let checks = completeness::mark(&mut clauses);
     let mut requests = Vec::with_capacity(clauses.len() + 1);
     // Remarks on frequency and duration are not asked about, unless nothing else is dictated,
     // nor a heading (the closing request names the title), nor a bare "wenn ja" that opens a
     // branch (it holds no work).
-    let asked: Vec<bool> = if clauses.iter().all(Clause::is_statistic) {
-        vec![true; clauses.len()]
+    let remark: Vec<bool> = if clauses.iter().all(Clause::is_statistic) {
+        vec![false; clauses.len()]
     } else {
         let branch_only = |c: &Clause| c.kind == ClauseKind::Otherwise && c.refers_back();
         clauses
             .iter()
             .enumerate()
-            .map(|(i, c)| !(c.is_statistic() || (i == 0 && c.is_heading()) || branch_only(c)))
+            .map(|(i, c)| c.is_statistic() || (i == 0 && c.is_heading()) || branch_only(c))
             .collect()
     };
+    let mut ruled = vec![None; clauses.len()];
     let speaker = actors::speaker(dictation);
     let mut previous: Option<String> = None;
     for (i, clause) in clauses.iter().enumerate() {
@@ -196,7 +202,13 @@ pub fn prepare(dictation: &str, max_tokens: usize) -> Result<PreparedDraft, Draf
         if let Some(actor) = named.first() {
             previous = Some(actor.clone());
         }
-        if !asked[i] {
+        if let Some(check) = &checks[i] {
+            let role = named.first().or(previous.as_ref()).unwrap_or(&roles[0]);
+            ruled[i] = Some(check.answer(role));
+            continue;
+        }
+        if remark[i] {
+            ruled[i] = Some("skip".to_owned());
             continue;
         }
         let options = ClauseOptions {
@@ -212,6 +224,7 @@ pub fn prepare(dictation: &str, max_tokens: usize) -> Result<PreparedDraft, Draf
         // other clauses or the examples' (docs/drafting.md, session 22).
         requests.push(request("", &clause.text, format::clause_grammar(options), CLAUSE_MAX_TOKENS, first)?);
     }
+    let asked: Vec<bool> = ruled.iter().map(Option::is_none).collect();
     let excerpt = closing_excerpt(&clauses, &asked);
     requests.push(request(&excerpt, CLOSING_CLAUSE, format::closing_grammar(), CLOSING_MAX_TOKENS, false)?);
     let foreign = assemble::foreign_words(&requests[0].messages[0].content, dictation);
@@ -220,7 +233,8 @@ pub fn prepare(dictation: &str, max_tokens: usize) -> Result<PreparedDraft, Draf
         requests,
         max_tokens,
         clauses,
-        asked,
+        ruled,
+        checks,
         legal_basis: input::legal_references(dictation),
         dictation: dictation.to_owned(),
         started,
@@ -275,12 +289,12 @@ impl PreparedDraft {
         let (asked, closing) = generations.split_at(self.requests.len() - 1);
         let mut asked = asked.iter();
         let answers: Vec<String> = self
-            .asked
-            .iter()
-            .map(|&a| if a { asked.next().map_or_else(String::new, |g| g.text.clone()) } else { "skip".to_owned() })
+            .ruled
+            .into_iter()
+            .map(|r| r.unwrap_or_else(|| asked.next().map_or_else(String::new, |g| g.text.clone())))
             .collect();
         let closing = closing.first().map_or("", |g| g.text.as_str());
-        let (compact, from_clauses) = assemble::assemble(&self.clauses, &answers, &self.foreign, closing);
+        let (compact, from_clauses) = assemble::assemble(&self.clauses, &answers, &self.checks, &self.foreign, closing);
         let lines = format::parse(&compact);
         let has_work =
             lines.iter().any(|l| matches!(l, Line::Step(s) if matches!(s.kind, StepType::Task | StepType::Decision)));
