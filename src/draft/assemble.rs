@@ -8,8 +8,8 @@
 use crate::compact::format::{self, Line};
 use crate::process::StepType;
 
+use super::checks::Check;
 use super::clauses::{Clause, ClauseKind, PARTICLES, common_start, without_ge};
-use super::completeness::Check;
 use super::naming::{question_name, task_name, with_clause_particle};
 
 #[derive(Debug, Clone)]
@@ -27,7 +27,7 @@ struct Node {
 /// themselves had to stand in for the steps (no answer named work of its clause).
 /// A step with one of the `foreign` words (see [`foreign_words`]) came from the prompt's examples,
 /// not from the dictation. `checks` are the clauses' parts in completeness checks (see
-/// [`super::completeness::mark`]): a request for what is missing leads back to its check.
+/// [`super::checks::mark`]): a request for what is missing leads back to its check.
 pub fn assemble(
     clauses: &[Clause],
     answers: &[String],
@@ -38,8 +38,11 @@ pub fn assemble(
     let mut start = None;
     let mut nodes: Vec<Node> = Vec::new();
     for (clause, answer) in answers.iter().enumerate() {
-        // A rule's answer is in a modeller's words, not the clause's (see `completeness`).
+        // A rule's answer is in a modeller's words, not the clause's (see `checks`).
         let ruled = checks.get(clause).is_some_and(Option::is_some);
+        // Beside the trigger, the model names what is done with what arrives ("Antrag kommt" →
+        // "Antrag eintragen"); only work the clause says is kept.
+        let trigger = answer.lines().any(|l| l.trim_start().starts_with("start"));
         let mut tasks = 0;
         for line in answer.lines().map(str::trim).filter(|l| !l.is_empty() && *l != "skip") {
             let Some(Line::Step(step)) = format::parse_unnumbered(line) else { continue };
@@ -52,7 +55,10 @@ pub fn assemble(
                 }
                 // Offered a second line, the model fills it with work the clause does not say
                 // ("Gebühr kassiert" → "Gebühr kassieren", "Kasse überprüfen").
-                StepType::Task if !ruled && tasks > 1 && !verb_said(&task_name(&step.name), &clauses[clause].text) => {}
+                StepType::Task
+                    if !ruled
+                        && (tasks > 1 || trigger)
+                        && !verb_said(&task_name(&step.name), &clauses[clause].text) => {}
                 // A task or question that shares no word with its clause was taken from elsewhere
                 // in the dictation: the task goes, the question is asked in the clause's words.
                 StepType::Task
@@ -546,7 +552,7 @@ mod tests {
         let mut clauses = split(
             "Antrag kommt. Die Wohngeldstelle prüft zuerst, ob die Unterlagen vollständig sind, wenn nicht, werden sie nachgefordert. Dann wird das Wohngeld berechnet.",
         );
-        let checks = crate::draft::completeness::mark(&mut clauses);
+        let checks = crate::draft::checks::mark(&mut clauses);
         let model = ["start: Antrag eingegangen", "task WS: Wohngeld berechnen"];
         let mut said = model.iter();
         let answers: Vec<String> = checks
@@ -601,6 +607,19 @@ mod tests {
         let (text, _) = assemble(&clauses, &answers, &[], &[], "start: a\nend: b\n# T\n");
         assert!(text.contains("Kosten auszahlen") && text.contains("Gebühr kassieren"), "{text}");
         assert!(!text.contains("Kasse überprüfen"), "{text}");
+    }
+
+    #[test]
+    fn beside_the_trigger_only_work_its_clause_says_is_a_task() {
+        let clauses = split("Antrag kommt per Post. Beschwerde wird erfasst. Wir prüfen den Antrag.");
+        let answers = owned(&[
+            "start: Antrag eingegangen\ntask SB: Antrag eintragen",
+            "start: Beschwerde eingegangen\ntask SB: Beschwerde erfassen",
+            "task SB: Antrag prüfen",
+        ]);
+        assert_eq!(clauses.len(), answers.len(), "{clauses:?}");
+        let (text, _) = assemble(&clauses, &answers, &[], &[], "start: a\nend: b\n# T\n");
+        assert!(!text.contains("eintragen") && text.contains("Beschwerde erfassen"), "{text}");
     }
 
     #[test]

@@ -547,7 +547,8 @@ pub(super) fn without_ge(word: &str) -> String {
         .flat_map(|p| [p.to_owned(), p.replace('ü', "u")])
         .filter_map(|prefix| {
             let rest = word.strip_prefix(prefix.as_str())?.strip_prefix("ge")?;
-            (rest.chars().count() >= 3).then(|| format!("{prefix}{rest}"))
+            // "mitgeben" is no participle ("mitgegeben" is).
+            (rest.chars().count() >= 4).then(|| format!("{prefix}{rest}"))
         })
         .next_back()
         .unwrap_or_else(|| word.to_owned())
@@ -886,9 +887,10 @@ fn colon_condition(piece: &str) -> Vec<String> {
 /// Cuts a piece of a sentence where a comma is followed by a next piece of work with its own
 /// finite verb: the verb alone ("Firma schleppt ab, verwahrt 1 Monat"), a unit and its verb
 /// ("PA fertigt Zeugnis aus, AL unterschreibt", "…, das Umweltamt macht einen Ortstermin") or
-/// a pronoun for a unit and its verb ("… an die Stadtkasse, die überweist das Geld"). Each
-/// clause's answer holds two steps at most, so the third piece of such a sentence was lost. A
-/// condition's piece is left whole.
+/// a pronoun for a unit and its verb ("… an die Stadtkasse, die überweist das Geld"); and
+/// between two instructions in notes, each ending in its infinitive ("Ausweis drucken und
+/// aushändigen, Benutzungsordnung mitgeben"). Each clause's answer holds two steps at most, so
+/// the third piece of such a sentence was lost. A condition's piece is left whole.
 fn each_work(piece: &str) -> Vec<String> {
     if opens_condition(&first_word(piece)) {
         return vec![piece.to_owned()];
@@ -896,7 +898,7 @@ fn each_work(piece: &str) -> Vec<String> {
     let finite = |w: &str| looks_finite(w.trim_matches(|c: char| !c.is_alphabetic()));
     let mut out = Vec::new();
     let mut rest = piece;
-    while let Some(comma) = rest.match_indices(", ").map(|(i, _)| i).find(|&i| {
+    while let Some(comma) = outer_commas(rest).into_iter().find(|&i| {
         let mut words = rest[i + 2..].split_whitespace();
         let (first, second, third) =
             (words.next().unwrap_or(""), words.next().unwrap_or(""), words.next().unwrap_or(""));
@@ -904,12 +906,49 @@ fn each_work(piece: &str) -> Vec<String> {
         finite(first)
             || (finite(second) && (matches!(first, "die" | "der") || unit(first)))
             || (matches!(first, "der" | "die" | "das") && unit(second) && finite(third))
+            || (instruction_ends(&rest[..i]) && instruction_follows(&rest[i + 2..]))
     }) {
         out.push(rest[..comma].to_owned());
         rest = &rest[comma + 2..];
     }
     out.push(rest.to_owned());
     out
+}
+
+/// Where ", " stands outside brackets in `text`: "(Schallschutzwände, max. 3 Nächte)" is one
+/// remark.
+fn outer_commas(text: &str) -> Vec<usize> {
+    let mut depth = 0usize;
+    let mut out = Vec::new();
+    for (i, c) in text.char_indices() {
+        match c {
+            '(' => depth += 1,
+            ')' => depth = depth.saturating_sub(1),
+            ',' if depth == 0 && text[i + 1..].starts_with(' ') => out.push(i),
+            _ => {}
+        }
+    }
+    out
+}
+
+/// Whether `text`, a remark in brackets aside, ends in an instruction's infinitive.
+fn instruction_ends(text: &str) -> bool {
+    static BRACKETS: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"\([^)]*\)?").expect("valid regex"));
+    ends_in_infinitive(BRACKETS.replace_all(text, "").trim_end_matches(|c: char| !c.is_alphanumeric()))
+}
+
+/// Whether the words after a comma, up to the next one, are an instruction ("Auflagen festlegen
+/// (…)"), not a relative or subordinate clause ("die wir bekommen", "bevor sie kaufen").
+fn instruction_follows(rest: &str) -> bool {
+    let next = outer_commas(rest).first().map_or(rest, |&i| &rest[..i]);
+    let mut words = next.split_whitespace().map(str::to_lowercase);
+    let (first, second) = (words.next().unwrap_or_default(), words.next().unwrap_or_default());
+    const SUBORDINATE: &[&str] = &[
+        "dass", "weil", "damit", "um", "ob", "wie", "wo", "was", "welche", "welcher", "welches", "bevor", "nachdem",
+        "sobald", "bis", "und", "oder",
+    ];
+    const PRONOUNS: &[&str] = &["wir", "sie", "er", "es", "man", "ich", "ihr"];
+    !SUBORDINATE.contains(&first.as_str()) && !PRONOUNS.contains(&second.as_str()) && instruction_ends(next)
 }
 
 #[cfg(test)]
@@ -955,6 +994,18 @@ mod tests {
             ["Der Eigentümer beantragt die Fällung", "das Umweltamt macht einen Ortstermin"]
         );
         assert_eq!(cut("Wir prüfen die Liste, die wir bekommen, und den Antrag.").len(), 1);
+        assert_eq!(
+            cut(
+                "Ausweis drucken und aushändigen, Benutzungsordnung mitgeben. Prognose anfordern, Auflagen festlegen (Wände, max. 3 Nächte)."
+            ),
+            [
+                "Ausweis drucken und aushändigen",
+                "Benutzungsordnung mitgeben",
+                "Prognose anfordern",
+                "Auflagen festlegen (Wände, max. 3 Nächte)"
+            ]
+        );
+        assert_eq!(cut("Wir müssen die Liste prüfen, die wir bekommen.").len(), 1);
         assert_eq!(cut("Wenn der Antrag fehlt, fordert SB nach").len(), 2);
     }
 

@@ -13,8 +13,8 @@
 
 pub mod actors;
 pub mod assemble;
+pub mod checks;
 pub mod clauses;
-pub mod completeness;
 pub mod input;
 pub mod naming;
 pub mod roles;
@@ -116,11 +116,11 @@ pub struct PreparedDraft {
     /// New tokens all requests together may take.
     pub max_tokens: usize,
     clauses: Vec<Clause>,
-    /// Per clause, its answer where a rule gives it (remarks: `skip`, see [`completeness`]);
+    /// Per clause, its answer where a rule gives it (remarks: `skip`, see [`checks`]);
     /// a request asks about each of the others.
     ruled: Vec<Option<String>>,
     /// Per clause, its part in a completeness check.
-    checks: Vec<Option<completeness::Check>>,
+    checks: Vec<Option<checks::Check>>,
     dictation: String,
     /// Words of the prompt's examples the dictation does not say (see [`assemble::foreign_words`]).
     foreign: Vec<String>,
@@ -173,7 +173,7 @@ pub fn prepare(dictation: &str, max_tokens: usize) -> Result<PreparedDraft, Draf
     if roles.is_empty() {
         roles.push(roles::UNNAMED.to_owned());
     }
-    let checks = completeness::mark(&mut clauses);
+    let checks = checks::mark(&mut clauses);
     let mut requests = Vec::with_capacity(clauses.len() + 1);
     // Remarks on frequency and duration are not asked about, unless nothing else is dictated,
     // nor a heading (the closing request names the title), nor a bare "wenn ja" that opens a

@@ -1,6 +1,12 @@
-//! The completeness check, the loop most administrative processes have: the documents are
-//! checked, what is missing is requested, and the check is made again once it arrives.
+//! Checks, the clauses that say someone looks into something and the question they ask.
 //!
+//! "Wir prüfen dann erst mal, ob die Person berechtigt ist": asked alone, the clause before the
+//! question came back without an object ("Prüfen", "Wir gucken", "Prüft sie") or with one from
+//! elsewhere ("Belege prüfen", "Checken required"). Such a clause is named here by what its
+//! question is about: "Person prüfen".
+//!
+//! The completeness check is the loop most administrative processes have: the documents are
+//! checked, what is missing is requested, and the check is made again once it arrives.
 //! Dictated in many forms ("Fehlt was, schreiben wir die Leute an, und wenn's nachgereicht ist,
 //! gucken wir nochmal drüber", "Unvollst. → Nachforderung, danach erneute Prüfung", "fehlen die,
 //! fordern wir sie an"), each clause asked alone came back as the model pleased ("Was fehlt?",
@@ -16,11 +22,11 @@ use regex::Regex;
 
 use super::clauses::{Clause, ClauseKind};
 
-/// What a clause does in a completeness check.
+/// What a clause does in a check.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Check {
-    /// It only says that someone checks ("Die Wohngeldstelle prüft zuerst"), before the
-    /// question "ob die Unterlagen vollständig sind": a task of this name.
+    /// It only says that someone checks ("Die Wohngeldstelle prüft zuerst"), before its
+    /// question ("ob die Unterlagen vollständig sind"): a task of this name.
     Inspect(String),
     /// The check's condition, asked once: a decision of this name.
     Question(String),
@@ -69,9 +75,9 @@ struct Open {
     requested: bool,
 }
 
-/// Finds the completeness checks among `clauses` and marks each clause's part in them (see
-/// [`Check`]); a question about what is missing becomes a negated condition, and a recheck
-/// worded as a condition ("wenn's nachgereicht ist") plain, as it opens no branch.
+/// Finds the checks among `clauses` and marks each clause's part in them (see [`Check`]); a
+/// question about what is missing becomes a negated condition, and a recheck worded as a
+/// condition ("wenn's nachgereicht ist") plain, as it opens no branch.
 pub fn mark(clauses: &mut [Clause]) -> Vec<Option<Check>> {
     let mut checks: Vec<Option<Check>> = vec![None; clauses.len()];
     let mut open: Option<Open> = None;
@@ -148,6 +154,15 @@ pub fn mark(clauses: &mut [Clause]) -> Vec<Option<Check>> {
             // Another condition is another decision; the check is over.
             (None, Some(_)) if condition || clause.kind == ClauseKind::Otherwise => open = None,
             (None, _) => {}
+        }
+        if checks[i].is_none()
+            && clauses[i].asks_whether()
+            && let Some(p) = i.checked_sub(1)
+            && checks[p].is_none()
+            && inspects_only(&clauses[p])
+            && let Some(noun) = clauses[i].text.split_whitespace().map(trimmed).find(|w| is_noun(w))
+        {
+            checks[p] = Some(Check::Inspect(format!("{noun} prüfen")));
         }
     }
     checks
@@ -536,8 +551,12 @@ mod tests {
     }
 
     #[test]
-    fn other_conditions_are_left_to_the_model() {
+    fn a_check_is_named_by_what_its_question_is_about() {
         let marked = checks("Wir prüfen, ob der Termin frei ist. Wenn nicht, schlagen wir einen anderen vor.");
+        assert_eq!(marked[0].1, Some(Check::Inspect("Termin prüfen".to_owned())), "{marked:?}");
+        assert!(marked[1..].iter().all(|(_, c)| c.is_none()), "{marked:?}");
+        // A check that says what it looks at is the model's to name.
+        let marked = checks("Wir schauen im Kalender, ob der Termin frei ist.");
         assert!(marked.iter().all(|(_, c)| c.is_none()), "{marked:?}");
     }
 }
