@@ -42,7 +42,7 @@ pub fn assemble(
         let ruled = checks.get(clause).is_some_and(Option::is_some);
         // Beside the trigger, the model names what is done with what arrives ("Antrag kommt" →
         // "Antrag eintragen"); only work the clause says is kept.
-        let trigger = answer.lines().any(|l| l.trim_start().starts_with("start"));
+        let trigger = start.is_none() && answer.lines().any(|l| l.trim_start().starts_with("start"));
         let mut tasks = 0;
         for line in answer.lines().map(str::trim).filter(|l| !l.is_empty() && *l != "skip") {
             let Some(Line::Step(step)) = format::parse_unnumbered(line) else { continue };
@@ -58,6 +58,7 @@ pub fn assemble(
                 StepType::Task
                     if !ruled
                         && (tasks > 1 || trigger)
+                        && !verb_said(&step.name, &clauses[clause].text)
                         && !verb_said(&task_name(&step.name), &clauses[clause].text) => {}
                 // A task or question that shares no word with its clause was taken from elsewhere
                 // in the dictation: the task goes, the question is asked in the clause's words.
@@ -207,8 +208,11 @@ fn shares_word(a: &str, b: &str) -> bool {
 
 /// Words of four letters or more, lower-cased, umlauts folded.
 fn content_words(text: &str) -> Vec<String> {
+    // Conjunctions and negations say nothing of what a condition is about ("wenn nicht").
+    const FUNCTION_WORDS: &[&str] =
+        &["wenn", "falls", "sofern", "nicht", "kein", "keine", "keinen", "dann", "noch", "sind", "wird", "werden"];
     text.split(|c: char| !c.is_alphanumeric())
-        .filter(|w| w.chars().count() >= 4)
+        .filter(|w| w.chars().count() >= 4 && !FUNCTION_WORDS.contains(&w.to_lowercase().as_str()))
         .map(|w| w.to_lowercase().replace('ä', "a").replace('ö', "o").replace('ü', "u"))
         .collect()
 }
@@ -282,7 +286,7 @@ fn merge_restated_conditions(clauses: &[Clause], nodes: &mut Vec<Node>) {
             && clauses[first.clause + 1..second.clause].iter().all(|c| c.kind == ClauseKind::Plain)
             && (said.refers_back()
                 || (words <= 6 && shares_word(&said.text, &asked.text))
-                || (words <= 3 && asked.asks_whether()));
+                || (words <= 3 && asked.asks_whether() && !said.opens_with_conjunction()));
         if restated {
             let name = nodes.remove(i).name;
             nodes[i].name = name;
@@ -315,14 +319,19 @@ fn merge_complementary_decisions(clauses: &[Clause], nodes: &mut Vec<Node>) {
                     && second.kind == ClauseKind::Condition
                     && j > i + 1
                 {
-                    // Asked the negative or the lower side, the decision takes the other's question.
+                    // Asked the negative or the lower side, the decision takes the other's question,
+                    // unless the other side has no figure of its own ("Bis 10 T€ …, darüber …").
                     let lower = first_negative && first.negated == second.negated;
-                    if (negative(&nodes[i].name) || lower) && !negative(&nodes[j].name) {
+                    let takes_other = (negative(&nodes[i].name) || lower)
+                        && !negative(&nodes[j].name)
+                        && !(lower && !second.text.chars().any(|c| c.is_ascii_digit()));
+                    if takes_other {
                         nodes[i].name = nodes[j].name.clone();
                     }
+                    // Whether the question asks about the side of i's work.
+                    let asks_first = !takes_other && (lower || negative(&nodes[i].name) == first.negated);
                     // i's conditional work is nodes i+1..j; it ends the process, j's work is the other branch.
-                    let yes = if first_negative { "nein" } else { "ja" };
-                    let no = if first_negative { "ja" } else { "nein" };
+                    let (yes, no) = if asks_first { ("ja", "nein") } else { ("nein", "ja") };
                     nodes[i].targets = vec![(Some(yes), Some(i + 1)), (Some(no), Some(j))];
                     nodes[j - 1].targets = vec![(None, None)];
                     nodes.remove(j);
@@ -750,6 +759,19 @@ mod tests {
             assert!(text.contains(decision), "{dictation}\n{text}");
             assert_eq!(text.matches(" decision ").count(), 1, "{text}");
         }
+        // The lower side keeps its question where the other has no figure of its own.
+        let clauses =
+            split("Bis 5.000 Euro entscheidet die Sachbearbeitung, darüber die Kämmerei. Dann Bescheid senden.");
+        let answers = owned(&[
+            "decision SB: Bis 5.000 Euro?",
+            "task SB: Über Antrag entscheiden",
+            "decision SB: Darüber?",
+            "task Kämmerei: Antrag entscheiden",
+            "task SB: Bescheid senden",
+        ]);
+        assert_eq!(clauses.len(), answers.len(), "{clauses:?}");
+        let (text, _) = assemble(&clauses, &answers, &[], &[], "start: Antrag\nend: fertig\n# T\n");
+        assert!(text.contains("2 decision SB: Bis 5.000 Euro? > ja: 3 | nein: 4\n"), "{text}");
         // A deadline is no comparison.
         let clauses = split("Bis Freitag: Antrag prüfen. Mehr als 3 Tage: Unfallanzeige senden.");
         assert_eq!(bound(&clauses[0].text), None);

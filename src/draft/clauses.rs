@@ -152,6 +152,12 @@ impl Clause {
         self.kind == ClauseKind::Condition && first_word(&self.text) == "ob"
     }
 
+    /// Whether the clause opens with "wenn", "falls", "ob" and the like: a condition of its own,
+    /// not a short answer in notes ("nicht eingetragen →").
+    pub fn opens_with_conjunction(&self) -> bool {
+        CONDITION.contains(&first_word(&self.text).as_str())
+    }
+
     /// Whether the condition only points back at the one before it: "Ist dies nicht der Fall?",
     /// "Wenn ja", "Wenn nicht".
     pub fn refers_back(&self) -> bool {
@@ -195,9 +201,11 @@ impl Clause {
     }
 }
 
-/// Words of a condition that points back at the one before it.
+/// Words of a condition that points back at the one before it, or at all cases but the ones
+/// before it ("alle anderen").
 const REFERRING: &[&str] = &[
     "ist", "sind", "dies", "das", "es", "der", "die", "nicht", "ja", "nein", "fall", "so", "zutrifft", "trifft", "zu",
+    "alle", "andere", "anderen", "übrigen", "rest",
 ];
 
 /// Phrases of remarks on frequency, duration and amounts.
@@ -374,7 +382,7 @@ pub fn split(dictation: &str) -> Vec<Clause> {
 
 /// The clauses of one sentence, in order.
 fn push_sentence(clauses: &mut Vec<Clause>, sentence: &str) {
-    for part in verb_first(sentence) {
+    for part in verb_first(sentence).iter().flat_map(|p| threshold(p)) {
         for piece in connectives(&part).iter().flat_map(|p| colon_condition(p)).flat_map(|p| each_work(&p)) {
             push(clauses, &piece);
         }
@@ -779,6 +787,36 @@ fn verb_first(sentence: &str) -> Vec<String> {
     }
 }
 
+/// "Bis 5.000 Euro entscheidet die Sachbearbeitung, darüber die Kämmerei": a limit with its
+/// figure, said first, is the condition of the work after it, and "darüber"/"darunter" after a
+/// comma its other side, whose verb the speaker left out. Said as one clause, it was a remark
+/// the model skipped.
+fn threshold(sentence: &str) -> Vec<String> {
+    static LIMIT: LazyLock<Regex> = LazyLock::new(|| {
+        Regex::new(r"(?i)^((?:bis|ab|über|unter|mehr\s+als|weniger\s+als)\s+(?:ca\.\s*)?\d[\d.,]*\s*(?:T€|€|Euro|km|m|qm|Tage[n]?|Wochen|Monate[n]?|Jahre[n]?|Prozent|%)?)\s+(\p{Ll}+)\b")
+            .expect("valid regex")
+    });
+    static OTHER_SIDE: LazyLock<Regex> =
+        LazyLock::new(|| Regex::new(r"(?i),\s*(darüber|darunter|drüber|drunter)\s+").expect("valid regex"));
+    let Some(limit) = LIMIT.captures(sentence) else { return vec![sentence.to_owned()] };
+    let verb = &limit[2];
+    if !looks_finite(verb) {
+        return vec![sentence.to_owned()];
+    }
+    let condition = format!("{}?", &limit[1]);
+    let work = &sentence[limit.get(2).expect("verb").start()..];
+    match OTHER_SIDE.captures(work) {
+        Some(other) => {
+            let whole = other.get(0).expect("match");
+            let rest = &work[whole.end()..];
+            let said = rest.split_whitespace().next().is_some_and(|w| looks_finite(w) || infinitive_like(w));
+            let other_work = if said { rest.to_owned() } else { format!("{verb} {rest}") };
+            vec![condition, work[..whole.start()].to_owned(), format!("{}?", &other[1]), other_work]
+        }
+        None => vec![condition, work.to_owned()],
+    }
+}
+
 /// Splits a sentence before the connectives that open another step or branch: "…, dann …",
 /// "…, wenn …", "…, sonst …", "… und dann …", and before the question a check asks ("prüft,
 /// ob …"), which is the condition of what follows.
@@ -1006,6 +1044,15 @@ mod tests {
             ]
         );
         assert_eq!(cut("Wir müssen die Liste prüfen, die wir bekommen.").len(), 1);
+        assert_eq!(
+            texts("Bis 5.000 Euro entscheidet die Sachbearbeitung selbst, darüber die Kämmerei."),
+            [
+                ("Bis 5.000 Euro?".to_owned(), ClauseKind::Condition),
+                ("entscheidet die Sachbearbeitung selbst".to_owned(), ClauseKind::Plain),
+                ("darüber?".to_owned(), ClauseKind::Condition),
+                ("entscheidet die Kämmerei".to_owned(), ClauseKind::Plain),
+            ]
+        );
         assert_eq!(cut("Wenn der Antrag fehlt, fordert SB nach").len(), 2);
     }
 
