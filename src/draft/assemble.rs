@@ -322,9 +322,9 @@ fn merge_complementary_decisions(clauses: &[Clause], nodes: &mut Vec<Node>) {
                     // Asked the negative or the lower side, the decision takes the other's question,
                     // unless the other side has no figure of its own ("Bis 10 T€ …, darüber …").
                     let lower = first_negative && first.negated == second.negated;
-                    let takes_other = (negative(&nodes[i].name) || lower)
-                        && !negative(&nodes[j].name)
-                        && !(lower && !second.text.chars().any(|c| c.is_ascii_digit()));
+                    let figure = second.text.chars().any(|c| c.is_ascii_digit());
+                    let takes_other =
+                        (negative(&nodes[i].name) || lower) && !negative(&nodes[j].name) && (!lower || figure);
                     if takes_other {
                         nodes[i].name = nodes[j].name.clone();
                     }

@@ -382,8 +382,13 @@ pub fn split(dictation: &str) -> Vec<Clause> {
 
 /// The clauses of one sentence, in order.
 fn push_sentence(clauses: &mut Vec<Clause>, sentence: &str) {
-    for part in verb_first(sentence).iter().flat_map(|p| threshold(p)) {
-        for piece in connectives(&part).iter().flat_map(|p| colon_condition(p)).flat_map(|p| each_work(&p)) {
+    for part in verb_first(sentence) {
+        for piece in connectives(&part)
+            .iter()
+            .flat_map(|p| colon_condition(p))
+            .flat_map(|p| threshold(&p))
+            .flat_map(|p| each_work(&p))
+        {
             push(clauses, &piece);
         }
     }
@@ -1053,6 +1058,7 @@ mod tests {
                 ("entscheidet die Kämmerei".to_owned(), ClauseKind::Plain),
             ]
         );
+        assert_eq!(cut("Deckung ok: bis 10 T€ entscheidet Kämmerer, darüber BM.").len(), 5);
         assert_eq!(cut("Wenn der Antrag fehlt, fordert SB nach").len(), 2);
     }
 
