@@ -101,17 +101,20 @@ fn clause_answers_are_assembled_into_one_branching_process() {
     // keeps cached, and only the first starts from that cache alone.
     let requests = &model.requests;
     assert!(requests.len() >= 4, "{:?}", requests.iter().map(clause_of).collect::<Vec<_>>());
-    // The remark on frequency is not asked about: each other clause and the closing request are.
-    assert_eq!(result.clauses.len(), requests.len());
+    // The remark on frequency is not asked about, nor the completeness check's condition and
+    // request (answered by rule): each other clause and the closing request are.
+    assert_eq!(result.clauses.len(), requests.len() + 2);
+    let ruled = |text: &str| result.clauses.iter().find(|c| c.clause.contains(text)).map(|c| c.answer.as_str());
+    assert_eq!(ruled("fehlen"), Some("decision Gewerbeamt: Unterlagen vollständig?"));
+    assert_eq!(ruled("nachgefordert"), Some("task Gewerbeamt: Fehlende Unterlagen nachfordern"));
     assert_eq!(result.clauses.last().map(|c| c.answer.as_str()), Some("skip"));
     assert!(requests.iter().all(|r| r.messages[0] == requests[0].messages[0]));
     assert!(!requests[0].reuse_unaligned_prefix && requests[1..].iter().all(|r| r.reuse_unaligned_prefix));
     assert!(requests.iter().all(|r| r.sampling == llm::Sampling::GREEDY));
-    // The condition's request may only answer with a decision; work may not.
+    // Work may not be answered with a decision.
     for request in requests {
         let grammar = request.grammar.as_deref().unwrap();
-        let condition = clause_of(request).contains("fehlen");
-        assert_eq!(grammar.contains("DECISION"), condition, "{}: {grammar}", clause_of(request));
+        assert!(!grammar.contains("DECISION"), "{}: {grammar}", clause_of(request));
     }
 
     let validation = validate(&result.process);
@@ -122,7 +125,7 @@ fn clause_answers_are_assembled_into_one_branching_process() {
     assert!(!names.contains(&"Rechnung stellen"), "a task without a word of its clause is dropped: {names:?}");
     assert_eq!(names.iter().filter(|n| **n == "Antrag prüfen").count(), 1, "no step twice: {names:?}");
     // "Wenn Unterlagen fehlen": the demand for documents is the "nein" branch of "vollständig?", the
-    // register entry ("sonst …") the "ja" branch.
+    // register entry ("sonst …") the "ja" branch; the demand leads back to the check.
     let compact = &result.compact;
     let number = |name: &str| {
         format::parse(compact)
@@ -133,9 +136,13 @@ fn clause_answers_are_assembled_into_one_branching_process() {
             })
             .unwrap_or_else(|| panic!("no step {name:?} in\n{compact}"))
     };
-    let (missing, register) = (number("Unterlagen nachfordern"), number("Gewerbe ins Register eintragen"));
+    let (missing, register) = (number("Fehlende Unterlagen nachfordern"), number("Gewerbe ins Register eintragen"));
     assert!(
         compact.contains(&format!("decision Gewerbeamt: Unterlagen vollständig? > nein: {missing} | ja: {register}")),
+        "{compact}"
+    );
+    assert!(
+        compact.contains(&format!("task Gewerbeamt: Fehlende Unterlagen nachfordern > {}", number("Antrag prüfen"))),
         "{compact}"
     );
     assert!(compact.starts_with("1 start: Antrag eingegangen\n"), "{compact}");
