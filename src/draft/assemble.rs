@@ -26,7 +26,7 @@ struct Node {
 /// of the closing request: start, end and title) around them, and whether the clauses
 /// themselves had to stand in for the steps (no answer named work of its clause).
 /// A step with one of the `foreign` words (see [`foreign_words`]) came from the prompt's examples,
-/// not from the dictation. `checks` are the clauses' parts in completeness checks (see
+/// not from the dictation. `checks` are the clauses' parts in checks (see
 /// [`super::checks::mark`]): a request for what is missing leads back to its check.
 pub fn assemble(
     clauses: &[Clause],

@@ -82,77 +82,37 @@ pub fn mark(clauses: &mut [Clause]) -> Vec<Option<Check>> {
     let mut checks: Vec<Option<Check>> = vec![None; clauses.len()];
     let mut open: Option<Open> = None;
     for i in 0..clauses.len() {
-        let clause = &clauses[i];
-        let condition = clause.kind == ClauseKind::Condition;
-        let answers_open = open.as_ref().is_some_and(|o| !o.requested && !o.missing);
-        let polarity = if !condition {
-            None
-        } else if missing(&clause.text) {
-            Some(true)
-        } else if complete(&clause.text) {
-            Some(false)
-        } else if clause.refers_back()
-            && clause.negated
-            && answers_open
-            && open.as_ref().is_some_and(|o| o.question + 1 == i)
-        {
-            // "…, ob die Unterlagen vollständig sind, wenn nicht, …"
-            Some(true)
-        } else {
-            None
-        };
-        match (polarity, open.as_mut()) {
+        let text = clauses[i].text.clone();
+        match (polarity(clauses, i, open.as_ref()), open.as_mut()) {
             (Some(is_missing), Some(o))
                 if o.requested || is_missing == o.missing || clauses[o.question].asks_whether() =>
             {
-                // Said again, answered, or the other branch after the request: the question's.
+                // "ob alles dabei ist … Fehlt was, …": asked where its "nein" work follows.
                 if !o.requested && is_missing && !o.missing {
-                    // "ob alles dabei ist … Fehlt was, …": asked where its "nein" work follows.
                     checks[o.question] = Some(Check::Restated);
-                    if let Some(docs) = documents(&clause.text, is_missing) {
-                        o.documents = docs;
+                    if let Some(documents) = documents(&text, true) {
+                        o.documents = documents;
                     }
                     checks[i] = Some(Check::Question(question(&o.documents)));
                     o.question = i;
                     o.missing = true;
                     clauses[i].negated = true;
                 } else {
+                    // Said again, or the other branch after the request: the question's.
                     checks[i] = Some(Check::Restated);
                 }
             }
-            (Some(is_missing), _) => {
-                let before = i.checked_sub(1).filter(|&p| clauses[p].kind == ClauseKind::Plain);
-                let own = documents(&clause.text, is_missing);
-                // "X muss … dabei sein, fehlt die, …": the requirement is the question.
-                let required = before
-                    .filter(|_| own.is_none() && points_back(&clause.text))
-                    .and_then(|p| required(&clauses[p].text));
-                let documents = own
-                    .or_else(|| required.clone())
-                    .or_else(|| before.and_then(|p| checked_documents(&clauses[p].text)))
-                    .unwrap_or_default();
-                if let Some(p) = before {
-                    if required.is_some() {
-                        checks[p] = Some(Check::Restated);
-                    } else if (clause.asks_whether() && inspects_only(&clauses[p])) || names_the_check(&clauses[p].text)
-                    {
-                        checks[p] = Some(Check::Inspect(inspection(&documents)));
-                    }
-                }
-                checks[i] = Some(Check::Question(question(&documents)));
-                clauses[i].negated = is_missing;
-                open = Some(Open { question: i, documents, missing: is_missing, requested: false });
-            }
-            (None, Some(o)) if !o.requested && o.missing && requests(&clause.text) => {
-                checks[i] = Some(Check::Request(request(&o.documents, &clause.text)));
+            (Some(is_missing), _) => open = Some(ask(clauses, &mut checks, i, is_missing)),
+            (None, Some(o)) if !o.requested && o.missing && requests(&text) => {
+                checks[i] = Some(Check::Request(request(&o.documents, &text)));
                 o.requested = true;
             }
-            (None, Some(o)) if o.requested && rechecks(&clause.text) => {
+            (None, Some(o)) if o.requested && rechecks(&text) => {
                 checks[i] = Some(Check::Recheck);
                 clauses[i].kind = ClauseKind::Plain;
             }
             // Another condition is another decision; the check is over.
-            (None, Some(_)) if condition || clause.kind == ClauseKind::Otherwise => open = None,
+            (None, Some(_)) if clauses[i].kind != ClauseKind::Plain => open = None,
             (None, _) => {}
         }
         if checks[i].is_none()
@@ -160,12 +120,54 @@ pub fn mark(clauses: &mut [Clause]) -> Vec<Option<Check>> {
             && let Some(p) = i.checked_sub(1)
             && checks[p].is_none()
             && inspects_only(&clauses[p])
-            && let Some(noun) = clauses[i].text.split_whitespace().map(trimmed).find(|w| is_noun(w))
+            && let Some(noun) = text.split_whitespace().map(trimmed).find(|w| is_noun(w))
         {
             checks[p] = Some(Check::Inspect(format!("{noun} prüfen")));
         }
     }
     checks
+}
+
+/// Whether clause `i` is a completeness condition, and if so whether it says something is
+/// missing: "Fehlt was" (true), "Sind die Unterlagen vollständig" (false), and the "wenn nicht"
+/// right after a check's question "ob die Unterlagen vollständig sind" (true).
+fn polarity(clauses: &[Clause], i: usize, open: Option<&Open>) -> Option<bool> {
+    let clause = &clauses[i];
+    if clause.kind != ClauseKind::Condition {
+        return None;
+    }
+    if missing(&clause.text) {
+        return Some(true);
+    }
+    if complete(&clause.text) {
+        return Some(false);
+    }
+    let answers = open.is_some_and(|o| !o.requested && !o.missing && o.question + 1 == i);
+    (clause.refers_back() && clause.negated && answers).then_some(true)
+}
+
+/// Opens a check at its first condition, clause `i`: the question, named by what it checks,
+/// and the clause before it as the check itself or, after "X muss … dabei sein, fehlt die",
+/// the requirement the question restates.
+fn ask(clauses: &mut [Clause], checks: &mut [Option<Check>], i: usize, is_missing: bool) -> Open {
+    let before = i.checked_sub(1).filter(|&p| clauses[p].kind == ClauseKind::Plain);
+    let own = documents(&clauses[i].text, is_missing);
+    let required =
+        before.filter(|_| own.is_none() && points_back(&clauses[i].text)).and_then(|p| required(&clauses[p].text));
+    let documents = own
+        .or_else(|| required.clone())
+        .or_else(|| before.and_then(|p| checked_documents(&clauses[p].text)))
+        .unwrap_or_default();
+    if let Some(p) = before {
+        if required.is_some() {
+            checks[p] = Some(Check::Restated);
+        } else if (clauses[i].asks_whether() && inspects_only(&clauses[p])) || names_the_check(&clauses[p].text) {
+            checks[p] = Some(Check::Inspect(inspection(&documents)));
+        }
+    }
+    checks[i] = Some(Check::Question(question(&documents)));
+    clauses[i].negated = is_missing;
+    Open { question: i, documents, missing: is_missing, requested: false }
 }
 
 static MISSING: LazyLock<Regex> = LazyLock::new(|| {
