@@ -212,8 +212,10 @@ fn content_words(text: &str) -> Vec<String> {
     const FUNCTION_WORDS: &[&str] =
         &["wenn", "falls", "sofern", "nicht", "kein", "keine", "keinen", "dann", "noch", "sind", "wird", "werden"];
     text.split(|c: char| !c.is_alphanumeric())
-        .filter(|w| w.chars().count() >= 4 && !FUNCTION_WORDS.contains(&w.to_lowercase().as_str()))
-        .map(|w| w.to_lowercase().replace('ä', "a").replace('ö', "o").replace('ü', "u"))
+        .filter(|w| w.chars().count() >= 4)
+        .map(str::to_lowercase)
+        .filter(|w| !FUNCTION_WORDS.contains(&w.as_str()))
+        .map(|w| w.replace('ä', "a").replace('ö', "o").replace('ü', "u"))
         .collect()
 }
 

@@ -452,14 +452,18 @@ mod tests {
         clauses.into_iter().map(|c| c.text).zip(checks).collect()
     }
 
+    /// The parts alone, clause by clause.
+    fn parts(marked: &[(String, Option<Check>)]) -> Vec<Option<Check>> {
+        marked.iter().map(|(_, c)| c.clone()).collect()
+    }
+
     #[test]
     fn a_missing_condition_asks_about_completeness_and_its_request_loops() {
         let marked = checks(
             "Fehlen Unterlagen, werden diese schriftlich nachgefordert; nach Eingang erfolgt eine erneute Prüfung. Sind die Unterlagen vollständig, wird die Namensänderung verfügt.",
         );
-        let parts: Vec<Option<Check>> = marked.iter().map(|(_, c)| c.clone()).collect();
         assert_eq!(
-            parts,
+            parts(&marked),
             [
                 Some(Check::Question("Unterlagen vollständig?".to_owned())),
                 Some(Check::Request("Fehlende Unterlagen nachfordern".to_owned())),
@@ -514,9 +518,8 @@ mod tests {
         let marked = checks(
             "Der Antragsteller muss Einkommensnachweis und Kontoauszüge einreichen, fehlen die, fordern wir sie an. Wenn alles da ist, Verhältnisse prüfen.",
         );
-        let parts: Vec<Option<Check>> = marked.iter().map(|(_, c)| c.clone()).collect();
         assert_eq!(
-            parts,
+            parts(&marked),
             [
                 Some(Check::Restated),
                 Some(Check::Question("Einkommensnachweis und Kontoauszüge vollständig?".to_owned())),
@@ -537,9 +540,8 @@ mod tests {
         let marked = checks(
             "Dann brauchen wir nämlich ein Sicherheitskonzept. Wenn das fehlt, fordern wir das nach, und wenn es da ist, schauen wir wieder. Dann holen wir Stellungnahmen ein.",
         );
-        let parts: Vec<Option<Check>> = marked.iter().map(|(_, c)| c.clone()).collect();
         assert_eq!(
-            parts,
+            parts(&marked),
             [
                 Some(Check::Restated),
                 Some(Check::Question("Sicherheitskonzept vorhanden?".to_owned())),

@@ -119,7 +119,7 @@ pub struct PreparedDraft {
     /// Per clause, its answer where a rule gives it (remarks: `skip`, see [`checks`]);
     /// a request asks about each of the others.
     ruled: Vec<Option<String>>,
-    /// Per clause, its part in a completeness check.
+    /// Per clause, its part in a check (see [`checks`]).
     checks: Vec<Option<checks::Check>>,
     dictation: String,
     /// Words of the prompt's examples the dictation does not say (see [`assemble::foreign_words`]).
