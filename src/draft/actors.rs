@@ -6,7 +6,7 @@
 //! an"), the model took whichever unit it had seen last, and the unit that does most of the work
 //! went missing from the draft (docs/drafting.md, session 25).
 
-use super::roles::unit_named;
+use super::roles::{person_named, unit_named};
 use crate::compact::format;
 
 /// Who does a clause's work, as far as its wording says.
@@ -65,8 +65,13 @@ fn core(word: &str) -> &str {
     word.trim_matches(|c: char| !c.is_alphanumeric() && c != '-')
 }
 
-/// The unit `words` open with (after an article or "die Kollegin vom" at most), and the index of
-/// the word after it, asides in parentheses skipped ("Hausverwaltung (also wir) prüft").
+/// The unit or person a word names.
+fn actor_named(word: &str) -> Option<String> {
+    unit_named(word).or_else(|| person_named(word))
+}
+
+/// The unit or person `words` open with (after an article or "die Kollegin vom" at most), and the
+/// index of the word after it, asides in parentheses skipped ("Hausverwaltung (also wir) prüft").
 fn unit_ahead(words: &[&str]) -> Option<(String, usize)> {
     let lower = |k: usize| words.get(k).map(|w| core(w).to_lowercase()).unwrap_or_default();
     let mut k = usize::from(ARTICLES.contains(&lower(0).as_str()));
@@ -76,8 +81,14 @@ fn unit_ahead(words: &[&str]) -> Option<(String, usize)> {
             k += 1;
         }
     }
-    let found = unit_named(core(words.get(k)?))?;
-    let mut next = k + 1;
+    // A colleague by name: "Frau Yilmaz macht die Anordnung".
+    let titled = matches!(lower(k).as_str(), "frau" | "herr")
+        && words.get(k + 1).is_some_and(|w| core(w).chars().next().is_some_and(char::is_uppercase));
+    let (found, mut next) = if titled {
+        (format!("{} {}", core(words[k]), core(words[k + 1])), k + 2)
+    } else {
+        (actor_named(core(words.get(k)?))?, k + 1)
+    };
     if words.get(next).is_some_and(|w| w.starts_with('(')) {
         while next < words.len() && !words[next].contains(')') {
             next += 1;
@@ -92,6 +103,55 @@ fn unit_ahead(words: &[&str]) -> Option<(String, usize)> {
 fn singular_verb(word: &str) -> bool {
     let word = core(word);
     word.chars().count() >= 3 && word.chars().all(char::is_lowercase) && word.ends_with('t') && word != "nicht"
+}
+
+/// Modal verbs a subject may go with ("der Bauherr muss zahlen").
+const MODALS: &[&str] = &["muss", "kann", "soll", "darf", "will", "müssen", "können", "sollen", "dürfen", "wollen"];
+
+/// Verbs whose subject receives, not works ("der Mitarbeiter kriegt eine Absage"), or is worked
+/// on ("die Eltern werden informiert").
+const RECEIVING: &[&str] = &[
+    "bekommt", "kriegt", "erhält", "bekommen", "kriegen", "erhalten", "wird", "werden", "ist", "sind", "hat", "haben",
+];
+
+/// Whether `words[k]` is the finite verb after a subject: of the third person singular, a modal,
+/// or a plural that more words follow ("die Eltern reichen nach"; "Eltern informieren" is an
+/// instruction about them).
+fn finite_verb(words: &[&str], k: usize) -> bool {
+    let Some(word) = words.get(k) else { return false };
+    let lower = core(word).to_lowercase();
+    if RECEIVING.contains(&lower.as_str()) {
+        return false;
+    }
+    if singular_verb(word) || MODALS.contains(&lower.as_str()) {
+        return true;
+    }
+    let plural = lower.chars().count() >= 4
+        && lower.chars().all(char::is_lowercase)
+        && (lower.ends_with("en") || lower.ends_with("ern") || lower.ends_with("eln"));
+    let more = !word.ends_with([',', '.', ';', ':'])
+        && words.get(k + 1).is_some_and(|w| !matches!(core(w), "und" | "oder" | "sowie" | ""));
+    plural && more
+}
+
+/// The unit or person the clause names as the agent of its work: "durch" one ("Unterschrift
+/// durch Fachbereichsleitung", "Anhörung durch SB"), or "von" one beside a passive ("Bescheid
+/// wird von AL abgezeichnet").
+fn agent(words: &[&str]) -> Option<Actor> {
+    let lower: Vec<String> = words.iter().map(|w| core(w).to_lowercase()).collect();
+    let passive = lower.iter().any(|w| matches!(w.as_str(), "wird" | "werden" | "wurde"));
+    (0..words.len()).find_map(|i| {
+        let by = lower[i] == "durch" || (passive && matches!(lower[i].as_str(), "von" | "vom"));
+        if !by {
+            return None;
+        }
+        let k = i + 1 + usize::from(words.get(i + 1).is_some_and(|_| ARTICLES.contains(&lower[i + 1].as_str())));
+        let word = core(words.get(k)?);
+        if SPEAKER_WORDS.contains(&word.to_lowercase().as_str()) {
+            return Some(Actor::Speaker);
+        }
+        actor_named(word).map(Actor::Unit)
+    })
 }
 
 /// Whether a part of a clause opens with a pronoun for the unit named before it, then its verb
@@ -136,20 +196,24 @@ pub fn actor(clause: &str) -> Actor {
         return Actor::Speaker;
     }
     if let Some((found, next)) = unit_ahead(&words[k.min(words.len())..])
-        && words.get(k + next).is_some_and(|w| singular_verb(w))
+        && finite_verb(&words, k + next)
     {
         return Actor::Unit(found);
     }
-    if verb_like(&lower(k)) {
+    // A capitalised word may be a verb at the start of a sentence ("Programmiert …"), but not
+    // one that names a unit or person ("Eltern benachrichtigen").
+    if verb_like(&lower(k)) && words.get(k).is_none_or(|w| actor_named(core(w)).is_none()) {
         if SPEAKER_WORDS.contains(&lower(k + 1).as_str()) {
             return Actor::Speaker;
         }
-        if let Some((found, _)) = unit_ahead(&words[(k + 1).min(words.len())..]) {
+        if let Some((found, _)) = unit_ahead(&words[(k + 1).min(words.len())..])
+            && !RECEIVING.contains(&lower(k).as_str())
+        {
             return Actor::Unit(found);
         }
-        return Actor::Previous;
+        return agent(&words).unwrap_or(Actor::Previous);
     }
-    Actor::Unsaid
+    agent(&words).unwrap_or(Actor::Unsaid)
 }
 
 /// Prepositions after which the dictation names where a case goes ("ans Ordnungsamt", "an die
@@ -240,7 +304,7 @@ pub fn for_clause(
         let unit = match actor(part) {
             // "…, die überweist dann das Geld": the unit named last before it.
             Actor::Unsaid if resumes(part) => {
-                before.split_whitespace().rev().find_map(|w| unit_named(core(w))).and_then(|u| resolve(Actor::Unit(u)))
+                before.split_whitespace().rev().find_map(|w| actor_named(core(w))).and_then(|u| resolve(Actor::Unit(u)))
             }
             said @ (Actor::Unit(_) | Actor::Speaker) => resolve(said),
             Actor::Previous | Actor::Unsaid => None,
@@ -273,6 +337,40 @@ mod tests {
         assert_eq!(actor("programmiert Transponder"), Actor::Previous);
         assert_eq!(actor("Erlaubnis erstellen"), Actor::Unsaid);
         assert_eq!(actor("Stellungnahme Ordnungsamt einholen"), Actor::Unsaid);
+    }
+
+    #[test]
+    fn people_who_do_the_work_are_actors_where_they_are_its_subject() {
+        let unit = |name: &str| Actor::Unit(name.to_owned());
+        assert_eq!(actor("Bauherr reicht nach"), unit("Bauherr"));
+        assert_eq!(actor("Der Antragsteller zahlt"), unit("Antragsteller"));
+        assert_eq!(actor("Die Eltern füllen den Leihvertrag aus"), unit("Eltern"));
+        assert_eq!(actor("reichen die Eltern nach"), unit("Eltern"));
+        assert_eq!(actor("der Bauherr muss zahlen"), unit("Bauherr"));
+        assert_eq!(actor("Die Friedhofsgärtner graben die Urne aus"), unit("Friedhofsgärtner"));
+        assert_eq!(actor("Frau Yilmaz macht die Auszahlungsanordnung"), unit("Frau Yilmaz"));
+        // Worked on, receiving, or named in an instruction: not the actor.
+        for clause in [
+            "kriegt der Mitarbeiter eine Absage",
+            "Eltern informieren",
+            "Eltern werden informiert",
+            "Zustellung an Bauherrn",
+            "Bürgerschalter öffnet",
+        ] {
+            assert!(!matches!(actor(clause), Actor::Unit(_)), "{clause}");
+        }
+        for clause in ["Eltern benachrichtigen", "Eltern über die Entscheidung informieren"] {
+            assert_eq!(actor(clause), Actor::Unsaid, "{clause}");
+        }
+    }
+
+    #[test]
+    fn the_agent_of_a_passive_or_a_noun_is_the_actor() {
+        let unit = |name: &str| Actor::Unit(name.to_owned());
+        assert_eq!(actor("Unterschrift durch Fachbereichsleitung Personal"), unit("Fachbereichsleitung"));
+        assert_eq!(actor("Bescheid wird von AL abgezeichnet"), unit("Amtsleitung"));
+        assert_eq!(actor("Anhörung von Kirchen und IHK durch SB"), Actor::Speaker);
+        assert_eq!(actor("Stellungnahme vom Bauhof einholen"), Actor::Unsaid);
     }
 
     #[test]

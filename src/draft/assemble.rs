@@ -135,6 +135,7 @@ pub fn assemble(
     unify_roles(&mut nodes);
     merge_restated_conditions(clauses, &mut nodes);
     merge_complementary_decisions(clauses, &mut nodes);
+    name_bare_states(clauses, &mut nodes);
     branch(clauses, &mut nodes);
     loop_back(checks, &mut nodes);
     let text = render(
@@ -325,8 +326,12 @@ fn merge_complementary_decisions(clauses: &[Clause], nodes: &mut Vec<Node>) {
                     // unless the other side has no figure of its own ("Bis 10 T€ …, darüber …").
                     let lower = first_negative && first.negated == second.negated;
                     let figure = second.text.chars().any(|c| c.is_ascii_digit());
-                    let takes_other =
-                        (negative(&nodes[i].name) || lower) && !negative(&nodes[j].name) && (!lower || figure);
+                    // Nor does a question that says less ("Unterlagen unvollständig" / "Vollständig").
+                    let says_less = content_words(&nodes[j].name).len() < content_words(&nodes[i].name).len();
+                    let takes_other = (negative(&nodes[i].name) || lower)
+                        && !negative(&nodes[j].name)
+                        && (!lower || figure)
+                        && !says_less;
                     if takes_other {
                         nodes[i].name = nodes[j].name.clone();
                     }
@@ -350,6 +355,27 @@ fn merge_complementary_decisions(clauses: &[Clause], nodes: &mut Vec<Node>) {
             }
         }
         i += 1;
+    }
+}
+
+/// A question that is a bare state ("Berechtigt?", "Bestanden?") asks about what the task
+/// before it works on: "Einwände prüfen, wenn berechtigt" → "Einwände berechtigt?". The state
+/// is a word the clause writes in lower case; the task's name without its verb is the thing.
+fn name_bare_states(clauses: &[Clause], nodes: &mut [Node]) {
+    for i in 1..nodes.len() {
+        let (before, node) = (&nodes[i - 1], &nodes[i]);
+        let state = node.name.trim_end_matches('?');
+        let bare = node.kind == StepType::Decision
+            && !state.contains(' ')
+            && state.chars().count() >= 4
+            && clauses[node.clause]
+                .text
+                .split_whitespace()
+                .any(|w| w.trim_matches(|c: char| !c.is_alphanumeric()) == state.to_lowercase());
+        let thing = before.name.rsplit_once(' ').map(|(thing, _)| thing).filter(|_| before.kind == StepType::Task);
+        if bare && let Some(thing) = thing {
+            nodes[i].name = format!("{thing} {}?", state.to_lowercase());
+        }
     }
 }
 
@@ -536,7 +562,16 @@ mod tests {
         let answers =
             owned(&["task SB: Schein prüfen", "decision SB: Antrag rechtzeitig?", "task SB: Antrag ablehnen"]);
         let (text, _) = assemble(&clauses, &answers, &[], &[], "start: a\nend: b\n# T\n");
-        assert!(text.contains("decision SB: Kein gültiger Schein?"), "{text}");
+        assert!(text.contains("decision SB: Gültiger Schein? > nein: 4"), "{text}");
+    }
+
+    #[test]
+    fn a_bare_state_asks_about_what_the_task_before_it_works_on() {
+        let clauses = split("Eingegangene Einwände prüfen, wenn berechtigt, Berechnung korrigieren.");
+        let answers =
+            owned(&["task SB: Einwände prüfen", "decision SB: Berechtigt?", "task SB: Berechnung korrigieren"]);
+        let (text, _) = assemble(&clauses, &answers, &[], &[], "start: a\nend: b\n# T\n");
+        assert!(text.contains("decision SB: Einwände berechtigt? > ja: 4"), "{text}");
     }
 
     #[test]

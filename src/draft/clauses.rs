@@ -295,6 +295,19 @@ const ABBREVIATIONS: &[&str] = &[
     "erf",
     "vorl",
     "eingeschr",
+    "städt",
+    "vereinf",
+    "verf",
+    "allg",
+    "einschl",
+    "entspr",
+    "jew",
+    "zus",
+    "wg",
+    "stellv",
+    "priv",
+    "kommun",
+    "ggü",
 ];
 
 /// Abbreviations that end compounds ("Fachabt.", "Einkommensnachw.").

@@ -177,7 +177,7 @@ pub fn prepare(dictation: &str, max_tokens: usize) -> Result<PreparedDraft, Draf
     let mut requests = Vec::with_capacity(clauses.len() + 1);
     // Remarks on frequency and duration are not asked about, unless nothing else is dictated,
     // nor a heading (the closing request names the title), nor a bare "wenn ja" that opens a
-    // branch (it holds no work).
+    // branch, nor a unit's name alone (they hold no work).
     let remark: Vec<bool> = if clauses.iter().all(Clause::is_statistic) {
         vec![false; clauses.len()]
     } else {
@@ -185,12 +185,17 @@ pub fn prepare(dictation: &str, max_tokens: usize) -> Result<PreparedDraft, Draf
         clauses
             .iter()
             .enumerate()
-            .map(|(i, c)| c.is_statistic() || (i == 0 && c.is_heading()) || branch_only(c))
+            .map(|(i, c)| {
+                c.is_statistic() || (i == 0 && c.is_heading()) || branch_only(c) || roles::names_only_a_unit(&c.text)
+            })
             .collect()
     };
     let mut ruled = vec![None; clauses.len()];
     let speaker = actors::speaker(dictation);
     let mut previous: Option<String> = None;
+    // The unit that worked last: a check and its request are the office's, even where the
+    // clause's subject is the applicant ("fehlt was, reichen die Eltern nach").
+    let mut office: Option<String> = None;
     for (i, clause) in clauses.iter().enumerate() {
         let named = actors::for_clause(
             &clause.text,
@@ -202,8 +207,11 @@ pub fn prepare(dictation: &str, max_tokens: usize) -> Result<PreparedDraft, Draf
         if let Some(actor) = named.first() {
             previous = Some(actor.clone());
         }
+        if let Some(unit) = named.iter().find(|r| !roles::is_person(r)) {
+            office = Some(unit.clone());
+        }
         if let Some(check) = &checks[i] {
-            let role = named.first().or(previous.as_ref()).unwrap_or(&roles[0]);
+            let role = office.as_ref().unwrap_or(&roles[0]);
             ruled[i] = Some(check.answer(role));
             continue;
         }

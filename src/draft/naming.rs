@@ -59,6 +59,9 @@ pub(super) fn with_clause_particle(name: &str, clause: &str) -> String {
     let forms = [verb.to_owned(), format!("{stem}t"), format!("{stem}et"), format!("{stem}e")];
     static PARTS: LazyLock<Regex> =
         LazyLock::new(|| Regex::new(r"[,;:–]|\s-\s|\bund\b|\boder\b").expect("valid regex"));
+    // The verb's form, said in this part or in the parts of a list that runs on to the particle
+    // ("legt das Urteil, die Urkunde und den Ausweis vor").
+    let mut said = false;
     for part in PARTS.split(clause) {
         let words: Vec<String> = part
             .split_whitespace()
@@ -66,9 +69,17 @@ pub(super) fn with_clause_particle(name: &str, clause: &str) -> String {
             .filter(|w| !w.is_empty())
             .collect();
         let Some((last, before)) = words.split_last() else { continue };
-        if PARTICLES.contains(&last.as_str()) && last != "rein" && before.iter().any(|w| forms.contains(w)) {
+        if before.iter().any(|w| forms.contains(w)) {
+            said = true;
+        } else if words.iter().any(|w| looks_finite(w) || infinitive_like(w)) {
+            said = false;
+        }
+        if PARTICLES.contains(&last.as_str()) && last != "rein" && said {
             let verb = format!("{last}{verb}");
             return if head.is_empty() { verb } else { format!("{head} {verb}") };
+        }
+        if PARTICLES.contains(&last.as_str()) {
+            said = false;
         }
     }
     name
@@ -119,12 +130,18 @@ const QUESTION_OPENERS: &[&str] = &["ob", "wenn", "falls", "sofern", "bei", "ist
 const QUESTION_FILLERS: &[&str] =
     &["überhaupt", "noch", "erst", "mal", "denn", "eigentlich", "auch", "schon", "wirklich"];
 
+/// Negations: a modeller asks the positive question and labels the branches by it ("Keine
+/// Einwände" → "Einwände?", its work on "nein"), as the gold processes and BPMN's conventions do.
+const NEGATIONS: &[&str] = &["nicht", "kein", "keine", "keinen", "keinem", "keiner", "keines"];
+
 /// Auxiliaries that close a subordinate clause ("ob das Gerät da ist").
 const CLOSING_AUXILIARIES: &[&str] = &["ist", "sind", "wird", "werden", "wurde", "war", "liegt", "hat", "haben"];
 
-/// A decision as a modeller words it: the condition in full words, without conjunction,
-/// fillers, a leading article or the closing auxiliary: "Ob noch ein Gerät da ist?" →
-/// "Gerät da?", "ob das Gefälle über sechs Prozent liegt" → "Gefälle über sechs Prozent?".
+/// A decision as a modeller words it: the condition in full words, positive, without
+/// conjunction, fillers, a leading article or the closing auxiliary: "Ob noch ein Gerät da
+/// ist?" → "Gerät da?", "ob das Gefälle über sechs Prozent liegt" → "Gefälle über sechs
+/// Prozent?", "Grab nicht geräumt?" → "Grab geräumt?". The branches' labels follow the
+/// clause's own negation ([`super::assemble`]).
 pub(crate) fn question_name(name: &str) -> String {
     let spelled = roles::spell_out(name.trim_end_matches('?').trim());
     let mut words: Vec<&str> = spelled.split_whitespace().collect();
@@ -133,6 +150,9 @@ pub(crate) fn question_name(name: &str) -> String {
         words.remove(0);
     }
     words.retain(|w| !QUESTION_FILLERS.contains(&w.to_lowercase().as_str()));
+    if words.iter().any(|w| !NEGATIONS.contains(&lower(w).as_str())) {
+        words.retain(|w| !NEGATIONS.contains(&lower(w).as_str()));
+    }
     if words.len() > 1
         && ["der", "die", "das", "den", "dem", "ein", "eine", "einen"].contains(&lower(words[0]).as_str())
     {
@@ -344,6 +364,12 @@ mod tests {
                 "Meldebestätigung ausdrucken",
             ),
             ("Garten bieten", "bieten wir den Garten dem Nächsten an", "Garten anbieten"),
+            (
+                "Scheidungsurteil legen",
+                "Die Person macht einen Termin und legt das Scheidungsurteil, die Geburtsurkunde und den Ausweis vor",
+                "Scheidungsurteil vorlegen",
+            ),
+            ("Termin machen", "macht einen Termin und legt das Urteil und den Ausweis vor", "Termin machen"),
             ("Zusage schicken", "dann schicken wir die Zusage raus", "Zusage rausschicken"),
             // The particle belongs to another verb of the clause.
             ("Frist prüfen", "Wir prüfen die Frist, das teilen wir dem Beschäftigten mit", "Frist prüfen"),
@@ -369,6 +395,9 @@ mod tests {
             ("Deckung bei FA gesichert?", "Deckung bei Fachamt gesichert?"),
             ("Unterlagen vollständig?", "Unterlagen vollständig?"),
             ("Ist?", "Ist?"),
+            ("Grab nicht geräumt?", "Grab geräumt?"),
+            ("Keine Einwände?", "Einwände?"),
+            ("Nicht?", "Nicht?"),
         ] {
             assert_eq!(question_name(name), expected);
         }

@@ -5,7 +5,9 @@
 //! ("Antrag", "Kalender", "Fahrzeug"), the clerk ("SB", "Sachbearbeitung") or an abbreviation,
 //! where a modeller names the unit that does the work. Organisational units have telling word
 //! ends ("-amt", "-stelle", "-büro", "-leitung", …), so the candidates come from the wording,
-//! and the grammar of each clause's answer allows only them.
+//! and the grammar of each clause's answer allows only them. People who do a step themselves
+//! (the applicant, the owner, the parents) are roles too, but only where a clause names them as
+//! its subject; they are never among the model's choices.
 
 use crate::compact::format;
 
@@ -47,6 +49,11 @@ const UNIT_ENDS: &[&str] = &[
     "management",
     "vorstand",
     "verband",
+    "rat",
+    "kolonne",
+    "trupp",
+    "labor",
+    "buchhaltung",
 ];
 
 /// Compounds with such an end that name a place or a thing, not a unit.
@@ -72,11 +79,18 @@ const NOT_UNITS: &[&str] = &[
     "überleitung",
     "zuleitung",
     "rechtskraft",
+    "vorrat",
+    "apparat",
+    "hausrat",
+    "heirat",
+    "unrat",
+    "zierrat",
+    "verrat",
 ];
 
 /// Units and functions named by a single word, lower-cased. People outside the administration
 /// ("Bürger", "Antragsteller") are left out: offered them, the model gave the citizen the
-/// office's work wherever the dictation mentioned one.
+/// office's work wherever the dictation mentioned one (see [`PERSON_WORDS`]).
 const UNIT_WORDS: &[&str] = &[
     "bauhof",
     "polizei",
@@ -92,7 +106,79 @@ const UNIT_WORDS: &[&str] = &[
     "vorgesetzte",
     "vorgesetzter",
     "kämmerer",
+    "rat",
+    "labor",
+    "buchhaltung",
+    "wasserwerk",
+    "klärwerk",
+    "stadtwerke",
+    "wirtschaftsförderung",
+    "liegenschaften",
 ];
+
+/// People who may do a step of the case themselves, lower-cased: the applicant, the owner, the
+/// parents, a colleague named by function ("Erben", "Bauherr", "Friedhofsgärtner",
+/// "Vollstreckungsbeamter"). They are never offered to the model as a choice (see
+/// [`UNIT_WORDS`]): a clause names one only where it is the clause's subject
+/// ([`super::actors`]), "der Bauherr reicht nach".
+const PERSON_WORDS: &[&str] = &["bürger", "bürgerin", "eltern", "mutter", "vater", "person", "erben", "chef", "chefin"];
+
+/// Word ends of such people, alone or as a compound's last part ("Halter", "Hundehalter").
+const PERSON_ENDS: &[&str] = &[
+    "pate",
+    "patin",
+    "steller",
+    "stellerin",
+    "halter",
+    "halterin",
+    "eigentümer",
+    "eigentümerin",
+    "betreiber",
+    "betreiberin",
+    "bauherr",
+    "bauherrin",
+    "veranstalter",
+    "veranstalterin",
+    "beschäftigte",
+    "beschäftigter",
+    "mitarbeiter",
+    "mitarbeiterin",
+    "bewerber",
+    "bewerberin",
+    "berechtigte",
+    "berechtigter",
+    "pflichtige",
+    "pflichtiger",
+    "nehmer",
+    "nehmerin",
+    "inhaber",
+    "inhaberin",
+    "gärtner",
+    "gärtnerin",
+    "kontrolleur",
+    "kontrolleurin",
+    "bestatter",
+    "beamter",
+    "beamtin",
+    "beamte",
+    "unternehmer",
+    "unternehmerin",
+    "schuldner",
+    "schuldnerin",
+    "mieter",
+    "mieterin",
+    "pächter",
+    "pächterin",
+    "angehörige",
+    "fahrer",
+    "fahrerin",
+];
+
+/// Ends of [`PERSON_ENDS`] that name nobody alone ("Steller"), and compounds that end like a
+/// person but are a thing ("Schalter").
+const PERSON_PARTS: &[&str] =
+    &["steller", "stellerin", "nehmer", "nehmerin", "berechtigte", "berechtigter", "pflichtige", "pflichtiger"];
+const NOT_PERSONS: &[&str] = &["schalter"];
 
 /// The role of work where the dictation names no unit.
 pub const UNNAMED: &str = "Sachbearbeitung";
@@ -118,6 +204,7 @@ const ABBREVIATIONS: &[(&str, &str)] = &[
     ("DSB", "Datenschutzbeauftragte"),
     ("IT", "IT-Abteilung"),
     ("Pol", "Polizei"),
+    ("WiFö", "Wirtschaftsförderung"),
 ];
 
 /// Abbreviations that name a unit only where no verb comes right before them: "PA fordert an",
@@ -210,6 +297,44 @@ pub(super) fn unit_named(word: &str) -> Option<String> {
     AMBIGUOUS.iter().find(|(short, _)| *short == word).map(|(_, full)| (*full).to_owned()).or_else(|| unit(word))
 }
 
+/// The person a word names, in its base form ("Bauherrn" → "Bauherr", "Eigentümers" →
+/// "Eigentümer").
+pub(super) fn person_named(word: &str) -> Option<String> {
+    if !word.chars().next().is_some_and(char::is_uppercase) {
+        return None;
+    }
+    let base = |w: &str| {
+        let lower = w.to_lowercase();
+        PERSON_WORDS.contains(&lower.as_str())
+            || (!NOT_PERSONS.iter().any(|n| lower.ends_with(n))
+                && PERSON_ENDS.iter().any(|end| {
+                    (lower == *end && !PERSON_PARTS.contains(end))
+                        || (lower.ends_with(end) && lower.len() > end.len() + 2)
+                }))
+    };
+    if base(word) {
+        return Some(word.to_owned());
+    }
+    ENDINGS.iter().find_map(|ending| word.strip_suffix(ending).filter(|w| base(w)).map(str::to_owned))
+}
+
+/// Whether a clause is a unit's name alone, where an arrow points ("Antrag Halter →
+/// Ordnungsamt"): it names who takes the case on, no work. Asked about it, the model made up
+/// work ("Ordnungssystem einrichten").
+pub(super) fn names_only_a_unit(clause: &str) -> bool {
+    let words: Vec<&str> = clause
+        .split_whitespace()
+        .map(|w| w.trim_matches(|c: char| !c.is_alphanumeric() && c != '-'))
+        .filter(|w| !w.is_empty() && !matches!(*w, "der" | "die" | "das" | "den" | "dem"))
+        .collect();
+    matches!(words.as_slice(), [word] if unit_named(word).is_some())
+}
+
+/// Whether a role is one of the people of [`person_named`] rather than a unit.
+pub(super) fn is_person(role: &str) -> bool {
+    role.split_whitespace().next().is_some_and(|w| person_named(w).is_some() && unit_named(w).is_none())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -251,5 +376,32 @@ mod tests {
             candidates(text),
             ["Bauaufsicht", "Personalamt", "Kämmerei", "Klimaschutzmanagement"].map(String::from)
         );
+        let text = "Beschluss durch den Rat. Die Baumkolonne fällt, die Räumtrupps fahren, das Labor misst, \
+                    der Personalrat stimmt zu. Vorrat an Schildern prüfen.";
+        assert_eq!(candidates(text), ["Rat", "Baumkolonne", "Räumtrupp", "Labor", "Personalrat"].map(String::from));
+    }
+
+    #[test]
+    fn people_are_named_in_their_base_form_and_are_no_units() {
+        let person = |word: &str| person_named(word).unwrap_or_default();
+        assert_eq!(person("Bauherrn"), "Bauherr");
+        assert_eq!(person("Eigentümers"), "Eigentümer");
+        assert_eq!(person("Antragsteller"), "Antragsteller");
+        assert_eq!(person("Erben"), "Erben");
+        assert_eq!(person("Friedhofsgärtner"), "Friedhofsgärtner");
+        for thing in ["Steller", "Schalter", "Bürgerschalter", "antragsteller"] {
+            assert_eq!(person_named(thing), None, "{thing}");
+        }
+        assert!(candidates("Der Antragsteller reicht nach, der Bürger zahlt").is_empty());
+        assert!(is_person("Bauherr") && !is_person("Bauhof") && !is_person("Amtsleiter"));
+    }
+
+    #[test]
+    fn a_unit_alone_names_no_work() {
+        assert!(names_only_a_unit("Ordnungsamt"));
+        assert!(names_only_a_unit("das Jugendamt."));
+        assert!(!names_only_a_unit("an die Kasse"));
+        assert!(!names_only_a_unit("Ordnungsamt prüft"));
+        assert!(!names_only_a_unit("Antrag"));
     }
 }
