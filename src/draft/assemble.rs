@@ -358,9 +358,13 @@ fn merge_complementary_decisions(clauses: &[Clause], nodes: &mut Vec<Node>) {
     }
 }
 
-/// A question that is a bare state ("Berechtigt?", "Bestanden?") asks about what the task
+/// Verbs of a task that checks something.
+const CHECKING: &[&str] =
+    &["prüfen", "überprüfen", "kontrollieren", "ermitteln", "feststellen", "klären", "bewerten", "sichten", "abgleichen"];
+
+/// A question that is a bare state ("Berechtigt?", "Verspätet?") asks about what the check
 /// before it works on: "Einwände prüfen, wenn berechtigt" → "Einwände berechtigt?". The state
-/// is a word the clause writes in lower case; the task's name without its verb is the thing.
+/// is a word the clause writes in lower case; the check's name without its verb is the thing.
 fn name_bare_states(clauses: &[Clause], nodes: &mut [Node]) {
     for i in 1..nodes.len() {
         let (before, node) = (&nodes[i - 1], &nodes[i]);
@@ -372,7 +376,11 @@ fn name_bare_states(clauses: &[Clause], nodes: &mut [Node]) {
                 .text
                 .split_whitespace()
                 .any(|w| w.trim_matches(|c: char| !c.is_alphanumeric()) == state.to_lowercase());
-        let thing = before.name.rsplit_once(' ').map(|(thing, _)| thing).filter(|_| before.kind == StepType::Task);
+        let thing = before
+            .name
+            .rsplit_once(' ')
+            .filter(|(_, verb)| before.kind == StepType::Task && CHECKING.contains(verb))
+            .map(|(thing, _)| thing);
         if bare && let Some(thing) = thing {
             nodes[i].name = format!("{thing} {}?", state.to_lowercase());
         }
