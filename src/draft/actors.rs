@@ -6,14 +6,16 @@
 //! an"), the model took whichever unit it had seen last, and the unit that does most of the work
 //! went missing from the draft (docs/drafting.md, session 25).
 
+use super::clauses::infinitive_like;
 use super::roles::{person_named, unit_named};
 use crate::compact::format;
 
 /// Who does a clause's work, as far as its wording says.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Actor {
-    /// A unit is the clause's subject ("Außendienst klebt …", "die Kollegin vom Bauhof räumt …",
-    /// "dann macht das Jugendamt …").
+    /// A unit or a person is the clause's subject ("Außendienst klebt …", "die Kollegin vom
+    /// Bauhof räumt …", "dann macht das Jugendamt …", "Bauherr reicht nach"), or the agent of
+    /// its passive ("wird vom AL unterschrieben").
     Unit(String),
     /// The speaker's unit: "wir", "ich", "SB" ("wir schreiben den Halter an", "Wir: …").
     Speaker,
@@ -72,7 +74,7 @@ fn actor_named(word: &str) -> Option<String> {
 
 /// The unit or person `words` open with (after an article or "die Kollegin vom" at most), and the
 /// index of the word after it, asides in parentheses skipped ("Hausverwaltung (also wir) prüft").
-fn unit_ahead(words: &[&str]) -> Option<(String, usize)> {
+fn named_ahead(words: &[&str]) -> Option<(String, usize)> {
     let lower = |k: usize| words.get(k).map(|w| core(w).to_lowercase()).unwrap_or_default();
     let mut k = usize::from(ARTICLES.contains(&lower(0).as_str()));
     if COLLEAGUES.contains(&lower(k).as_str()) {
@@ -126,12 +128,9 @@ fn finite_verb(words: &[&str], k: usize) -> bool {
     if singular_verb(word) || MODALS.contains(&lower.as_str()) {
         return true;
     }
-    let plural = lower.chars().count() >= 4
-        && lower.chars().all(char::is_lowercase)
-        && (lower.ends_with("en") || lower.ends_with("ern") || lower.ends_with("eln"));
     let more = !word.ends_with([',', '.', ';', ':'])
         && words.get(k + 1).is_some_and(|w| !matches!(core(w), "und" | "oder" | "sowie" | ""));
-    plural && more
+    infinitive_like(core(word)) && more
 }
 
 /// The unit or person the clause names as the agent of its work: "durch" one ("Unterschrift
@@ -195,7 +194,7 @@ pub fn actor(clause: &str) -> Actor {
     if SPEAKER_WORDS.contains(&lower(k).as_str()) {
         return Actor::Speaker;
     }
-    if let Some((found, next)) = unit_ahead(&words[k.min(words.len())..])
+    if let Some((found, next)) = named_ahead(&words[k.min(words.len())..])
         && finite_verb(&words, k + next)
     {
         return Actor::Unit(found);
@@ -206,7 +205,7 @@ pub fn actor(clause: &str) -> Actor {
         if SPEAKER_WORDS.contains(&lower(k + 1).as_str()) {
             return Actor::Speaker;
         }
-        if let Some((found, _)) = unit_ahead(&words[(k + 1).min(words.len())..])
+        if let Some((found, _)) = named_ahead(&words[(k + 1).min(words.len())..])
             && !RECEIVING.contains(&lower(k).as_str())
         {
             return Actor::Unit(found);

@@ -359,8 +359,17 @@ fn merge_complementary_decisions(clauses: &[Clause], nodes: &mut Vec<Node>) {
 }
 
 /// Verbs of a task that checks something.
-const CHECKING: &[&str] =
-    &["prüfen", "überprüfen", "kontrollieren", "ermitteln", "feststellen", "klären", "bewerten", "sichten", "abgleichen"];
+const CHECKING: &[&str] = &[
+    "prüfen",
+    "überprüfen",
+    "kontrollieren",
+    "ermitteln",
+    "feststellen",
+    "klären",
+    "bewerten",
+    "sichten",
+    "abgleichen",
+];
 
 /// A question that is a bare state ("Berechtigt?", "Verspätet?") asks about what the check
 /// before it works on: "Einwände prüfen, wenn berechtigt" → "Einwände berechtigt?". The state
