@@ -583,7 +583,7 @@ mod tests {
     }
 
     #[test]
-    fn a_bare_state_asks_about_what_the_task_before_it_works_on() {
+    fn a_bare_state_asks_about_what_the_check_before_it_checks() {
         let clauses = split("Eingegangene Einwände prüfen, wenn berechtigt, Berechnung korrigieren.");
         let answers =
             owned(&["task SB: Einwände prüfen", "decision SB: Berechtigt?", "task SB: Berechnung korrigieren"]);
