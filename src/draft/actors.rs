@@ -321,9 +321,12 @@ pub fn for_clause(
 mod tests {
     use super::*;
 
+    fn unit(name: &str) -> Actor {
+        Actor::Unit(name.to_owned())
+    }
+
     #[test]
     fn the_subject_of_a_clause_is_its_actor() {
-        let unit = |name: &str| Actor::Unit(name.to_owned());
         assert_eq!(actor("Außendienst klebt roten Aufkleber ans Fahrzeug"), unit("Außendienst"));
         assert_eq!(actor("die Kollegin vom Bauhof räumt das weg"), unit("Bauhof"));
         assert_eq!(actor("Im Frühjahr macht das Jugendamt die Vergabe"), Actor::Unsaid);
@@ -340,7 +343,6 @@ mod tests {
 
     #[test]
     fn people_who_do_the_work_are_actors_where_they_are_its_subject() {
-        let unit = |name: &str| Actor::Unit(name.to_owned());
         assert_eq!(actor("Bauherr reicht nach"), unit("Bauherr"));
         assert_eq!(actor("Der Antragsteller zahlt"), unit("Antragsteller"));
         assert_eq!(actor("Die Eltern füllen den Leihvertrag aus"), unit("Eltern"));
@@ -365,7 +367,6 @@ mod tests {
 
     #[test]
     fn the_agent_of_a_passive_or_a_noun_is_the_actor() {
-        let unit = |name: &str| Actor::Unit(name.to_owned());
         assert_eq!(actor("Unterschrift durch Fachbereichsleitung Personal"), unit("Fachbereichsleitung"));
         assert_eq!(actor("Bescheid wird von AL abgezeichnet"), unit("Amtsleitung"));
         assert_eq!(actor("Anhörung von Kirchen und IHK durch SB"), Actor::Speaker);

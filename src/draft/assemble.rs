@@ -540,6 +540,13 @@ mod tests {
     use super::*;
     use crate::draft::clauses::split;
 
+    /// The draft of `dictation` from one answer per clause, trigger and outcome fixed.
+    fn drafted(dictation: &str, answers: &[&str]) -> String {
+        let clauses = split(dictation);
+        assert_eq!(clauses.len(), answers.len(), "{clauses:?}");
+        assemble(&clauses, &owned(answers), &[], &[], "start: a\nend: b\n# T\n").0
+    }
+
     fn owned(lines: &[&str]) -> Vec<String> {
         lines.iter().map(|s| s.to_string()).collect()
     }
@@ -575,35 +582,34 @@ mod tests {
 
     #[test]
     fn a_question_about_another_clause_is_asked_in_the_conditions_words() {
-        let clauses = split("SB prüft den Schein. Kein gültiger Schein → Ablehnung.");
-        let answers =
-            owned(&["task SB: Schein prüfen", "decision SB: Antrag rechtzeitig?", "task SB: Antrag ablehnen"]);
-        let (text, _) = assemble(&clauses, &answers, &[], &[], "start: a\nend: b\n# T\n");
+        let text = drafted(
+            "SB prüft den Schein. Kein gültiger Schein → Ablehnung.",
+            &["task SB: Schein prüfen", "decision SB: Antrag rechtzeitig?", "task SB: Antrag ablehnen"],
+        );
         assert!(text.contains("decision SB: Gültiger Schein? > nein: 4"), "{text}");
     }
 
     #[test]
     fn a_bare_state_asks_about_what_the_check_before_it_checks() {
-        let clauses = split("Eingegangene Einwände prüfen, wenn berechtigt, Berechnung korrigieren.");
-        let answers =
-            owned(&["task SB: Einwände prüfen", "decision SB: Berechtigt?", "task SB: Berechnung korrigieren"]);
-        let (text, _) = assemble(&clauses, &answers, &[], &[], "start: a\nend: b\n# T\n");
+        let text = drafted(
+            "Eingegangene Einwände prüfen, wenn berechtigt, Berechnung korrigieren.",
+            &["task SB: Einwände prüfen", "decision SB: Berechtigt?", "task SB: Berechnung korrigieren"],
+        );
         assert!(text.contains("decision SB: Einwände berechtigt? > ja: 4"), "{text}");
     }
 
     #[test]
     fn a_condition_pointing_back_is_the_question_before_it() {
-        let clauses =
-            split("Das Amt prüft, ob das Kind gemeldet ist. Ist dies nicht der Fall, Ablehnung. Sonst Platz vergeben.");
-        let answers = owned(&[
-            "task Amt: Meldung prüfen",
-            "decision Amt: Kind gemeldet?",
-            "decision Amt: Nicht gemeldet?",
-            "task Amt: Anmeldung ablehnen",
-            "task Amt: Platz vergeben",
-        ]);
-        assert_eq!(clauses.len(), answers.len(), "{clauses:?}");
-        let (text, _) = assemble(&clauses, &answers, &[], &[], "start: a\nend: b\n# T\n");
+        let text = drafted(
+            "Das Amt prüft, ob das Kind gemeldet ist. Ist dies nicht der Fall, Ablehnung. Sonst Platz vergeben.",
+            &[
+                "task Amt: Meldung prüfen",
+                "decision Amt: Kind gemeldet?",
+                "decision Amt: Nicht gemeldet?",
+                "task Amt: Anmeldung ablehnen",
+                "task Amt: Platz vergeben",
+            ],
+        );
         assert!(
             text.contains("3 decision Amt: Kind gemeldet? > nein: 4 | ja: 5\n4 task Amt: Anmeldung ablehnen > 6\n"),
             "{text}"
@@ -632,19 +638,17 @@ mod tests {
 
     #[test]
     fn a_short_answer_to_a_checks_question_is_that_question() {
-        let clauses = split(
+        let text = drafted(
             "Wahlamt prüft, ob die Person wahlberechtigt ist. Nicht eingetragen → Ablehnung. Eingetragen → Wahlschein ausstellen.",
+            &[
+                "task WA: Wählerverzeichnis prüfen",
+                "decision WA: Person wahlberechtigt?",
+                "decision WA: Nicht eingetragen?",
+                "task WA: Ablehnung schreiben",
+                "decision WA: Eingetragen?",
+                "task WA: Wahlschein ausstellen",
+            ],
         );
-        let answers = owned(&[
-            "task WA: Wählerverzeichnis prüfen",
-            "decision WA: Person wahlberechtigt?",
-            "decision WA: Nicht eingetragen?",
-            "task WA: Ablehnung schreiben",
-            "decision WA: Eingetragen?",
-            "task WA: Wahlschein ausstellen",
-        ]);
-        assert_eq!(clauses.len(), answers.len(), "{clauses:?}");
-        let (text, _) = assemble(&clauses, &answers, &[], &[], "start: a\nend: b\n# T\n");
         assert_eq!(text.matches(" decision ").count(), 1, "{text}");
         assert!(text.contains("3 decision WA: Person wahlberechtigt? > nein: 4 | ja: 5\n"), "{text}");
     }
@@ -659,29 +663,27 @@ mod tests {
 
     #[test]
     fn a_second_task_needs_work_its_clause_says() {
-        let clauses = split(
+        let text = drafted(
             "Die Reisestelle prüft die Belege und zahlt die Kosten aus. Dann werden die 30 Euro Gebühr kassiert.",
+            &[
+                "task Reisestelle: Belege prüfen\ntask Reisestelle: Kosten auszahlen",
+                "task SB: Gebühr kassieren\ntask SB: Kasse überprüfen",
+            ],
         );
-        let answers = owned(&[
-            "task Reisestelle: Belege prüfen\ntask Reisestelle: Kosten auszahlen",
-            "task SB: Gebühr kassieren\ntask SB: Kasse überprüfen",
-        ]);
-        assert_eq!(clauses.len(), answers.len(), "{clauses:?}");
-        let (text, _) = assemble(&clauses, &answers, &[], &[], "start: a\nend: b\n# T\n");
         assert!(text.contains("Kosten auszahlen") && text.contains("Gebühr kassieren"), "{text}");
         assert!(!text.contains("Kasse überprüfen"), "{text}");
     }
 
     #[test]
     fn beside_the_trigger_only_work_its_clause_says_is_a_task() {
-        let clauses = split("Antrag kommt per Post. Beschwerde wird erfasst. Wir prüfen den Antrag.");
-        let answers = owned(&[
-            "start: Antrag eingegangen\ntask SB: Antrag eintragen",
-            "start: Beschwerde eingegangen\ntask SB: Beschwerde erfassen",
-            "task SB: Antrag prüfen",
-        ]);
-        assert_eq!(clauses.len(), answers.len(), "{clauses:?}");
-        let (text, _) = assemble(&clauses, &answers, &[], &[], "start: a\nend: b\n# T\n");
+        let text = drafted(
+            "Antrag kommt per Post. Beschwerde wird erfasst. Wir prüfen den Antrag.",
+            &[
+                "start: Antrag eingegangen\ntask SB: Antrag eintragen",
+                "start: Beschwerde eingegangen\ntask SB: Beschwerde erfassen",
+                "task SB: Antrag prüfen",
+            ],
+        );
         assert!(!text.contains("eintragen") && text.contains("Beschwerde erfassen"), "{text}");
     }
 
