@@ -92,13 +92,21 @@ fn is_instruction(text: &str) -> bool {
         && !words.iter().rev().nth(1).is_some_and(|w| matches!(*w, "nicht" | "kein" | "keine" | "nie"))
 }
 
-/// Whether the clause says who works: it opens with "wir", "ich" or a unit, then a verb ("PA
-/// wertet monatlich die AU-Zeiten aus", "Wir prüfen die Frist").
+/// Verbs that say what a worker has or is rather than what it does ("Wir haben 80 Fälle im Jahr").
+const BEING: &[&str] =
+    &["haben", "habe", "hat", "sind", "ist", "war", "waren", "kriegen", "kriegt", "bekommen", "bekommt"];
+
+/// Whether the clause says who works: it opens with "wir", "ich", "SB" or a unit, then a verb
+/// ("PA wertet monatlich die AU-Zeiten aus", "Wir prüfen die Frist"), or names one right after
+/// its verb ("Im Gespräch klären wir …", "Fehlende Nachweise fordert SB an").
 fn names_worker(text: &str) -> bool {
-    let mut words = text.split_whitespace().map(|w| w.trim_matches(|c: char| !c.is_alphanumeric()));
-    let (Some(first), Some(second)) = (words.next(), words.next()) else { return false };
-    (matches!(first, "Wir" | "wir" | "Ich" | "ich") || !super::roles::candidates(first).is_empty())
-        && looks_like_verb(second)
+    let words: Vec<&str> = text.split_whitespace().map(|w| w.trim_matches(|c: char| !c.is_alphanumeric())).collect();
+    let worker = |w: &str| matches!(w, "Wir" | "wir" | "Ich" | "ich" | "SB") || !super::roles::candidates(w).is_empty();
+    let works = |w: &str| looks_like_verb(w) && !BEING.contains(&w);
+    words
+        .windows(2)
+        .enumerate()
+        .any(|(i, pair)| (i == 0 && worker(pair[0]) && works(pair[1])) || (works(pair[0]) && worker(pair[1])))
 }
 
 /// Words of a clause that says only that the process goes on or ends ("gleich weiter",
@@ -185,6 +193,7 @@ impl Clause {
         self.kind == ClauseKind::Plain
             && (cost || STATISTIC_CUES.iter().any(|cue| lower.contains(cue)))
             && !is_instruction(&self.text)
+            && !names_worker(&self.text)
     }
 
     /// The clause as a yes/no question, without its "wenn" or "falls": where the model's
@@ -359,7 +368,7 @@ pub fn split(dictation: &str) -> Vec<Clause> {
             let before_part = clauses.len();
             for sentence in sentences(part) {
                 // Fillers go first: "Also wir prüfen, …" does not open with a verb.
-                let sentence = without_fillers(&sentence);
+                let sentence = replaced(&without_fillers(&sentence));
                 let (said, correction) = corrected(&sentence);
                 let from = clauses.len();
                 push_sentence(&mut clauses, said);
@@ -377,6 +386,7 @@ pub fn split(dictation: &str) -> Vec<Clause> {
                 && let Some(last) = clauses.last_mut()
                 && last.kind == ClauseKind::Plain
                 && is_state(&last.text)
+                && !names_fee(&last.text)
                 && !(i > 0 && ends_in_infinitive(&last.text))
             {
                 last.kind = ClauseKind::Condition;
@@ -399,6 +409,7 @@ fn push_sentence(clauses: &mut Vec<Clause>, sentence: &str) {
         for piece in connectives(&part)
             .iter()
             .flat_map(|p| colon_condition(p))
+            .flat_map(|p| occasion(&p))
             .flat_map(|p| threshold(&p))
             .flat_map(|p| each_work(&p))
         {
@@ -421,6 +432,104 @@ fn corrected(sentence: &str) -> (&str, Option<&str>) {
         Some(m) if m.end() < sentence.len() => (&sentence[..m.start()], Some(&sentence[m.end()..])),
         _ => (sentence, None),
     }
+}
+
+/// Words that open a correction of the order, or go on without correcting ("nein, dann …").
+const NOT_REPLACING: &[&str] =
+    &["vorher", "erst", "zuerst", "davor", "moment", "dann", "sonst", "wenn", "falls", "doch", "ja", "nein"];
+
+/// Words a correction is not said after: "wenn nein, …" and "ja, nein" are answers.
+const ANSWERED: &[&str] = &["ja", "wenn", "falls", "oder", "und"];
+
+/// Number words a speaker corrects ("drei, nein, fünf Werktage").
+const NUMBER_WORDS: &[&str] = &[
+    "zwei", "drei", "vier", "fünf", "sechs", "sieben", "acht", "neun", "zehn", "elf", "zwölf", "zwanzig", "dreißig",
+    "vierzig", "fünfzig", "hundert", "tausend",
+];
+
+/// The kind of word a correction replaces with its own of the same kind.
+#[derive(PartialEq)]
+enum WordKind {
+    Number,
+    Article,
+    Verb,
+    Noun,
+}
+
+fn word_kind(word: &str) -> Option<WordKind> {
+    let word = word.trim_matches(|c: char| !c.is_alphanumeric() && c != '\'');
+    let lower = word.to_lowercase();
+    if !word.is_empty() && word.chars().all(|c| c.is_ascii_digit() || c == '.' || c == ',')
+        || NUMBER_WORDS.contains(&lower.as_str())
+    {
+        Some(WordKind::Number)
+    } else if matches!(
+        lower.as_str(),
+        "der" | "die" | "das" | "den" | "dem" | "ein" | "eine" | "einen" | "'ne" | "'nen"
+    ) {
+        Some(WordKind::Article)
+    } else if looks_like_verb(word) || infinitive_like(word) {
+        Some(WordKind::Verb)
+    } else if word.starts_with(char::is_uppercase) && word.chars().count() >= 3 {
+        Some(WordKind::Noun)
+    } else {
+        None
+    }
+}
+
+/// A speaker's correction of a word ("drei, nein, fünf Werktagen", "250 Euro, nein, Quatsch,
+/// 200 Euro", "die Stadtkasse, nein, der Fachbereich", "informiert, nein, zustimmen"): the
+/// correction replaces what was said back to the last word of its own kind (a number, an
+/// article, a verb, a noun), within the words since the last comma; "…, nein, das ist falsch"
+/// takes all of them back. Left in, both versions became steps ("Informiert, nein, zustimmen").
+/// A correction of the order ("nein, erst …") is [`corrected`]'s.
+fn replaced(sentence: &str) -> String {
+    static MARK: LazyLock<Regex> = LazyLock::new(|| {
+        Regex::new(r"(?i),\s*(?:ach\s+)?(?:nein|nee)\b,?\s*(?:quatsch\b,?\s*)?").expect("valid regex")
+    });
+    static TAKEN_BACK: LazyLock<Regex> = LazyLock::new(|| {
+        Regex::new(r"(?i)^(?:das\s+(?:ist|war)\s+falsch|das\s+stimmt\s+nicht|falsch)\b,?\s*").expect("valid regex")
+    });
+    let mut text = sentence.to_owned();
+    let mut from = 0;
+    while let Some(mark) = MARK.find_at(&text, from) {
+        let (said, correction) = (&text[..mark.start()], &text[mark.end()..]);
+        let segment = said.rfind(',').map_or(0, |i| i + 1);
+        let said_words: Vec<(usize, &str)> =
+            said[segment..].split_whitespace().map(|w| (w.as_ptr() as usize - said.as_ptr() as usize, w)).collect();
+        let first = correction.split_whitespace().next().unwrap_or("");
+        let first_lower = first.trim_matches(|c: char| !c.is_alphanumeric()).to_lowercase();
+        let answered = said_words.last().is_none_or(|(_, w)| ANSWERED.contains(&w.to_lowercase().as_str()));
+        // "…, nein, die Schule bestätigt zuerst": the order is corrected, not a word.
+        let reordered = correction.split(',').next().is_some_and(|part| {
+            words(&part.to_lowercase()).any(|w| matches!(w, "vorher" | "erst" | "zuerst" | "davor"))
+        });
+        let cut = if answered || reordered || NOT_REPLACING.contains(&first_lower.as_str()) {
+            None
+        } else if let Some(back) = TAKEN_BACK.find(correction) {
+            Some((said_words[0].0, mark.end() + back.end()))
+        } else {
+            let kind = word_kind(first);
+            said_words
+                .iter()
+                .rev()
+                .take(4)
+                .find(|(_, w)| kind.is_some() && word_kind(w) == kind)
+                .map(|&(at, _)| (at, mark.end()))
+        };
+        match cut {
+            Some((start, end)) => {
+                // A whole part taken back takes its comma with it.
+                let kept =
+                    if start == said_words[0].0 { text[..start].trim_end_matches([',', ' ']) } else { &text[..start] };
+                let joined = format!("{} {}", kept.trim_end(), &text[end..]);
+                from = kept.trim_end().len();
+                text = joined.trim().to_owned();
+            }
+            None => from = mark.end(),
+        }
+    }
+    text
 }
 
 /// Puts the clauses of a correction (`first`) before the work said just before it, the clauses
@@ -665,6 +774,10 @@ fn sentences(text: &str) -> Vec<String> {
 fn abbreviation_before(text: &str) -> bool {
     let before = text[..text.len() - 1].rsplit(|c: char| c.is_whitespace() || c == '(').next().unwrap_or("");
     let word = before.trim_start_matches(|c: char| !c.is_alphanumeric());
+    // A sign ends a sentence ("Gebühr 45 €. Zum Schluss …").
+    if word.is_empty() {
+        return false;
+    }
     // An acronym is a whole word ("Kopie an SL. Hinweis: …"), though "Fa." would abbreviate.
     if word.chars().count() >= 2 && word.chars().all(char::is_uppercase) {
         return false;
@@ -785,6 +898,9 @@ const AFTER_VERB: &[&str] = &[
 
 /// A sentence that opens with its verb and goes on after a comma is a condition in German
 /// ("Schafft es das nicht, muss es …", "Kann ein Platz angeboten werden, erhalten …"): cut there.
+/// The verb is known by the word after it (a pronoun or an article), or by the main clause after
+/// the comma, which puts its verb first as well ("Bestätigt sich der Verdacht, erarbeiten wir …",
+/// "Gibt's Einträge, hören wir …").
 fn verb_first(sentence: &str) -> Vec<String> {
     let mut words = sentence.split_whitespace().map(|w| w.trim_matches(|c: char| !c.is_alphabetic()).to_lowercase());
     let (Some(first), Some(second)) = (words.next(), words.next()) else { return vec![sentence.to_owned()] };
@@ -797,12 +913,48 @@ fn verb_first(sentence: &str) -> Vec<String> {
                 && sentence[..comma].split_whitespace().count() >= 2
                 && !NOT_A_VERB.contains(&first.as_str())
                 && !CONDITION.contains(&first.as_str())
-                && (AFTER_VERB.contains(&second.as_str()) || MISSING.contains(&first.as_str())) =>
+                && (AFTER_VERB.contains(&second.as_str())
+                    || MISSING.contains(&first.as_str())
+                    || (opens_with_verb(sentence)
+                        && !sentence[..comma].contains(':')
+                        && answers_condition(&sentence[comma + 1..]))) =>
         {
             vec![format!("{}?", sentence[..comma].trim()), sentence[comma + 1..].trim().to_owned()]
         }
         _ => vec![sentence.to_owned()],
     }
+}
+
+/// Finite verbs too short to look like one ("Ist alles da, …", "Hat er …").
+const SHORT_FINITE: &[&str] = &["ist", "sind", "hat", "war", "gibt"];
+
+/// Pronouns and articles that stand right after a main clause's first verb ("hören wir",
+/// "muss das Wasserwerk").
+const SUBJECTS: &[&str] = &["wir", "ich", "er", "sie", "es", "man", "der", "die", "das", "den"];
+
+/// Whether a sentence's first word reads as its verb, with a word after it that is none: "Bestätigt
+/// sich …", "Gibt's …", "Ist eh …", but not the subject of "Unterlagen kommen …" nor a unit.
+fn opens_with_verb(sentence: &str) -> bool {
+    let mut words = sentence.split_whitespace().map(|w| w.trim_matches(|c: char| !c.is_alphabetic()));
+    let (Some(first), Some(second)) = (words.next(), words.next()) else { return false };
+    let lower = first.to_lowercase();
+    let verb = lower.strip_suffix("'s").or_else(|| lower.strip_suffix("’s")).unwrap_or(&lower);
+    (looks_like_verb(verb) || SHORT_FINITE.contains(&verb) || MODALS.contains(&verb))
+        && !looks_like_verb(second)
+        && super::roles::candidates(first).is_empty()
+}
+
+/// Whether the words after a comma open a main clause with its verb and then its subject ("hören
+/// wir den Antragsteller an", "muss das Wasserwerk ran", "gibt's 'ne Ablehnung"), or an
+/// instruction ("Fall schließen"): the answer to a verb-first condition before the comma.
+fn answers_condition(rest: &str) -> bool {
+    let next = outer_commas(rest).first().map_or(rest, |&i| &rest[..i]);
+    let mut words = next.split_whitespace().map(|w| w.trim_matches(|c: char| !c.is_alphabetic()));
+    let (Some(verb), Some(subject)) = (words.next(), words.next()) else { return false };
+    let with_it = verb.ends_with("'s") || verb.ends_with("’s");
+    let finite = verb.chars().all(|c| c.is_lowercase() || c == '\'' || c == '’')
+        && (with_it || looks_like_verb(verb) || MODALS.contains(&verb));
+    (finite && (with_it || SUBJECTS.contains(&subject.to_lowercase().as_str()))) || is_instruction(next)
 }
 
 /// "Bis 5.000 Euro entscheidet die Sachbearbeitung, darüber die Kämmerei": a limit with its
@@ -940,6 +1092,66 @@ fn colon_condition(piece: &str) -> Vec<String> {
     }
 }
 
+/// Words after "bei" that name a place or a person, not an occasion ("bei der Stadtkasse", "bei
+/// uns").
+const NO_OCCASION: &[&str] = &[
+    "der", "die", "das", "dem", "den", "des", "ein", "eine", "einem", "einer", "uns", "mir", "ihm", "ihr", "ihnen",
+    "allen", "jedem", "jeder", "diesem", "dieser",
+];
+
+/// Prepositions that carry an occasion on ("Interesse an städtischen Grundstücken").
+const OCCASION_ON: &[&str] = &["an", "mit", "von", "gegen", "über", "auf"];
+
+/// "Bei akuter Gefahr Hausbesuch noch am selben Tag", "…, bei Nichterfüllung Rückmeldung ans
+/// Gericht", "bei Verlängerung entfällt die Prüfung": "bei" and an occasion without an article
+/// is the condition of the work after it, as before a colon (see [`colon_condition`]); "bei der
+/// Stadtkasse" and "bei uns" name a place. Said as one clause, the model wrote only the work.
+fn occasion(piece: &str) -> Vec<String> {
+    // A condition already ("Bei Konflikt m. Straßenbaum?", before a colon) stays whole.
+    if piece.contains(':') || piece.trim_end().ends_with('?') {
+        return vec![piece.to_owned()];
+    }
+    let starts = std::iter::once(0).chain(outer_commas(piece).into_iter().map(|i| i + 2));
+    for start in starts {
+        let words: Vec<&str> = piece[start..].split_whitespace().collect();
+        if words.first().is_none_or(|w| !w.eq_ignore_ascii_case("bei")) {
+            continue;
+        }
+        // Inflected adjectives, then the noun: "bei akuter Gefahr".
+        let Some(noun) = words.iter().skip(1).position(|w| w.starts_with(char::is_uppercase)).map(|i| i + 1) else {
+            continue;
+        };
+        let adjectives = &words[1..noun];
+        let inflected = |w: &&str| ["e", "er", "em", "en", "es"].iter().any(|end| w.ends_with(end));
+        let noun_word = words[noun].trim_matches(|c: char| !c.is_alphanumeric());
+        if adjectives.len() > 2
+            || !adjectives.iter().all(inflected)
+            || adjectives.iter().chain([&words[noun]]).any(|w| NO_OCCASION.contains(&w.to_lowercase().as_str()))
+            || !super::roles::candidates(noun_word).is_empty()
+            || words[noun].ends_with(',')
+        {
+            continue;
+        }
+        // "Interesse an städtischen Grundstücken": the occasion runs on to the next noun.
+        let mut end = noun + 1;
+        if words.get(end).is_some_and(|w| OCCASION_ON.contains(w))
+            && let Some(next) = words[end + 1..].iter().position(|w| w.starts_with(char::is_uppercase))
+        {
+            end += next + 2;
+        }
+        let work = words[end..].join(" ");
+        // "bei Klavier sind das …" says what is, not what to do.
+        let states = words.get(end).is_some_and(|w| SHORT_FINITE.contains(&w.to_lowercase().as_str()));
+        if !work.chars().any(char::is_alphabetic) || states || words[..end].iter().any(|w| w.ends_with(',')) {
+            continue;
+        }
+        let condition = format!("{}?", words[..end].join(" ").trim_end_matches(|c: char| !c.is_alphanumeric()));
+        let before = piece[..start].trim_end_matches([',', ' ']);
+        return [before.to_owned(), condition, work].into_iter().filter(|p| !p.is_empty()).collect();
+    }
+    vec![piece.to_owned()]
+}
+
 /// Cuts a piece of a sentence where a comma is followed by a next piece of work with its own
 /// finite verb: the verb alone ("Firma schleppt ab, verwahrt 1 Monat"), a unit and its verb
 /// ("PA fertigt Zeugnis aus, AL unterschreibt", "…, das Umweltamt macht einen Ortstermin") or
@@ -963,12 +1175,22 @@ fn each_work(piece: &str) -> Vec<String> {
             || (finite(second) && (matches!(first, "die" | "der") || unit(first)))
             || (matches!(first, "der" | "die" | "das") && unit(second) && finite(third))
             || (instruction_ends(&rest[..i]) && instruction_follows(&rest[i + 2..]))
+            || names_fee(&rest[i + 2..])
     }) {
         out.push(rest[..comma].to_owned());
         rest = &rest[comma + 2..];
     }
     out.push(rest.to_owned());
     out
+}
+
+/// Whether the words open with a fee and its amount ("Erlaubnis erteilen, Gebühr 150 €",
+/// "genehmigen wir die Umbettung, Gebühr 280 Euro"): charging it is work of its own, which the
+/// model dropped beside the work before it.
+fn names_fee(text: &str) -> bool {
+    let mut words = text.split_whitespace();
+    words.next().is_some_and(|w| matches!(w.trim_end_matches(','), "Gebühr" | "Gebühren" | "Kosten"))
+        && words.take(4).any(|w| w.starts_with(|c: char| c.is_ascii_digit()))
 }
 
 /// Where ", " stands outside brackets in `text`: "(Schallschutzwände, max. 3 Nächte)" is one
@@ -1050,6 +1272,9 @@ mod tests {
             ["Der Eigentümer beantragt die Fällung", "das Umweltamt macht einen Ortstermin"]
         );
         assert_eq!(cut("Wir prüfen die Liste, die wir bekommen, und den Antrag.").len(), 1);
+        assert_eq!(cut("Erlaubnis erteilen, Gebühr 150 €."), ["Erlaubnis erteilen", "Gebühr 150 €"]);
+        assert_eq!(cut("Erlaubnis erteilen, Gebühr nach Satzung.").len(), 1);
+        assert_eq!(split("Erlaubnis erteilen, Gebühr 2 € → Kasse bucht")[1].kind, ClauseKind::Plain);
         assert_eq!(
             cut(
                 "Ausweis drucken und aushändigen, Benutzungsordnung mitgeben. Prognose anfordern, Auflagen festlegen (Wände, max. 3 Nächte)."
@@ -1145,6 +1370,92 @@ mod tests {
     }
 
     #[test]
+    fn a_verb_first_condition_is_known_by_the_main_clause_after_it() {
+        assert_eq!(
+            texts(
+                "Bestätigt sich der Verdacht, erarbeiten wir einen Schutzplan. Bestätigt sich nichts, Fall schließen."
+            ),
+            [
+                ("Bestätigt sich der Verdacht?".into(), ClauseKind::Condition),
+                ("erarbeiten wir einen Schutzplan".into(), ClauseKind::Plain),
+                ("Bestätigt sich nichts?".into(), ClauseKind::Condition),
+                ("Fall schließen".into(), ClauseKind::Plain),
+            ]
+        );
+        assert_eq!(
+            texts("Gibt's einschlägige Einträge, hören wir den Antragsteller an.")[0],
+            ("Gibt's einschlägige Einträge?".into(), ClauseKind::Condition)
+        );
+        assert_eq!(texts("Ist eh schon alles da, gibt's 'ne Ablehnung.")[0].1, ClauseKind::Condition);
+        // A subject first, a verb after it: work, not a condition.
+        let kinds = |text| texts(text).into_iter().map(|(_, kind)| kind).collect::<Vec<_>>();
+        assert_eq!(kinds("Unterlagen kommen rein, prüfen wir sofort."), [ClauseKind::Plain]);
+        assert_eq!(kinds("Bauhof prüft den Schaden, meldet ihn weiter."), [ClauseKind::Plain, ClauseKind::Plain]);
+        assert_eq!(
+            kinds("Belegt: Abmahnung entwerfen, Personalrat informieren."),
+            [ClauseKind::Condition, ClauseKind::Plain, ClauseKind::Plain]
+        );
+    }
+
+    #[test]
+    fn bei_and_an_occasion_is_the_condition_of_the_work_after_it() {
+        assert_eq!(
+            texts("Bei akuter Gefahr Hausbesuch noch am selben Tag."),
+            [
+                ("Bei akuter Gefahr?".into(), ClauseKind::Condition),
+                ("Hausbesuch noch am selben Tag".into(), ClauseKind::Plain),
+            ]
+        );
+        assert_eq!(
+            texts("Kasse überwacht den Eingang, bei Nichtzahlung nach zwei Wochen Mahnung."),
+            [
+                ("Kasse überwacht den Eingang".into(), ClauseKind::Plain),
+                ("bei Nichtzahlung?".into(), ClauseKind::Condition),
+                ("nach zwei Wochen Mahnung".into(), ClauseKind::Plain),
+            ]
+        );
+        assert_eq!(
+            texts("Bei Interesse an städtischen Flächen prüfen wir den Preis.")[0].0,
+            "Bei Interesse an städtischen Flächen?"
+        );
+        // A place or a person is no occasion.
+        let kinds = |text| texts(text).into_iter().map(|(_, kind)| kind).collect::<Vec<_>>();
+        assert_eq!(kinds("Bei der Stadtkasse zahlt er ein."), [ClauseKind::Plain]);
+        assert_eq!(kinds("Wir fragen bei uns im Amt nach."), [ClauseKind::Plain]);
+        assert_eq!(kinds("Bei Bauamt nachfragen."), [ClauseKind::Plain]);
+        assert_eq!(kinds("Bei Klavier sind das drei Jahre."), [ClauseKind::Plain]);
+        assert_eq!(kinds("Bei Konflikt m. Straßenbaum: Umweltamt fragen."), [ClauseKind::Condition, ClauseKind::Plain]);
+    }
+
+    #[test]
+    fn a_corrected_word_replaces_the_word_said() {
+        let names = |text| texts(text).into_iter().map(|(t, _)| t).collect::<Vec<_>>();
+        assert_eq!(
+            names("Hausbesuch innerhalb von, äh, drei, nein, fünf Werktagen."),
+            ["Hausbesuch innerhalb von fünf Werktagen"]
+        );
+        assert_eq!(
+            names("Wir stellen die Karte aus, Gebühr, 250 Euro, nein, Quatsch, 200 Euro."),
+            ["Wir stellen die Karte aus", "Gebühr 200 Euro"]
+        );
+        assert_eq!(
+            names("Sonst muss der Personalrat informiert, nein, zustimmen."),
+            ["Sonst muss der Personalrat zustimmen"]
+        );
+        assert_eq!(
+            names("Vorher muss die Stadtkasse, äh, nein, der Fachbereich Finanzen die Summe prüfen."),
+            ["Vorher muss der Fachbereich Finanzen die Summe prüfen"]
+        );
+        assert_eq!(names("Wir prüfen den Antrag, nein, das ist falsch, wir lehnen ab."), ["wir lehnen ab"]);
+        assert_eq!(
+            names("Dann prüft das Amt die Entfernung, nein, die Schule bestätigt zuerst."),
+            ["prüft das Amt die Entfernung, nein", "die Schule bestätigt zuerst"]
+        );
+        // Answers are no corrections.
+        assert_eq!(names("Alles da? Wenn nein, nachfordern."), ["Alles da?", "Wenn nein", "nachfordern"]);
+    }
+
+    #[test]
     fn a_corrected_order_puts_the_work_first_and_drops_what_is_said_again() {
         let names = |text| texts(text).into_iter().map(|(t, _)| t).collect::<Vec<_>>();
         assert_eq!(
@@ -1203,6 +1514,7 @@ mod tests {
         assert_eq!(clauses.len(), 2, "{clauses:?}");
         assert_eq!(clauses[0].0, "SB prüft ggf. Nachweise, z. B. den Mietvertrag");
         // An acronym's period ends its sentence; an abbreviation's does not.
+        assert_eq!(texts("Gebühr 45 €. Zum Schluss Mitteilung an das Amt.").len(), 2);
         let clauses = texts("Mitteilung an FA. Ca. 40 Fälle. Auftrag an Fa. Müller.");
         assert_eq!(
             clauses.iter().map(|c| c.0.as_str()).collect::<Vec<_>>(),
@@ -1297,6 +1609,18 @@ mod tests {
         assert!(statistic("Reproduktionen sind nach der Entgeltordnung kostenpflichtig"));
         assert!(!statistic("gebührenfrei, SB prüft dann die Bestätigung vom Verein"));
         assert!(!statistic("Die Kasse erstattet die Kosten"));
+        // Who works and what: work, however often.
+        assert!(!statistic("Friedhofsverwaltung erstellt einmal im Jahr die Liste"));
+        assert!(statistic("Wir haben ca. 80 Fälle im Jahr"));
+    }
+
+    #[test]
+    fn a_worker_after_its_verb_says_the_clause_is_work() {
+        let remark = |text: &str| split(text)[0].may_be_remark();
+        assert!(!remark("Im Gespräch klären wir den Rückstand, oft so dreitausend Euro"));
+        assert!(!remark("Fehlende Nachweise fordert SB an"));
+        assert!(!remark("SB setzt Gebühr fest, ca. 0,5 % der Baukosten"));
+        assert!(remark("Das kommt oft vor"));
     }
 
     #[test]
