@@ -10,7 +10,7 @@ use crate::process::StepType;
 
 use super::checks::Check;
 use super::clauses::{Clause, ClauseKind, PARTICLES, common_start, without_ge};
-use super::naming::{question_name, task_name, with_clause_particle};
+use super::naming::{question_name, task_name, with_clause_particle, with_verb_last};
 
 #[derive(Debug, Clone)]
 struct Node {
@@ -79,7 +79,8 @@ pub fn assemble(
                     let name = if ruled {
                         step.name
                     } else if step.kind == StepType::Task {
-                        task_name(&with_clause_particle(&step.name, &clauses[clause].text))
+                        let said = &clauses[clause].text;
+                        task_name(&with_clause_particle(&with_verb_last(&step.name, said), said))
                     } else {
                         question_name(&step.name)
                     };

@@ -14,7 +14,119 @@ use super::roles;
 /// A task name as a modeller writes it: in full words, the work last, as an infinitive.
 pub(crate) fn task_name(name: &str) -> String {
     let name = roles::spell_out(name.trim_end_matches(['.', ',', ';']));
-    standard_words(&with_infinitive(&verb_last(&joined_particle(&name))))
+    capitalised(&standard_words(&with_infinitive(&verb_last(&joined_particle(&verbal(&without_agent(&name)))))))
+}
+
+/// A name with its first letter in upper case, as the first word of a label is written
+/// ("Über Stundung entscheiden").
+fn capitalised(name: &str) -> String {
+    let mut chars = name.chars();
+    chars.next().map(|first| first.to_uppercase().chain(chars).collect()).unwrap_or_default()
+}
+
+/// Adverbs a clause opens with that the model copied into a task's name ("Sonst Anhörung …",
+/// "Parallel Entwurf …"): they tie the work to its place in the flow, which the diagram shows.
+const FLOW_ADVERBS: &[&str] = &[
+    "sonst",
+    "parallel",
+    "dann",
+    "danach",
+    "anschl",
+    "anschließend",
+    "zuerst",
+    "zunächst",
+    "außerdem",
+    "gleichzeitig",
+];
+
+/// A task name without the adverb that ties it into the flow and without "durch" and who does
+/// it, who is the role: "Sonst Anhörung von Kirchen durch SB" → "Anhörung von Kirchen",
+/// "Freigabe durch Datenschutzbeauftragte anordnen" → "Freigabe anordnen".
+fn without_agent(name: &str) -> String {
+    let mut words: Vec<&str> = name.split_whitespace().collect();
+    if words.len() > 1 && FLOW_ADVERBS.contains(&words[0].trim_end_matches(['.', ',']).to_lowercase().as_str()) {
+        words.remove(0);
+    }
+    if let Some(at) = words.iter().position(|w| *w == "durch") {
+        let article =
+            usize::from(words.get(at + 1).is_some_and(|w| matches!(*w, "die" | "den" | "das" | "einen" | "eine")));
+        let agent = at + 1 + article;
+        if words.get(agent).is_some_and(|w| names_worker(w)) {
+            // The agent's name runs on in capitalised words ("Amtsleitung Zentrale Dienste").
+            let end =
+                (agent + 1..words.len()).find(|&k| !words[k].starts_with(char::is_uppercase)).unwrap_or(words.len());
+            words.drain(at..end);
+        }
+    }
+    words.join(" ")
+}
+
+/// Verbs that say only that the work named before them is done ("Prüfung durchführen").
+const EMPTY_VERBS: &[&str] = &["durchführen", "vornehmen", "starten", "implementieren", "anordnen", "tätigen"];
+
+/// Nouns of work ending like one that the rule below would turn into the wrong verb.
+const NOT_WORK_NOUNS: &[&str] = &[
+    "rechnung",
+    "wohnung",
+    "sitzung",
+    "leitung",
+    "ordnung",
+    "zeitung",
+    "verwaltung",
+    "abteilung",
+    "richtung",
+    "stellungnahme",
+    "ausnahme",
+    "bedingung",
+    "stiftung",
+    "wirkung",
+];
+
+/// A task named by its work as a noun, as a verb after what is worked on ("Objekt + Verb im
+/// Infinitiv", issue #19): "Anhörung von Kirchen und IHK" → "Kirchen und IHK anhören",
+/// "Beurkundung der Erklärungen" → "Erklärungen beurkunden", "Freigabe anordnen" →
+/// "freigeben", "Entscheidung über Alternativstandort" → "über Alternativstandort entscheiden".
+fn verbal(name: &str) -> String {
+    let all: Vec<&str> = name.split_whitespace().collect();
+    let words = match all.split_last() {
+        Some((last, before)) if !before.is_empty() && EMPTY_VERBS.contains(last) => before,
+        _ => &all[..],
+    };
+    let Some((noun, rest)) = words.split_first() else { return name.to_owned() };
+    let Some(verb) = work_verb(noun) else { return name.to_owned() };
+    // "Abnahme durch Tiefbau": who works is said, the noun names the step; in "Ablehnung raus"
+    // the particle stands for the verb ("rausschicken").
+    if rest.iter().any(|w| infinitive_like(w) || looks_finite(w) || *w == "durch")
+        || rest.last().is_some_and(|w| PARTICLES.contains(w))
+    {
+        return name.to_owned();
+    }
+    // What the noun's genitive or "von" named is what is worked on; without it, the noun says
+    // more than its verb alone ("Freigabe anordnen", not "Freigeben").
+    let object = match rest.first() {
+        Some(&("der" | "des" | "von" | "vom")) => &rest[1..],
+        _ => rest,
+    };
+    if object.is_empty() {
+        return name.to_owned();
+    }
+    format!("{} {verb}", object.join(" "))
+}
+
+/// The verb a noun of work is made from: "Anhörung" → "anhören", "Änderung" → "ändern",
+/// "Freigabe" → "freigeben", "Abnahme" → "abnehmen".
+fn work_verb(noun: &str) -> Option<String> {
+    let lower = noun.to_lowercase();
+    if !noun.starts_with(char::is_uppercase) || NOT_WORK_NOUNS.iter().any(|n| lower.ends_with(n)) {
+        return None;
+    }
+    if let Some(stem) = lower.strip_suffix("ung").filter(|s| s.chars().count() >= 4) {
+        let ending = if stem.ends_with("er") || stem.ends_with("el") { "n" } else { "en" };
+        return Some(format!("{stem}{ending}"));
+    }
+    [("gabe", "geben"), ("nahme", "nehmen")]
+        .iter()
+        .find_map(|(end, verb)| lower.strip_suffix(end).filter(|s| !s.is_empty()).map(|stem| format!("{stem}{verb}")))
 }
 
 /// Particles that stay a word of their own before an infinitive: "zu prüfen", "bei …", the
@@ -83,6 +195,50 @@ pub(super) fn with_clause_particle(name: &str, clause: &str) -> String {
         }
     }
     name
+}
+
+/// Words after a clause's first verb that say who works rather than what is worked on.
+fn names_worker(word: &str) -> bool {
+    let word = word.trim_matches(|c: char| !c.is_alphanumeric());
+    matches!(word, "ich" | "wir" | "er" | "sie" | "man" | "der" | "die" | "SB")
+        || roles::unit_named(word).is_some()
+        || roles::person_named(word).is_some()
+}
+
+/// A task name the model copied from a clause that opens with its verb ("Entscheidet
+/// Kämmerer", "Druckt die Bescheinigung aus", "Informiere beschuldigte Person"), with the verb
+/// last as an infinitive and without the worker, who is the role: "Entscheiden", "Bescheinigung
+/// ausdrucken", "Beschuldigte Person informieren". The first word is a verb where the clause
+/// says it in lower case, or opens with it before a pronoun or an article; in "Bericht ans
+/// Gericht" it is a noun.
+pub(super) fn with_verb_last(name: &str, clause: &str) -> String {
+    let words: Vec<&str> = name.split_whitespace().collect();
+    let Some((first, rest)) = words.split_first() else { return name.to_owned() };
+    let verb = first.to_lowercase();
+    // "Informiere", "Schicke": the speaker's own verb.
+    let own = verb.ends_with('e') && verb.chars().count() >= 5 && !NOT_VERBS.contains(&verb.as_str());
+    if !first.starts_with(char::is_uppercase)
+        || !(looks_finite(&verb) || own)
+        || rest.last().is_some_and(|w| infinitive_like(w))
+    {
+        return name.to_owned();
+    }
+    let said: Vec<String> = clause
+        .split_whitespace()
+        .map(|w| w.trim_matches(|c: char| !c.is_alphabetic()).to_lowercase())
+        .filter(|w| !w.is_empty())
+        .collect();
+    let opens = said.first() == Some(&verb)
+        && said
+            .get(1)
+            .is_some_and(|w| matches!(w.as_str(), "ich" | "wir" | "er" | "sie" | "es" | "der" | "die" | "das" | "den"));
+    let lower_case_in_clause = clause.split_whitespace().any(|w| w.trim_matches(|c: char| !c.is_alphabetic()) == verb);
+    if !(opens || lower_case_in_clause) {
+        return name.to_owned();
+    }
+    let object: Vec<&str> = rest.iter().copied().skip_while(|w| names_worker(w)).collect();
+    let verb = if own { format!("{verb}t") } else { verb };
+    with_verb_after(&object, &verb)
 }
 
 /// Colloquial verbs of dictation and the verb a modeller writes for them.
@@ -164,10 +320,7 @@ pub(crate) fn question_name(name: &str) -> String {
     if words.is_empty() {
         return name.to_owned();
     }
-    let text = words.join(" ");
-    let mut chars = text.chars();
-    let first: String = chars.next().map(|c| c.to_uppercase().collect()).unwrap_or_default();
-    format!("{first}{}?", chars.as_str())
+    format!("{}?", capitalised(&words.join(" ")))
 }
 
 /// A task name worded as a main clause, "<who> <verb> <what> [particle]", as a modeller words a
@@ -198,6 +351,11 @@ fn verb_last(name: &str) -> String {
     };
     if !words[..k].iter().all(subject_word) {
         return name.to_owned();
+    }
+    // "Fehlende Nachweise fordert SB an": the worker after the verb, what is worked on before it.
+    if words.get(k + 1).is_some_and(|w| names_worker(w) && !matches!(*w, "der" | "die")) {
+        let object: Vec<&str> = words[..k].iter().chain(&words[k + 2..]).copied().collect();
+        return with_verb_after(&object, words[k]);
     }
     with_verb_after(&words[k + 1..], words[k])
 }
@@ -303,6 +461,43 @@ mod tests {
     use super::*;
 
     #[test]
+    fn work_named_as_a_noun_becomes_its_verb_without_the_agent() {
+        for (name, expected) in [
+            ("Sonst Anhörung von Kirchen und IHK durch SB", "Kirchen und IHK anhören"),
+            ("Beurkundung der Erklärungen", "Erklärungen beurkunden"),
+            ("Freigabe durch Datenschutzbeauftragte anordnen", "Freigabe anordnen"),
+            ("Fehlende Nachweise fordert SB an", "Fehlende Nachweise anfordern"),
+            ("Entscheidung über Alternativstandort", "Über Alternativstandort entscheiden"),
+            ("Abnahme durch Hausmeister durchführen", "Abnahme durchführen"),
+            ("Änderung der Anschrift", "Anschrift ändern"),
+            ("Parallel Entwurf der Verordnung durch SB", "Entwurf der Verordnung"),
+            // Nouns that are no work, and names with their verb, stay.
+            ("Rechnung an Antragsteller", "Rechnung an Antragsteller"),
+            ("Stellungnahme einholen", "Stellungnahme einholen"),
+            ("Zahlung der offenen Beträge prüfen", "Zahlung der offenen Beträge prüfen"),
+            ("Schaden durch Sturm dokumentieren", "Schaden durch Sturm dokumentieren"),
+        ] {
+            assert_eq!(task_name(name), expected, "{name}");
+        }
+    }
+
+    #[test]
+    fn a_name_copied_with_its_verb_first_ends_in_the_verb() {
+        for (name, clause, expected) in [
+            ("Entscheidet Kämmerer", "bis 10 T€ entscheidet Kämmerer", "Entscheiden"),
+            ("Druckt die Bescheinigung aus", "Druckt die Bescheinigung aus", "Bescheinigung ausdrucken"),
+            ("Informiere beschuldigte Person", "Ich informiere beschuldigte Person", "Beschuldigte Person informieren"),
+            ("Entscheidet über Maßnahmen", "die Leitung entscheidet über Maßnahmen", "Über Maßnahmen entscheiden"),
+            // A noun first, or a name that ends in its verb already, stays.
+            ("Bericht ans Gericht", "Bericht ans Gericht", "Bericht ans Gericht"),
+            ("Bericht ans Gericht senden", "Bericht ans Gericht", "Bericht ans Gericht senden"),
+            ("Antrag prüfen", "Antrag prüfen", "Antrag prüfen"),
+        ] {
+            assert_eq!(task_name(&with_verb_last(name, clause)), expected, "{name}");
+        }
+    }
+
+    #[test]
     fn task_names_end_in_the_infinitive_after_what_is_worked_on() {
         for (name, expected) in [
             ("Ausweis gedruckt", "Ausweis drucken"),
@@ -322,8 +517,8 @@ mod tests {
             ("Antrag nicht", "Antrag nicht"),
             ("Zertifikat", "Zertifikat"),
             ("Firma passt Trasse an", "Trasse anpassen"),
-            ("Kämmerei korrigiert die Bestände in SAP", "die Bestände in SAP korrigieren"),
-            ("Zählteam zählt nach", "nachzählen"),
+            ("Kämmerei korrigiert die Bestände in SAP", "Die Bestände in SAP korrigieren"),
+            ("Zählteam zählt nach", "Nachzählen"),
             ("SB setzt Feststellungsvermerk", "Feststellungsvermerk setzen"),
             ("Abnahme durch Tiefbau", "Abnahme durch Tiefbau"),
             ("Antrag nicht bearbeiten", "Antrag nicht bearbeiten"),
@@ -333,7 +528,7 @@ mod tests {
             ("Ablehnung raus senden", "Ablehnung senden"),
             ("Wir gucken ins Lager", "Wir gucken ins Lager"),
             ("Lager schauen", "Lager prüfen"),
-            ("raus", "raus"),
+            ("raus", "Raus"),
             ("Leute an schreiben", "Leute anschreiben"),
             ("Unterlagen bereit stellen", "Unterlagen bereitstellen"),
             ("Das an gucken", "Das prüfen"),
@@ -344,10 +539,10 @@ mod tests {
             ("Antrag aufnimmt", "Antrag aufnehmen"),
             ("Kollegin nimmt Antrag auf", "Antrag aufnehmen"),
             ("Kasse übernimmt", "Kasse übernehmen"),
-            ("Prüfung erneut", "Prüfung erneut"),
+            ("Prüfung erneut", "Erneut prüfen"),
             ("Bescheid sofort", "Bescheid sofort"),
-            ("Informieren wir die Amtsleitung.", "die Amtsleitung informieren"),
-            ("Schauen wir uns das Rad an", "das Rad prüfen"),
+            ("Informieren wir die Amtsleitung.", "Die Amtsleitung informieren"),
+            ("Schauen wir uns das Rad an", "Das Rad prüfen"),
         ] {
             assert_eq!(task_name(name), expected);
         }
