@@ -102,13 +102,14 @@ fn verbal(name: &str) -> String {
         return name.to_owned();
     }
     // What the noun's genitive or "von" named is what is worked on; without it, the noun says
-    // more than its verb alone ("Freigabe anordnen", not "Freigeben").
+    // more than its verb alone ("Freigabe", not "Freigeben"), and an empty verb beside it says
+    // nothing the dictation did ("Wertermittlung starten" for "macht die Wertermittlung").
     let object = match rest.first() {
         Some(&("der" | "des" | "von" | "vom")) => &rest[1..],
         _ => rest,
     };
     if object.is_empty() {
-        return name.to_owned();
+        return (*noun).to_owned();
     }
     format!("{} {verb}", object.join(" "))
 }
@@ -121,8 +122,14 @@ fn work_verb(noun: &str) -> Option<String> {
         return None;
     }
     if let Some(stem) = lower.strip_suffix("ung").filter(|s| s.chars().count() >= 4) {
-        let ending = if stem.ends_with("er") || stem.ends_with("el") { "n" } else { "en" };
-        return Some(format!("{stem}{ending}"));
+        // "Änderung" → "ändern", "Ermittlung" → "ermitteln", "Sammlung" → "sammeln".
+        let mut chars = stem.chars().rev();
+        let (last, before) = (chars.next().unwrap_or(' '), chars.next().unwrap_or(' '));
+        return Some(match (before, last) {
+            ('e', 'l' | 'r') => format!("{stem}n"),
+            (b, 'l' | 'r') if !"aeiouäöüy".contains(b) => format!("{}e{last}n", &stem[..stem.len() - 1]),
+            _ => format!("{stem}en"),
+        });
     }
     [("gabe", "geben"), ("nahme", "nehmen")]
         .iter()
@@ -465,10 +472,12 @@ mod tests {
         for (name, expected) in [
             ("Sonst Anhörung von Kirchen und IHK durch SB", "Kirchen und IHK anhören"),
             ("Beurkundung der Erklärungen", "Erklärungen beurkunden"),
-            ("Freigabe durch Datenschutzbeauftragte anordnen", "Freigabe anordnen"),
+            ("Freigabe durch Datenschutzbeauftragte anordnen", "Freigabe"),
+            ("Ermittlung der Kosten", "Kosten ermitteln"),
+            ("Wertermittlung starten", "Wertermittlung"),
             ("Fehlende Nachweise fordert SB an", "Fehlende Nachweise anfordern"),
             ("Entscheidung über Alternativstandort", "Über Alternativstandort entscheiden"),
-            ("Abnahme durch Hausmeister durchführen", "Abnahme durchführen"),
+            ("Abnahme durch Hausmeister durchführen", "Abnahme"),
             ("Änderung der Anschrift", "Anschrift ändern"),
             ("Parallel Entwurf der Verordnung durch SB", "Entwurf der Verordnung"),
             // Nouns that are no work, and names with their verb, stay.
