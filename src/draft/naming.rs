@@ -51,7 +51,7 @@ fn without_agent(name: &str) -> String {
         let article =
             usize::from(words.get(at + 1).is_some_and(|w| matches!(*w, "die" | "den" | "das" | "einen" | "eine")));
         let agent = at + 1 + article;
-        if words.get(agent).is_some_and(|w| names_worker(w)) {
+        if words.get(agent).is_some_and(|w| is_worker(w)) {
             // The agent's name runs on in capitalised words ("Amtsleitung Zentrale Dienste").
             let end =
                 (agent + 1..words.len()).find(|&k| !words[k].starts_with(char::is_uppercase)).unwrap_or(words.len());
@@ -84,8 +84,9 @@ const NOT_WORK_NOUNS: &[&str] = &[
 
 /// A task named by its work as a noun, as a verb after what is worked on ("Objekt + Verb im
 /// Infinitiv", issue #19): "Anhörung von Kirchen und IHK" → "Kirchen und IHK anhören",
-/// "Beurkundung der Erklärungen" → "Erklärungen beurkunden", "Freigabe anordnen" →
-/// "freigeben", "Entscheidung über Alternativstandort" → "über Alternativstandort entscheiden".
+/// "Beurkundung der Erklärungen" → "Erklärungen beurkunden", "Entscheidung über
+/// Alternativstandort" → "über Alternativstandort entscheiden", "Abnahme durchführen" →
+/// "Abnahme".
 fn verbal(name: &str) -> String {
     let all: Vec<&str> = name.split_whitespace().collect();
     let words = match all.split_last() {
@@ -204,8 +205,9 @@ pub(super) fn with_clause_particle(name: &str, clause: &str) -> String {
     name
 }
 
-/// Words after a clause's first verb that say who works rather than what is worked on.
-fn names_worker(word: &str) -> bool {
+/// Whether a word names who works (a pronoun, an article before the worker, the clerk, a unit
+/// or a person) rather than what is worked on.
+fn is_worker(word: &str) -> bool {
     let word = word.trim_matches(|c: char| !c.is_alphanumeric());
     matches!(word, "ich" | "wir" | "er" | "sie" | "man" | "der" | "die" | "SB")
         || roles::unit_named(word).is_some()
@@ -243,7 +245,7 @@ pub(super) fn with_verb_last(name: &str, clause: &str) -> String {
     if !(opens || lower_case_in_clause) {
         return name.to_owned();
     }
-    let object: Vec<&str> = rest.iter().copied().skip_while(|w| names_worker(w)).collect();
+    let object: Vec<&str> = rest.iter().copied().skip_while(|w| is_worker(w)).collect();
     let verb = if own { format!("{verb}t") } else { verb };
     with_verb_after(&object, &verb)
 }
@@ -360,7 +362,7 @@ fn verb_last(name: &str) -> String {
         return name.to_owned();
     }
     // "Fehlende Nachweise fordert SB an": the worker after the verb, what is worked on before it.
-    if words.get(k + 1).is_some_and(|w| names_worker(w) && !matches!(*w, "der" | "die")) {
+    if words.get(k + 1).is_some_and(|w| is_worker(w) && !matches!(*w, "der" | "die")) {
         let object: Vec<&str> = words[..k].iter().chain(&words[k + 2..]).copied().collect();
         return with_verb_after(&object, words[k]);
     }
