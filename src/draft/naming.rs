@@ -62,7 +62,7 @@ fn without_agent(name: &str) -> String {
 }
 
 /// Verbs that say only that the work named before them is done ("Prüfung durchführen").
-const EMPTY_VERBS: &[&str] = &["durchführen", "vornehmen", "starten", "implementieren", "anordnen", "tätigen"];
+const EMPTY_VERBS: &[&str] = &["durchführen", "vornehmen", "starten", "implementieren", "tätigen"];
 
 /// Nouns of work ending like one that the rule below would turn into the wrong verb.
 const NOT_WORK_NOUNS: &[&str] = &[
@@ -474,7 +474,8 @@ mod tests {
         for (name, expected) in [
             ("Sonst Anhörung von Kirchen und IHK durch SB", "Kirchen und IHK anhören"),
             ("Beurkundung der Erklärungen", "Erklärungen beurkunden"),
-            ("Freigabe durch Datenschutzbeauftragte anordnen", "Freigabe"),
+            ("Freigabe durch Datenschutzbeauftragte anordnen", "Freigabe anordnen"),
+            ("Maßnahme anordnen", "Maßnahme anordnen"),
             ("Ermittlung der Kosten", "Kosten ermitteln"),
             ("Wertermittlung starten", "Wertermittlung"),
             ("Fehlende Nachweise fordert SB an", "Fehlende Nachweise anfordern"),
