@@ -495,6 +495,7 @@ fn replaced(sentence: &str) -> String {
     while let Some(mark) = MARK.find_at(&text, from) {
         let (said, correction) = (&text[..mark.start()], &text[mark.end()..]);
         let segment = said.rfind(',').map_or(0, |i| i + 1);
+        // Each word since the last comma, with its byte offset in `said` (a subslice of it).
         let said_words: Vec<(usize, &str)> =
             said[segment..].split_whitespace().map(|w| (w.as_ptr() as usize - said.as_ptr() as usize, w)).collect();
         let first = correction.split_whitespace().next().unwrap_or("");

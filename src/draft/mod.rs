@@ -434,8 +434,9 @@ impl DraftProgress {
                         if self.first_step_s.is_none() {
                             self.first_step_s = Some(self.started.elapsed().as_secs_f64());
                         }
-                        // Worded as the assembled draft will word it, but for a separable
-                        // verb's particle, which the draft takes from the clause (unknown here).
+                        // Worded as the assembled draft will word it, but for what the draft
+                        // reads in the clause (unknown here): a separable verb's particle, and
+                        // whether a name's first word is a verb.
                         let name = if step.kind == StepType::Task {
                             naming::task_name(&step.name)
                         } else {
