@@ -68,7 +68,7 @@ fn core(word: &str) -> &str {
 }
 
 /// The unit or person a word names.
-fn actor_named(word: &str) -> Option<String> {
+pub(super) fn actor_named(word: &str) -> Option<String> {
     unit_named(word).or_else(|| person_named(word))
 }
 

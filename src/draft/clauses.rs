@@ -949,7 +949,7 @@ fn opens_with_verb(sentence: &str) -> bool {
 /// wir den Antragsteller an", "muss das Wasserwerk ran", "gibt's 'ne Ablehnung"), or an
 /// instruction ("Fall schließen"): the answer to a verb-first condition before the comma.
 fn answers_condition(rest: &str) -> bool {
-    let next = outer_commas(rest).first().map_or(rest, |&i| &rest[..i]);
+    let next = up_to_comma(rest);
     let mut words = next.split_whitespace().map(|w| w.trim_matches(|c: char| !c.is_alphabetic()));
     let (Some(verb), Some(subject)) = (words.next(), words.next()) else { return false };
     let with_it = verb.ends_with("'s") || verb.ends_with("’s");
@@ -1194,6 +1194,11 @@ fn names_fee(text: &str) -> bool {
         && words.take(4).any(|w| w.starts_with(|c: char| c.is_ascii_digit()))
 }
 
+/// `text` up to its first comma outside brackets.
+fn up_to_comma(text: &str) -> &str {
+    outer_commas(text).first().map_or(text, |&i| &text[..i])
+}
+
 /// Where ", " stands outside brackets in `text`: "(Schallschutzwände, max. 3 Nächte)" is one
 /// remark.
 fn outer_commas(text: &str) -> Vec<usize> {
@@ -1219,7 +1224,7 @@ fn instruction_ends(text: &str) -> bool {
 /// Whether the words after a comma, up to the next one, are an instruction ("Auflagen festlegen
 /// (…)"), not a relative or subordinate clause ("die wir bekommen", "bevor sie kaufen").
 fn instruction_follows(rest: &str) -> bool {
-    let next = outer_commas(rest).first().map_or(rest, |&i| &rest[..i]);
+    let next = up_to_comma(rest);
     let mut words = next.split_whitespace().map(str::to_lowercase);
     let (first, second) = (words.next().unwrap_or_default(), words.next().unwrap_or_default());
     const SUBORDINATE: &[&str] = &[

@@ -8,6 +8,7 @@ use std::sync::LazyLock;
 
 use regex::Regex;
 
+use super::actors::actor_named;
 use super::clauses::{NOT_VERBS, PARTICLES, infinitive_like, looks_finite, without_ge};
 use super::roles;
 
@@ -209,9 +210,7 @@ pub(super) fn with_clause_particle(name: &str, clause: &str) -> String {
 /// or a person) rather than what is worked on.
 fn is_worker(word: &str) -> bool {
     let word = word.trim_matches(|c: char| !c.is_alphanumeric());
-    matches!(word, "ich" | "wir" | "er" | "sie" | "man" | "der" | "die" | "SB")
-        || roles::unit_named(word).is_some()
-        || roles::person_named(word).is_some()
+    matches!(word, "ich" | "wir" | "er" | "sie" | "man" | "der" | "die" | "SB") || actor_named(word).is_some()
 }
 
 /// A task name the model copied from a clause that opens with its verb ("Entscheidet
