@@ -11,6 +11,7 @@ use crate::process::StepType;
 use super::checks::Check;
 use super::clauses::{Clause, ClauseKind, PARTICLES, common_start, without_ge};
 use super::naming::{question_name, task_name, with_clause_particle, with_verb_last};
+use super::reference;
 
 #[derive(Debug, Clone)]
 struct Node {
@@ -134,6 +135,7 @@ pub fn assemble(
         }
     }
     unify_roles(&mut nodes);
+    name_referents(clauses, &mut nodes);
     merge_restated_conditions(clauses, &mut nodes);
     merge_complementary_decisions(clauses, &mut nodes);
     name_bare_states(clauses, &mut nodes);
@@ -397,6 +399,23 @@ fn name_bare_states(clauses: &[Clause], nodes: &mut [Node]) {
     }
 }
 
+/// A question the model copied from a condition that names its thing only by a pronoun ("Liegt
+/// die nicht vor?" → "Liegt die vor?", "Wenn die da sind" → "Da sind?") asks about the thing the
+/// clauses before it named ([`reference::resolved`]). A question with a word of its own ("fehlt
+/// die" → "Einverständniserklärung vollständig?") was resolved by the model already.
+fn name_referents(clauses: &[Clause], nodes: &mut [Node]) {
+    for node in nodes.iter_mut().filter(|n| n.kind == StepType::Decision) {
+        let said = clauses[node.clause].text.to_lowercase();
+        let said: Vec<&str> = said.split(|c: char| !c.is_alphanumeric()).filter(|w| !w.is_empty()).collect();
+        let copied = node.name.split(|c: char| !c.is_alphanumeric()).filter(|w| !w.is_empty()).all(|w| {
+            said.iter().any(|s| common_start(&w.to_lowercase(), s) >= w.chars().count().min(s.chars().count()).min(5))
+        });
+        if copied && let Some(text) = reference::resolved(clauses, node.clause) {
+            node.name = question_name(&text);
+        }
+    }
+}
+
 /// Whether two conditions are opposites (see [`merge_complementary_decisions`]), and if so
 /// whether the first is the negated or the lower side.
 fn opposites(first: &Clause, second: &Clause) -> Option<bool> {
@@ -588,6 +607,24 @@ mod tests {
             &["task SB: Schein prüfen", "decision SB: Antrag rechtzeitig?", "task SB: Antrag ablehnen"],
         );
         assert!(text.contains("decision SB: Gültiger Schein? > nein: 4"), "{text}");
+    }
+
+    #[test]
+    fn a_question_copied_with_its_pronoun_asks_about_the_thing_named_before() {
+        let text = drafted(
+            "Einwilligung des anderen Elternteils erforderlich. Liegt die nicht vor? Ersetzung beim Familiengericht beantragen.",
+            &[
+                "task SB: Einwilligung einholen",
+                "decision SB: Liegt die vor?",
+                "task SB: Ersetzung beim Familiengericht beantragen",
+            ],
+        );
+        assert!(text.contains("decision SB: Liegt die Einwilligung des anderen Elternteils vor? > nein: 4"), "{text}");
+        let text = drafted(
+            "Fehlt die Vollmacht? Vollmacht nachfordern.",
+            &["decision SB: Vollmacht vollständig?", "task SB: Vollmacht nachfordern"],
+        );
+        assert!(text.contains("decision SB: Vollmacht vollständig?"), "{text}");
     }
 
     #[test]

@@ -350,6 +350,12 @@ static FILLER: LazyLock<Regex> = LazyLock::new(|| {
 static LEADING_FILLER: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"(?i)^(?:(?:ja|ok(?:ay)?|genau|na|so)\b[,.]?\s+)+").expect("valid regex"));
 
+/// Examples in parentheses ("Gefahr für Schüler (z. B. kaputte Scheibe)?"): asked about the
+/// clause, the model named the example instead of the case ("Kaputte Scheibe?").
+static EXAMPLE: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"\s*\((?:z\.\s?B\.?|zB\.?|bspw\.?|beispielsweise|etwa|u\.\s?a\.)\s[^()]*\)").expect("valid regex")
+});
+
 fn without_fillers(text: &str) -> String {
     let inner = FILLER.replace_all(text, "");
     LEADING_FILLER.replace(inner.trim(), "").trim().to_owned()
@@ -368,7 +374,7 @@ pub fn split(dictation: &str) -> Vec<Clause> {
             let before_part = clauses.len();
             for sentence in sentences(part) {
                 // Fillers go first: "Also wir prüfen, …" does not open with a verb.
-                let sentence = replaced(&without_fillers(&sentence));
+                let sentence = replaced(&without_fillers(&EXAMPLE.replace_all(&sentence, "")));
                 let (said, correction) = corrected(&sentence);
                 let from = clauses.len();
                 push_sentence(&mut clauses, said);
@@ -1056,6 +1062,23 @@ const STATE_WORDS: &[&str] = &[
 /// Prefixes of verbs whose participle has no "ge" ("beantragt", "verlängert", "erteilt").
 const INSEPARABLE: &[&str] = &["be", "ver", "er", "ent", "zer"];
 
+/// Adverbs a clause opens with that the model copied into a task's name ("Sonst Anhörung …",
+/// "Parallel Entwurf …"): they tie the work to its place in the flow, which the diagram shows.
+/// Alone before a colon they label what follows ("gleichzeitig: GM schätzt Schaden").
+pub(super) const FLOW_ADVERBS: &[&str] = &[
+    "sonst",
+    "parallel",
+    "dann",
+    "danach",
+    "anschl",
+    "anschließend",
+    "zuerst",
+    "zunächst",
+    "außerdem",
+    "gleichzeitig",
+    "zusätzlich",
+];
+
 /// Whether the words before a colon state a condition rather than label what follows: "Bei
 /// Sicherheitsbedenken", a negation ("Keine Änderungen", "Nicht fristgerecht da"), a comparison
 /// with a figure ("Mehr als 3 Tage"), or a state at the end ("Deckung ok", "Berechtigt", "Wird
@@ -1064,7 +1087,7 @@ fn states_condition(text: &str) -> bool {
     let lower = text.to_lowercase();
     let words: Vec<&str> = words(&lower).collect();
     let Some(last) = words.last().copied() else { return false };
-    if words.len() > 6 {
+    if words.len() > 6 || (words.len() == 1 && FLOW_ADVERBS.contains(&last)) {
         return false;
     }
     let participle = last.chars().all(char::is_lowercase)
@@ -1330,9 +1353,25 @@ mod tests {
             "Wir: Schulweg berechnen",
             "Arbeitszeugnis: MA beantragt es",
             "Frist: 2 Wochen abwarten",
+            "gleichzeitig: Gebäudemanagement schätzt Schaden",
         ] {
             assert_eq!(cut(label).len(), 1, "{label}");
         }
+    }
+
+    #[test]
+    fn an_example_in_parentheses_is_not_part_of_the_clause() {
+        assert_eq!(
+            texts("- Gefahr für Schüler (z. B. kaputte Scheibe)? → Bauhof sichert ab"),
+            [
+                ("Gefahr für Schüler?".to_owned(), ClauseKind::Condition),
+                ("Bauhof sichert ab".to_owned(), ClauseKind::Plain)
+            ]
+        );
+        assert_eq!(
+            texts("Auflagen festlegen (Wände, max. 3 Nächte)")[0].0,
+            "Auflagen festlegen (Wände, max. 3 Nächte)"
+        );
     }
 
     #[test]

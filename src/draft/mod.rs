@@ -17,6 +17,7 @@ pub mod checks;
 pub mod clauses;
 pub mod input;
 pub mod naming;
+mod reference;
 pub mod roles;
 
 use std::time::Instant;

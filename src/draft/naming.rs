@@ -9,7 +9,7 @@ use std::sync::LazyLock;
 use regex::Regex;
 
 use super::actors::actor_named;
-use super::clauses::{NOT_VERBS, PARTICLES, infinitive_like, looks_finite, without_ge};
+use super::clauses::{FLOW_ADVERBS, NOT_VERBS, PARTICLES, infinitive_like, looks_finite, without_ge};
 use super::roles;
 
 /// A task name as a modeller writes it: in full words, the work last, as an infinitive.
@@ -24,21 +24,6 @@ fn capitalised(name: &str) -> String {
     let mut chars = name.chars();
     chars.next().map(|first| first.to_uppercase().chain(chars).collect()).unwrap_or_default()
 }
-
-/// Adverbs a clause opens with that the model copied into a task's name ("Sonst Anhörung …",
-/// "Parallel Entwurf …"): they tie the work to its place in the flow, which the diagram shows.
-const FLOW_ADVERBS: &[&str] = &[
-    "sonst",
-    "parallel",
-    "dann",
-    "danach",
-    "anschl",
-    "anschließend",
-    "zuerst",
-    "zunächst",
-    "außerdem",
-    "gleichzeitig",
-];
 
 /// A task name without the adverb that ties it into the flow and without "durch" and who does
 /// it, who is the role: "Sonst Anhörung von Kirchen durch SB" → "Anhörung von Kirchen",
