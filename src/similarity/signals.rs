@@ -115,9 +115,14 @@ const MARKERS: &[(&str, Action)] = &[
 /// different words, not directions.)
 const PREFIXES: &[&str] = &["an", "ab", "um", "aus", "ein", "zu", "weg", "wieder"];
 
+/// Words of what a public body pays for: their "Erstattung" is a benefit granted (LeiKa:
+/// "Schülerbeförderung Erstattung der Kosten …"), not a charge paid back.
+const COSTS: &[&str] = &["kost", "auslag", "aufwend"];
+
 /// The actions a title names (in order of appearance, without repeats).
 pub fn actions(title: &str, vocab: &Vocabulary) -> Vec<Action> {
     let mut out = Vec::new();
+    let costs = words(title).iter().any(|w| COSTS.iter().any(|c| w.contains(c)));
     for w in words(title) {
         let s = stem(&w);
         // The word itself or its compound head, and what an application applies for
@@ -137,8 +142,11 @@ pub fn actions(title: &str, vocab: &Vocabulary) -> Vec<Action> {
                 MARKERS.iter().filter(|(m, _)| candidate.ends_with(m) || short_head(m)).collect();
             let longest = marked.iter().map(|(m, _)| m.len()).max().unwrap_or(0);
             for (_, action) in marked.into_iter().filter(|(m, _)| m.len() == longest) {
-                if !out.contains(action) {
-                    out.push(*action);
+                let granted = (*action == Action::Refund && costs).then_some(Action::Begin);
+                for action in std::iter::once(*action).chain(granted) {
+                    if !out.contains(&action) {
+                        out.push(action);
+                    }
                 }
             }
         }
@@ -218,9 +226,17 @@ pub struct Law {
     pub text: String,
     /// An abbreviation's pieces ([`abbreviation_pieces`]); empty for a law by its name.
     pub pieces: Vec<String>,
+    /// The abbreviation a law cited by its name gives beside it ("Landesreisekostengesetz
+    /// (LRKG)"), folded.
+    pub short: Option<String>,
 }
 
 impl Law {
+    /// The law's abbreviation, cited as such or given beside its name.
+    fn abbreviated_as(&self) -> Option<&str> {
+        if self.abbreviation { Some(self.name.as_str()) } else { self.short.as_deref() }
+    }
+
     /// Whether the citation names a statute unmistakably: an abbreviation or a "…gesetz".
     pub fn identified(&self) -> bool {
         self.abbreviation || self.name.split(' ').any(|w| w.ends_with("gesetz") || w.ends_with("gesetzbuch"))
@@ -244,6 +260,7 @@ fn parse_law(text: &str) -> Option<Law> {
     let mut paragraphs = Vec::new();
     let mut name: Option<(String, bool)> = None;
     let mut pieces = Vec::new();
+    let mut short = None;
     let mut i = 0;
     while i < tokens.len() {
         let t = tokens[i].trim_matches(|c: char| c == '.' || c == '(' || c == ')');
@@ -293,7 +310,13 @@ fn parse_law(text: &str) -> Option<Law> {
         let letters = t.chars().filter(|c| c.is_alphabetic()).count();
         let upper_inside = t.chars().skip(1).any(|c| c.is_uppercase());
         let is_abbrev = (2..=10).contains(&letters) && upper_inside && t.chars().next().is_some_and(char::is_uppercase);
-        if name.is_none() && is_abbrev && !CITATION_NOISE.contains(&folded.as_str()) {
+        if let Some((_, false)) = &name
+            && short.is_none()
+            && is_abbrev
+            && tokens[i].starts_with('(')
+        {
+            short = Some(folded.clone());
+        } else if name.is_none() && is_abbrev && !CITATION_NOISE.contains(&folded.as_str()) {
             let mut n = folded.clone();
             if let Some(next) = tokens.get(i + 1).map(|x| x.to_lowercase())
                 && ROMAN.contains(&next.as_str())
@@ -316,7 +339,7 @@ fn parse_law(text: &str) -> Option<Law> {
         i += 1;
     }
     let (name, abbreviation) = name?;
-    Some(Law { name, abbreviation, paragraphs, text: text.trim().to_owned(), pieces })
+    Some(Law { name, abbreviation, paragraphs, text: text.trim().to_owned(), pieces, short })
 }
 
 /// An abbreviation cut before its capitals, each piece folded ("NamÄndG": nam, aend, g).
@@ -338,6 +361,11 @@ fn abbreviation_pieces(abbreviation: &str) -> Vec<String> {
 pub fn same_law(a: &Law, b: &Law) -> bool {
     if a.name == b.name {
         return true;
+    }
+    // Abbreviations given on both sides decide: names share parts across laws
+    // ("Landesreisekostengesetz (LRKG)" / "Schülerfahrkostenverordnung (SchfkVO)").
+    if let (Some(x), Some(y)) = (a.abbreviated_as(), b.abbreviated_as()) {
+        return x == y;
     }
     match (a.abbreviation, b.abbreviation) {
         (true, true) => a.name == b.name,
@@ -453,9 +481,12 @@ pub fn legal(a: &[Law], b: &[Law]) -> Legal {
             // Sure only where two citations in the same form disagree: an abbreviation is
             // matched to a written-out name by its letters, which misses many a true pair
             // ("UVG" / "Gesetz zur Sicherung des Unterhalts … durch Unterhaltsvorschüsse").
-            abbreviated: a
-                .iter()
-                .any(|x| b.iter().any(|y| x.abbreviation == y.abbreviation && x.identified() && y.identified())),
+            abbreviated: a.iter().any(|x| {
+                b.iter().any(|y| {
+                    (x.abbreviation == y.abbreviation && x.identified() && y.identified())
+                        || (x.abbreviated_as().is_some() && y.abbreviated_as().is_some())
+                })
+            }),
         },
     }
 }
@@ -531,6 +562,13 @@ mod tests {
         names.add(&format!("{a} {b} Namensänderung"));
         let change = direction(a, b, &names);
         assert_eq!(change, Direction::Same(Action::Change));
+        // Paying costs is the benefit itself; a fee paid back is another service.
+        let costs = "Übernahme der Beförderungskosten zur Schule";
+        assert!(matches!(direction(costs, "Fahrtkostenerstattung Schulbesuch", &v), Direction::Same(Action::Begin)));
+        assert!(matches!(
+            direction("Hundesteuer festsetzen", "Erstattung der Hundesteuer", &v),
+            Direction::OneSided { .. }
+        ));
         // Entering a block registers it: the block is the object.
         let block = "Auskunftssperre eintragen";
         assert!(matches!(direction(block, "Sperrvermerk im Melderegister", &v), Direction::Same(Action::Begin)));
@@ -550,6 +588,10 @@ mod tests {
         let names = legal(&l(&["Personalausweisgesetz"]), &l(&["Passgesetz"]));
         assert!(matches!(names, Legal::DifferentLaw { abbreviated: true, .. }), "{names:?}");
         assert!(matches!(legal(&l(&["§ 24 SGB VIII"]), &l(&["§ 152 SGB IX"])), Legal::DifferentLaw { .. }));
+        let costs =
+            legal(&l(&["Landesreisekostengesetz NRW (LRKG)"]), &l(&["Schülerfahrkostenverordnung NRW (SchfkVO)"]));
+        assert!(matches!(costs, Legal::DifferentLaw { abbreviated: true, .. }), "{costs:?}");
+        assert!(matches!(legal(&l(&["Landesbauordnung (BauO NRW)"]), &l(&["§ 64 BauO NRW"])), Legal::Agree { .. }));
         assert!(matches!(legal(&l(&["§ 62 BauO NRW"]), &l(&["Landesbauordnung"])), Legal::Agree { .. }));
         assert_eq!(legal(&l(&[]), &l(&["PassG"])), Legal::Unknown);
         // A paragraph inside a cited range is the same paragraph.
