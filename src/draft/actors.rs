@@ -72,6 +72,12 @@ pub(super) fn actor_named(word: &str) -> Option<String> {
     unit_named(word).or_else(|| person_named(word))
 }
 
+/// The unit or person `text` names last: who a pronoun after it stands for ("…, die überweist
+/// dann das Geld", "Der stellt den Antrag").
+pub(super) fn named_last(text: &str) -> Option<String> {
+    text.split_whitespace().rev().find_map(|w| actor_named(core(w)))
+}
+
 /// The unit or person `words` open with (after an article or "die Kollegin vom" at most), and the
 /// index of the word after it, asides in parentheses skipped ("Hausverwaltung (also wir) prüft").
 fn named_ahead(words: &[&str]) -> Option<(String, usize)> {
@@ -155,9 +161,9 @@ fn agent(words: &[&str]) -> Option<Actor> {
 
 /// Whether a part of a clause opens with a pronoun for the unit named before it, then its verb
 /// ("die macht dann das Anhörungsverfahren", "der prüft").
-fn resumes(part: &str) -> bool {
+pub(super) fn resumes(part: &str) -> bool {
     let mut words = part.split_whitespace().map(core);
-    matches!(words.next(), Some("die" | "der")) && words.next().is_some_and(singular_verb)
+    matches!(words.next(), Some("die" | "der" | "Die" | "Der")) && words.next().is_some_and(singular_verb)
 }
 
 /// A lower-case word that may be a verb opening a clause ("programmiert", "fordern", "holen").
@@ -302,9 +308,7 @@ pub fn for_clause(
         }
         let unit = match actor(part) {
             // "…, die überweist dann das Geld": the unit named last before it.
-            Actor::Unsaid if resumes(part) => {
-                before.split_whitespace().rev().find_map(|w| actor_named(core(w))).and_then(|u| resolve(Actor::Unit(u)))
-            }
+            Actor::Unsaid if resumes(part) => named_last(before).and_then(|u| resolve(Actor::Unit(u))),
             said @ (Actor::Unit(_) | Actor::Speaker) => resolve(said),
             Actor::Previous | Actor::Unsaid => None,
         };

@@ -374,27 +374,42 @@ const CHECKING: &[&str] = &[
     "abgleichen",
 ];
 
+/// Words of a condition that says only that all is well or not ("Passt alles?", "wenn da was
+/// nicht passt", "Alles ok?"), with "passt", "ok" or "Ordnung" among them.
+const ALL_WELL: &[&str] = &[
+    "alles", "passt", "ok", "okay", "stimmt", "ordnung", "in", "was", "da", "nicht", "so", "weit", "soweit", "wenn",
+    "falls", "ob",
+];
+
 /// A question that is a bare state ("Berechtigt?", "Verspätet?") asks about what the check
 /// before it works on: "Einwände prüfen, wenn berechtigt" → "Einwände berechtigt?". The state
 /// is a word the clause writes in lower case; the check's name without its verb is the thing.
+/// A condition that says only that all is well asks whether that thing is in order: "Wir
+/// prüfen die Pläne. Wenn da was nicht passt, …" → "Pläne in Ordnung?".
 fn name_bare_states(clauses: &[Clause], nodes: &mut [Node]) {
     for i in 1..nodes.len() {
         let (before, node) = (&nodes[i - 1], &nodes[i]);
         let state = node.name.trim_end_matches('?');
+        let said = clauses[node.clause].text.to_lowercase();
+        let said: Vec<&str> = said.split(|c: char| !c.is_alphanumeric()).filter(|w| !w.is_empty()).collect();
         let bare = node.kind == StepType::Decision
             && !state.contains(' ')
             && state.chars().count() >= 4
-            && clauses[node.clause]
-                .text
-                .split_whitespace()
-                .any(|w| w.trim_matches(|c: char| !c.is_alphanumeric()) == state.to_lowercase());
+            && said.contains(&state.to_lowercase().as_str());
+        let all_well = node.kind == StepType::Decision
+            && said.iter().all(|w| ALL_WELL.contains(w))
+            && said.iter().any(|w| matches!(*w, "passt" | "ok" | "okay" | "ordnung"));
         let thing = before
             .name
             .rsplit_once(' ')
             .filter(|(_, verb)| before.kind == StepType::Task && CHECKING.contains(verb))
             .map(|(thing, _)| thing);
-        if bare && let Some(thing) = thing {
-            nodes[i].name = format!("{thing} {}?", state.to_lowercase());
+        if let Some(thing) = thing {
+            if bare {
+                nodes[i].name = format!("{thing} {}?", state.to_lowercase());
+            } else if all_well {
+                nodes[i].name = format!("{thing} in Ordnung?");
+            }
         }
     }
 }
@@ -607,6 +622,15 @@ mod tests {
             &["task SB: Schein prüfen", "decision SB: Antrag rechtzeitig?", "task SB: Antrag ablehnen"],
         );
         assert!(text.contains("decision SB: Gültiger Schein? > nein: 4"), "{text}");
+    }
+
+    #[test]
+    fn a_condition_that_all_is_well_asks_whether_the_checked_thing_is_in_order() {
+        let text = drafted(
+            "Wir prüfen die Pläne. Wenn da was nicht passt, geben wir sie zurück.",
+            &["task SB: Pläne prüfen", "decision SB: Was passt?", "task SB: Pläne zurückgeben"],
+        );
+        assert!(text.contains("decision SB: Pläne in Ordnung? > nein: 4"), "{text}");
     }
 
     #[test]

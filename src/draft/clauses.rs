@@ -196,6 +196,24 @@ impl Clause {
             && !names_worker(&self.text)
     }
 
+    /// A fee dictated as a note, without a verb ("Gebühr 280 Euro", "Gebühr i. d. R. 45 €"),
+    /// as the task a modeller draws: "Gebühr von 280 Euro erheben". Asked about the note, the
+    /// model guessed a verb ("… schreiben", "… einreichen") or skipped it.
+    pub fn fee_note(&self) -> Option<String> {
+        let (noun, mut rest) = self.text.trim().split_once(' ')?;
+        let lower = noun.to_lowercase();
+        if self.kind != ClauseKind::Plain || !(lower.ends_with("gebühr") || lower.ends_with("gebühren")) {
+            return None;
+        }
+        while let Some(after) = ROUGHLY.iter().find_map(|r| rest.strip_prefix(r)) {
+            rest = after.trim_start();
+        }
+        let plain = rest.starts_with(|c: char| c.is_ascii_digit())
+            && !rest.contains([',', ':', ';'])
+            && !words(rest).any(looks_like_verb);
+        plain.then(|| format!("{noun} von {rest} erheben"))
+    }
+
     /// The clause as a yes/no question, without its "wenn" or "falls": where the model's
     /// question shares no word with its condition, it asked about another part of the dictation.
     pub fn as_question(&self) -> String {
@@ -1208,6 +1226,9 @@ fn each_work(piece: &str) -> Vec<String> {
     out
 }
 
+/// Words between a fee and its amount that only say it is usual or rough.
+const ROUGHLY: &[&str] = &["i. d. R.", "i.d.R.", "ca.", "so", "etwa", "rund", "pauschal", "jeweils"];
+
 /// Whether the words open with a fee and its amount ("Erlaubnis erteilen, Gebühr 150 €",
 /// "genehmigen wir die Umbettung, Gebühr 280 Euro"): charging it is work of its own, which the
 /// model dropped beside the work before it.
@@ -1372,6 +1393,19 @@ mod tests {
             texts("Auflagen festlegen (Wände, max. 3 Nächte)")[0].0,
             "Auflagen festlegen (Wände, max. 3 Nächte)"
         );
+    }
+
+    #[test]
+    fn a_fee_noted_without_verb_is_charged() {
+        let fee = |text: &str| split(text)[0].fee_note();
+        assert_eq!(fee("Gebühr i. d. R. 45 €").as_deref(), Some("Gebühr von 45 € erheben"));
+        assert_eq!(
+            fee("Gebühr 120 Euro pro Container und Jahr").as_deref(),
+            Some("Gebühr von 120 Euro pro Container und Jahr erheben")
+        );
+        assert_eq!(fee("Gebühr 13 € kassieren"), None);
+        assert_eq!(fee("Gebühr je nach Laufzeit, 1 Jahr 60 €"), None);
+        assert_eq!(fee("Kosten ca. 300 € pro Fahrzeug"), None);
     }
 
     #[test]

@@ -197,14 +197,23 @@ pub fn prepare(dictation: &str, max_tokens: usize) -> Result<PreparedDraft, Draf
     // The unit that worked last: a check and its request are the office's, even where the
     // clause's subject is the applicant ("fehlt was, reichen die Eltern nach").
     let mut office: Option<String> = None;
+    // The unit or person named last: a clause that opens with "Der stellt …" is theirs.
+    let mut mentioned: Option<String> = None;
     for (i, clause) in clauses.iter().enumerate() {
-        let named = actors::for_clause(
+        let mut named = actors::for_clause(
             &clause.text,
             clause.kind == ClauseKind::Condition,
             speaker.as_deref(),
             previous.as_deref(),
             &roles,
         );
+        if named.is_empty()
+            && actors::resumes(&clause.text)
+            && let Some(person) = &mentioned
+        {
+            named.push(roles.iter().find(|r| format::same_text(r, person)).unwrap_or(person).clone());
+        }
+        mentioned = actors::named_last(&clause.text).or(mentioned);
         if let Some(actor) = named.first() {
             previous = Some(actor.clone());
         }
@@ -214,6 +223,11 @@ pub fn prepare(dictation: &str, max_tokens: usize) -> Result<PreparedDraft, Draf
         if let Some(check) = &checks[i] {
             let role = office.as_ref().unwrap_or(&roles[0]);
             ruled[i] = Some(check.answer(role));
+            continue;
+        }
+        // A fee is charged by the office, even where its note reads like a remark on cost.
+        if let Some(fee) = clause.fee_note() {
+            ruled[i] = Some(format!("task {}: {fee}", office.as_ref().unwrap_or(&roles[0])));
             continue;
         }
         if remark[i] {
@@ -502,6 +516,19 @@ pub fn run(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_clause_opening_with_a_pronoun_is_the_work_of_whoever_was_named_last() {
+        let prepared = prepare(
+            "Höhergruppierung, wenn ein Beschäftigter meint, seine Stelle ist mehr wert. Der stellt den Antrag \
+             über seinen Vorgesetzten. Das Personalamt bewertet die Stelle.",
+            DEFAULT_MAX_TOKENS,
+        )
+        .unwrap();
+        let asked = prepared.requests.iter().find(|r| r.messages.last().unwrap().content.contains("Der stellt"));
+        let grammar = asked.unwrap().grammar.as_deref().unwrap();
+        assert!(grammar.contains("task (?:Beschäftigter):"), "{grammar}");
+    }
 
     #[test]
     fn the_closing_request_sees_the_first_two_and_the_last_two_asked_clauses() {
