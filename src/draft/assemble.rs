@@ -8,6 +8,7 @@
 use crate::compact::format::{self, Line};
 use crate::process::StepType;
 
+use super::actors::{Actor, actor};
 use super::checks::Check;
 use super::clauses::{Clause, ClauseKind, PARTICLES, common_start, without_ge};
 use super::naming::{question_name, task_name, with_clause_particle, with_verb_last};
@@ -45,6 +46,9 @@ pub fn assemble(
         // "Antrag eintragen"); only work the clause says is kept.
         let trigger = start.is_none() && answer.lines().any(|l| l.trim_start().starts_with("start"));
         let mut tasks = 0;
+        let kept = nodes.len();
+        // The role of a task dropped for naming no word of its clause.
+        let mut misnamed = None;
         for line in answer.lines().map(str::trim).filter(|l| !l.is_empty() && *l != "skip") {
             let Some(Line::Step(step)) = format::parse_unnumbered(line) else { continue };
             if step.kind == StepType::Task {
@@ -65,7 +69,10 @@ pub fn assemble(
                 // in the dictation: the task goes, the question is asked in the clause's words.
                 StepType::Task
                     if !ruled
-                        && (!shares_word(&step.name, &clauses[clause].text) || takes_over(&step.name, foreign)) => {}
+                        && (!shares_word(&step.name, &clauses[clause].text) || takes_over(&step.name, foreign)) =>
+                {
+                    misnamed.get_or_insert(step.role);
+                }
                 // A condition may refer to the clause before it ("prüft die Breite. Reicht nicht →").
                 StepType::Decision
                     if !ruled
@@ -94,6 +101,17 @@ pub fn assemble(
                 }
                 StepType::End | StepType::Parallel => {}
             }
+        }
+        // "Bauhof sichert sofort ab" → "Bau abgeschlossen": where the model misnamed the only work
+        // of a clause whose subject is a unit, the unit's part of the clause names it ("Sofort
+        // absichern"; "Friedhofsgärtner räumt ab, Verwaltung stellt …" → "Abräumen").
+        let own = clauses[clause].text.split([',', ';']).next().unwrap_or_default();
+        if let Some(role) = misnamed
+            && nodes.len() == kept
+            && matches!(actor(own), Actor::Unit(_))
+        {
+            let name = task_name(own);
+            nodes.push(Node { kind: StepType::Task, role, name, clause, targets: Vec::new() });
         }
     }
     let mut end = None;
@@ -622,6 +640,20 @@ mod tests {
             &["task SB: Schein prüfen", "decision SB: Antrag rechtzeitig?", "task SB: Antrag ablehnen"],
         );
         assert!(text.contains("decision SB: Gültiger Schein? > nein: 4"), "{text}");
+    }
+
+    #[test]
+    fn a_units_work_the_model_misnamed_is_named_in_the_clauses_words() {
+        let text = drafted(
+            "Hausmeister meldet Schaden. Bauhof sichert sofort ab.",
+            &["task Hausmeister: Schaden melden", "task Bauhof: Bau abgeschlossen"],
+        );
+        assert!(text.contains("task Bauhof: Sofort absichern"), "{text}");
+        let text = drafted(
+            "Friedhofsgärtner räumt ab, Verwaltung stellt 350 € in Rechnung.",
+            &["task Friedhofsgärtner: Grab abgeschlossen"],
+        );
+        assert!(text.contains("task Friedhofsgärtner: Abräumen\n"), "{text}");
     }
 
     #[test]
