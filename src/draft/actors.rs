@@ -78,6 +78,11 @@ pub(super) fn named_last(text: &str) -> Option<String> {
     text.split_whitespace().rev().find_map(|w| actor_named(core(w)))
 }
 
+/// The role among `candidates` that names `unit` in more or fewer words, else `unit` as named.
+pub(super) fn as_role(unit: String, candidates: &[String]) -> String {
+    candidates.iter().find(|c| format::same_text(c, &unit)).cloned().unwrap_or(unit)
+}
+
 /// The unit or person `words` open with (after an article or "die Kollegin vom" at most), and the
 /// index of the word after it, asides in parentheses skipped ("Hausverwaltung (also wir) prüft").
 fn named_ahead(words: &[&str]) -> Option<(String, usize)> {
@@ -292,7 +297,7 @@ pub fn for_clause(
     candidates: &[String],
 ) -> Vec<String> {
     let resolve = |actor: Actor| match actor {
-        Actor::Unit(unit) => Some(candidates.iter().find(|c| format::same_text(c, &unit)).cloned().unwrap_or(unit)),
+        Actor::Unit(unit) => Some(as_role(unit, candidates)),
         Actor::Speaker => speaker.map(str::to_owned),
         Actor::Previous => previous.map(str::to_owned),
         Actor::Unsaid if condition => previous.or(speaker).map(str::to_owned),

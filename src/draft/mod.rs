@@ -211,7 +211,7 @@ pub fn prepare(dictation: &str, max_tokens: usize) -> Result<PreparedDraft, Draf
             && actors::resumes(&clause.text)
             && let Some(person) = &mentioned
         {
-            named.push(roles.iter().find(|r| format::same_text(r, person)).unwrap_or(person).clone());
+            named.push(actors::as_role(person.clone(), &roles));
         }
         mentioned = actors::named_last(&clause.text).or(mentioned);
         if let Some(actor) = named.first() {

@@ -88,8 +88,8 @@ fn nouns(text: &str) -> Vec<(Gender, String)> {
         if !is_noun(word) || (i == 0 && super::clauses::looks_like_verb(bare(word))) {
             continue;
         }
-        // One adjective between article and noun belongs to the name ("die schriftliche Zusage").
         let noun = bare(word);
+        // One adjective between article and noun belongs to the name ("die schriftliche Zusage").
         let first = if i >= 2 && article_gender(bare(words[i - 2]), noun).is_some() && is_adjective(bare(words[i - 1]))
         {
             i - 1

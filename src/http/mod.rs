@@ -12,6 +12,7 @@ mod preview;
 mod processes;
 mod similarity;
 mod speech;
+pub use speech::MAX_AUDIO_BYTES;
 mod stats;
 mod types;
 mod web;
