@@ -79,7 +79,7 @@ pub(super) fn named_last(text: &str) -> Option<String> {
 }
 
 /// The role among `candidates` that names `unit` in more or fewer words, else `unit` as named.
-pub(super) fn as_role(unit: String, candidates: &[String]) -> String {
+fn as_role(unit: String, candidates: &[String]) -> String {
     candidates.iter().find(|c| format::same_text(c, &unit)).cloned().unwrap_or(unit)
 }
 
@@ -166,7 +166,7 @@ fn agent(words: &[&str]) -> Option<Actor> {
 
 /// Whether a part of a clause opens with a pronoun for the unit named before it, then its verb
 /// ("die macht dann das Anhörungsverfahren", "der prüft").
-pub(super) fn resumes(part: &str) -> bool {
+fn resumes(part: &str) -> bool {
     let mut words = part.split_whitespace().map(core);
     matches!(words.next(), Some("die" | "der" | "Die" | "Der")) && words.next().is_some_and(singular_verb)
 }
@@ -285,15 +285,17 @@ pub fn speaker(dictation: &str) -> Option<String> {
 /// The roles the wording of a clause names, its actor first: the actor where its wording says
 /// (the `previous` clause's for a clause that opens with its verb, the `speaker` for "wir"),
 /// with the units that are subjects of its later parts ("PA fertigt Zeugnis aus, AL
-/// unterschreibt"). A condition whose wording names nobody is checked by whoever worked last.
-/// Empty where the wording names nobody: the model then chooses among all candidates. Asked to
-/// choose among all units for "wir schreiben den Halter an", it took whichever unit the
-/// dictation named last.
+/// unterschreibt"). A condition whose wording names nobody is checked by whoever worked last; a
+/// clause that opens with a pronoun and its verb ("Der stellt den Antrag") is the work of the
+/// unit or person `mentioned` last in the clauses before. Empty where the wording names nobody:
+/// the model then chooses among all candidates. Asked to choose among all units for "wir
+/// schreiben den Halter an", it took whichever unit the dictation named last.
 pub fn for_clause(
     clause: &str,
     condition: bool,
     speaker: Option<&str>,
     previous: Option<&str>,
+    mentioned: Option<&str>,
     candidates: &[String],
 ) -> Vec<String> {
     let resolve = |actor: Actor| match actor {
@@ -303,7 +305,12 @@ pub fn for_clause(
         Actor::Unsaid if condition => previous.or(speaker).map(str::to_owned),
         Actor::Unsaid => None,
     };
-    let Some(first) = resolve(actor(clause)) else { return Vec::new() };
+    let Some(first) = resolve(actor(clause)) else {
+        return mentioned
+            .filter(|_| resumes(clause))
+            .map(|m| vec![as_role(m.to_owned(), candidates)])
+            .unwrap_or_default();
+    };
     let mut named = vec![first];
     for part in clause.split([',', ';']).flat_map(|p| p.split(" und ")) {
         // Each part is a slice of `clause`: its start is where the text before it ends.
@@ -410,20 +417,24 @@ mod tests {
     fn a_clause_may_name_its_actor_and_the_subjects_of_its_later_parts() {
         let all: Vec<String> = ["Personalamt", "Amtsleitung", "Bauhof", "Stadtkasse"].map(String::from).to_vec();
         assert_eq!(
-            for_clause("PA fertigt Zeugnis aus, AL unterschreibt", false, None, None, &all),
+            for_clause("PA fertigt Zeugnis aus, AL unterschreibt", false, None, None, None, &all),
             ["Personalamt", "Amtsleitung"]
         );
-        assert_eq!(for_clause("wir schreiben den Halter an", false, Some("Bauhof"), None, &all), ["Bauhof"]);
-        let named = for_clause("programmiert Transponder", false, None, Some("Stadtkasse"), &all);
+        assert_eq!(for_clause("wir schreiben den Halter an", false, Some("Bauhof"), None, None, &all), ["Bauhof"]);
+        let named = for_clause("programmiert Transponder", false, None, Some("Stadtkasse"), None, &all);
         assert_eq!(named, ["Stadtkasse"]);
         // Nobody named: the model chooses among all candidates.
-        assert!(for_clause("wir schreiben den Halter an", false, None, Some("Stadtkasse"), &all).is_empty());
-        assert!(for_clause("Erlaubnis erstellen", false, Some("Bauhof"), None, &all).is_empty());
-        assert_eq!(for_clause("Halter ermittelbar?", true, Some("Bauhof"), Some("Stadtkasse"), &all), ["Stadtkasse"]);
+        assert!(for_clause("wir schreiben den Halter an", false, None, Some("Stadtkasse"), None, &all).is_empty());
+        assert!(for_clause("Erlaubnis erstellen", false, Some("Bauhof"), None, None, &all).is_empty());
+        assert_eq!(
+            for_clause("Halter ermittelbar?", true, Some("Bauhof"), Some("Stadtkasse"), None, &all),
+            ["Stadtkasse"]
+        );
         let named = for_clause(
             "holen wir Stellungnahmen ein, von der Polizei und vom Bauhof",
             false,
             Some("Stadtkasse"),
+            None,
             None,
             &all,
         );
@@ -433,14 +444,17 @@ mod tests {
             false,
             Some("Bauhof"),
             None,
+            None,
             &all,
         );
         assert_eq!(named, ["Bauhof", "Stadtkasse"]);
         // Parts joined by "und" before a multi-byte letter: what stands before a part is cut at
         // the part's own start.
-        let named = for_clause("Wir prüfen die Größe und Gebühr, die Kasse zahlt", false, Some("Bauhof"), None, &all);
+        let named =
+            for_clause("Wir prüfen die Größe und Gebühr, die Kasse zahlt", false, Some("Bauhof"), None, None, &all);
         assert_eq!(named, ["Bauhof", "Stadtkasse"]);
-        let named = for_clause("Wir prüfen Größe und die Stadtkasse, die zahlt", false, Some("Bauhof"), None, &all);
+        let named =
+            for_clause("Wir prüfen Größe und die Stadtkasse, die zahlt", false, Some("Bauhof"), None, None, &all);
         assert_eq!(named, ["Bauhof", "Stadtkasse"]);
     }
 }

@@ -10,7 +10,7 @@ use crate::process::StepType;
 
 use super::actors::{Actor, actor};
 use super::checks::Check;
-use super::clauses::{Clause, ClauseKind, PARTICLES, common_start, without_ge};
+use super::clauses::{Clause, ClauseKind, PARTICLES, common_start, without_ge, words};
 use super::naming::{question_name, task_name, with_clause_particle, with_verb_last};
 use super::reference;
 
@@ -409,7 +409,7 @@ fn name_bare_states(clauses: &[Clause], nodes: &mut [Node]) {
         let (before, node) = (&nodes[i - 1], &nodes[i]);
         let state = node.name.trim_end_matches('?');
         let said = clauses[node.clause].text.to_lowercase();
-        let said: Vec<&str> = said.split(|c: char| !c.is_alphanumeric()).filter(|w| !w.is_empty()).collect();
+        let said: Vec<&str> = words(&said).collect();
         let bare = node.kind == StepType::Decision
             && !state.contains(' ')
             && state.chars().count() >= 4
@@ -439,8 +439,8 @@ fn name_bare_states(clauses: &[Clause], nodes: &mut [Node]) {
 fn name_referents(clauses: &[Clause], nodes: &mut [Node]) {
     for node in nodes.iter_mut().filter(|n| n.kind == StepType::Decision) {
         let said = clauses[node.clause].text.to_lowercase();
-        let said: Vec<&str> = said.split(|c: char| !c.is_alphanumeric()).filter(|w| !w.is_empty()).collect();
-        let copied = node.name.split(|c: char| !c.is_alphanumeric()).filter(|w| !w.is_empty()).all(|w| {
+        let said: Vec<&str> = words(&said).collect();
+        let copied = words(&node.name).all(|w| {
             said.iter().any(|s| common_start(&w.to_lowercase(), s) >= w.chars().count().min(s.chars().count()).min(5))
         });
         if copied && let Some(text) = reference::resolved(clauses, node.clause) {

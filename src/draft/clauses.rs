@@ -77,7 +77,7 @@ const MODALS: &[&str] = &[
 ];
 
 /// The words of a text, without punctuation.
-fn words(text: &str) -> impl Iterator<Item = &str> {
+pub(super) fn words(text: &str) -> impl Iterator<Item = &str> {
     text.split(|c: char| !c.is_alphanumeric()).filter(|w| !w.is_empty())
 }
 

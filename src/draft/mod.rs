@@ -200,19 +200,14 @@ pub fn prepare(dictation: &str, max_tokens: usize) -> Result<PreparedDraft, Draf
     // The unit or person named last: a clause that opens with "Der stellt …" is theirs.
     let mut mentioned: Option<String> = None;
     for (i, clause) in clauses.iter().enumerate() {
-        let mut named = actors::for_clause(
+        let named = actors::for_clause(
             &clause.text,
             clause.kind == ClauseKind::Condition,
             speaker.as_deref(),
             previous.as_deref(),
+            mentioned.as_deref(),
             &roles,
         );
-        if named.is_empty()
-            && actors::resumes(&clause.text)
-            && let Some(person) = &mentioned
-        {
-            named.push(actors::as_role(person.clone(), &roles));
-        }
         mentioned = actors::named_last(&clause.text).or(mentioned);
         if let Some(actor) = named.first() {
             previous = Some(actor.clone());
@@ -220,14 +215,14 @@ pub fn prepare(dictation: &str, max_tokens: usize) -> Result<PreparedDraft, Draf
         if let Some(unit) = named.iter().find(|r| !roles::is_person(r)) {
             office = Some(unit.clone());
         }
+        let office_role = office.as_ref().unwrap_or(&roles[0]);
         if let Some(check) = &checks[i] {
-            let role = office.as_ref().unwrap_or(&roles[0]);
-            ruled[i] = Some(check.answer(role));
+            ruled[i] = Some(check.answer(office_role));
             continue;
         }
         // A fee is charged by the office, even where its note reads like a remark on cost.
         if let Some(fee) = clause.fee_note() {
-            ruled[i] = Some(format!("task {}: {fee}", office.as_ref().unwrap_or(&roles[0])));
+            ruled[i] = Some(format!("task {office_role}: {fee}"));
             continue;
         }
         if remark[i] {

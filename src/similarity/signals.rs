@@ -122,8 +122,9 @@ const COSTS: &[&str] = &["kost", "auslag", "aufwend"];
 /// The actions a title names (in order of appearance, without repeats).
 pub fn actions(title: &str, vocab: &Vocabulary) -> Vec<Action> {
     let mut out = Vec::new();
-    let costs = words(title).iter().any(|w| COSTS.iter().any(|c| w.contains(c)));
-    for w in words(title) {
+    let title_words = words(title);
+    let costs = title_words.iter().any(|w| COSTS.iter().any(|c| w.contains(c)));
+    for w in title_words {
         let s = stem(&w);
         // The word itself or its compound head, and what an application applies for
         // ("Weiterleistungsantrag" continues a benefit).
