@@ -139,8 +139,14 @@ pub fn actions(title: &str, vocab: &Vocabulary) -> Vec<Action> {
                 let short = stem(m);
                 candidate.strip_suffix(short.as_str()).is_some_and(|left| left.is_empty() || vocab.is_modifier(left))
             };
-            let marked: Vec<&(&str, Action)> =
-                MARKERS.iter().filter(|(m, _)| candidate.ends_with(m) || short_head(m)).collect();
+            // A marker ends the word after a compound's modifier, not inside another word
+            // ("über|mäßig" is no "Ermäßigung").
+            let whole_end = |m: &str| {
+                candidate
+                    .strip_suffix(m)
+                    .is_some_and(|left| left.is_empty() || left.len() >= 4 || vocab.is_modifier(left))
+            };
+            let marked: Vec<&(&str, Action)> = MARKERS.iter().filter(|(m, _)| whole_end(m) || short_head(m)).collect();
             let longest = marked.iter().map(|(m, _)| m.len()).max().unwrap_or(0);
             for (_, action) in marked.into_iter().filter(|(m, _)| m.len() == longest) {
                 let granted = (*action == Action::Refund && costs).then_some(Action::Begin);
@@ -238,9 +244,25 @@ impl Law {
         if self.abbreviation { Some(self.name.as_str()) } else { self.short.as_deref() }
     }
 
-    /// Whether the citation names a statute unmistakably: an abbreviation or a "…gesetz".
-    pub fn identified(&self) -> bool {
-        self.abbreviation || self.name.split(' ').any(|w| w.ends_with("gesetz") || w.ends_with("gesetzbuch"))
+    /// Whether the citation names a statute unmistakably: an abbreviation of three letters
+    /// or more (two, such as "GO", "FS", "TA", stand for too many) or a "…gesetz".
+    fn identified(&self) -> bool {
+        if self.abbreviation {
+            self.name.chars().filter(|c| c.is_alphabetic()).count() >= 3
+        } else {
+            self.name.split(' ').any(|w| w.ends_with("gesetz") || w.ends_with("gesetzbuch"))
+        }
+    }
+
+    /// Whether two citations that name no common law surely name different ones: both in the
+    /// same form, or both with an abbreviation given. An abbreviation is matched to a
+    /// written-out name by its letters, which misses many a true pair ("UVG" / "Gesetz zur
+    /// Sicherung des Unterhalts … durch Unterhaltsvorschüsse").
+    fn surely_compared(&self, other: &Law) -> bool {
+        let abbreviated =
+            |l: &Law| l.abbreviated_as().is_some_and(|n| n.chars().filter(|c| c.is_alphabetic()).count() >= 3);
+        (self.abbreviation == other.abbreviation && self.identified() && other.identified())
+            || (abbreviated(self) && abbreviated(other))
     }
 }
 
@@ -304,6 +326,17 @@ fn parse_law(text: &str) -> Option<Law> {
                     paragraphs.pop();
                     paragraphs.extend(subsections);
                 }
+            }
+            // "§§ 63, 71 und 176" cites each paragraph of the list.
+            while let Some(t) = tokens.get(i) {
+                let next_number = |t: &str| t.chars().next().is_some_and(|c| c.is_ascii_digit());
+                if next_number(t) {
+                    paragraphs
+                        .push(t.chars().take_while(char::is_ascii_alphanumeric).collect::<String>().to_lowercase());
+                } else if !(matches!(*t, "und" | "sowie") && tokens.get(i + 1).is_some_and(|t| next_number(t))) {
+                    break;
+                }
+                i += 1;
             }
             continue;
         }
@@ -409,14 +442,17 @@ fn abbreviates(abbrev: &Law, name: &str) -> bool {
     if letters.len() < 3 {
         return false;
     }
-    let name: String = name.chars().filter(|c| c.is_alphanumeric()).collect();
     let matches = |name: &str| {
         let mut it = name.chars();
         name.starts_with(letters[0]) && letters.iter().all(|l| it.any(|c| c == *l))
     };
-    !letters.is_empty()
-        && (matches(&name)
-            || ["landes", "bundes", "lande", "bunde"].iter().any(|p| name.strip_prefix(p).is_some_and(matches)))
+    // The run may begin at one of the first words: a name opens with an ordinal or a
+    // state ("Erste Durchführungsverordnung zum Heilpraktikergesetz": DVO-HeilprG).
+    (0..words.len().min(3)).any(|skip| {
+        let name: String = words[skip..].concat().chars().filter(|c| c.is_alphanumeric()).collect();
+        matches(&name)
+            || ["landes", "bundes", "lande", "bunde"].iter().any(|p| name.strip_prefix(p).is_some_and(matches))
+    })
 }
 
 fn common_substring(a: &str, b: &str) -> usize {
@@ -456,38 +492,37 @@ pub fn legal(a: &[Law], b: &[Law]) -> Legal {
     if a.is_empty() || b.is_empty() {
         return Legal::Unknown;
     }
-    let mut agree = Vec::new();
+    let mut agree: Vec<&Law> = Vec::new();
     let mut paragraph = false;
-    let mut differ = None;
+    let mut differ: Option<(&Law, &Law)> = None;
     for x in a {
         for y in b.iter().filter(|y| same_law(x, y)) {
             let shared = x.paragraphs.iter().any(|p| y.paragraphs.iter().any(|q| same_paragraph(p, q)));
             let disjoint = !x.paragraphs.is_empty() && !y.paragraphs.is_empty() && !shared;
             if disjoint {
-                differ.get_or_insert((x.text.clone(), y.text.clone()));
+                differ.get_or_insert((x, y));
             } else {
                 paragraph |= shared;
-                if !agree.contains(&x.text) {
-                    agree.push(x.text.clone());
+                if !agree.iter().any(|l| l.text == x.text) {
+                    agree.push(x);
                 }
             }
         }
     }
+    // Other paragraphs of one law outweigh another law both cite without paragraphs:
+    // siblings share their general regulation ("§ 75 Abs. 2 NBauO; FlBauR" / "§ 75 Abs. 7
+    // NBauO; Verwaltungsvorschrift … Fliegende Bauten"). The same law cited as a whole
+    // covers every paragraph ("§ 10 StAG" / "Staatsangehörigkeitsgesetz; … Gebühr nach § 38").
+    let outweighed = differ.is_some_and(|(x, _)| !paragraph && agree.iter().all(|l| !same_law(l, x)));
+    let differ = differ.map(|(x, y)| (x.text.clone(), y.text.clone()));
     match (agree.is_empty(), differ) {
-        (false, _) => Legal::Agree { laws: agree, paragraph },
+        (false, Some((a, b))) if outweighed => Legal::DifferentParagraph { a, b },
+        (false, _) => Legal::Agree { laws: agree.iter().map(|l| l.text.clone()).collect(), paragraph },
         (true, Some((a, b))) => Legal::DifferentParagraph { a, b },
         (true, None) => Legal::DifferentLaw {
             a: a.iter().map(|l| l.text.as_str()).collect::<Vec<_>>().join("; "),
             b: b.iter().map(|l| l.text.as_str()).collect::<Vec<_>>().join("; "),
-            // Sure only where two citations in the same form disagree: an abbreviation is
-            // matched to a written-out name by its letters, which misses many a true pair
-            // ("UVG" / "Gesetz zur Sicherung des Unterhalts … durch Unterhaltsvorschüsse").
-            abbreviated: a.iter().any(|x| {
-                b.iter().any(|y| {
-                    (x.abbreviation == y.abbreviation && x.identified() && y.identified())
-                        || (x.abbreviated_as().is_some() && y.abbreviated_as().is_some())
-                })
-            }),
+            abbreviated: a.iter().any(|x| b.iter().any(|y| x.surely_compared(y))),
         },
     }
 }
@@ -570,6 +605,7 @@ mod tests {
             direction("Hundesteuer festsetzen", "Erstattung der Hundesteuer", &v),
             Direction::OneSided { .. }
         ));
+        assert!(actions("Erlaubnis für übermäßige Straßenbenutzung", &v).is_empty(), "'übermäßig' reduces nothing");
         // Entering a block registers it: the block is the object.
         let block = "Auskunftssperre eintragen";
         assert!(matches!(direction(block, "Sperrvermerk im Melderegister", &v), Direction::Same(Action::Begin)));
@@ -620,6 +656,24 @@ mod tests {
         // A two-letter abbreviation is no letter run through a written-out name.
         let go = legal(&l(&["§ 24 GO NRW"]), &l(&["§ 41 GO NRW", "Geschäftsordnung des Rates"]));
         assert!(matches!(go, Legal::DifferentParagraph { .. }), "{go:?}");
+        let siblings = legal(
+            &l(&["§ 75 Abs. 2 NBauO", "FlBauR"]),
+            &l(&["Niedersächsische Bauordnung § 75 Abs. 7 und 8", "Verwaltungsvorschrift über Fliegende Bauten"]),
+        );
+        assert!(matches!(siblings, Legal::DifferentParagraph { .. }), "{siblings:?}");
+        let whole = legal(
+            &l(&["§ 10 StAG"]),
+            &l(&["Staatsangehörigkeitsgesetz (Anspruchseinbürgerung)", "Staatsangehörigkeitsgesetz, Gebühr nach § 38"]),
+        );
+        assert!(matches!(whole, Legal::Agree { .. }), "{whole:?}");
+        // A list of paragraphs cites each; an ordinal before a name does not hide its abbreviation.
+        let list = legal(&l(&["Niedersächsisches Schulgesetz §§ 63, 71 und 176"]), &l(&["§ 176 NSchG"]));
+        assert!(matches!(list, Legal::Agree { paragraph: true, .. }), "{list:?}");
+        let dvo = legal(&l(&["Erste Durchführungsverordnung zum Heilpraktikergesetz"]), &l(&["§ 2 DVO-HeilprG"]));
+        assert!(matches!(dvo, Legal::Agree { .. }), "{dvo:?}");
+        // A statute by its name beside an abbreviation nobody spells out is no sure difference.
+        let local = legal(&l(&["§ 6 FS"]), &l(&["Friedhofssatzung § 6", "Richtlinie für Grabanlagen (TA Grabmal)"]));
+        assert!(matches!(local, Legal::DifferentLaw { abbreviated: false, .. }), "{local:?}");
         assert!(same_leika("99050012104000", "99050012000000") && !same_leika("99050012104000", "99050012070000"));
     }
 }
