@@ -149,6 +149,15 @@ impl Lexical {
     }
 }
 
+/// The processes that take part (embedded, not archived), in the order of their ids: where
+/// two name one LeiKa key, the same one claims it on every run.
+fn live(state: &State) -> Vec<&Doc> {
+    let mut live: Vec<&Doc> =
+        state.docs.values().filter(|d| d.status != Status::Archived && state.index.vector(&d.id).is_some()).collect();
+    live.sort_by(|a, b| a.id.cmp(&b.id));
+    live
+}
+
 /// The weighted terms of a process for the lexical index.
 pub(super) fn doc_terms(d: &Doc, vocab: &Vocabulary) -> Terms {
     d.fields.iter().flat_map(|(text, w)| vocab.terms(text).into_iter().map(move |t| (t, *w))).collect()
@@ -406,11 +415,7 @@ impl Similarity {
         let mut state = self.lock();
         self.refresh(&mut state)?;
         let state = &*state;
-        let live: Vec<&Doc> = state
-            .docs
-            .values()
-            .filter(|d| d.status != Status::Archived && state.index.vector(&d.id).is_some())
-            .collect();
+        let live = live(state);
         let rankings: HashMap<&str, Ranking> = live
             .par_iter()
             .map(|doc| (doc.id.as_str(), ranking(state, doc, state.index.vector(&doc.id).unwrap_or_default())))
@@ -514,11 +519,7 @@ impl Similarity {
         self.refresh(&mut state)?;
         let state = &*state;
         let lex = &state.lexical;
-        let live: Vec<&Doc> = state
-            .docs
-            .values()
-            .filter(|d| d.status != Status::Archived && state.index.vector(&d.id).is_some())
-            .collect();
+        let live = live(state);
         let allow = |key: &str| state.docs.get(key).is_some_and(|d| d.status != Status::Archived);
         let names: Vec<HashMap<String, f32>> = catalog
             .services
@@ -583,21 +584,42 @@ impl Similarity {
             })
             .collect();
         let services = &catalog.services;
+        // A process's LeiKa key, where it names only the group ("99050004000000"), still
+        // says which services it may be: those of the group (where the service has keys).
+        let keyed_elsewhere = |service: usize, doc: &Doc| {
+            let s = &services[service];
+            let keys: Vec<&String> = std::iter::once(&s.key)
+                .chain(&s.leika_keys)
+                .filter(|k| k.len() == 14 && k.bytes().all(|c| c.is_ascii_digit()))
+                .collect();
+            doc.leika_key
+                .as_ref()
+                .is_some_and(|k| !keys.is_empty() && !keys.iter().any(|key| signals::same_leika(k, key)))
+        };
         let agrees = |service: usize, doc: &Doc| {
-            !matches!(
-                signals::direction(&services[service].name, &doc.title, &lex.vocab),
-                Direction::Opposite { .. } | Direction::OneSided { .. }
-            )
+            !keyed_elsewhere(service, doc)
+                && !matches!(
+                    signals::direction(&services[service].name, &doc.title, &lex.vocab),
+                    Direction::Opposite { .. } | Direction::OneSided { .. }
+                )
         };
         // Services a process covers for sure (its LeiKa key): other processes cannot claim them.
-        let mut claimed: Vec<Option<&str>> = services
+        // Where several name the key, the one the service's ranking puts first claims it (the
+        // others' key may be a sibling's).
+        let keyed: Vec<Option<(&Doc, &String)>> = services
             .iter()
-            .map(|service| {
+            .enumerate()
+            .map(|(i, service)| {
+                let place = |d: &Doc| per_service[i].0.iter().position(|id| *id == d.id).unwrap_or(usize::MAX);
                 live.iter()
-                    .find(|d| d.leika_key.as_ref().is_some_and(|k| service.leika_keys.contains(k) || *k == service.key))
-                    .map(|d| d.id.as_str())
+                    .filter_map(|d| {
+                        let key = d.leika_key.as_ref()?;
+                        (service.leika_keys.contains(key) || *key == service.key).then_some((*d, key))
+                    })
+                    .min_by_key(|(d, _)| place(d))
             })
             .collect();
+        let mut claimed: Vec<Option<&str>> = keyed.iter().map(|k| k.map(|(d, _)| d.id.as_str())).collect();
         // Whether two processes describe one service (the duplicates' judgement).
         let rankings: RefCell<HashMap<String, Ranking>> = RefCell::default();
         let twins: RefCell<HashMap<(String, String), bool>> = RefCell::default();
@@ -641,6 +663,10 @@ impl Similarity {
                             Direction::Opposite { a, b } | Direction::OneSided { a, b } => {
                                 format!("ähnlich, aber andere Richtung: {a} / {b}")
                             }
+                            _ if keyed_elsewhere(i, doc) => format!(
+                                "ähnlich, aber der Prozess nennt einen anderen LeiKa-Schlüssel: {}",
+                                doc.leika_key.as_deref().unwrap_or_default()
+                            ),
                             _ => "ähnlich, aber anders".to_owned(),
                         };
                         near = Some((doc, reason, embedding(doc), cover));
@@ -659,7 +685,7 @@ impl Similarity {
                     c.is_some_and(|c| s != i && services[s].name != services[i].name && (c == doc.id || twin(c, doc)))
                 });
                 let mutual = held.is_none() && first.is_some_and(|s| s == i || services[s].name == services[i].name);
-                if mutual && close {
+                if mutual && cover >= gaps::MIN_NAME_COVERAGE {
                     let evidence = gaps::Evidence::Match {
                         embedding: score::round(embedding(doc)),
                         embedding_margin: score::round(margin),
@@ -683,7 +709,14 @@ impl Similarity {
         };
         // Two rounds: what the first settles is claimed in the second, so a process whose
         // first choice went to another process can take its next one.
-        let mut found: Vec<gaps::Found> = (0..services.len()).map(|i| judge(i, &claimed)).collect();
+        let mut found: Vec<gaps::Found> = (0..services.len())
+            .map(|i| match keyed[i] {
+                Some((doc, key)) => {
+                    gaps::Found { covered: Some((doc, gaps::Evidence::LeikaKey { key: key.clone() })), near_miss: None }
+                }
+                None => judge(i, &claimed),
+            })
+            .collect();
         for (i, f) in found.iter().enumerate() {
             if let (None, Some((doc, _))) = (claimed[i], &f.covered) {
                 claimed[i] = Some(doc.id.as_str());
@@ -694,7 +727,7 @@ impl Similarity {
                 *f = judge(i, &claimed);
             }
         }
-        Ok(gaps::report(&catalog.source, &catalog.services, &live, |i| found[i].clone()))
+        Ok(gaps::report(&catalog.source, &catalog.services, |i| found[i].clone()))
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, State> {

@@ -296,6 +296,43 @@ fn gaps_count_links_by_leika_key_and_by_similarity() {
     assert!((default.coverage - default.covered as f32 / 557.0).abs() < 1e-6);
 }
 
+#[test]
+fn a_key_named_twice_goes_to_the_better_match_and_a_group_key_bounds_the_services() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = store_in(dir.path());
+    // The dog-tax process names the marriage's key by mistake; the marriage process names it too.
+    let mut marriage = trauung();
+    marriage.meta.leika_key = Some("99123001001000".into());
+    let marriage_id = store.create(&marriage, &CLERK).unwrap().id;
+    let mut dog = hundesteuer();
+    dog.meta.leika_key = Some("99123001001000".into());
+    store.create(&dog, &CLERK).unwrap();
+    // A third process names only its group (eight digits and zeros).
+    let mut fishing = process(
+        "Fischereischein erteilen",
+        "Ausgabe des Fischereischeins nach bestandener Prüfung.",
+        "Ordnungsamt",
+        &["Prüfungszeugnis prüfen", "Fischereischein ausstellen"],
+        "Landesfischereigesetz",
+    );
+    fishing.meta.leika_key = Some("99456001000000".into());
+    let fishing_id = store.create(&fishing, &CLERK).unwrap().id;
+    let similarity = open(&store, e5());
+
+    let catalog = catalog_in(
+        dir.path(),
+        "A;Eheschließung Anmeldung;Familie;99123001001000\nB;Hundesteuer Anmeldung;Steuern;\n\
+         C;Fischereischein Erteilung;Freizeit;99777001001000\nD;Fischereischein Ausstellung;Freizeit;99456001001000\n",
+    );
+    let report = similarity.gaps(&catalog, &|_, _| {}).unwrap();
+    let by = |key: &str| report.covered_services.iter().find(|c| c.service.key == key).map(|c| c.process.clone());
+    assert_eq!(by("A"), Some(marriage_id), "the service's own process, whatever the order: {report:#?}");
+    assert_eq!(by("C"), None, "another group's service: {report:#?}");
+    assert_eq!(by("D"), Some(fishing_id), "{report:#?}");
+    let near = report.near_misses.iter().find(|n| n.service.key == "C").expect("C is a near miss");
+    assert!(near.reason.contains("LeiKa-Schlüssel"), "{near:#?}");
+}
+
 /// The real embedder, counting the texts it embeds.
 struct Counting {
     inner: Arc<dyn Embedder>,
