@@ -273,14 +273,15 @@ fn gaps_count_links_by_leika_key_and_by_similarity() {
     let dir = tempfile::tempdir().unwrap();
     let store = store_in(dir.path());
     let mut linked = trauung();
-    linked.meta.leika_key = Some("99123001000000".into());
+    // A real key of the marriage service (the default catalogue groups it under "Eheschließung").
+    linked.meta.leika_key = Some("99059001019000".into());
     let linked_id = store.create(&linked, &CLERK).unwrap().id;
     store.create(&hundesteuer(), &CLERK).unwrap();
     let similarity = open(&store, e5());
 
     let catalog = catalog_in(
         dir.path(),
-        "A;Eheschließung;Familie;99123001000000\nB;Hundesteuer;Steuern;\nC;Fischereischein;Freizeit;\n",
+        "A;Eheschließung;Familie;99059001019000\nB;Hundesteuer;Steuern;\nC;Fischereischein;Freizeit;\n",
     );
     let report = similarity.gaps(&catalog, &|_, _| {}).unwrap();
     assert_eq!((report.services, report.covered), (3, 2), "{report:#?}");
