@@ -20,11 +20,9 @@ use super::catalog::Service;
 use super::score::{Doc, round};
 
 /// The least share of a service name's (idf-weighted) terms a covering process must
-/// contain. (Embeddings that stand out alone covered only siblings on the development
-/// sets: "Grabmale … Genehmigung" by the cemetery trade permit.)
+/// contain, unless the embeddings stand out.
 pub const MIN_NAME_COVERAGE: f32 = 0.4;
-/// The least dense margin over the service's typical process at which a process that
-/// shares too little of the name is still listed as a near miss.
+/// The least dense margin over the service's typical process that counts as standing out.
 pub const MIN_DENSE_MARGIN: f32 = 0.03;
 /// Near misses listed per process, the closest first.
 pub const NEAR_MISSES_PER_PROCESS: usize = 3;

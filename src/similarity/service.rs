@@ -685,7 +685,7 @@ impl Similarity {
                     c.is_some_and(|c| s != i && services[s].name != services[i].name && (c == doc.id || twin(c, doc)))
                 });
                 let mutual = held.is_none() && first.is_some_and(|s| s == i || services[s].name == services[i].name);
-                if mutual && cover >= gaps::MIN_NAME_COVERAGE {
+                if mutual && close {
                     let evidence = gaps::Evidence::Match {
                         embedding: score::round(embedding(doc)),
                         embedding_margin: score::round(margin),
