@@ -534,16 +534,12 @@ fn same_paragraph(p: &str, q: &str) -> bool {
     p == q || (!p.contains(':') && whole(q) == p) || (!q.contains(':') && whole(p) == q)
 }
 
-/// Whether two LeiKa keys may name the same service: equal, or one is the other's group
-/// (eight digits of object and 000000, or eleven digits of object and activity and 000).
+/// Whether two LeiKa keys may name the same service: equal, or one is the other's object group
+/// (eight digits and 000000). Keys that differ in the last three digits are two services of one
+/// activity ("…005000" the Heilpraktiker permit, "…005001" the one limited to psychotherapy).
 pub fn same_leika(a: &str, b: &str) -> bool {
-    let within = |group: &str, key: &str, digits: usize| {
-        group[digits..].bytes().all(|c| c == b'0') && group[..digits] == key[..digits]
-    };
-    a == b
-        || (a.len() == 14 && b.len() == 14 && a.is_ascii() && b.is_ascii() && {
-            within(a, b, 8) || within(b, a, 8) || within(a, b, 11) || within(b, a, 11)
-        })
+    let within = |group: &str, key: &str| group[8..].bytes().all(|c| c == b'0') && group[..8] == key[..8];
+    a == b || (a.len() == 14 && b.len() == 14 && a.is_ascii() && b.is_ascii() && (within(a, b) || within(b, a)))
 }
 
 #[cfg(test)]
@@ -675,5 +671,6 @@ mod tests {
         let local = legal(&l(&["§ 6 FS"]), &l(&["Friedhofssatzung § 6", "Richtlinie für Grabanlagen (TA Grabmal)"]));
         assert!(matches!(local, Legal::DifferentLaw { abbreviated: false, .. }), "{local:?}");
         assert!(same_leika("99050012104000", "99050012000000") && !same_leika("99050012104000", "99050012070000"));
+        assert!(!same_leika("99018008005000", "99018008005001"), "a detail is a service of its own");
     }
 }
