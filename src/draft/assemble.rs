@@ -10,7 +10,7 @@ use crate::process::StepType;
 
 use super::actors::{Actor, actor};
 use super::checks::Check;
-use super::clauses::{Clause, ClauseKind, PARTICLES, common_start, without_ge, words};
+use super::clauses::{Clause, ClauseKind, PARTICLES, common_start, positive, without_ge, words};
 use super::naming::{question_name, task_name, with_clause_particle, with_verb_last};
 use super::reference;
 
@@ -69,7 +69,9 @@ pub fn assemble(
                 // in the dictation: the task goes, the question is asked in the clause's words.
                 StepType::Task
                     if !ruled
-                        && (!shares_word(&step.name, &clauses[clause].text) || takes_over(&step.name, foreign)) =>
+                        && (!shares_word(&step.name, &clauses[clause].text)
+                            || takes_over(&step.name, foreign)
+                            || degenerate(&step.name)) =>
                 {
                     misnamed.get_or_insert(step.role);
                 }
@@ -78,7 +80,8 @@ pub fn assemble(
                     if !ruled
                         && ((!shares_word(&step.name, &clauses[clause].text)
                             && !clause.checked_sub(1).is_some_and(|c| shares_word(&step.name, &clauses[c].text)))
-                            || takes_over(&step.name, foreign)) =>
+                            || takes_over(&step.name, foreign)
+                            || degenerate(&step.name)) =>
                 {
                     let name = question_name(&clauses[clause].as_question());
                     nodes.push(Node { kind: step.kind, role: step.role, name, clause, targets: Vec::new() });
@@ -222,6 +225,19 @@ pub(crate) fn takes_over(name: &str, foreign: &[String]) -> bool {
     content_words(name).iter().any(|x| foreign.iter().any(|y| same_word(x, y)))
 }
 
+/// Whether the model ran into a loop inside a name ("Getrennt getrennt getrennt …"): one word
+/// three times, or one pair of words twice.
+fn degenerate(name: &str) -> bool {
+    let words: Vec<String> = name
+        .split_whitespace()
+        .map(|w| w.trim_matches(|c: char| !c.is_alphanumeric()).to_lowercase())
+        .filter(|w| w.chars().count() >= 3)
+        .collect();
+    let thrice = words.iter().any(|w| words.iter().filter(|x| *x == w).count() >= 3);
+    let pairs: Vec<(&String, &String)> = words.iter().zip(words.iter().skip(1)).collect();
+    thrice || pairs.iter().enumerate().any(|(i, p)| pairs[i + 1..].contains(p))
+}
+
 /// Whether two texts share a content word (see [`same_word`]).
 fn shares_word(a: &str, b: &str) -> bool {
     let words_b = content_words(b);
@@ -237,6 +253,7 @@ fn content_words(text: &str) -> Vec<String> {
         .filter(|w| w.chars().count() >= 4)
         .map(str::to_lowercase)
         .filter(|w| !FUNCTION_WORDS.contains(&w.as_str()))
+        .map(|w| positive(&w).map_or(w, str::to_owned))
         .map(|w| w.replace('ä', "a").replace('ö', "o").replace('ü', "u"))
         .collect()
 }
@@ -643,6 +660,20 @@ mod tests {
     }
 
     #[test]
+    fn a_name_the_model_looped_in_is_no_step() {
+        let text = drafted(
+            "Die Kollegin führt ein Vorgespräch, getrennt natürlich. Bauhof stellt Schilder auf.",
+            &[
+                "task SB: Vorgespräch führen",
+                "task SB: Getrennt getrennt getrennt getrennt",
+                "task Bauhof: Schilder aufstellen",
+            ],
+        );
+        assert!(!text.contains("getrennt"), "{text}");
+        assert!(degenerate("Mitteilung an Amt Mitteilung an Amt") && !degenerate("Ablehnung schriftlich mitteilen"));
+    }
+
+    #[test]
     fn a_units_work_the_model_misnamed_is_named_in_the_clauses_words() {
         let text = drafted(
             "Hausmeister meldet Schaden. Bauhof sichert sofort ab.",
@@ -836,6 +867,21 @@ mod tests {
             text.contains("5 task SB: Stellungnahme einholen\n6 task SB: Erlaubnis erstellen\n7 end: fertig"),
             "{text}"
         );
+    }
+
+    #[test]
+    fn a_refusal_and_an_approval_are_one_decision_asked_as_the_approval() {
+        let text = drafted(
+            "Abgelehnt → KL teilt die Ablehnung mit. Genehmigt → KL trägt die Beurlaubung ein.",
+            &[
+                "decision KL: Abgelehnt?",
+                "task KL: Ablehnung mitteilen",
+                "decision KL: Genehmigt?",
+                "task KL: Beurlaubung eintragen",
+            ],
+        );
+        let merged = "decision KL: Genehmigt? > nein: 3 | ja: 4\n3 task KL: Ablehnung mitteilen > 5\n";
+        assert!(text.contains(merged), "{text}");
     }
 
     #[test]

@@ -231,8 +231,8 @@ impl Clause {
 /// Words of a condition that points back at the one before it, or at all cases but the ones
 /// before it ("alle anderen").
 const REFERRING: &[&str] = &[
-    "ist", "sind", "dies", "das", "es", "der", "die", "nicht", "ja", "nein", "fall", "so", "zutrifft", "trifft", "zu",
-    "alle", "andere", "anderen", "übrigen", "rest",
+    "ist", "sind", "dies", "das", "es", "der", "die", "nicht", "ja", "nein", "doch", "fall", "so", "zutrifft",
+    "trifft", "zu", "alle", "andere", "anderen", "übrigen", "rest",
 ];
 
 /// Phrases of remarks on frequency, duration and amounts.
@@ -424,6 +424,12 @@ pub fn split(dictation: &str) -> Vec<Clause> {
         }
     }
     mark_other_branches(&mut clauses);
+    // A condition of refusal asks the approval, its work on "nein" (a task "wird abgelehnt" is
+    // work, not a negation the model may skip).
+    for clause in clauses.iter_mut().filter(|c| c.kind == ClauseKind::Condition) {
+        let lower = format!(" {}", clause.text.to_lowercase());
+        clause.negated |= REFUSALS.iter().any(|(refused, _)| lower.contains(refused));
+    }
     clauses
 }
 
@@ -638,7 +644,13 @@ fn push(clauses: &mut Vec<Clause>, raw: &str) {
     }) {
         text = text[opener.len()..].trim_start_matches(|c: char| c.is_whitespace() || c == ',').to_owned();
     }
-    if text.chars().filter(|c| c.is_alphabetic()).count() < 2 {
+    // "…, fertig", "Schluss": the end of the process or branch, which the flow shows.
+    while let Some((before, last)) = text.rsplit_once(", ")
+        && END_WORDS.contains(&last.trim().to_lowercase().as_str())
+    {
+        text = before.trim_end().to_owned();
+    }
+    if text.chars().filter(|c| c.is_alphabetic()).count() < 2 || END_WORDS.contains(&text.to_lowercase().as_str()) {
         return;
     }
     let lower = format!(" {} ", text.to_lowercase());
@@ -933,16 +945,17 @@ fn verb_first(sentence: &str) -> Vec<String> {
     match sentence.find(',') {
         // The verb's subject comes before the comma: "Ehrlich, die Hälfte …" and a heading
         // "Unterhaltsvorschuss, das macht …" are no condition.
+        // A colon before the comma ends a condition already ("Fehlt die: Kunde reicht nach, dann
+        // …"): the colon's rule cuts there.
         Some(comma)
             if capitalised
+                && !sentence[..comma].contains(':')
                 && sentence[..comma].split_whitespace().count() >= 2
                 && !NOT_A_VERB.contains(&first.as_str())
                 && !CONDITION.contains(&first.as_str())
                 && (AFTER_VERB.contains(&second.as_str())
                     || MISSING.contains(&first.as_str())
-                    || (opens_with_verb(sentence)
-                        && !sentence[..comma].contains(':')
-                        && answers_condition(&sentence[comma + 1..]))) =>
+                    || (opens_with_verb(sentence) && answers_condition(&sentence[comma + 1..]))) =>
         {
             vec![format!("{}?", sentence[..comma].trim()), sentence[comma + 1..].trim().to_owned()]
         }
@@ -1126,6 +1139,14 @@ fn states_condition(text: &str) -> bool {
 /// "Keine Änderungen: PA fertigt …": the state before the colon is the condition of the work
 /// after it (issue #19's "Nicht A: … A: …"); asked as one clause, the model wrote only the work.
 fn colon_condition(piece: &str) -> Vec<String> {
+    // "Leinenpflicht, das läuft so: …", "Ablauf wie folgt: …": what opens the colon only
+    // announces the work after it.
+    if let Some((intro, work)) = piece.split_once(':')
+        && work.chars().any(char::is_alphabetic)
+        && INTRODUCTIONS.iter().any(|end| intro.trim_end().to_lowercase().ends_with(end))
+    {
+        return colon_condition(work.trim());
+    }
     match piece.split_once(':') {
         Some((state, work)) if work.chars().any(char::is_alphabetic) && states_condition(state) => {
             vec![format!("{}?", state.trim().trim_end_matches('.')), work.trim().to_owned()]
@@ -1133,6 +1154,22 @@ fn colon_condition(piece: &str) -> Vec<String> {
         _ => vec![piece.to_owned()],
     }
 }
+
+/// A refusal and the approval a modeller asks about instead ("Abgelehnt → …, Genehmigt → …" is
+/// one decision "Genehmigt?"), in lower case, each with a space before it. States only: the
+/// noun "Ablehnung" names the work of refusing.
+pub(super) const REFUSALS: &[(&str, &str)] = &[(" abgelehnt", " genehmigt"), (" unzulässig", " zulässig")];
+
+/// `word` (lower case) as its positive: "abgelehnt" → "genehmigt", "unzulässig" → "zulässig".
+pub(super) fn positive(word: &str) -> Option<&'static str> {
+    REFUSALS.iter().find(|(refused, _)| refused.trim_start() == word).map(|(_, approved)| approved.trim_start())
+}
+
+/// Words that only say the process or branch ends here.
+const END_WORDS: &[&str] = &["fertig", "ende", "schluss", "aus", "erledigt", "feierabend", "das wars", "das war's"];
+
+/// Ends of what announces the work after a colon ("das läuft so:", "wie folgt:").
+const INTRODUCTIONS: &[&str] = &[" so", "wie folgt", "folgendermaßen", "ablauf", "und zwar"];
 
 /// Words after "bei" that name a place or a person, not an occasion ("bei der Stadtkasse", "bei
 /// uns").
@@ -1209,18 +1246,20 @@ fn each_work(piece: &str) -> Vec<String> {
     let mut out = Vec::new();
     let mut rest = piece;
     while let Some(comma) = outer_commas(rest).into_iter().find(|&i| {
-        let mut words = rest[i + 2..].split_whitespace();
+        // "…, und der Ausschuss berät": the "und" joins the next piece of work.
+        let mut words = rest[i + 2..].split_whitespace().skip_while(|w| *w == "und");
         let (first, second, third) =
             (words.next().unwrap_or(""), words.next().unwrap_or(""), words.next().unwrap_or(""));
         let unit = |w: &str| !super::roles::candidates(w.trim_matches(|c: char| !c.is_alphanumeric())).is_empty();
         finite(first)
-            || (finite(second) && (matches!(first, "die" | "der") || unit(first)))
-            || (matches!(first, "der" | "die" | "das") && unit(second) && finite(third))
+            || (finite(second) && (matches!(first, "die" | "der" | "das") || unit(first)))
+            || (matches!(first, "der" | "die" | "das") && second.starts_with(char::is_uppercase) && finite(third))
             || (instruction_ends(&rest[..i]) && instruction_follows(&rest[i + 2..]))
             || names_fee(&rest[i + 2..])
     }) {
         out.push(rest[..comma].to_owned());
         rest = &rest[comma + 2..];
+        rest = rest.strip_prefix("und ").unwrap_or(rest);
     }
     out.push(rest.to_owned());
     out
@@ -1282,6 +1321,28 @@ fn instruction_follows(rest: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_announcing_colon_a_new_subject_after_und_and_the_words_of_an_end_are_no_clauses() {
+        assert_eq!(
+            texts("Leinenpflicht, das läuft so: Außendienst nimmt Personalien auf, und der Ausschuss berät, fertig."),
+            vec![
+                ("Außendienst nimmt Personalien auf".into(), ClauseKind::Plain),
+                ("der Ausschuss berät".into(), ClauseKind::Plain),
+            ]
+        );
+        // A colon before the comma ends the condition; the work after it is no condition.
+        assert_eq!(
+            texts("Fehlt die: Kunde reicht nach, dann nochmal schauen. Schluss."),
+            vec![
+                ("Fehlt die?".into(), ClauseKind::Condition),
+                ("Kunde reicht nach".into(), ClauseKind::Plain),
+                ("nochmal schauen".into(), ClauseKind::Plain),
+            ]
+        );
+        let refusal = split("Abgelehnt → Absage. Genehmigt → Eintrag.");
+        assert_eq!((refusal[0].kind, refusal[0].negated, refusal[2].negated), (ClauseKind::Condition, true, false));
+    }
 
     fn texts(dictation: &str) -> Vec<(String, ClauseKind)> {
         split(dictation).into_iter().map(|c| (c.text, c.kind)).collect()

@@ -9,7 +9,7 @@ use std::sync::LazyLock;
 use regex::Regex;
 
 use super::actors::actor_named;
-use super::clauses::{FLOW_ADVERBS, NOT_VERBS, PARTICLES, infinitive_like, looks_finite, without_ge};
+use super::clauses::{FLOW_ADVERBS, NOT_VERBS, PARTICLES, infinitive_like, looks_finite, positive, without_ge};
 use super::roles;
 
 /// A task name as a modeller writes it: in full words, the work last, as an infinitive.
@@ -302,6 +302,16 @@ pub(crate) fn question_name(name: &str) -> String {
     if words.iter().any(|w| !NEGATIONS.contains(&lower(w).as_str())) {
         words.retain(|w| !NEGATIONS.contains(&lower(w).as_str()));
     }
+    // "Abgelehnt?" → "Genehmigt?", in the word's own case.
+    let approved: Vec<String> = words
+        .iter()
+        .map(|w| match positive(&lower(w)) {
+            Some(p) if w.starts_with(char::is_uppercase) => capitalised(p),
+            Some(p) => p.to_owned(),
+            None => (*w).to_owned(),
+        })
+        .collect();
+    let mut words: Vec<&str> = approved.iter().map(String::as_str).collect();
     if words.len() > 1
         && ["der", "die", "das", "den", "dem", "ein", "eine", "einen"].contains(&lower(words[0]).as_str())
     {

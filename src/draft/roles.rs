@@ -54,6 +54,8 @@ const UNIT_ENDS: &[&str] = &[
     "trupp",
     "labor",
     "buchhaltung",
+    "verein",
+    "initiative",
 ];
 
 /// Compounds with such an end that name a place or a thing, not a unit.
@@ -114,6 +116,10 @@ const UNIT_WORDS: &[&str] = &[
     "stadtwerke",
     "wirtschaftsförderung",
     "liegenschaften",
+    "jury",
+    "caritas",
+    "diakonie",
+    "awo",
 ];
 
 /// People who may do a step of the case themselves, lower-cased: the applicant, the owner, the
@@ -121,7 +127,23 @@ const UNIT_WORDS: &[&str] = &[
 /// "Vollstreckungsbeamter"). They are never offered to the model as a choice (see
 /// [`UNIT_WORDS`]): a clause names one only where it is the clause's subject
 /// ([`super::actors`]), "der Bauherr reicht nach".
-const PERSON_WORDS: &[&str] = &["bürger", "bürgerin", "eltern", "mutter", "vater", "person", "erben", "chef", "chefin"];
+const PERSON_WORDS: &[&str] = &[
+    "bürger",
+    "bürgerin",
+    "eltern",
+    "mutter",
+    "vater",
+    "person",
+    "erben",
+    "chef",
+    "chefin",
+    "kunde",
+    "kundin",
+    "klient",
+    "klientin",
+    "senior",
+    "seniorin",
+];
 
 /// Word ends of such people, alone or as a compound's last part ("Halter", "Hundehalter").
 const PERSON_ENDS: &[&str] = &[
@@ -172,6 +194,20 @@ const PERSON_ENDS: &[&str] = &[
     "angehörige",
     "fahrer",
     "fahrerin",
+    "nutzer",
+    "nutzerin",
+    "leser",
+    "leserin",
+    "anwohner",
+    "anwohnerin",
+    "nachbar",
+    "nachbarin",
+    "verursacher",
+    "verursacherin",
+    "interessent",
+    "interessentin",
+    "besucher",
+    "besucherin",
 ];
 
 /// Ends of [`PERSON_ENDS`] that name nobody alone ("Steller"), and compounds that end like a
@@ -205,15 +241,31 @@ const ABBREVIATIONS: &[(&str, &str)] = &[
     ("IT", "IT-Abteilung"),
     ("Pol", "Polizei"),
     ("WiFö", "Wirtschaftsförderung"),
+    ("BA", "Bauamt"),
+    ("JA", "Jugendamt"),
+    ("HA", "Hauptamt"),
+    ("RPA", "Rechnungsprüfungsamt"),
+    ("ASD", "Allgemeiner Sozialer Dienst"),
+    ("FD", "Fachdienst"),
+    ("PR", "Personalrat"),
+    ("Sekr", "Sekretariat"),
 ];
 
 /// Abbreviations that name a unit only where no verb comes right before them: "PA fordert an",
 /// "beim PA", but "SB prüft PA bzw. Reisepass" (the identity card).
 const AMBIGUOUS: &[(&str, &str)] = &[("PA", "Personalamt")];
 
+/// Endings that write a person's name for all genders.
+const GENDER_MARKS: &[&str] = &["/r", "/e", "/in", "/-in", "(in)", "*in", ":in", "_in"];
+
+/// Abbreviations of people who may do a step ("BH reicht nach").
+const PEOPLE_ABBREVIATIONS: &[(&str, &str)] =
+    &[("Antragst", "Antragsteller"), ("BH", "Bauherr"), ("EZB", "Erziehungsberechtigte")];
+
 /// Abbreviations of people and things a step name may carry ("Schlussrechnung an AS"); a
 /// modeller writes names in full words.
 const OTHER_ABBREVIATIONS: &[(&str, &str)] = &[
+    // "AS stellt Antrag" is the trigger far more often than the applicant's step.
     ("AS", "Antragsteller"),
     ("MA", "Mitarbeiter"),
     ("TN", "Teilnehmer"),
@@ -221,13 +273,41 @@ const OTHER_ABBREVIATIONS: &[(&str, &str)] = &[
     ("u.", "und"),
     ("m.", "mit"),
     ("wg.", "wegen"),
+    ("f.", "für"),
+    ("Std.", "Stunden"),
+    ("schriftl.", "schriftlich"),
+    ("mündl.", "mündlich"),
+    ("monatl.", "monatlich"),
+    ("jährl.", "jährlich"),
+    ("tel.", "telefonisch"),
+    ("zust.", "zuständig"),
+    ("erf.", "erforderlich"),
+    ("vorl.", "vorläufig"),
+    ("Antragst.", "Antragsteller"),
+    ("Unterl.", "Unterlagen"),
+    ("Urk.", "Urkunde"),
+    ("Beschl.", "Beschluss"),
+    ("Mitgl.", "Mitglieder"),
+    ("Amtsbl.", "Amtsblatt"),
+    ("Bearb.", "Bearbeitung"),
+    ("Abt.", "Abteilung"),
+    ("Verw.", "Verwaltung"),
+    ("Nachw.", "Nachweis"),
+    ("Beh.", "Behörde"),
+    ("BV", "Beschlussvorlage"),
+    ("WV", "Wiedervorlage"),
 ];
 
 /// `name` with the abbreviations of units, people and things written out, also as the last
 /// part of a compound ("Wunsch-GS" → "Wunsch-Grundschule").
 pub fn spell_out(name: &str) -> String {
     let full = |word: &str| {
-        ABBREVIATIONS.iter().chain(OTHER_ABBREVIATIONS).find(|(short, _)| *short == word).map(|(_, full)| *full)
+        ABBREVIATIONS
+            .iter()
+            .chain(PEOPLE_ABBREVIATIONS)
+            .chain(OTHER_ABBREVIATIONS)
+            .find(|(short, _)| *short == word)
+            .map(|(_, full)| *full)
     };
     let words: Vec<String> = name
         .split(' ')
@@ -300,6 +380,11 @@ pub(super) fn unit_named(word: &str) -> Option<String> {
 /// The person a word names, in its base form ("Bauherrn" → "Bauherr", "Eigentümers" →
 /// "Eigentümer").
 pub(super) fn person_named(word: &str) -> Option<String> {
+    // "Beschäftigte/r", "Mitarbeiter/in", "Bewerber*in": the person in the first form.
+    let word = GENDER_MARKS.iter().find_map(|mark| word.strip_suffix(mark)).unwrap_or(word);
+    if let Some((_, full)) = PEOPLE_ABBREVIATIONS.iter().find(|(short, _)| *short == word) {
+        return Some((*full).to_owned());
+    }
     if !word.chars().next().is_some_and(char::is_uppercase) {
         return None;
     }
@@ -394,6 +479,13 @@ mod tests {
         }
         assert!(candidates("Der Antragsteller reicht nach, der Bürger zahlt").is_empty());
         assert!(is_person("Bauherr") && !is_person("Bauhof") && !is_person("Amtsleiter"));
+        // Written for all genders, or abbreviated as offices do.
+        assert_eq!(person("Beschäftigte/r"), "Beschäftigte");
+        assert_eq!(person("Bewerber*in"), "Bewerber");
+        assert_eq!(person("BH"), "Bauherr");
+        assert_eq!(person("Kunde"), "Kunde");
+        assert_eq!(person_named("Urkunde"), None);
+        assert_eq!(spell_out("Std. monatl. erfassen"), "Stunden monatlich erfassen");
     }
 
     #[test]
