@@ -428,7 +428,7 @@ pub fn split(dictation: &str) -> Vec<Clause> {
     // work, not a negation the model may skip).
     for clause in clauses.iter_mut().filter(|c| c.kind == ClauseKind::Condition) {
         let lower = format!(" {}", clause.text.to_lowercase());
-        clause.negated |= REFUSALS.iter().any(|(refused, _)| lower.contains(refused));
+        clause.negated |= REFUSALS.iter().any(|(refused, _)| lower.contains(&format!(" {refused}")));
     }
     clauses
 }
@@ -1156,13 +1156,13 @@ fn colon_condition(piece: &str) -> Vec<String> {
 }
 
 /// A refusal and the approval a modeller asks about instead ("Abgelehnt → …, Genehmigt → …" is
-/// one decision "Genehmigt?"), in lower case, each with a space before it. States only: the
-/// noun "Ablehnung" names the work of refusing.
-pub(super) const REFUSALS: &[(&str, &str)] = &[(" abgelehnt", " genehmigt"), (" unzulässig", " zulässig")];
+/// one decision "Genehmigt?"), in lower case. States only: the noun "Ablehnung" names the work
+/// of refusing.
+const REFUSALS: &[(&str, &str)] = &[("abgelehnt", "genehmigt"), ("unzulässig", "zulässig")];
 
 /// `word` (lower case) as its positive: "abgelehnt" → "genehmigt", "unzulässig" → "zulässig".
 pub(super) fn positive(word: &str) -> Option<&'static str> {
-    REFUSALS.iter().find(|(refused, _)| refused.trim_start() == word).map(|(_, approved)| approved.trim_start())
+    REFUSALS.iter().find(|(refused, _)| *refused == word).map(|(_, approved)| *approved)
 }
 
 /// Words that only say the process or branch ends here.
