@@ -586,12 +586,17 @@ impl Similarity {
         let services = &catalog.services;
         // A process's LeiKa key, where it names only the group ("99050004000000"), still
         // says which services it may be: those of the group (where the service has keys).
+        let leika_keys: Vec<Vec<&String>> = services
+            .iter()
+            .map(|s| {
+                std::iter::once(&s.key)
+                    .chain(&s.leika_keys)
+                    .filter(|k| k.len() == 14 && k.bytes().all(|c| c.is_ascii_digit()))
+                    .collect()
+            })
+            .collect();
         let keyed_elsewhere = |service: usize, doc: &Doc| {
-            let s = &services[service];
-            let keys: Vec<&String> = std::iter::once(&s.key)
-                .chain(&s.leika_keys)
-                .filter(|k| k.len() == 14 && k.bytes().all(|c| c.is_ascii_digit()))
-                .collect();
+            let keys = &leika_keys[service];
             doc.leika_key
                 .as_ref()
                 .is_some_and(|k| !keys.is_empty() && !keys.iter().any(|key| signals::same_leika(k, key)))
