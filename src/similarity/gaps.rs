@@ -3,10 +3,12 @@
 //! A process whose `meta.leika_key` names one of a service's keys covers it. Otherwise the
 //! same shape as duplicates: each service's processes ranked by the dense and the lexical
 //! ranking, fused; each process's services ranked the same way. A service is covered by
-//! the first process of its ranking whose direction agrees (a covered "Gewerbe Anmeldung"
-//! does not cover "Gewerbe Abmeldung") when that process, among the services whose
-//! direction agrees with it (and whose LeiKa group, where it names one, holds the service),
-//! ranks this service first and their texts share what names the service. Where several
+//! one of the first two processes of its ranking whose direction agrees (a covered "Gewerbe
+//! Anmeldung" does not cover "Gewerbe Abmeldung") when that process, among the services
+//! whose direction agrees with it (and whose LeiKa group, where it names one, holds the
+//! service), ranks this service first — or second, where the words that set it apart from
+//! the first are clearly more present in the process — and their texts share what names
+//! the service. Where several
 //! processes name a service's key, the one its ranking puts first covers it. Services close
 //! to a process that fail only on direction, key group or rank are listed as near misses
 //! ("ähnlich, aber anders") with the evidence.
@@ -17,6 +19,7 @@ use schemars::JsonSchema;
 use serde::Serialize;
 
 use super::catalog::Service;
+use super::lexical::Bm25;
 use super::score::{Doc, round};
 
 /// The least share of a service name's (idf-weighted) terms a covering process must
@@ -26,6 +29,29 @@ pub const MIN_NAME_COVERAGE: f32 = 0.4;
 pub const MIN_DENSE_MARGIN: f32 = 0.03;
 /// Near misses listed per process, the closest first.
 pub const NEAR_MISSES_PER_PROCESS: usize = 3;
+/// Processes of a service's ranking that may cover it: the first may document a sibling.
+pub const COVERING_CANDIDATES: usize = 2;
+/// How much more of its own words (idf-weighted share) a process's second service must
+/// show than its first to be preferred.
+pub const SIBLING_MARGIN: f32 = 0.5;
+
+/// Which of two services, ranked `first` and `second` for a process, it documents: the
+/// second only when the words that set it apart from the first are clearly more present in
+/// the process than the first's own ("Gaststättengewerbe Erlaubnis" over "… vorläufig" for a
+/// process that never says "vorläufig"; a name with no words of its own lacks nothing).
+pub fn prefer_second(
+    first: &HashMap<String, f32>,
+    second: &HashMap<String, f32>,
+    process: &HashMap<String, f32>,
+    bm25: &Bm25,
+) -> bool {
+    let own = |a: &HashMap<String, f32>, b: &HashMap<String, f32>| {
+        let only: HashMap<String, f32> =
+            a.iter().filter(|(t, _)| !b.contains_key(*t)).map(|(t, w)| (t.clone(), *w)).collect();
+        if only.is_empty() { 1.0 } else { bm25.coverage(&only, process) }
+    };
+    own(second, first) > own(first, second) + SIBLING_MARGIN
+}
 
 #[derive(Debug, Clone, Serialize, JsonSchema)]
 pub struct GapReport {
@@ -172,5 +198,30 @@ pub fn report<'a>(catalog: &str, services: &[Service], found: impl Fn(usize) -> 
         topics,
         covered_services,
         near_misses,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn terms(words: &str) -> HashMap<String, f32> {
+        words.split(' ').map(|w| (w.to_owned(), 1.0)).collect()
+    }
+
+    #[test]
+    fn the_second_service_wins_only_where_its_own_words_clearly_are_the_process_s() {
+        let bm25 = Bm25::default();
+        let process = terms("gaststaette erlaubnis gewerbe antrag wirt");
+        let provisional = terms("gaststaette gewerbe erlaubnis vorlaeufig");
+        let general = terms("gaststaette gewerbe erlaubnis");
+        assert!(prefer_second(&provisional, &general, &process, &bm25), "the general name lacks nothing");
+        assert!(!prefer_second(&general, &provisional, &process, &bm25));
+        let (simple, extended) = (terms("fuehrungszeugnis einfach"), terms("fuehrungszeugnis erweitert"));
+        assert!(prefer_second(&simple, &extended, &terms("fuehrungszeugnis erweitert kind"), &bm25));
+        assert!(
+            !prefer_second(&simple, &extended, &terms("fuehrungszeugnis erweitert einfach"), &bm25),
+            "a tie keeps the order"
+        );
     }
 }

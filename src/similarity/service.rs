@@ -658,6 +658,7 @@ impl Similarity {
                     .unwrap_or_else(|| cosine(&vectors[i], state.index.vector(&doc.id).unwrap_or_default()))
             };
             let mut near = None;
+            let mut candidates = 0;
             for (place, id) in fused.iter().enumerate() {
                 let Some(doc) = state.docs.get(id) else { continue };
                 let (cover, margin) = (name_coverage(doc), embedding(doc) - background);
@@ -678,13 +679,24 @@ impl Similarity {
                     }
                     continue;
                 }
-                // The first process that agrees in direction: among the services that agree
-                // with it and no other process has claimed, does it rank this one first? And
+                // One of the first processes that agree in direction: among the services that
+                // agree with it and no other process has claimed, does it rank this one first
+                // (or second, with its own words clearly more present)? And
                 // has neither it nor its twin claimed another service already (a process
                 // documents one service; "Erlaubnis vorläufig" is not covered by the process
                 // that names the key of "Erlaubnis")?
                 let first = per_process.get(doc.id.as_str()).and_then(|list| {
-                    list.iter().copied().find(|&s| agrees(s, doc) && claimed[s].is_none_or(|c| c == doc.id))
+                    let mut open =
+                        list.iter().copied().filter(|&s| agrees(s, doc) && claimed[s].is_none_or(|c| c == doc.id));
+                    let first = open.next()?;
+                    match (open.next(), full_bags.get(doc.id.as_str())) {
+                        (Some(second), Some(bag))
+                            if gaps::prefer_second(&full_names[first], &full_names[second], bag, &lex.bm25) =>
+                        {
+                            Some(second)
+                        }
+                        _ => Some(first),
+                    }
                 });
                 let held = claimed.iter().enumerate().position(|(s, c)| {
                     c.is_some_and(|c| s != i && services[s].name != services[i].name && (c == doc.id || twin(c, doc)))
@@ -708,7 +720,10 @@ impl Similarity {
                         cover,
                     ));
                 }
-                break;
+                candidates += 1;
+                if candidates == gaps::COVERING_CANDIDATES {
+                    break;
+                }
             }
             gaps::Found { covered: None, near_miss: near }
         };

@@ -334,6 +334,32 @@ fn a_key_named_twice_goes_to_the_better_match_and_a_group_key_bounds_the_service
     assert!(near.reason.contains("LeiKa-Schlüssel"), "{near:#?}");
 }
 
+#[test]
+fn a_process_covers_the_general_service_rather_than_a_sibling_whose_own_words_it_lacks() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = store_in(dir.path());
+    let inn = process(
+        "Gaststättenerlaubnis erteilen",
+        "Erlaubnis für den Betrieb einer Gaststätte mit Alkoholausschank nach dem Gaststättengesetz.",
+        "Ordnungsamt",
+        &["Antrag auf Gaststättenerlaubnis prüfen", "Zuverlässigkeit des Wirts prüfen", "Erlaubnis erteilen"],
+        "§ 2 GastG",
+    );
+    let inn_id = store.create(&inn, &CLERK).unwrap().id;
+    store.create(&hundesteuer(), &CLERK).unwrap();
+    store.create(&trauung(), &CLERK).unwrap();
+    let similarity = open(&store, e5());
+    let catalog = catalog_in(
+        dir.path(),
+        "A;Gaststättengewerbe Erlaubnis vorläufig;Wirtschaft;\nB;Gaststättengewerbe Erlaubnis;Wirtschaft;\n\
+         C;Hundesteuer Anmeldung;Steuern;\nD;Fischereischein Erteilung;Freizeit;\n",
+    );
+    let report = similarity.gaps(&catalog, &|_, _| {}).unwrap();
+    let by = |key: &str| report.covered_services.iter().find(|c| c.service.key == key).map(|c| c.process.clone());
+    assert_eq!(by("B"), Some(inn_id), "{report:#?}");
+    assert_eq!(by("A"), None, "the process never says \"vorläufig\": {report:#?}");
+}
+
 /// The real embedder, counting the texts it embeds.
 struct Counting {
     inner: Arc<dyn Embedder>,
