@@ -7,9 +7,8 @@
 //! Anmeldung" does not cover "Gewerbe Abmeldung") when that process, among the services
 //! whose direction agrees with it (and whose LeiKa group, where it names one, holds the
 //! service), ranks this service first — or second, where the words that set it apart from
-//! the first are clearly more present in the process — and their texts share enough of
-//! what names the service, the name's words and the embeddings' margin weighed together.
-//! Where several
+//! the first are clearly more present in the process — and their texts share what names
+//! the service. Where several
 //! processes name a service's key, the one its ranking puts first covers it. Services close
 //! to a process that fail only on direction, key group or rank are listed as near misses
 //! ("ähnlich, aber anders") with the evidence.
@@ -23,25 +22,13 @@ use super::catalog::Service;
 use super::lexical::Bm25;
 use super::score::{Doc, round};
 
-/// The least share of a service name's (idf-weighted) terms a process close to the service
-/// (covering it or a near miss) contains, unless the embeddings stand out.
+/// The least share of a service name's (idf-weighted) terms a covering process must
+/// contain, unless the embeddings stand out.
 pub const MIN_NAME_COVERAGE: f32 = 0.4;
 /// The least dense margin over the service's typical process that counts as standing out.
 pub const MIN_DENSE_MARGIN: f32 = 0.03;
 /// Near misses listed per process, the closest first.
 pub const NEAR_MISSES_PER_PROCESS: usize = 3;
-/// A dense margin of 0.01 weighs as much as a tenth of the service name's words.
-pub const MARGIN_WEIGHT: f32 = 10.0;
-/// The least name coverage plus weighted dense margin with which a match covers a service.
-pub const MIN_EVIDENCE: f32 = 0.6;
-
-/// Whether a process close to a service says enough to cover it: its weak evidence must add
-/// up ("Geschlechtseintrag ändern" is near "Familienname Änderung …" in meaning, margin 0.034,
-/// but names a sixth of its words).
-pub fn enough_evidence(name_coverage: f32, dense_margin: f32) -> bool {
-    name_coverage + MARGIN_WEIGHT * dense_margin >= MIN_EVIDENCE
-}
-
 /// Processes of a service's ranking that may cover it: the first may document a sibling.
 pub const COVERING_CANDIDATES: usize = 2;
 /// How much more of its own words (idf-weighted share) a process's second service must
@@ -220,14 +207,6 @@ mod tests {
 
     fn terms(words: &str) -> HashMap<String, f32> {
         words.split(' ').map(|w| (w.to_owned(), 1.0)).collect()
-    }
-
-    #[test]
-    fn weak_evidence_covers_only_where_name_and_meaning_add_up() {
-        assert!(enough_evidence(1.0, -0.02));
-        assert!(enough_evidence(0.2, 0.05));
-        assert!(!enough_evidence(0.17, 0.034));
-        assert!(!enough_evidence(0.5, -0.027));
     }
 
     #[test]

@@ -702,7 +702,7 @@ impl Similarity {
                     c.is_some_and(|c| s != i && services[s].name != services[i].name && (c == doc.id || twin(c, doc)))
                 });
                 let mutual = held.is_none() && first.is_some_and(|s| s == i || services[s].name == services[i].name);
-                if mutual && close && gaps::enough_evidence(cover, margin) {
+                if mutual && close {
                     let evidence = gaps::Evidence::Match {
                         embedding: score::round(embedding(doc)),
                         embedding_margin: score::round(margin),
