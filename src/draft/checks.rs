@@ -345,7 +345,8 @@ fn names_the_check(text: &str) -> bool {
     text.to_lowercase().contains("vollständigkeit") && inspects(text)
 }
 
-fn inspects(text: &str) -> bool {
+/// Whether the text says that something is checked ("prüft", "guckt", …).
+pub(super) fn inspects(text: &str) -> bool {
     let lower = text.to_lowercase();
     lower.split(|c: char| !c.is_alphanumeric()).any(|w| INSPECTING.contains(&w) && w != "nach")
 }

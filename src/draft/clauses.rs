@@ -672,8 +672,15 @@ fn first_word(text: &str) -> String {
 /// Bauhof fährt raus").
 fn is_state(text: &str) -> bool {
     let words: Vec<&str> = text.split_whitespace().collect();
-    words.len() <= 5 || text.ends_with('?') || !words.iter().any(|w| looks_like_verb(w))
+    words.len() <= 5
+        || text.ends_with('?')
+        || !words.iter().any(|w| looks_like_verb(w))
+        || words.iter().any(|w| NEGATIONS.contains(&w.to_lowercase().as_str()))
 }
+
+/// Words that negate what a clause says: said before an arrow, it is what is not the case
+/// ("Eltern lehnen ab oder melden sich nicht binnen 3 Wochen → Fall schließen").
+const NEGATIONS: &[&str] = &["nicht", "nichts", "kein", "keine", "keinen", "ohne"];
 
 /// Whether the text ends in what looks like an infinitive ("anhören", "siegeln"), not a
 /// participle ("eingegangen", "abgeschlossen" have their "ge").
@@ -809,6 +816,11 @@ fn sentences(text: &str) -> Vec<String> {
 
 /// The word before a final period is a known abbreviation, a single letter or a number.
 fn abbreviation_before(text: &str) -> bool {
+    // A period after a closing bracket ends the sentence: an abbreviation inside ("(Markt,
+    // Fest o. Ä.).") brought its own.
+    if text[..text.len() - 1].ends_with(')') {
+        return false;
+    }
     let before = text[..text.len() - 1].rsplit(|c: char| c.is_whitespace() || c == '(').next().unwrap_or("");
     let word = before.trim_start_matches(|c: char| !c.is_alphanumeric());
     // A sign ends a sentence ("Gebühr 45 €. Zum Schluss …").
@@ -947,14 +959,14 @@ fn verb_first(sentence: &str) -> Vec<String> {
         // "Unterhaltsvorschuss, das macht …" are no condition.
         // A colon before the comma ends a condition already ("Fehlt die: Kunde reicht nach, dann
         // …"): the colon's rule cuts there.
+        // After a semicolon the sentence opens in lower case ("…; lehnt AG ab, teilt SB … mit"):
+        // then the main clause after the comma must say it.
         Some(comma)
-            if capitalised
-                && !sentence[..comma].contains(':')
+            if !sentence[..comma].contains(':')
                 && sentence[..comma].split_whitespace().count() >= 2
                 && !NOT_A_VERB.contains(&first.as_str())
                 && !CONDITION.contains(&first.as_str())
-                && (AFTER_VERB.contains(&second.as_str())
-                    || MISSING.contains(&first.as_str())
+                && ((capitalised && (AFTER_VERB.contains(&second.as_str()) || MISSING.contains(&first.as_str())))
                     || (opens_with_verb(sentence) && answers_condition(&sentence[comma + 1..]))) =>
         {
             vec![format!("{}?", sentence[..comma].trim()), sentence[comma + 1..].trim().to_owned()]
@@ -992,7 +1004,11 @@ fn answers_condition(rest: &str) -> bool {
     let with_it = verb.ends_with("'s") || verb.ends_with("’s");
     let finite = verb.chars().all(|c| c.is_lowercase() || c == '\'' || c == '’')
         && (with_it || looks_like_verb(verb) || MODALS.contains(&verb));
-    (finite && (with_it || SUBJECTS.contains(&subject.to_lowercase().as_str()))) || is_instruction(next)
+    // The subject may be a unit or office by name or abbreviation ("trägt SB sie ein",
+    // "beantragt AL Auszahlung").
+    let named = !super::roles::candidates(subject).is_empty()
+        || (subject.chars().count() >= 2 && subject.chars().all(char::is_uppercase));
+    (finite && (with_it || named || SUBJECTS.contains(&subject.to_lowercase().as_str()))) || is_instruction(next)
 }
 
 /// "Bis 5.000 Euro entscheidet die Sachbearbeitung, darüber die Kämmerei": a limit with its
@@ -1111,7 +1127,8 @@ pub(super) const FLOW_ADVERBS: &[&str] = &[
 ];
 
 /// Whether the words before a colon state a condition rather than label what follows: "Bei
-/// Sicherheitsbedenken", a negation ("Keine Änderungen", "Nicht fristgerecht da"), a comparison
+/// Sicherheitsbedenken", a negation ([`NEGATIONS`]: "Keine Änderungen", "Nichts Passendes"), a
+/// question said verb first ("Steht ein Ligaspiel an"), a comparison
 /// with a figure ("Mehr als 3 Tage"), or a state at the end ("Deckung ok", "Berechtigt", "Wird
 /// gestundet"). "Unterlagen: …", "Frist: …", "Wir: …" label.
 fn states_condition(text: &str) -> bool {
@@ -1125,7 +1142,8 @@ fn states_condition(text: &str) -> bool {
         && last.ends_with('t')
         && (without_ge(last) != last || INSEPARABLE.iter().any(|p| last.starts_with(p)) || last.ends_with("iert"));
     words[0] == "bei"
-        || words.iter().any(|w| matches!(*w, "nicht" | "kein" | "keine" | "keinen" | "ohne") || MISSING.contains(w))
+        || words.iter().any(|w| NEGATIONS.contains(w) || MISSING.contains(w))
+        || (words.len() >= 2 && text.trim_start().starts_with(char::is_uppercase) && opens_with_verb(text.trim()))
         || (words
             .iter()
             .any(|w| matches!(*w, "mehr" | "über" | "unter" | "weniger" | "bis" | "ab" | "mindestens" | "höchstens"))
@@ -1150,6 +1168,15 @@ fn colon_condition(piece: &str) -> Vec<String> {
     match piece.split_once(':') {
         Some((state, work)) if work.chars().any(char::is_alphabetic) && states_condition(state) => {
             vec![format!("{}?", state.trim().trim_end_matches('.')), work.trim().to_owned()]
+        }
+        // "Klimaschutzmanager prüft Wohnsitz: nicht in der Stadt": a check, then the finding
+        // the work after it depends on.
+        Some((check, finding))
+            if super::checks::inspects(check)
+                && finding.split_whitespace().count() <= 6
+                && states_condition(finding) =>
+        {
+            vec![check.trim().to_owned(), format!("{}?", finding.trim().trim_end_matches('.'))]
         }
         _ => vec![piece.to_owned()],
     }
@@ -1507,6 +1534,27 @@ mod tests {
         );
         let kinds = |text| texts(text).into_iter().map(|(_, kind)| kind).collect::<Vec<_>>();
         assert_eq!(kinds("Ehrlich, die Hälfte der Väter meldet sich nie."), [ClauseKind::Plain]);
+    }
+
+    #[test]
+    fn a_condition_is_known_by_its_verb_first_a_negation_before_an_arrow_or_a_finding_after_a_check() {
+        for (dictation, condition) in [
+            ("Ordnet AG Berichtigung an, trägt SB sie ein.", "Ordnet AG Berichtigung an?"),
+            ("Antrag prüfen; lehnt AG ab, teilt SB die Ablehnung mit.", "lehnt AG ab?"),
+            ("Ist FZA binnen 3 Mon. nicht mögl., beantragt AL Auszahlung.", "Ist FZA binnen 3 Mon. nicht mögl.?"),
+            ("Steht Ligaspiel am Wochenende an: Verein meldet Sperrung.", "Steht Ligaspiel am Wochenende an?"),
+            ("SB prüft Anlass (Markt, Fest o. Ä.). Nichts Passendes: Absage.", "Nichts Passendes?"),
+            (
+                "Eltern lehnen ab oder melden sich nicht binnen 3 Wochen → Fall schließen",
+                "Eltern lehnen ab oder melden sich nicht binnen 3 Wochen",
+            ),
+            ("- Klimaschutzmanager prüft Wohnsitz: nicht in der Stadt → Ablehnung", "nicht in der Stadt?"),
+        ] {
+            let clauses = texts(dictation);
+            assert!(clauses.contains(&(condition.into(), ClauseKind::Condition)), "{dictation}: {clauses:?}");
+        }
+        // Work said verb first in a list stays work.
+        assert!(texts("Prüft Unterlagen, schickt Bescheid.").iter().all(|(_, kind)| *kind == ClauseKind::Plain));
     }
 
     #[test]
