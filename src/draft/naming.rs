@@ -273,18 +273,25 @@ fn standard_words(name: &str) -> String {
 
 /// Words that open a question without adding to it: conjunctions, and the verb of a question
 /// dictated as such ("Ist das Kind über zwölf?").
-const QUESTION_OPENERS: &[&str] = &["ob", "wenn", "falls", "sofern", "bei", "ist", "sind", "wird", "werden", "gibt's"];
+const QUESTION_OPENERS: &[&str] = &["ob", "wenn", "falls", "sofern", "bei", "ist", "sind", "wird", "werden", "gibt"];
 
-/// Words of spoken German that a question does not need.
-const QUESTION_FILLERS: &[&str] =
-    &["überhaupt", "noch", "erst", "mal", "denn", "eigentlich", "auch", "schon", "wirklich"];
+/// Words of spoken German that a question does not need: particles, the speaker and other
+/// pronouns as subjects ("ob er's selbst reparieren kann"), spoken articles ("'ne Trauerfeier").
+const QUESTION_FILLERS: &[&str] = &[
+    "überhaupt", "noch", "erst", "mal", "denn", "eigentlich", "auch", "schon", "wirklich", "doch", "halt", "er", "sie",
+    "wir", "ich", "man", "es", "'ne", "'n", "'nen", "ne", "nen",
+];
 
 /// Negations: a modeller asks the positive question and labels the branches by it ("Keine
 /// Einwände" → "Einwände?", its work on "nein"), as the gold processes and BPMN's conventions do.
 const NEGATIONS: &[&str] = &["nicht", "kein", "keine", "keinen", "keinem", "keiner", "keines"];
 
-/// Auxiliaries that close a subordinate clause ("ob das Gerät da ist").
-const CLOSING_AUXILIARIES: &[&str] = &["ist", "sind", "wird", "werden", "wurde", "war", "liegt", "hat", "haben"];
+/// Auxiliaries and modals that close a subordinate clause ("ob das Gerät da ist", "ob er's
+/// selbst reparieren kann").
+const CLOSING_AUXILIARIES: &[&str] = &[
+    "ist", "sind", "wird", "werden", "wurde", "war", "liegt", "hat", "haben", "kann", "können", "will", "wollen", "muss",
+    "müssen", "soll", "sollen", "darf", "dürfen",
+];
 
 /// A decision as a modeller words it: the condition in full words, positive, without
 /// conjunction, fillers, a leading article or the closing auxiliary: "Ob noch ein Gerät da
@@ -293,7 +300,9 @@ const CLOSING_AUXILIARIES: &[&str] = &["ist", "sind", "wird", "werden", "wurde",
 /// clause's own negation ([`super::assemble`]).
 pub(crate) fn question_name(name: &str) -> String {
     let spelled = roles::spell_out(name.trim_end_matches('?').trim());
-    let mut words: Vec<&str> = spelled.split_whitespace().collect();
+    // A pronoun's clitic goes with it: "er's", "gibt's".
+    let mut words: Vec<&str> =
+        spelled.split_whitespace().map(|w| w.strip_suffix("'s").or_else(|| w.strip_suffix("’s")).unwrap_or(w)).collect();
     let lower = |w: &str| w.to_lowercase();
     if words.len() > 1 && QUESTION_OPENERS.contains(&lower(words[0]).as_str()) {
         words.remove(0);
@@ -599,6 +608,10 @@ mod tests {
             ("Grab nicht geräumt?", "Grab geräumt?"),
             ("Keine Einwände?", "Einwände?"),
             ("Nicht?", "Nicht?"),
+            ("Er's selbst reparieren kann?", "Selbst reparieren?"),
+            ("Familie 'ne Trauerfeier will?", "Familie Trauerfeier?"),
+            ("Gibt es Einwände?", "Einwände?"),
+            ("Wir das Buch doch selber?", "Buch selber?"),
         ] {
             assert_eq!(question_name(name), expected);
         }
