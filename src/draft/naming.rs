@@ -278,8 +278,28 @@ const QUESTION_OPENERS: &[&str] = &["ob", "wenn", "falls", "sofern", "bei", "ist
 /// Words of spoken German that a question does not need: particles, the speaker and other
 /// pronouns as subjects ("ob er's selbst reparieren kann"), spoken articles ("'ne Trauerfeier").
 const QUESTION_FILLERS: &[&str] = &[
-    "überhaupt", "noch", "erst", "mal", "denn", "eigentlich", "auch", "schon", "wirklich", "doch", "halt", "er", "sie",
-    "wir", "ich", "man", "es", "'ne", "'n", "'nen", "ne", "nen",
+    "überhaupt",
+    "noch",
+    "erst",
+    "mal",
+    "denn",
+    "eigentlich",
+    "auch",
+    "schon",
+    "wirklich",
+    "doch",
+    "halt",
+    "er",
+    "sie",
+    "wir",
+    "ich",
+    "man",
+    "es",
+    "'ne",
+    "'n",
+    "'nen",
+    "ne",
+    "nen",
 ];
 
 /// Negations: a modeller asks the positive question and labels the branches by it ("Keine
@@ -289,8 +309,8 @@ const NEGATIONS: &[&str] = &["nicht", "kein", "keine", "keinen", "keinem", "kein
 /// Auxiliaries and modals that close a subordinate clause ("ob das Gerät da ist", "ob er's
 /// selbst reparieren kann").
 const CLOSING_AUXILIARIES: &[&str] = &[
-    "ist", "sind", "wird", "werden", "wurde", "war", "liegt", "hat", "haben", "kann", "können", "will", "wollen", "muss",
-    "müssen", "soll", "sollen", "darf", "dürfen",
+    "ist", "sind", "wird", "werden", "wurde", "war", "liegt", "hat", "haben", "kann", "können", "will", "wollen",
+    "muss", "müssen", "soll", "sollen", "darf", "dürfen",
 ];
 
 /// A decision as a modeller words it: the condition in full words, positive, without
@@ -301,8 +321,10 @@ const CLOSING_AUXILIARIES: &[&str] = &[
 pub(crate) fn question_name(name: &str) -> String {
     let spelled = roles::spell_out(name.trim_end_matches('?').trim());
     // A pronoun's clitic goes with it: "er's", "gibt's".
-    let mut words: Vec<&str> =
-        spelled.split_whitespace().map(|w| w.strip_suffix("'s").or_else(|| w.strip_suffix("’s")).unwrap_or(w)).collect();
+    let mut words: Vec<&str> = spelled
+        .split_whitespace()
+        .map(|w| w.strip_suffix("'s").or_else(|| w.strip_suffix("’s")).unwrap_or(w))
+        .collect();
     let lower = |w: &str| w.to_lowercase();
     if words.len() > 1 && QUESTION_OPENERS.contains(&lower(words[0]).as_str()) {
         words.remove(0);
