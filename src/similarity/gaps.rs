@@ -8,10 +8,9 @@
 //! whose direction agrees with it (and whose LeiKa group, where it names one, holds the
 //! service), ranks this service first — or second, where the words that set it apart from
 //! the first are clearly more present in the process — and their texts share what names
-//! the service. Where several
-//! processes name a service's key, the one its ranking puts first covers it. Services close
-//! to a process that fail only on direction, key group or rank are listed as near misses
-//! ("ähnlich, aber anders") with the evidence.
+//! the service. Where several processes name a service's key, the one its ranking puts first
+//! covers it. Services close to a process that fail only on direction, key group or rank are
+//! listed as near misses ("ähnlich, aber anders") with the evidence.
 
 use std::collections::{BTreeMap, HashMap};
 
