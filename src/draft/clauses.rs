@@ -160,10 +160,13 @@ impl Clause {
         self.kind == ClauseKind::Condition && first_word(&self.text) == "ob"
     }
 
-    /// Whether the clause opens with "wenn", "falls", "ob" and the like: a condition of its own,
-    /// not a short answer in notes ("nicht eingetragen →").
+    /// Whether the clause opens with "wenn", "falls", "ob" and the like, or with a limit and its
+    /// figure ("bis 5.000 Euro"): a condition of its own, not a short answer in notes ("nicht
+    /// eingetragen →").
     pub fn opens_with_conjunction(&self) -> bool {
-        CONDITION.contains(&first_word(&self.text).as_str())
+        let first = first_word(&self.text);
+        CONDITION.contains(&first.as_str())
+            || (LIMITS.contains(&first.as_str()) && self.text.chars().any(|c| c.is_ascii_digit()))
     }
 
     /// Whether the condition only points back at the one before it: "Ist dies nicht der Fall?",
@@ -227,6 +230,9 @@ impl Clause {
         format!("{first}{}?", chars.as_str())
     }
 }
+
+/// Words that open a limit with its figure ("bis 5.000 Euro", "mehr als 20 Stunden").
+const LIMITS: &[&str] = &["bis", "ab", "über", "unter", "mehr", "weniger", "mindestens", "höchstens"];
 
 /// Words of a condition that points back at the one before it, or at all cases but the ones
 /// before it ("alle anderen").
@@ -1014,26 +1020,72 @@ fn answers_condition(rest: &str) -> bool {
 /// "Bis 5.000 Euro entscheidet die Sachbearbeitung, darüber die Kämmerei": a limit with its
 /// figure, said first, is the condition of the work after it, and "darüber"/"darunter" after a
 /// comma its other side, whose verb the speaker left out. Said as one clause, it was a remark
-/// the model skipped.
+/// the model skipped. A lower limit also counts with what is counted and without a verb after
+/// it ("bei mehr als 20 Std./Monat vorher Zustimmung einholen", "ab 500 erwarteten Besuchern
+/// zusätzlich ins Monatsheft"), and a limit is a condition on its own ("Kosten über 500 €").
 fn threshold(sentence: &str) -> Vec<String> {
+    // The limit opens the sentence or a part of it after a comma ("Eintrag freischalten, ab 500
+    // Besuchern zusätzlich ins Monatsheft").
+    for start in std::iter::once(0).chain(outer_commas(sentence).into_iter().map(|i| i + 2)) {
+        let limited = limit(&sentence[start..]);
+        if limited.len() > 1 || limited.first().is_some_and(|c| c.ends_with('?')) {
+            let before = sentence[..start].trim_end_matches([',', ' ']);
+            return std::iter::once(before.to_owned()).chain(limited).filter(|p| !p.trim().is_empty()).collect();
+        }
+    }
+    vec![sentence.to_owned()]
+}
+
+/// The limit that opens `sentence` and the work after it (see [`threshold`]); the sentence
+/// alone where none does.
+fn limit(sentence: &str) -> Vec<String> {
     static LIMIT: LazyLock<Regex> = LazyLock::new(|| {
         Regex::new(r"(?i)^((?:bis|ab|über|unter|mehr\s+als|weniger\s+als)\s+(?:ca\.\s*)?\d[\d.,]*\s*(?:T€|€|Euro|km|m|qm|Tage[n]?|Wochen|Monate[n]?|Jahre[n]?|Prozent|%)?)\s+(\p{Ll}+)\b")
             .expect("valid regex")
     });
+    // A lower limit on what is counted: the figure, then a unit or a noun (with an adjective);
+    // not a time of day or a date ("ab 8 Uhr", "ab 1.3.").
+    static COUNTED: LazyLock<Regex> = LazyLock::new(|| {
+        Regex::new(r"^(?i:bei\s+)?((?i:ab|über|mehr\s+als|weniger\s+als|unter|mindestens)\s+(?:ca\.\s*)?\d[\d.,]*\s*(?:€|%|(?:\p{Ll}+\s+)?\p{Lu}[\p{L}./²³]*))(?:\s+(.*\p{L}.*))?$")
+            .expect("valid regex")
+    });
+    // A limit on its own, on what a noun names: "Kosten über 500 €", "Gartenfläche unter 25 m²".
+    static ALONE: LazyLock<Regex> = LazyLock::new(|| {
+        Regex::new(r"^\p{Lu}[\p{L}-]*\s+(?i:über|unter|ab|bis|mehr\s+als|weniger\s+als|mindestens|höchstens)\s+(?:ca\.\s*)?\d[\d.,]*\s*(?:T€|€|Euro|%|Prozent|m²|qm|km|m)?$")
+            .expect("valid regex")
+    });
+    static DATE: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"\d\.\d{1,2}\.|(?i)\buhr\b").expect("valid regex"));
     static OTHER_SIDE: LazyLock<Regex> =
         LazyLock::new(|| Regex::new(r"(?i),\s*(darüber|darunter|drüber|drunter)\s+").expect("valid regex"));
-    let Some(limit) = LIMIT.captures(sentence) else { return vec![sentence.to_owned()] };
-    let verb = &limit[2];
-    if !looks_finite(verb) {
-        return vec![sentence.to_owned()];
+    let sentence = sentence.trim();
+    // "Gebühr bis 100 €" says what the service costs (see `Clause::fee_note`).
+    let fee = first_word(sentence).ends_with("gebühr") || first_word(sentence).ends_with("gebühren");
+    let alone = sentence.trim_end_matches('.');
+    if ALONE.is_match(alone) && !fee {
+        return vec![format!("{alone}?")];
     }
+    let Some(limit) = LIMIT.captures(sentence).filter(|l| looks_finite(&l[2])) else {
+        // A question already ("Über 1.400 € netto im Monat?") stays whole.
+        return match COUNTED.captures(sentence).filter(|_| !sentence.ends_with('?')) {
+            Some(counted) if !DATE.is_match(&counted[1]) => {
+                let condition = format!("{}?", counted[1].trim_end_matches([',', '.']));
+                let work = counted.get(2).map(|w| w.as_str().trim_start_matches([',', ' ']).to_owned());
+                std::iter::once(condition).chain(work.filter(|w| !w.is_empty())).collect()
+            }
+            _ => vec![sentence.to_owned()],
+        };
+    };
+    let verb = &limit[2];
     let condition = format!("{}?", &limit[1]);
     let work = &sentence[limit.get(2).expect("verb").start()..];
     match OTHER_SIDE.captures(work) {
         Some(other) => {
             let whole = other.get(0).expect("match");
             let rest = &work[whole.end()..];
-            let said = rest.split_whitespace().next().is_some_and(|w| looks_finite(w) || infinitive_like(w));
+            let said = rest
+                .split_whitespace()
+                .next()
+                .is_some_and(|w| looks_finite(w) || infinitive_like(w) || MODALS.contains(&w));
             let other_work = if said { rest.to_owned() } else { format!("{verb} {rest}") };
             vec![condition, work[..whole.start()].to_owned(), format!("{}?", &other[1]), other_work]
         }
@@ -1144,10 +1196,7 @@ fn states_condition(text: &str) -> bool {
     words[0] == "bei"
         || words.iter().any(|w| NEGATIONS.contains(w) || MISSING.contains(w))
         || (words.len() >= 2 && text.trim_start().starts_with(char::is_uppercase) && opens_with_verb(text.trim()))
-        || (words
-            .iter()
-            .any(|w| matches!(*w, "mehr" | "über" | "unter" | "weniger" | "bis" | "ab" | "mindestens" | "höchstens"))
-            && text.chars().any(|c| c.is_ascii_digit()))
+        || (words.iter().any(|w| LIMITS.contains(w)) && text.chars().any(|c| c.is_ascii_digit()))
         || STATE_WORDS.contains(&last)
         || participle
         || ((last.ends_with("ig") || last.ends_with("lich") || last.ends_with("bar")) && last != "zuständig")
@@ -1161,7 +1210,7 @@ fn colon_condition(piece: &str) -> Vec<String> {
     // announces the work after it.
     if let Some((intro, work)) = piece.split_once(':')
         && work.chars().any(char::is_alphabetic)
-        && INTRODUCTIONS.iter().any(|end| intro.trim_end().to_lowercase().ends_with(end))
+        && introduces(intro)
     {
         return colon_condition(work.trim());
     }
@@ -1197,6 +1246,14 @@ const END_WORDS: &[&str] = &["fertig", "ende", "schluss", "aus", "erledigt", "fe
 
 /// Ends of what announces the work after a colon ("das läuft so:", "wie folgt:").
 const INTRODUCTIONS: &[&str] = &[" so", "wie folgt", "folgendermaßen", "ablauf", "und zwar"];
+
+/// Whether the words before a colon announce what follows: an [`INTRODUCTIONS`] end, or "es
+/// kommt auf … an" ("dann kommt's auf den Betrag an: bis 5.000 € …").
+fn introduces(intro: &str) -> bool {
+    let lower = intro.trim_end().to_lowercase();
+    let depends = lower.ends_with(" an") && lower.split_whitespace().any(|w| w == "kommt" || w == "kommt's");
+    depends || INTRODUCTIONS.iter().any(|end| lower.ends_with(end))
+}
 
 /// Words after "bei" that name a place or a person, not an occasion ("bei der Stadtkasse", "bei
 /// uns").
@@ -1373,6 +1430,40 @@ mod tests {
 
     fn texts(dictation: &str) -> Vec<(String, ClauseKind)> {
         split(dictation).into_iter().map(|c| (c.text, c.kind)).collect()
+    }
+
+    #[test]
+    fn a_lower_limit_on_what_is_counted_and_a_limit_alone_are_conditions() {
+        let condition = |t: &str| (t.to_owned(), ClauseKind::Condition);
+        let work = |t: &str| (t.to_owned(), ClauseKind::Plain);
+        assert_eq!(
+            texts("Bei mehr als 20 Std./Monat vorher Zustimmung PR einholen."),
+            [condition("mehr als 20 Std./Monat?"), work("vorher Zustimmung PR einholen")]
+        );
+        assert_eq!(
+            texts("Eintrag freischalten, ab 500 erwarteten Besuchern zusätzlich ins gedruckte Monatsheft."),
+            [
+                work("Eintrag freischalten"),
+                condition("ab 500 erwarteten Besuchern?"),
+                work("zusätzlich ins gedruckte Monatsheft")
+            ]
+        );
+        assert_eq!(texts("Kosten über 500 €. AL gibt frei.")[0], condition("Kosten über 500 €?"));
+        assert_eq!(
+            texts(
+                "Dann kommt's auf den Betrag an: bis 5.000 Euro entscheidet die Kassenleitung selbst, darüber der Kämmerer."
+            )[0],
+            condition("bis 5.000 Euro?")
+        );
+        assert_eq!(
+            texts("Bis 5.000 Euro entscheidet die Kassenleitung, darüber muss der Kämmerer unterschreiben.")[3],
+            work("muss der Kämmerer unterschreiben")
+        );
+        assert_eq!(texts("Über 1.400 € netto im Monat?").len(), 1);
+        // A deadline, a time of day and a fee are no limits.
+        assert_eq!(texts("Ab 1.3. Anträge annehmen.")[0].1, ClauseKind::Plain);
+        assert_eq!(texts("Ab 8 Uhr Halle aufschließen.")[0].1, ClauseKind::Plain);
+        assert_eq!(texts("Gebühr bis 100 €.")[0].1, ClauseKind::Plain);
     }
 
     #[test]
