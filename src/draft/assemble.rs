@@ -282,11 +282,14 @@ fn unify_roles(nodes: &mut [Node]) {
         }
     }
     counts.sort_by(|(a, x), (b, y)| y.cmp(x).then(a.chars().count().cmp(&b.chars().count())));
-    // Inflections only: "Schule" is not the "Schulverwaltungsamt", as the step words' looser
-    // [`same_word`] would have it.
+    // Inflections only, an ending added to the whole word: "Schule" is not the
+    // "Schulverwaltungsamt", as the step words' looser [`same_word`] would have it, nor the
+    // "Kämmerer" the "Kämmerei".
     let inflected = |x: &str, y: &str| {
         let common = common_start(x, y);
-        common >= 4 && common + 3 >= x.chars().count().max(y.chars().count())
+        common >= 4
+            && common == x.chars().count().min(y.chars().count())
+            && common + 3 >= x.chars().count().max(y.chars().count())
     };
     let contained = |a: &str, b: &str| {
         let (wa, wb) = (content_words(a), content_words(b));
@@ -843,6 +846,10 @@ mod tests {
         let (text, _) = assemble(&clauses, &answers, &[], &[], "start: x\nend: y\n# T\n");
         assert!(text.contains("task Bauhof: Schaden besichtigen"), "{text}");
         assert!(!text.contains("Kollegin"), "{text}");
+        let clauses = split("Kä prüft die Deckung. Kämmerer entscheidet.");
+        let answers = owned(&["task Kämmerei: Deckung prüfen", "task Kämmerer: Über Mittel entscheiden"]);
+        let (text, _) = assemble(&clauses, &answers, &[], &[], "start: x\nend: y\n# T\n");
+        assert!(text.contains("task Kämmerer: Über Mittel entscheiden"), "a person is not the unit: {text}");
     }
 
     #[test]
