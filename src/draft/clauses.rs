@@ -258,6 +258,10 @@ const STATISTIC_CUES: &[&str] = &[
     " durchschnittlich",
     " dauert ",
     " beträgt ",
+    // How long the office takes: "Bearbeitungszeit i. d. R. 4–6 Wo.", "Bearb. 2–3 Tage".
+    " bearbeitungszeit",
+    " bearbeitungsdauer",
+    " bearb. ",
 ];
 
 /// Phrases of remarks on what a service costs and how long its result is valid.
@@ -1834,6 +1838,8 @@ mod tests {
         assert!(remark("sonst direkt weiter"));
         assert!(remark("Ca. 40 Anträge im Jahr"));
         assert!(remark("Das dauert zwanzig Minuten"));
+        assert!(split("Bearbeitungszeit i. d. R. 4–6 Wo.")[0].is_statistic());
+        assert!(split("Bearb. i. d. R. 2–3 Tage, vor den Ferien deutlich mehr Antr.")[0].is_statistic());
         // An instruction is work whatever remark comes with it; a cue is a word, not a compound's part.
         assert!(!remark("Gebühr festsetzen (ca. 50 € je Wohnung)"));
         assert!(!remark("Jahresgebühr 20 € kassieren"));

@@ -296,11 +296,30 @@ const OTHER_ABBREVIATIONS: &[(&str, &str)] = &[
     ("Beh.", "Behörde"),
     ("BV", "Beschlussvorlage"),
     ("WV", "Wiedervorlage"),
+    ("Antr.", "Antrag"),
+    ("Geb.", "Gebühr"),
+    ("Wo.", "Wochen"),
+    ("Mon.", "Monaten"),
+    ("mögl.", "möglich"),
+    ("vollst.", "vollständig"),
+    ("unvollst.", "unvollständig"),
 ];
+
+/// Abbreviations of more than one word: "Vorgang z. d. A." → "Vorgang zu den Akten".
+const PHRASE_ABBREVIATIONS: &[(&str, &str)] = &[("z. d. A.", "zu den Akten"), ("z.d.A.", "zu den Akten")];
 
 /// `name` with the abbreviations of units, people and things written out, also as the last
 /// part of a compound ("Wunsch-GS" → "Wunsch-Grundschule").
 pub fn spell_out(name: &str) -> String {
+    // A name may end without the phrase's last dot ("Vorgang z. d. A").
+    let mut name = name.to_owned();
+    for (short, full) in PHRASE_ABBREVIATIONS {
+        let bare = short.trim_end_matches('.');
+        if let Some(head) = name.strip_suffix(bare) {
+            name = format!("{head}{full}");
+        }
+        name = name.replace(short, full);
+    }
     let full = |word: &str| {
         ABBREVIATIONS
             .iter()
@@ -486,6 +505,9 @@ mod tests {
         assert_eq!(person("Kunde"), "Kunde");
         assert_eq!(person_named("Urkunde"), None);
         assert_eq!(spell_out("Std. monatl. erfassen"), "Stunden monatlich erfassen");
+        assert_eq!(spell_out("Vorgang z. d. A"), "Vorgang zu den Akten");
+        assert_eq!(spell_out("Antr. z. d. A. nehmen"), "Antrag zu den Akten nehmen");
+        assert_eq!(spell_out("FZA binnen 3 Mon. nicht mögl."), "FZA binnen 3 Monaten nicht möglich");
     }
 
     #[test]
