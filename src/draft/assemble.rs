@@ -92,6 +92,8 @@ pub fn assemble(
                     } else if step.kind == StepType::Task {
                         let said = &clauses[clause].text;
                         task_name(&with_clause_particle(&with_verb_last(&step.name, said), said))
+                    } else if nominalises(&step.name, &clauses[clause].text) {
+                        question_name(&clauses[clause].as_question())
                     } else {
                         question_name(&step.name)
                     };
@@ -191,6 +193,22 @@ pub fn foreign_words(prompt: &str, dictation: &str) -> Vec<String> {
         }
     }
     foreign
+}
+
+/// Whether the model's question turns the state a short condition says into a noun
+/// ("Zulässig?" → "Zulässigkeit?", "Ist ein Name bedenklich?" → "Bedenklichkeit des Namens?",
+/// "Genehmigt" → "Genehmigung gewünscht?"): the condition's own words are the modeller's question.
+fn nominalises(question: &str, clause: &str) -> bool {
+    const NOUN_ENDINGS: &[&str] = &["igkeit", "keit", "heit", "ung"];
+    let said = content_words(clause);
+    said.len() <= 4
+        && content_words(question).iter().any(|word| {
+            NOUN_ENDINGS.iter().any(|end| {
+                word.strip_suffix(end)
+                    .filter(|stem| stem.chars().count() >= 4)
+                    .is_some_and(|stem| said.iter().any(|w| w.starts_with(stem) && !w.ends_with(end)))
+            })
+        })
 }
 
 /// A clause as a step name: at most 60 characters, cut at a word.
@@ -850,6 +868,21 @@ mod tests {
         let answers = owned(&["task Kämmerei: Deckung prüfen", "task Kämmerer: Über Mittel entscheiden"]);
         let (text, _) = assemble(&clauses, &answers, &[], &[], "start: x\nend: y\n# T\n");
         assert!(text.contains("task Kämmerer: Über Mittel entscheiden"), "a person is not the unit: {text}");
+    }
+
+    #[test]
+    fn a_state_the_model_turned_into_a_noun_is_asked_in_the_conditions_words() {
+        let clauses = split("Stadtarchiv prüft die Vorschläge. Ist ein Name bedenklich? Dann Rückfrage.");
+        let answers = owned(&[
+            "task Stadtarchiv: Vorschläge prüfen",
+            "decision Stadtarchiv: Bedenklichkeit des Namens?",
+            "task Stadtarchiv: Rückfrage stellen",
+        ]);
+        let (text, _) = assemble(&clauses, &answers, &[], &[], "start: x\nend: y\n# T\n");
+        assert!(text.contains("decision Stadtarchiv: Name bedenklich?"), "{text}");
+        assert!(nominalises("Zulässigkeit?", "Zulässig?"));
+        assert!(nominalises("Genehmigung gewünscht?", "Genehmigt"));
+        assert!(!nominalises("Genehmigung erteilt?", "Liegt die Genehmigung vor"), "the noun is said");
     }
 
     #[test]
