@@ -249,10 +249,6 @@ const ABBREVIATIONS: &[(&str, &str)] = &[
     ("FD", "Fachdienst"),
     ("PR", "Personalrat"),
     ("Sekr", "Sekretariat"),
-    ("AG", "Amtsgericht"),
-    ("FamG", "Familiengericht"),
-    ("FW", "Feuerwehr"),
-    ("VHS", "Volkshochschule"),
 ];
 
 /// Abbreviations that name a unit only where no verb comes right before them: "PA fordert an",
