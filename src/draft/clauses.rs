@@ -205,7 +205,7 @@ impl Clause {
     pub fn fee_note(&self) -> Option<String> {
         let (noun, mut rest) = self.text.trim().split_once(' ')?;
         let lower = noun.to_lowercase();
-        if self.kind != ClauseKind::Plain || !(lower.ends_with("gebühr") || lower.ends_with("gebühren")) {
+        if self.kind != ClauseKind::Plain || !is_fee(&lower) {
             return None;
         }
         while let Some(after) = ROUGHLY.iter().find_map(|r| rest.strip_prefix(r)) {
@@ -229,6 +229,11 @@ impl Clause {
         let first: String = chars.next().map(|c| c.to_uppercase().collect()).unwrap_or_default();
         format!("{first}{}?", chars.as_str())
     }
+}
+
+/// Whether a (lower-case) noun is a fee: "Gebühr", "Verwaltungsgebühren".
+fn is_fee(noun: &str) -> bool {
+    noun.ends_with("gebühr") || noun.ends_with("gebühren")
 }
 
 /// Words that open a limit with its figure ("bis 5.000 Euro", "mehr als 20 Stunden").
@@ -1063,7 +1068,7 @@ fn limit(sentence: &str) -> Vec<String> {
         LazyLock::new(|| Regex::new(r"(?i),\s*(darüber|darunter|drüber|drunter)\s+").expect("valid regex"));
     let sentence = sentence.trim();
     // "Gebühr bis 100 €" says what the service costs (see `Clause::fee_note`).
-    let fee = first_word(sentence).ends_with("gebühr") || first_word(sentence).ends_with("gebühren");
+    let fee = is_fee(&first_word(sentence));
     let alone = sentence.trim_end_matches('.');
     if ALONE.is_match(alone) && !fee {
         return vec![format!("{alone}?")];
