@@ -597,12 +597,25 @@ mod tests {
     }
 
     #[test]
-    fn every_case_in_the_evaluation_set_loads() {
-        let cases = load_cases(Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/eval/draft/cases"))).unwrap();
-        assert!(cases.len() >= 20, "{} cases", cases.len());
-        for case in &cases {
-            assert!(crate::draft::input::check(&case.dictation).is_ok(), "{}", case.id);
-            assert!(crate::process::validate(&case.gold).valid, "{}", case.id);
+    fn every_case_of_every_drafting_set_loads() {
+        let eval = Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/eval"));
+        let sets = [
+            "draft",
+            "draft-dev2",
+            "draft-dev3",
+            "draft-dev4",
+            "draft-dev5",
+            "draft-blind",
+            "draft-blind2",
+            "draft-blind3",
+        ];
+        for set in sets {
+            let cases = load_cases(&eval.join(set).join("cases")).unwrap();
+            assert!(cases.len() >= 20, "{set}: {} cases", cases.len());
+            for case in &cases {
+                assert!(crate::draft::input::check(&case.dictation).is_ok(), "{set}/{}", case.id);
+                assert!(crate::process::validate(&case.gold).valid, "{set}/{}", case.id);
+            }
         }
     }
 }
