@@ -6,7 +6,7 @@
 //! an"), the model took whichever unit it had seen last, and the unit that does most of the work
 //! went missing from the draft (docs/drafting.md, session 25).
 
-use super::clauses::infinitive_like;
+use super::clauses::{MODALS, infinitive_like};
 use super::roles::{person_named, unit_named};
 use crate::compact::format;
 
@@ -117,9 +117,6 @@ fn singular_verb(word: &str) -> bool {
     let word = core(word);
     word.chars().count() >= 3 && word.chars().all(char::is_lowercase) && word.ends_with('t') && word != "nicht"
 }
-
-/// Modal verbs a subject may go with ("der Bauherr muss zahlen").
-const MODALS: &[&str] = &["muss", "kann", "soll", "darf", "will", "müssen", "können", "sollen", "dürfen", "wollen"];
 
 /// Verbs whose subject receives, not works ("der Mitarbeiter kriegt eine Absage"), or is worked
 /// on ("die Eltern werden informiert").

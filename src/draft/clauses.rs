@@ -70,8 +70,9 @@ const INFLECTIONS: &[&str] =
     &["", "e", "em", "en", "er", "es", "ens", "n", "s", "lich", "liche", "lichem", "lichen", "licher", "liches"];
 
 /// Modal verbs: with one, an infinitive at the end says what may or must happen ("kann dauern",
-/// "muss nicht geprüft werden"), not what to do.
-const MODALS: &[&str] = &[
+/// "muss nicht geprüft werden"), not what to do; after a subject one is its finite verb ("der
+/// Bauherr muss zahlen"); one closes a subordinate clause ("ob er's selbst reparieren kann").
+pub(super) const MODALS: &[&str] = &[
     "kann", "können", "kannst", "muss", "müssen", "musst", "soll", "sollen", "sollte", "darf", "dürfen", "will",
     "wollen", "möchte", "möchten", "braucht", "brauchen",
 ];

@@ -9,7 +9,7 @@ use std::sync::LazyLock;
 use regex::Regex;
 
 use super::actors::actor_named;
-use super::clauses::{FLOW_ADVERBS, NOT_VERBS, PARTICLES, infinitive_like, looks_finite, positive, without_ge};
+use super::clauses::{FLOW_ADVERBS, MODALS, NOT_VERBS, PARTICLES, infinitive_like, looks_finite, positive, without_ge};
 use super::roles;
 
 /// A task name as a modeller writes it: in full words, the work last, as an infinitive.
@@ -306,12 +306,9 @@ const QUESTION_FILLERS: &[&str] = &[
 /// Einwände" → "Einwände?", its work on "nein"), as the gold processes and BPMN's conventions do.
 const NEGATIONS: &[&str] = &["nicht", "kein", "keine", "keinen", "keinem", "keiner", "keines"];
 
-/// Auxiliaries and modals that close a subordinate clause ("ob das Gerät da ist", "ob er's
-/// selbst reparieren kann").
-const CLOSING_AUXILIARIES: &[&str] = &[
-    "ist", "sind", "wird", "werden", "wurde", "war", "liegt", "hat", "haben", "kann", "können", "will", "wollen",
-    "muss", "müssen", "soll", "sollen", "darf", "dürfen",
-];
+/// Auxiliaries that close a subordinate clause ("ob das Gerät da ist"), as the modals do
+/// ([`MODALS`]).
+const CLOSING_AUXILIARIES: &[&str] = &["ist", "sind", "wird", "werden", "wurde", "war", "liegt", "hat", "haben"];
 
 /// A decision as a modeller words it: the condition in full words, positive, without
 /// conjunction, fillers, a leading article or the closing auxiliary: "Ob noch ein Gerät da
@@ -348,7 +345,7 @@ pub(crate) fn question_name(name: &str) -> String {
     {
         words.remove(0);
     }
-    if words.len() > 1 && words.last().is_some_and(|w| CLOSING_AUXILIARIES.contains(w)) {
+    if words.len() > 1 && words.last().is_some_and(|w| CLOSING_AUXILIARIES.contains(w) || MODALS.contains(w)) {
         words.pop();
     }
     if words.is_empty() {
