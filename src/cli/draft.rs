@@ -76,6 +76,27 @@ pub enum EvalCommand {
     /// Speech to text: word error rate per voice and speed, compute per second of audio, and
     /// drafts from transcripts beside drafts from the reference text; prints JSON.
     Transcribe(super::speech::EvalTranscribeArgs),
+    /// Two runs of `eval draft` on one set (their JSON output) compared case by case: each
+    /// score's difference with a 95 % paired bootstrap interval, and how many cases gained or
+    /// lost steps; prints JSON.
+    Compare(EvalCompareArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct EvalCompareArgs {
+    /// The earlier run's JSON.
+    pub base: PathBuf,
+    /// The later run's JSON.
+    pub new: PathBuf,
+}
+
+fn eval_compare(args: EvalCompareArgs) -> Result<ExitCode, CliError> {
+    let read = |path: &PathBuf| {
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| CliError::Input(format!("cannot read {}: {e}", path.display())))?;
+        eval::bootstrap::case_scores(&text).map_err(|e| CliError::Input(format!("{}: {e}", path.display())))
+    };
+    print_json(&eval::bootstrap::compare(&read(&args.base)?, &read(&args.new)?))
 }
 
 #[derive(Debug, Args)]
@@ -208,6 +229,7 @@ pub fn eval(args: EvalArgs) -> Result<ExitCode, CliError> {
         EvalCommand::Duplicates(args) => return super::similarity::eval_duplicates(args),
         EvalCommand::Review(args) => return eval_review(args),
         EvalCommand::Transcribe(args) => return super::speech::eval_transcribe(args),
+        EvalCommand::Compare(args) => return eval_compare(args),
     };
     let input = |e: eval::EvalError| CliError::Input(e.to_string());
     let mut cases = eval_draft::load_cases(&args.cases).map_err(input)?;

@@ -9,10 +9,10 @@
 //! over all cases. Ordering accuracy is the share of pairs of matched steps that come in the same
 //! order in the draft as in the gold process.
 
-use std::collections::HashSet;
+use std::collections::{BTreeMap, HashSet};
 use std::path::Path;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use super::{EvalError, read_files};
 use crate::compact::{convert, format};
@@ -124,7 +124,7 @@ pub fn match_labels(gold: &[&str], predicted: &[&str]) -> Vec<(usize, usize)> {
 }
 
 /// Counts for precision and recall.
-#[derive(Debug, Clone, Copy, Default, Serialize)]
+#[derive(Debug, Clone, Copy, Default, Serialize, Deserialize)]
 pub struct Counts {
     pub matched: usize,
     pub predicted: usize,
@@ -154,7 +154,7 @@ pub struct Prf {
 }
 
 /// How one draft compares with its gold process.
-#[derive(Debug, Clone, Copy, Default, Serialize)]
+#[derive(Debug, Clone, Copy, Default, Serialize, Deserialize)]
 pub struct CaseScore {
     pub steps: Counts,
     pub roles: Counts,
@@ -162,6 +162,16 @@ pub struct CaseScore {
     /// Pairs of matched steps in the gold order, and how many of them the draft keeps in order.
     pub ordered_pairs: usize,
     pub ordered_pairs_kept: usize,
+}
+
+impl CaseScore {
+    pub(crate) fn add(&mut self, other: &CaseScore) {
+        self.steps.add(other.steps);
+        self.roles.add(other.roles);
+        self.decisions.add(other.decisions);
+        self.ordered_pairs += other.ordered_pairs;
+        self.ordered_pairs_kept += other.ordered_pairs_kept;
+    }
 }
 
 fn names(process: &Process, kind: StepType) -> Vec<&str> {
@@ -277,6 +287,9 @@ pub struct EvalReport {
     pub steps: Prf,
     pub roles: Prf,
     pub decisions: Prf,
+    /// 95 % intervals of the step, decision and role scores, resampled by case
+    /// ([`super::bootstrap`]).
+    pub intervals: BTreeMap<&'static str, super::bootstrap::Interval>,
     pub ordering_accuracy: f64,
     /// Share of drafted tasks and decisions whose name shares no content word with the dictation.
     pub ungrounded_rate: f64,
@@ -340,12 +353,9 @@ pub fn evaluate(
     }
     let mut total = CaseScore::default();
     for r in &results {
-        total.steps.add(r.score.steps);
-        total.roles.add(r.score.roles);
-        total.decisions.add(r.score.decisions);
-        total.ordered_pairs += r.score.ordered_pairs;
-        total.ordered_pairs_kept += r.score.ordered_pairs_kept;
+        total.add(&r.score);
     }
+    let scores: Vec<CaseScore> = results.iter().map(|r| r.score).collect();
     let n = results.len().max(1) as f64;
     let drafted: Vec<&CaseResult> = results.iter().filter(|r| r.error.is_none()).collect();
     EvalReport {
@@ -356,6 +366,7 @@ pub fn evaluate(
         steps: total.steps.scores(),
         roles: total.roles.scores(),
         decisions: total.decisions.scores(),
+        intervals: super::bootstrap::intervals(&scores),
         ordering_accuracy: if total.ordered_pairs == 0 {
             1.0
         } else {

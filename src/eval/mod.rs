@@ -2,6 +2,7 @@
 //! `ablauf eval draft` and `ablauf eval review`. (Duplicate detection's harness lives in
 //! `similarity`, beside the scoring it measures.)
 
+pub mod bootstrap;
 pub mod draft;
 pub mod review;
 pub mod transcribe;

@@ -75,3 +75,35 @@ fn a_recording_is_transcribed_then_drafted() {
     let both = draft(dir.path(), "", &["--audio", audio.to_str().unwrap(), "--file", "x.txt"]);
     assert_eq!(both.status.code(), Some(2));
 }
+
+/// `ablauf eval draft` reports each score with its 95 % interval, and `ablauf eval compare`
+/// finds no difference between a run and itself; an unreadable run exits 2.
+#[test]
+fn the_drafting_eval_gives_intervals_and_compares_two_runs() {
+    let cases = concat!(env!("CARGO_MANIFEST_DIR"), "/eval/draft/cases");
+    let out = Command::new(BIN)
+        .args(["eval", "draft", "--model", SMALL_LLM, "--limit", "2", "--cases", cases])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let recall = report["draft"]["steps"]["recall"].as_f64().unwrap();
+    let interval = &report["draft"]["intervals"]["steps_recall"];
+    let (low, high) = (interval["low"].as_f64().unwrap(), interval["high"].as_f64().unwrap());
+    assert!(low <= recall && recall <= high, "{recall} outside {interval}");
+
+    let dir = tempfile::tempdir().unwrap();
+    let run = dir.path().join("run.json");
+    std::fs::write(&run, &out.stdout).unwrap();
+    let out = Command::new(BIN).args(["eval", "compare"]).arg(&run).arg(&run).output().unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    let comparison: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!((comparison["cases"].as_u64(), comparison["steps_unchanged"].as_u64()), (Some(2), Some(2)));
+    assert!(comparison["differences"].as_array().unwrap().iter().all(|d| d["difference"] == 0.0), "{comparison}");
+
+    let broken = dir.path().join("broken.json");
+    std::fs::write(&broken, "{\"draft\": {}}").unwrap();
+    let out = Command::new(BIN).args(["eval", "compare"]).arg(&run).arg(&broken).output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("broken.json"), "{}", String::from_utf8_lossy(&out.stderr));
+}
