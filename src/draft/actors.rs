@@ -363,6 +363,10 @@ mod tests {
         assert_eq!(actor("der Bauherr muss zahlen"), unit("Bauherr"));
         assert_eq!(actor("Die Friedhofsgärtner graben die Urne aus"), unit("Friedhofsgärtner"));
         assert_eq!(actor("Frau Yilmaz macht die Auszahlungsanordnung"), unit("Frau Yilmaz"));
+        // Parties from outside, named without a modifier or in the plural.
+        assert_eq!(actor("zahlt die Firma die Gebühr"), unit("Firma"));
+        assert_eq!(actor("Die Vereine rufen beim Bauhof an"), unit("Verein"));
+        assert_eq!(actor("Abfuhrunternehmen holt Biotonne ab"), unit("Abfuhrunternehmen"));
         // Worked on, receiving, or named in an instruction: not the actor.
         for clause in [
             "kriegt der Mitarbeiter eine Absage",

@@ -56,6 +56,7 @@ const UNIT_ENDS: &[&str] = &[
     "buchhaltung",
     "verein",
     "initiative",
+    "unternehmen",
 ];
 
 /// Compounds with such an end that name a place or a thing, not a unit.
@@ -143,6 +144,11 @@ const PERSON_WORDS: &[&str] = &[
     "klientin",
     "senior",
     "seniorin",
+    // Parties from outside named without a modifier ("zahlt die Firma die Gebühr", "Die Vereine
+    // rufen beim Bauhof an"); "Entsorgungsfirma" and "Sportverein" are units ([`UNIT_ENDS`]).
+    "firma",
+    "verein",
+    "unternehmen",
 ];
 
 /// Word ends of such people, alone or as a compound's last part ("Halter", "Hundehalter").
@@ -348,8 +354,9 @@ pub fn spell_out(name: &str) -> String {
     words.join(" ")
 }
 
-/// Inflection endings a unit may carry in the dictation ("des Jugendamtes", "vom Ordnungsamts").
-const ENDINGS: &[&str] = &["es", "s", "n", "en"];
+/// Inflection endings a unit may carry in the dictation ("des Jugendamtes", "vom Ordnungsamts",
+/// the plural "die Vereine").
+const ENDINGS: &[&str] = &["es", "s", "n", "en", "e"];
 
 /// The units the dictation names, in the order of their first mention, each once.
 pub fn candidates(dictation: &str) -> Vec<String> {
@@ -497,6 +504,10 @@ mod tests {
             assert_eq!(person_named(thing), None, "{thing}");
         }
         assert!(candidates("Der Antragsteller reicht nach, der Bürger zahlt").is_empty());
+        // A firm or club without a modifier is a party from outside, with one a unit.
+        assert_eq!((person("Firma"), person("Vereine")), ("Firma".to_owned(), "Verein".to_owned()));
+        assert!(candidates("Die Firma zahlt, der Verein holt ab").is_empty());
+        assert_eq!(candidates("Die Entsorgungsfirma und das Bauunternehmen"), ["Entsorgungsfirma", "Bauunternehmen"]);
         assert!(is_person("Bauherr") && !is_person("Bauhof") && !is_person("Amtsleiter"));
         // Written for all genders, or abbreviated as offices do.
         assert_eq!(person("Beschäftigte/r"), "Beschäftigte");
