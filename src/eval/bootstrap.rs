@@ -11,7 +11,7 @@ use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use serde::{Deserialize, Serialize};
 
-use super::draft::CaseScore;
+use super::draft::{CaseScore, nearest_rank};
 
 /// Resamples per interval: enough for stable 2.5 % and 97.5 % quantiles at two decimals.
 const RESAMPLES: usize = 2000;
@@ -47,11 +47,10 @@ fn total<'a>(scores: impl Iterator<Item = &'a CaseScore>) -> CaseScore {
     sum
 }
 
-/// The 2.5 % and 97.5 % quantiles (nearest rank).
+/// The 2.5 % and 97.5 % quantiles.
 fn central(mut values: Vec<f64>) -> Interval {
     values.sort_by(f64::total_cmp);
-    let at = |q: f64| values[((q * values.len() as f64) as usize).min(values.len() - 1)];
-    Interval { low: at(0.025), high: at(0.975) }
+    Interval { low: nearest_rank(&values, 0.025), high: nearest_rank(&values, 0.975) }
 }
 
 /// Case indices drawn with replacement, `RESAMPLES` times.

@@ -273,9 +273,13 @@ fn percentiles(mut values: Vec<f64>) -> Option<Percentiles> {
         return None;
     }
     values.sort_by(f64::total_cmp);
-    // Nearest-rank percentiles.
-    let at = |q: f64| values[((q * values.len() as f64).ceil() as usize).clamp(1, values.len()) - 1];
+    let at = |q: f64| nearest_rank(&values, q);
     Some(Percentiles { p50: at(0.5), p90: at(0.9), max: at(1.0) })
+}
+
+/// The `q` quantile of sorted, non-empty `values` by nearest rank.
+pub(crate) fn nearest_rank(values: &[f64], q: f64) -> f64 {
+    values[((q * values.len() as f64).ceil() as usize).clamp(1, values.len()) - 1]
 }
 
 #[derive(Debug, Clone, Serialize)]
