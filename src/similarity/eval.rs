@@ -161,3 +161,46 @@ fn read_jsonl<T: serde::de::DeserializeOwned>(path: &Path) -> Result<Vec<T>, Sim
         })
         .collect()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every labelled set under `eval/` holds what its labels name: processes that parse and
+    /// validate, pairs and coverage of existing ids, one coverage line per catalogue row in order.
+    #[test]
+    fn every_duplicates_set_is_consistent() {
+        let eval = Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/eval"));
+        let sets = [
+            "duplicates/corpus",
+            "duplicates-dev2",
+            "duplicates-dev3",
+            "duplicates-dev4",
+            "duplicates-blind",
+            "duplicates-blind2",
+        ];
+        for set in sets {
+            let dir = eval.join(set);
+            let mut ids = HashSet::new();
+            for entry in std::fs::read_dir(dir.join("processes")).unwrap() {
+                let path = entry.unwrap().path();
+                let process = crate::process::parse(&std::fs::read_to_string(&path).unwrap())
+                    .unwrap_or_else(|f| panic!("{}: {}", path.display(), f.message));
+                assert!(crate::process::validate(&process).valid, "{}", path.display());
+                ids.insert(path.file_stem().unwrap().to_string_lossy().into_owned());
+            }
+            let pairs: Vec<Pair> = read_jsonl(&dir.join("pairs.jsonl")).unwrap();
+            for p in &pairs {
+                assert!(ids.contains(&p.a) && ids.contains(&p.b), "{set}: {p:?}");
+                assert!(matches!(p.label.as_str(), "duplicate" | "related"), "{set}: {p:?}");
+            }
+            let catalog = Catalog::load(&dir.join("catalog.jsonl")).unwrap();
+            let coverage: Vec<CoverageLabel> = read_jsonl(&dir.join("coverage.jsonl")).unwrap();
+            assert_eq!(catalog.services.len(), coverage.len(), "{set}");
+            for (service, label) in catalog.services.iter().zip(&coverage) {
+                assert_eq!((&service.key, &service.name), (&label.leika_key, &label.name), "{set}");
+                assert!(label.covered_by.iter().all(|id| ids.contains(id)), "{set}: {label:?}");
+            }
+        }
+    }
+}
