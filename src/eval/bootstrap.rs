@@ -39,14 +39,6 @@ const METRICS: &[(&str, Metric)] = &[
     ("roles_recall", |s| s.roles.scores().recall),
 ];
 
-fn total<'a>(scores: impl Iterator<Item = &'a CaseScore>) -> CaseScore {
-    let mut sum = CaseScore::default();
-    for s in scores {
-        sum.add(s);
-    }
-    sum
-}
-
 /// The 2.5 % and 97.5 % quantiles.
 fn central(mut values: Vec<f64>) -> Interval {
     values.sort_by(f64::total_cmp);
@@ -68,7 +60,7 @@ pub fn intervals(scores: &[CaseScore]) -> BTreeMap<&'static str, Interval> {
     METRICS
         .iter()
         .map(|(name, metric)| {
-            let values = draws.iter().map(|d| metric(&total(d.iter().map(|&i| &scores[i])))).collect();
+            let values = draws.iter().map(|d| metric(&CaseScore::total(d.iter().map(|&i| &scores[i])))).collect();
             (*name, central(values))
         })
         .collect()
@@ -125,10 +117,16 @@ pub fn compare(base: &[(String, CaseScore)], new: &[(String, CaseScore)]) -> Com
     let differences = METRICS
         .iter()
         .map(|(name, metric)| {
-            let (b, n) = (metric(&total(pairs.iter().map(|p| p.0))), metric(&total(pairs.iter().map(|p| p.1))));
+            let (b, n) = (
+                metric(&CaseScore::total(pairs.iter().map(|p| p.0))),
+                metric(&CaseScore::total(pairs.iter().map(|p| p.1))),
+            );
             let values: Vec<f64> = draws
                 .iter()
-                .map(|d| metric(&total(d.iter().map(|&i| pairs[i].1))) - metric(&total(d.iter().map(|&i| pairs[i].0))))
+                .map(|d| {
+                    metric(&CaseScore::total(d.iter().map(|&i| pairs[i].1)))
+                        - metric(&CaseScore::total(d.iter().map(|&i| pairs[i].0)))
+                })
                 .collect();
             let interval = if values.is_empty() { Interval { low: 0.0, high: 0.0 } } else { central(values) };
             Difference { metric: name, base: b, new: n, difference: n - b, interval }
@@ -158,7 +156,7 @@ mod tests {
     fn an_interval_holds_the_score_and_narrows_with_more_cases() {
         let few: Vec<CaseScore> = (0..10).map(|i| case(i % 4 + 3, 8, 8)).collect();
         let many: Vec<CaseScore> = (0..160).map(|i| case(i % 4 + 3, 8, 8)).collect();
-        let recall = total(few.iter()).steps.matched as f64 / 80.0;
+        let recall = CaseScore::total(few.iter()).steps.matched as f64 / 80.0;
         let (a, b) = (intervals(&few)["steps_recall"], intervals(&many)["steps_recall"]);
         assert!(a.low < recall && recall < a.high, "{a:?} around {recall}");
         assert!(b.high - b.low < (a.high - a.low) / 2.0, "{b:?} against {a:?}");

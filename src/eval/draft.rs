@@ -165,12 +165,17 @@ pub struct CaseScore {
 }
 
 impl CaseScore {
-    pub(crate) fn add(&mut self, other: &CaseScore) {
-        self.steps.add(other.steps);
-        self.roles.add(other.roles);
-        self.decisions.add(other.decisions);
-        self.ordered_pairs += other.ordered_pairs;
-        self.ordered_pairs_kept += other.ordered_pairs_kept;
+    /// The scores of many cases summed, for micro-averaged figures.
+    pub(crate) fn total<'a>(scores: impl Iterator<Item = &'a CaseScore>) -> CaseScore {
+        let mut sum = CaseScore::default();
+        for s in scores {
+            sum.steps.add(s.steps);
+            sum.roles.add(s.roles);
+            sum.decisions.add(s.decisions);
+            sum.ordered_pairs += s.ordered_pairs;
+            sum.ordered_pairs_kept += s.ordered_pairs_kept;
+        }
+        sum
     }
 }
 
@@ -355,10 +360,7 @@ pub fn evaluate(
         on_result(&result);
         results.push(result);
     }
-    let mut total = CaseScore::default();
-    for r in &results {
-        total.add(&r.score);
-    }
+    let total = CaseScore::total(results.iter().map(|r| &r.score));
     let scores: Vec<CaseScore> = results.iter().map(|r| r.score).collect();
     let n = results.len().max(1) as f64;
     let drafted: Vec<&CaseResult> = results.iter().filter(|r| r.error.is_none()).collect();
