@@ -114,8 +114,8 @@ impl GenerateRequest {
 }
 
 /// Lookahead for answers that copy much of their prompt (drafts, reviews): tokens guessed per
-/// forward pass. Wrong guesses cost compute; 4 drafted faster than none on the eval set (README, "Drafting
-/// quality and latency").
+/// forward pass. Wrong guesses cost compute; 4 drafted faster than none on the eval set
+/// (docs/drafting.md).
 pub const COPY_LOOKAHEAD: usize = 4;
 
 /// The figures of one generation; also logged (target `ablauf::llm`).
