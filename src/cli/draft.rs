@@ -138,6 +138,11 @@ pub struct EvalDraftArgs {
     /// PET documents to draft (the shortest first).
     #[arg(long, default_value_t = 5)]
     pub pet_limit: usize,
+    /// Score the peer the drafting issue names instead of the model: every clause of the
+    /// dictation pasted as a task (cut at sentence ends, bullets, arrows, "dann", ", wenn");
+    /// no model is loaded.
+    #[arg(long, conflicts_with = "pet")]
+    pub clause_paste: bool,
 }
 
 pub fn load_model(model: &str) -> Result<CandleGenerator, CliError> {
@@ -237,9 +242,7 @@ pub fn eval(args: EvalArgs) -> Result<ExitCode, CliError> {
     let mut pet = args.pet.as_deref().map(eval_draft::load_pet).transpose().map_err(input)?.unwrap_or_default();
     pet.sort_by_key(|d| d.text.split_whitespace().count());
     pet.truncate(args.pet_limit);
-    let mut generator = load_model(&args.model.model)?;
-    let settings = eval_draft::DraftSettings { max_tokens: args.max_tokens, lookahead: args.lookahead };
-    let report = eval_draft::evaluate(&mut generator, &cases, settings, &mut |r| {
+    let show = &mut |r: &eval_draft::CaseResult| {
         let first = r.first_step_s.map(|s| format!("{s:.1}")).unwrap_or_else(|| "-".into());
         eprintln!(
             "{:<28} valid={} steps {}/{}/{} decisions {}/{}/{} roles {}/{}/{} ungrounded {} total {:.1}s first step {first}s {}",
@@ -258,7 +261,13 @@ pub fn eval(args: EvalArgs) -> Result<ExitCode, CliError> {
             r.total_s,
             r.error.as_deref().unwrap_or("")
         );
-    });
+    };
+    if args.clause_paste {
+        return print_json(&serde_json::json!({ "draft": eval_draft::evaluate_clause_paste(&cases, show) }));
+    }
+    let mut generator = load_model(&args.model.model)?;
+    let settings = eval_draft::DraftSettings { max_tokens: args.max_tokens, lookahead: args.lookahead };
+    let report = eval_draft::evaluate(&mut generator, &cases, settings, show);
     let pet = (!pet.is_empty()).then(|| {
         eval_draft::evaluate_pet(&mut generator, &pet, settings, &mut |r| {
             eprintln!("{:<12} valid={} tasks {}/{} activities", r.id, r.valid, r.tasks, r.activities)

@@ -346,11 +346,64 @@ pub fn evaluate(
     if let Err(e) = warmed {
         tracing::warn!("warming the prompt cache failed, the first case pays for it: {e}");
     }
+    let drafter = Drafter {
+        model_id: generator.model_id().to_owned(),
+        template_sha256: crate::prompt::PromptTemplate::DRAFT.sha256(),
+        lookahead: settings.lookahead,
+    };
+    score_drafts(drafter, cases, &mut |text| draft(generator, text, settings), on_result)
+}
+
+/// Scores the clause-paste peer ([`super::peer`]) on every case, like the model's drafts.
+pub fn evaluate_clause_paste(cases: &[Case], on_result: &mut dyn FnMut(&CaseResult)) -> EvalReport {
+    let drafter = Drafter { model_id: super::peer::PEER_ID.to_owned(), template_sha256: String::new(), lookahead: 0 };
+    score_drafts(
+        drafter,
+        cases,
+        &mut |text| {
+            let started = std::time::Instant::now();
+            let process = super::peer::paste_clauses(text);
+            let total_s = started.elapsed().as_secs_f64();
+            Ok(Draft {
+                process,
+                findings: Vec::new(),
+                repairs: Vec::new(),
+                stats: crate::draft::DraftStats {
+                    model_id: super::peer::PEER_ID.to_owned(),
+                    template_sha256: String::new(),
+                    finish: crate::llm::FinishReason::Stop,
+                    first_step_s: None,
+                    total_s,
+                    generation: Default::default(),
+                },
+                compact: String::new(),
+                clauses: Vec::new(),
+                dictation: text.to_owned(),
+            })
+        },
+        on_result,
+    )
+}
+
+/// What drafted the cases, as the report names it.
+struct Drafter {
+    model_id: String,
+    template_sha256: String,
+    lookahead: usize,
+}
+
+/// Drafts every case with `draft_case` and scores the drafts into a report.
+fn score_drafts(
+    drafter: Drafter,
+    cases: &[Case],
+    draft_case: &mut dyn FnMut(&str) -> Result<Draft, DraftError>,
+    on_result: &mut dyn FnMut(&CaseResult),
+) -> EvalReport {
     let mut results = Vec::new();
     let mut decode_rates = Vec::new();
     let (mut guessed, mut accepted) = (0, 0);
     for case in cases {
-        let outcome = draft(generator, &case.dictation, settings);
+        let outcome = draft_case(&case.dictation);
         let result = case_result(case, &outcome);
         if let Ok(draft) = &outcome {
             decode_rates.push(draft.stats.generation.decode_tok_s);
@@ -365,8 +418,8 @@ pub fn evaluate(
     let n = results.len().max(1) as f64;
     let drafted: Vec<&CaseResult> = results.iter().filter(|r| r.error.is_none()).collect();
     EvalReport {
-        model_id: generator.model_id().to_owned(),
-        template_sha256: crate::prompt::PromptTemplate::DRAFT.sha256(),
+        model_id: drafter.model_id,
+        template_sha256: drafter.template_sha256,
         cases: results.len(),
         validity_rate: results.iter().filter(|r| r.valid).count() as f64 / n,
         steps: total.steps.scores(),
@@ -385,7 +438,7 @@ pub fn evaluate(
         first_step_s: percentiles(drafted.iter().filter_map(|r| r.first_step_s).collect()),
         mean_new_tokens: drafted.iter().map(|r| r.new_tokens as f64).sum::<f64>() / drafted.len().max(1) as f64,
         mean_decode_tok_s: decode_rates.iter().sum::<f64>() / decode_rates.len().max(1) as f64,
-        lookahead: settings.lookahead,
+        lookahead: drafter.lookahead,
         guesses_accepted: accepted as f64 / guessed.max(1) as f64,
         repairs_per_draft: drafted.iter().map(|r| r.repairs.len() as f64).sum::<f64>() / drafted.len().max(1) as f64,
         results,

@@ -76,6 +76,36 @@ fn a_recording_is_transcribed_then_drafted() {
     assert_eq!(both.status.code(), Some(2));
 }
 
+/// `ablauf eval draft --clause-paste` scores the peer (every clause pasted as a task)
+/// with the same matcher and report, without loading a model.
+#[test]
+fn the_drafting_eval_scores_the_clause_paste_peer() {
+    let cases = concat!(env!("CARGO_MANIFEST_DIR"), "/eval/draft-dev3/cases");
+    let out = Command::new(BIN)
+        .args(["eval", "draft", "--clause-paste", "--limit", "3", "--cases", cases])
+        .env("ABLAUF_MODELS_DIR", "/nonexistent")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let draft = &report["draft"];
+    assert_eq!((draft["model_id"].as_str(), draft["cases"].as_u64()), (Some("clause-paste peer"), Some(3)));
+    for result in draft["results"].as_array().unwrap() {
+        let steps = &result["score"]["steps"];
+        assert!(steps["predicted"].as_u64().unwrap() >= 3, "every clause is a task: {result}");
+        assert!(steps["matched"].as_u64() <= steps["gold"].as_u64(), "{result}");
+        assert_eq!(result["score"]["decisions"]["predicted"].as_u64(), Some(0), "the peer draws no decision");
+    }
+    let recall = draft["steps"]["recall"].as_f64().unwrap();
+    assert!(recall > 0.0 && recall < 1.0, "{recall}");
+
+    let out = Command::new(BIN)
+        .args(["eval", "draft", "--clause-paste", "--pet", "pet.jsonl", "--cases", cases])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2), "the peer has no PET check");
+}
+
 /// `ablauf eval draft` reports each score with its 95 % interval, and `ablauf eval compare`
 /// finds no difference between a run and itself; an unreadable run exits 2.
 #[test]
