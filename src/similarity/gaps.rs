@@ -12,14 +12,22 @@
 //! covers it. Services close to a process that fail only on direction, key group or rank are
 //! listed as near misses ("ähnlich, aber anders") with the evidence.
 
+use std::cell::RefCell;
 use std::collections::{BTreeMap, HashMap};
 
+use rayon::prelude::*;
 use schemars::JsonSchema;
 use serde::Serialize;
 
-use super::catalog::Service;
-use super::lexical::Bm25;
-use super::score::{Doc, round};
+use super::catalog::{Catalog, Service};
+use super::lexical::{Bm25, bag};
+use super::ranking::{CANDIDATES, Ranking, background, fuse, pair_features, ranking};
+use super::score::{self, Doc, round};
+use super::signals::{self, Direction};
+use super::state::{State, doc_terms, live};
+use super::text::Vocabulary;
+use crate::embed::cosine;
+use crate::store::Status;
 
 /// The least share of a service name's (idf-weighted) terms a covering process must
 /// contain, unless the embeddings stand out.
@@ -198,6 +206,232 @@ pub fn report<'a>(catalog: &str, services: &[Service], found: impl Fn(usize) -> 
         covered_services,
         near_misses,
     }
+}
+
+/// Which services of `catalog` (embedded as `vectors`, in its order) the live processes of
+/// `state` cover, and the near misses; the rules are the module's.
+pub(super) fn cover(state: &State, catalog: &Catalog, vectors: &[Vec<f32>]) -> GapReport {
+    let lex = &state.lexical;
+    let live = live(state);
+    let allow = |key: &str| state.docs.get(key).is_some_and(|d| d.status != Status::Archived);
+    let names: Vec<HashMap<String, f32>> = catalog
+        .services
+        .iter()
+        .map(|s| bag(&lex.vocab.terms(&s.name).into_iter().map(|t| (t, 1.0)).collect()))
+        .collect();
+    // Process-side coverage of a name counts terms, so compounds are split with the
+    // catalogue's words known too ("Gaststättengewerbe" / "Gaststättenerlaubnis").
+    let mut vocab = Vocabulary::new();
+    for d in &live {
+        for (text, _) in &d.fields {
+            vocab.add(text);
+        }
+    }
+    for service in &catalog.services {
+        vocab.add(&service.name);
+    }
+    let full_names: Vec<HashMap<String, f32>> =
+        catalog.services.iter().map(|s| bag(&vocab.terms(&s.name).into_iter().map(|t| (t, 1.0)).collect())).collect();
+    let full_bags: HashMap<&str, HashMap<String, f32>> =
+        live.par_iter().map(|d| (d.id.as_str(), bag(&doc_terms(d, &vocab)))).collect();
+    // Each service's processes, fused.
+    let per_service: Vec<(Vec<String>, HashMap<String, f32>, f32)> = catalog
+        .services
+        .par_iter()
+        .enumerate()
+        .map(|(i, _)| {
+            let dense = state.index.search(&vectors[i], CANDIDATES, &allow);
+            let lexical = lex.bm25.search(&names[i], CANDIDATES, &allow);
+            let background = background(dense.iter().map(|h| h.score));
+            let fused = fuse(dense.iter().map(|h| h.key.as_str()), lexical.iter().map(|h| h.0.as_str()));
+            (fused, dense.into_iter().map(|h| (h.key, h.score)).collect(), background)
+        })
+        .collect();
+    // Each process's services, fused (a BM25 index over the names, all cosines).
+    let catalogue_index = Bm25::build(
+        names
+            .iter()
+            .enumerate()
+            .map(|(i, b)| (i.to_string(), b.iter().map(|(t, w)| (t.clone(), *w)).collect()))
+            .collect(),
+    );
+    let per_process: HashMap<&str, Vec<usize>> = live
+        .par_iter()
+        .map(|doc| {
+            let vector = state.index.vector(&doc.id).unwrap_or_default();
+            let mut dense: Vec<(usize, f32)> =
+                vectors.iter().enumerate().map(|(i, v)| (i, cosine(v, vector))).collect();
+            dense.sort_by(|x, y| y.1.total_cmp(&x.1).then_with(|| x.0.cmp(&y.0)));
+            dense.truncate(CANDIDATES);
+            let mut query = lex.titles.get(&doc.id).cloned().unwrap_or_default();
+            for t in lex.vocab.terms(&doc.summary) {
+                query.entry(t).or_insert(0.5);
+            }
+            let lexical = catalogue_index.search(&query, CANDIDATES, &|_| true);
+            let dense_keys: Vec<String> = dense.iter().map(|(i, _)| i.to_string()).collect();
+            let fused = fuse(dense_keys.iter().map(String::as_str), lexical.iter().map(|h| h.0.as_str()));
+            (doc.id.as_str(), fused.iter().filter_map(|k| k.parse().ok()).collect())
+        })
+        .collect();
+    let services = &catalog.services;
+    // A process's LeiKa key, where it names only the group ("99050004000000"), still
+    // says which services it may be: those of the group (where the service has keys).
+    let leika_keys: Vec<Vec<&String>> = services
+        .iter()
+        .map(|s| {
+            std::iter::once(&s.key)
+                .chain(&s.leika_keys)
+                .filter(|k| k.len() == 14 && k.bytes().all(|c| c.is_ascii_digit()))
+                .collect()
+        })
+        .collect();
+    let keyed_elsewhere = |service: usize, doc: &Doc| {
+        let keys = &leika_keys[service];
+        doc.leika_key.as_ref().is_some_and(|k| !keys.is_empty() && !keys.iter().any(|key| signals::same_leika(k, key)))
+    };
+    let agrees = |service: usize, doc: &Doc| {
+        !keyed_elsewhere(service, doc)
+            && !matches!(
+                signals::direction(&services[service].name, &doc.title, &lex.vocab),
+                Direction::Opposite { .. } | Direction::OneSided { .. }
+            )
+    };
+    // Services a process covers for sure (its LeiKa key): other processes cannot claim them.
+    // Where several name the key, the one the service's ranking puts first claims it (the
+    // others' key may be a sibling's).
+    let keyed: Vec<Option<(&Doc, &String)>> = services
+        .iter()
+        .enumerate()
+        .map(|(i, service)| {
+            let place = |d: &Doc| per_service[i].0.iter().position(|id| *id == d.id).unwrap_or(usize::MAX);
+            live.iter()
+                .filter_map(|d| {
+                    let key = d.leika_key.as_ref()?;
+                    (service.leika_keys.contains(key) || *key == service.key).then_some((*d, key))
+                })
+                .min_by_key(|(d, _)| place(d))
+        })
+        .collect();
+    let mut claimed: Vec<Option<&str>> = keyed.iter().map(|k| k.map(|(d, _)| d.id.as_str())).collect();
+    // Whether two processes describe one service (the duplicates' judgement).
+    let rankings: RefCell<HashMap<String, Ranking>> = RefCell::default();
+    let twins: RefCell<HashMap<(String, String), bool>> = RefCell::default();
+    let twin = |a: &str, b: &Doc| -> bool {
+        let key = if a < b.id.as_str() { (a, b.id.as_str()) } else { (b.id.as_str(), a) };
+        let key = (key.0.to_owned(), key.1.to_owned());
+        if let Some(&known) = twins.borrow().get(&key) {
+            return known;
+        }
+        let Some(a) = state.docs.get(a) else { return false };
+        let mut rankings = rankings.borrow_mut();
+        for doc in [a, b] {
+            if !rankings.contains_key(&doc.id) {
+                let vector = state.index.vector(&doc.id).unwrap_or_default();
+                rankings.insert(doc.id.clone(), ranking(state, doc, vector));
+            }
+        }
+        let (features, evidence) = pair_features(state, a, b, &rankings[&a.id], &rankings[&b.id]);
+        let same = score::judge(&features, &evidence).0 >= score::DUPLICATE_THRESHOLD;
+        twins.borrow_mut().insert(key, same);
+        same
+    };
+    let judge = |i: usize, claimed: &[Option<&str>]| -> Found<'_> {
+        let (fused, dense, background) = &per_service[i];
+        let name_coverage =
+            |doc: &Doc| full_bags.get(doc.id.as_str()).map_or(0.0, |b| lex.bm25.coverage(&full_names[i], b));
+        let embedding = |doc: &Doc| {
+            dense
+                .get(&doc.id)
+                .copied()
+                .unwrap_or_else(|| cosine(&vectors[i], state.index.vector(&doc.id).unwrap_or_default()))
+        };
+        let mut near = None;
+        let mut candidates = 0;
+        for (place, id) in fused.iter().enumerate() {
+            let Some(doc) = state.docs.get(id) else { continue };
+            let (cover, margin) = (name_coverage(doc), embedding(doc) - background);
+            let close = cover >= MIN_NAME_COVERAGE || margin >= MIN_DENSE_MARGIN;
+            if !agrees(i, doc) {
+                if close && near.is_none() {
+                    let reason = match signals::direction(&services[i].name, &doc.title, &lex.vocab) {
+                        Direction::Opposite { a, b } | Direction::OneSided { a, b } => {
+                            format!("ähnlich, aber andere Richtung: {a} / {b}")
+                        }
+                        _ if keyed_elsewhere(i, doc) => format!(
+                            "ähnlich, aber der Prozess nennt einen anderen LeiKa-Schlüssel: {}",
+                            doc.leika_key.as_deref().unwrap_or_default()
+                        ),
+                        _ => "ähnlich, aber anders".to_owned(),
+                    };
+                    near = Some((doc, reason, embedding(doc), cover));
+                }
+                continue;
+            }
+            // One of the first processes that agree in direction: among the services that
+            // agree with it and no other process has claimed, does it rank this one first
+            // (or second, with its own words clearly more present)? And
+            // has neither it nor its twin claimed another service already (a process
+            // documents one service; "Erlaubnis vorläufig" is not covered by the process
+            // that names the key of "Erlaubnis")?
+            let first = per_process.get(doc.id.as_str()).and_then(|list| {
+                let mut open =
+                    list.iter().copied().filter(|&s| agrees(s, doc) && claimed[s].is_none_or(|c| c == doc.id));
+                let first = open.next()?;
+                match (open.next(), full_bags.get(doc.id.as_str())) {
+                    (Some(second), Some(bag))
+                        if prefer_second(&full_names[first], &full_names[second], bag, &lex.bm25) =>
+                    {
+                        Some(second)
+                    }
+                    _ => Some(first),
+                }
+            });
+            let held = claimed.iter().enumerate().position(|(s, c)| {
+                c.is_some_and(|c| s != i && services[s].name != services[i].name && (c == doc.id || twin(c, doc)))
+            });
+            let mutual = held.is_none() && first.is_some_and(|s| s == i || services[s].name == services[i].name);
+            if mutual && close {
+                let evidence = Evidence::Match {
+                    embedding: score::round(embedding(doc)),
+                    embedding_margin: score::round(margin),
+                    name_coverage: score::round(cover),
+                    rank: place as u32 + 1,
+                };
+                return Found { covered: Some((doc, evidence)), near_miss: None };
+            }
+            if close && near.is_none() {
+                let other = held.or(first).map(|s| services[s].name.clone()).unwrap_or_default();
+                near =
+                    Some((doc, format!("ähnlich, aber der Prozess entspricht eher: {other}"), embedding(doc), cover));
+            }
+            candidates += 1;
+            if candidates == COVERING_CANDIDATES {
+                break;
+            }
+        }
+        Found { covered: None, near_miss: near }
+    };
+    // Two rounds: what the first settles is claimed in the second, so a process whose
+    // first choice went to another process can take its next one.
+    let mut found: Vec<Found> = (0..services.len())
+        .map(|i| match keyed[i] {
+            Some((doc, key)) => {
+                Found { covered: Some((doc, Evidence::LeikaKey { key: key.clone() })), near_miss: None }
+            }
+            None => judge(i, &claimed),
+        })
+        .collect();
+    for (i, f) in found.iter().enumerate() {
+        if let (None, Some((doc, _))) = (claimed[i], &f.covered) {
+            claimed[i] = Some(doc.id.as_str());
+        }
+    }
+    for (i, f) in found.iter_mut().enumerate() {
+        if f.covered.is_none() && claimed[i].is_none() {
+            *f = judge(i, &claimed);
+        }
+    }
+    report(&catalog.source, &catalog.services, |i| found[i].clone())
 }
 
 #[cfg(test)]

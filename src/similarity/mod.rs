@@ -12,10 +12,12 @@ mod catalog;
 mod eval;
 mod gaps;
 mod lexical;
+mod ranking;
 mod score;
 mod service;
 mod shared_cache;
 mod signals;
+mod state;
 mod steps;
 mod text;
 

@@ -5,7 +5,6 @@
 //! Embeddings are made for a process's current version when its canonical text changes and
 //! stored with the model that made them; only vectors of the current model enter the index.
 
-use std::cell::RefCell;
 use std::collections::{HashMap, HashSet};
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
@@ -18,13 +17,13 @@ use super::SimilarityError;
 use super::canonical::RECIPE;
 use super::catalog::Catalog;
 use super::gaps::{self, GapReport};
-use super::lexical::{Bm25, Grams, Terms, bag};
+use super::lexical::Grams;
+use super::ranking::{CANDIDATES, FUSED, Ranking, pair_features, ranking, ranking_to};
 use super::score::{self, Doc, Features, NEIGHBOUR_THRESHOLD, Reason};
 use super::shared_cache::SharedCache;
-use super::signals::{self, Direction};
+use super::state::{Lexical, State, live};
 use super::steps::{MissingStep, missing_steps};
-use super::text::Vocabulary;
-use crate::embed::{Embedder, cosine};
+use crate::embed::Embedder;
 use crate::index::{IndexParams, RestoreReport, VectorIndex};
 use crate::process::Process;
 use crate::store::similarity::{Decision, DecisionRecord, NewDecision};
@@ -34,12 +33,6 @@ type Result<T> = std::result::Result<T, SimilarityError>;
 
 /// Texts embedded per call, so progress can be reported and memory stays bounded.
 const EMBED_CHUNK: usize = 64;
-/// Neighbours fetched per process from each ranking (dense, lexical) before fusing.
-const CANDIDATES: usize = 10;
-/// Places of the fused ranking that make candidate pairs.
-const FUSED: usize = 5;
-/// Reciprocal rank fusion: 1 / (RRF_K + rank) per ranking.
-const RRF_K: f32 = 10.0;
 /// A judged pair is suggested again once either text's trigram similarity to the judged
 /// version falls below this (a rewritten summary or several new steps).
 const SUBSTANTIAL_CHANGE: f32 = 0.85;
@@ -108,69 +101,6 @@ pub struct DecisionRequest {
     pub decision: Decision,
     pub survivor: Option<String>,
     pub note: String,
-}
-
-struct State {
-    index: VectorIndex,
-    docs: HashMap<String, Doc>,
-    marker: String,
-    unsaved: usize,
-    lexical: Lexical,
-}
-
-/// The lexical side, derived from the docs and rebuilt when they change.
-#[derive(Default)]
-pub(super) struct Lexical {
-    pub vocab: Vocabulary,
-    pub bm25: Bm25,
-    /// Per process: its terms with weights, and its title's terms.
-    pub bags: HashMap<String, HashMap<String, f32>>,
-    pub titles: HashMap<String, HashMap<String, f32>>,
-}
-
-impl Lexical {
-    fn build(docs: &HashMap<String, Doc>) -> Lexical {
-        let mut vocab = Vocabulary::new();
-        for d in docs.values() {
-            for (text, _) in &d.fields {
-                vocab.add(text);
-            }
-        }
-        let mut bags = HashMap::new();
-        let mut titles = HashMap::new();
-        let mut indexed = Vec::new();
-        for d in docs.values().filter(|d| d.status != Status::Archived) {
-            let terms = doc_terms(d, &vocab);
-            bags.insert(d.id.clone(), bag(&terms));
-            titles.insert(d.id.clone(), bag(&vocab.terms(&d.title).into_iter().map(|t| (t, 1.0)).collect()));
-            indexed.push((d.id.clone(), terms));
-        }
-        Lexical { vocab, bm25: Bm25::build(indexed), bags, titles }
-    }
-}
-
-/// The processes that take part (embedded, not archived), in the order of their ids: where
-/// two name one LeiKa key, the same one claims it on every run.
-fn live(state: &State) -> Vec<&Doc> {
-    let mut live: Vec<&Doc> =
-        state.docs.values().filter(|d| d.status != Status::Archived && state.index.vector(&d.id).is_some()).collect();
-    live.sort_by(|a, b| a.id.cmp(&b.id));
-    live
-}
-
-/// The weighted terms of a process for the lexical index.
-pub(super) fn doc_terms(d: &Doc, vocab: &Vocabulary) -> Terms {
-    d.fields.iter().flat_map(|(text, w)| vocab.terms(text).into_iter().map(move |t| (t, *w))).collect()
-}
-
-/// A process's neighbourhood: the dense hits, the fused ranking and its dense background.
-struct Ranking {
-    dense: HashMap<String, f32>,
-    fused: Vec<String>,
-    /// `fused` without the processes that are surely another service (`score::sibling`).
-    plausible: Vec<String>,
-    /// Mean cosine of the dense hits below the first two: what "near" means around here.
-    background: f32,
 }
 
 pub struct Similarity {
@@ -518,236 +448,7 @@ impl Similarity {
         let mut state = self.lock();
         self.refresh(&mut state)?;
         let state = &*state;
-        let lex = &state.lexical;
-        let live = live(state);
-        let allow = |key: &str| state.docs.get(key).is_some_and(|d| d.status != Status::Archived);
-        let names: Vec<HashMap<String, f32>> = catalog
-            .services
-            .iter()
-            .map(|s| bag(&lex.vocab.terms(&s.name).into_iter().map(|t| (t, 1.0)).collect()))
-            .collect();
-        // Process-side coverage of a name counts terms, so compounds are split with the
-        // catalogue's words known too ("Gaststättengewerbe" / "Gaststättenerlaubnis").
-        let mut vocab = Vocabulary::new();
-        for d in &live {
-            for (text, _) in &d.fields {
-                vocab.add(text);
-            }
-        }
-        for service in &catalog.services {
-            vocab.add(&service.name);
-        }
-        let full_names: Vec<HashMap<String, f32>> = catalog
-            .services
-            .iter()
-            .map(|s| bag(&vocab.terms(&s.name).into_iter().map(|t| (t, 1.0)).collect()))
-            .collect();
-        let full_bags: HashMap<&str, HashMap<String, f32>> =
-            live.par_iter().map(|d| (d.id.as_str(), bag(&doc_terms(d, &vocab)))).collect();
-        // Each service's processes, fused.
-        let per_service: Vec<(Vec<String>, HashMap<String, f32>, f32)> = catalog
-            .services
-            .par_iter()
-            .enumerate()
-            .map(|(i, _)| {
-                let dense = state.index.search(&vectors[i], CANDIDATES, &allow);
-                let lexical = lex.bm25.search(&names[i], CANDIDATES, &allow);
-                let background = background(dense.iter().map(|h| h.score));
-                let fused = fuse(dense.iter().map(|h| h.key.as_str()), lexical.iter().map(|h| h.0.as_str()));
-                (fused, dense.into_iter().map(|h| (h.key, h.score)).collect(), background)
-            })
-            .collect();
-        // Each process's services, fused (a BM25 index over the names, all cosines).
-        let catalogue_index = Bm25::build(
-            names
-                .iter()
-                .enumerate()
-                .map(|(i, b)| (i.to_string(), b.iter().map(|(t, w)| (t.clone(), *w)).collect()))
-                .collect(),
-        );
-        let per_process: HashMap<&str, Vec<usize>> = live
-            .par_iter()
-            .map(|doc| {
-                let vector = state.index.vector(&doc.id).unwrap_or_default();
-                let mut dense: Vec<(usize, f32)> =
-                    vectors.iter().enumerate().map(|(i, v)| (i, cosine(v, vector))).collect();
-                dense.sort_by(|x, y| y.1.total_cmp(&x.1).then_with(|| x.0.cmp(&y.0)));
-                dense.truncate(CANDIDATES);
-                let mut query = lex.titles.get(&doc.id).cloned().unwrap_or_default();
-                for t in lex.vocab.terms(&doc.summary) {
-                    query.entry(t).or_insert(0.5);
-                }
-                let lexical = catalogue_index.search(&query, CANDIDATES, &|_| true);
-                let dense_keys: Vec<String> = dense.iter().map(|(i, _)| i.to_string()).collect();
-                let fused = fuse(dense_keys.iter().map(String::as_str), lexical.iter().map(|h| h.0.as_str()));
-                (doc.id.as_str(), fused.iter().filter_map(|k| k.parse().ok()).collect())
-            })
-            .collect();
-        let services = &catalog.services;
-        // A process's LeiKa key, where it names only the group ("99050004000000"), still
-        // says which services it may be: those of the group (where the service has keys).
-        let leika_keys: Vec<Vec<&String>> = services
-            .iter()
-            .map(|s| {
-                std::iter::once(&s.key)
-                    .chain(&s.leika_keys)
-                    .filter(|k| k.len() == 14 && k.bytes().all(|c| c.is_ascii_digit()))
-                    .collect()
-            })
-            .collect();
-        let keyed_elsewhere = |service: usize, doc: &Doc| {
-            let keys = &leika_keys[service];
-            doc.leika_key
-                .as_ref()
-                .is_some_and(|k| !keys.is_empty() && !keys.iter().any(|key| signals::same_leika(k, key)))
-        };
-        let agrees = |service: usize, doc: &Doc| {
-            !keyed_elsewhere(service, doc)
-                && !matches!(
-                    signals::direction(&services[service].name, &doc.title, &lex.vocab),
-                    Direction::Opposite { .. } | Direction::OneSided { .. }
-                )
-        };
-        // Services a process covers for sure (its LeiKa key): other processes cannot claim them.
-        // Where several name the key, the one the service's ranking puts first claims it (the
-        // others' key may be a sibling's).
-        let keyed: Vec<Option<(&Doc, &String)>> = services
-            .iter()
-            .enumerate()
-            .map(|(i, service)| {
-                let place = |d: &Doc| per_service[i].0.iter().position(|id| *id == d.id).unwrap_or(usize::MAX);
-                live.iter()
-                    .filter_map(|d| {
-                        let key = d.leika_key.as_ref()?;
-                        (service.leika_keys.contains(key) || *key == service.key).then_some((*d, key))
-                    })
-                    .min_by_key(|(d, _)| place(d))
-            })
-            .collect();
-        let mut claimed: Vec<Option<&str>> = keyed.iter().map(|k| k.map(|(d, _)| d.id.as_str())).collect();
-        // Whether two processes describe one service (the duplicates' judgement).
-        let rankings: RefCell<HashMap<String, Ranking>> = RefCell::default();
-        let twins: RefCell<HashMap<(String, String), bool>> = RefCell::default();
-        let twin = |a: &str, b: &Doc| -> bool {
-            let key = if a < b.id.as_str() { (a, b.id.as_str()) } else { (b.id.as_str(), a) };
-            let key = (key.0.to_owned(), key.1.to_owned());
-            if let Some(&known) = twins.borrow().get(&key) {
-                return known;
-            }
-            let Some(a) = state.docs.get(a) else { return false };
-            let mut rankings = rankings.borrow_mut();
-            for doc in [a, b] {
-                if !rankings.contains_key(&doc.id) {
-                    let vector = state.index.vector(&doc.id).unwrap_or_default();
-                    rankings.insert(doc.id.clone(), ranking(state, doc, vector));
-                }
-            }
-            let (features, evidence) = pair_features(state, a, b, &rankings[&a.id], &rankings[&b.id]);
-            let same = score::judge(&features, &evidence).0 >= score::DUPLICATE_THRESHOLD;
-            twins.borrow_mut().insert(key, same);
-            same
-        };
-        let judge = |i: usize, claimed: &[Option<&str>]| -> gaps::Found<'_> {
-            let (fused, dense, background) = &per_service[i];
-            let name_coverage =
-                |doc: &Doc| full_bags.get(doc.id.as_str()).map_or(0.0, |b| lex.bm25.coverage(&full_names[i], b));
-            let embedding = |doc: &Doc| {
-                dense
-                    .get(&doc.id)
-                    .copied()
-                    .unwrap_or_else(|| cosine(&vectors[i], state.index.vector(&doc.id).unwrap_or_default()))
-            };
-            let mut near = None;
-            let mut candidates = 0;
-            for (place, id) in fused.iter().enumerate() {
-                let Some(doc) = state.docs.get(id) else { continue };
-                let (cover, margin) = (name_coverage(doc), embedding(doc) - background);
-                let close = cover >= gaps::MIN_NAME_COVERAGE || margin >= gaps::MIN_DENSE_MARGIN;
-                if !agrees(i, doc) {
-                    if close && near.is_none() {
-                        let reason = match signals::direction(&services[i].name, &doc.title, &lex.vocab) {
-                            Direction::Opposite { a, b } | Direction::OneSided { a, b } => {
-                                format!("ähnlich, aber andere Richtung: {a} / {b}")
-                            }
-                            _ if keyed_elsewhere(i, doc) => format!(
-                                "ähnlich, aber der Prozess nennt einen anderen LeiKa-Schlüssel: {}",
-                                doc.leika_key.as_deref().unwrap_or_default()
-                            ),
-                            _ => "ähnlich, aber anders".to_owned(),
-                        };
-                        near = Some((doc, reason, embedding(doc), cover));
-                    }
-                    continue;
-                }
-                // One of the first processes that agree in direction: among the services that
-                // agree with it and no other process has claimed, does it rank this one first
-                // (or second, with its own words clearly more present)? And
-                // has neither it nor its twin claimed another service already (a process
-                // documents one service; "Erlaubnis vorläufig" is not covered by the process
-                // that names the key of "Erlaubnis")?
-                let first = per_process.get(doc.id.as_str()).and_then(|list| {
-                    let mut open =
-                        list.iter().copied().filter(|&s| agrees(s, doc) && claimed[s].is_none_or(|c| c == doc.id));
-                    let first = open.next()?;
-                    match (open.next(), full_bags.get(doc.id.as_str())) {
-                        (Some(second), Some(bag))
-                            if gaps::prefer_second(&full_names[first], &full_names[second], bag, &lex.bm25) =>
-                        {
-                            Some(second)
-                        }
-                        _ => Some(first),
-                    }
-                });
-                let held = claimed.iter().enumerate().position(|(s, c)| {
-                    c.is_some_and(|c| s != i && services[s].name != services[i].name && (c == doc.id || twin(c, doc)))
-                });
-                let mutual = held.is_none() && first.is_some_and(|s| s == i || services[s].name == services[i].name);
-                if mutual && close {
-                    let evidence = gaps::Evidence::Match {
-                        embedding: score::round(embedding(doc)),
-                        embedding_margin: score::round(margin),
-                        name_coverage: score::round(cover),
-                        rank: place as u32 + 1,
-                    };
-                    return gaps::Found { covered: Some((doc, evidence)), near_miss: None };
-                }
-                if close && near.is_none() {
-                    let other = held.or(first).map(|s| services[s].name.clone()).unwrap_or_default();
-                    near = Some((
-                        doc,
-                        format!("ähnlich, aber der Prozess entspricht eher: {other}"),
-                        embedding(doc),
-                        cover,
-                    ));
-                }
-                candidates += 1;
-                if candidates == gaps::COVERING_CANDIDATES {
-                    break;
-                }
-            }
-            gaps::Found { covered: None, near_miss: near }
-        };
-        // Two rounds: what the first settles is claimed in the second, so a process whose
-        // first choice went to another process can take its next one.
-        let mut found: Vec<gaps::Found> = (0..services.len())
-            .map(|i| match keyed[i] {
-                Some((doc, key)) => {
-                    gaps::Found { covered: Some((doc, gaps::Evidence::LeikaKey { key: key.clone() })), near_miss: None }
-                }
-                None => judge(i, &claimed),
-            })
-            .collect();
-        for (i, f) in found.iter().enumerate() {
-            if let (None, Some((doc, _))) = (claimed[i], &f.covered) {
-                claimed[i] = Some(doc.id.as_str());
-            }
-        }
-        for (i, f) in found.iter_mut().enumerate() {
-            if f.covered.is_none() && claimed[i].is_none() {
-                *f = judge(i, &claimed);
-            }
-        }
-        Ok(gaps::report(&catalog.source, &catalog.services, |i| found[i].clone()))
+        Ok(gaps::cover(state, catalog, &vectors))
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, State> {
@@ -853,35 +554,6 @@ impl Similarity {
     }
 }
 
-/// Reciprocal rank fusion of two rankings (keys best first).
-fn fuse<'a>(dense: impl Iterator<Item = &'a str>, lexical: impl Iterator<Item = &'a str>) -> Vec<String> {
-    let mut score: HashMap<&str, f32> = HashMap::new();
-    let dense: Vec<&str> = dense.collect();
-    for ranking in [dense.clone(), lexical.collect::<Vec<_>>()] {
-        for (i, key) in ranking.into_iter().enumerate() {
-            *score.entry(key).or_default() += 1.0 / (RRF_K + i as f32 + 1.0);
-        }
-    }
-    // Ties (first by meaning and third by words against the reverse) go to the closer
-    // meaning, so that the order never depends on the ids.
-    let place = |key: &str| dense.iter().position(|k| *k == key).unwrap_or(usize::MAX);
-    let mut out: Vec<(&str, f32)> = score.into_iter().collect();
-    out.sort_by(|x, y| y.1.total_cmp(&x.1).then_with(|| place(x.0).cmp(&place(y.0))).then_with(|| x.0.cmp(y.0)));
-    out.into_iter().map(|(k, _)| k.to_owned()).collect()
-}
-
-/// The mean of the cosines below the first two: the level of an ordinary neighbour. With
-/// fewer than three there is no telling what is ordinary, and the best one counts as
-/// ordinary (no margin: the dense signal then says nothing).
-fn background(scores: impl Iterator<Item = f32>) -> f32 {
-    let scores: Vec<f32> = scores.collect();
-    if scores.len() >= 3 {
-        scores[2..].iter().sum::<f32>() / (scores.len() - 2) as f32
-    } else {
-        scores.first().copied().unwrap_or(1.0)
-    }
-}
-
 /// Being a duplicate is an equivalence: a process cannot be the twin of two processes that are
 /// surely different services (other LeiKa keys, directions, paragraphs), so of two such
 /// suggestions only the stronger stands. `candidates` come best first.
@@ -906,72 +578,6 @@ fn consistent(candidates: Vec<Candidate>, surely_different: impl Fn(&str, &str) 
         }
     }
     kept
-}
-
-/// The dense and the lexical neighbours of `doc` among live processes, fused.
-fn ranking(state: &State, doc: &Doc, vector: &[f32]) -> Ranking {
-    ranking_to(state, doc, vector, CANDIDATES)
-}
-
-/// As `ranking`, with `depth` neighbours from each ranking.
-fn ranking_to(state: &State, doc: &Doc, vector: &[f32], depth: usize) -> Ranking {
-    let allow = |key: &str| key != doc.id && state.docs.get(key).is_some_and(|d| d.status != Status::Archived);
-    let dense = state.index.search(vector, depth, &allow);
-    let query = match state.lexical.bags.get(&doc.id) {
-        Some(b) => b.clone(),
-        None => bag(&doc_terms(doc, &state.lexical.vocab)),
-    };
-    let lexical = state.lexical.bm25.search(&query, depth, &allow);
-    let fused = fuse(dense.iter().map(|h| h.key.as_str()), lexical.iter().map(|h| h.0.as_str()));
-    let plausible = fused
-        .iter()
-        .filter(|id| {
-            state
-                .docs
-                .get(*id)
-                .is_some_and(|other| !score::sibling(&score::evidence(doc, other, &state.lexical.vocab, Vec::new())))
-        })
-        .cloned()
-        .collect();
-    Ranking {
-        background: background(dense.iter().take(CANDIDATES).map(|h| h.score)),
-        dense: dense.into_iter().map(|h| (h.key, h.score)).collect(),
-        fused,
-        plausible,
-    }
-}
-
-/// The signals of a pair from both sides' rankings.
-fn pair_features(state: &State, a: &Doc, b: &Doc, ra: &Ranking, rb: &Ranking) -> (Features, score::Evidence) {
-    let lex = &state.lexical;
-    let dense = match (state.index.vector(&a.id), state.index.vector(&b.id)) {
-        (Some(x), Some(y)) if !a.id.is_empty() => cosine(x, y),
-        _ => ra.dense.get(&b.id).copied().unwrap_or(0.0),
-    };
-    let empty = HashMap::new();
-    let owned_a;
-    let bag_a = match lex.bags.get(&a.id) {
-        Some(x) => x,
-        None => {
-            owned_a = bag(&doc_terms(a, &lex.vocab));
-            &owned_a
-        }
-    };
-    let bag_b = lex.bags.get(&b.id).unwrap_or(&empty);
-    let title_a = bag(&lex.vocab.terms(&a.title).into_iter().map(|t| (t, 1.0)).collect());
-    let title_b = lex.titles.get(&b.id).unwrap_or(&empty);
-    let place =
-        |r: &Ranking, id: &str| r.plausible.iter().take(FUSED).position(|k| k == id).map_or(0, |p| p as u32 + 1);
-    let features = Features {
-        dense,
-        dense_margin: dense - 0.5 * (ra.background + rb.background),
-        lexical: 0.5 * (lex.bm25.coverage(bag_a, bag_b) + lex.bm25.coverage(bag_b, bag_a)),
-        title: lex.bm25.coverage(&title_a, bag_b).max(lex.bm25.coverage(title_b, bag_a)),
-        rank_ab: place(ra, &b.id),
-        rank_ba: place(rb, &a.id),
-    };
-    let shared = score::top_shared(bag_a, bag_b, |t| lex.bm25.idf(t));
-    (features, score::evidence(a, b, &lex.vocab, shared))
 }
 
 /// The `k` live processes nearest to `doc` by the fused ranking, judged, best first.
