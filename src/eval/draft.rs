@@ -357,32 +357,7 @@ pub fn evaluate(
 /// Scores the clause-paste peer ([`super::peer`]) on every case, like the model's drafts.
 pub fn evaluate_clause_paste(cases: &[Case], on_result: &mut dyn FnMut(&CaseResult)) -> EvalReport {
     let drafter = Drafter { model_id: super::peer::PEER_ID.to_owned(), template_sha256: String::new(), lookahead: 0 };
-    score_drafts(
-        drafter,
-        cases,
-        &mut |text| {
-            let started = std::time::Instant::now();
-            let process = super::peer::paste_clauses(text);
-            let total_s = started.elapsed().as_secs_f64();
-            Ok(Draft {
-                process,
-                findings: Vec::new(),
-                repairs: Vec::new(),
-                stats: crate::draft::DraftStats {
-                    model_id: super::peer::PEER_ID.to_owned(),
-                    template_sha256: String::new(),
-                    finish: crate::llm::FinishReason::Stop,
-                    first_step_s: None,
-                    total_s,
-                    generation: Default::default(),
-                },
-                compact: String::new(),
-                clauses: Vec::new(),
-                dictation: text.to_owned(),
-            })
-        },
-        on_result,
-    )
+    score_drafts(drafter, cases, &mut |text| Ok(super::peer::draft(text)), on_result)
 }
 
 /// What drafted the cases, as the report names it.

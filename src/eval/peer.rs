@@ -7,6 +7,8 @@ use std::sync::LazyLock;
 
 use regex::Regex;
 
+use crate::draft::{Draft, DraftStats};
+use crate::llm::FinishReason;
 use crate::process::{Flow, Process, Step, StepType};
 
 /// The name the peer's report carries where a model's id would stand.
@@ -51,6 +53,28 @@ pub fn paste_clauses(dictation: &str) -> Process {
     steps.extend(names.into_iter().enumerate().map(|(i, name)| step(i + 1, StepType::Task, name)));
     steps.push(step(last, StepType::End, "Ende".to_owned()));
     Process { title: "Eingefügte Sätze".to_owned(), steps, ..Process::default() }
+}
+
+/// The peer's draft of `dictation`, shaped as the model's drafts are for scoring.
+pub fn draft(dictation: &str) -> Draft {
+    let started = std::time::Instant::now();
+    let process = paste_clauses(dictation);
+    Draft {
+        process,
+        findings: Vec::new(),
+        repairs: Vec::new(),
+        stats: DraftStats {
+            model_id: PEER_ID.to_owned(),
+            template_sha256: String::new(),
+            finish: FinishReason::Stop,
+            first_step_s: None,
+            total_s: started.elapsed().as_secs_f64(),
+            generation: Default::default(),
+        },
+        compact: String::new(),
+        clauses: Vec::new(),
+        dictation: dictation.to_owned(),
+    }
 }
 
 #[cfg(test)]
