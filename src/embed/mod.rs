@@ -13,6 +13,7 @@ mod tokenize;
 
 use std::path::{Path, PathBuf};
 
+pub use bert::Products;
 pub use candle::CandleEmbedder;
 
 use crate::models::{self, ModelError};

@@ -27,14 +27,14 @@ fn lanes_within(len: usize, at: usize) -> u16 {
 }
 
 /// A pointer to memory whose disjoint parts several threads write.
-pub(crate) struct SharedMut(*mut f32);
+pub(crate) struct SharedMut<T = f32>(*mut T);
 
 // SAFETY: only used where each thread writes parts no other thread touches (see the callers).
-unsafe impl Sync for SharedMut {}
+unsafe impl<T> Sync for SharedMut<T> {}
 
-impl SharedMut {
+impl<T> SharedMut<T> {
     /// A method, not a field access, so that closures capture the `Sync` wrapper.
-    pub(crate) fn get(&self) -> *mut f32 {
+    pub(crate) fn get(&self) -> *mut T {
         self.0
     }
 }

@@ -4,6 +4,7 @@
 //! in the embedder so that test builds optimise them (at opt-level 0 one restart's embedding
 //! backlog took minutes).
 
+pub mod int8;
 mod math;
 
 use crate::SharedMut;
