@@ -74,10 +74,6 @@ impl Packed {
         }
         Some(Packed { outputs, inputs, quants, scales })
     }
-
-    pub fn outputs(&self) -> usize {
-        self.outputs
-    }
 }
 
 /// Activation rows rounded per block: the values, each block's scale and the sum of its values
