@@ -292,7 +292,7 @@ pub(super) fn cover(state: &State, catalog: &Catalog, vectors: &[Vec<f32>]) -> G
     let agrees = |service: usize, doc: &Doc| {
         !keyed_elsewhere(service, doc)
             && !matches!(
-                signals::direction(&services[service].name, &doc.title, &lex.vocab),
+                signals::service_direction(&services[service].name, &doc.title, &lex.vocab),
                 Direction::Opposite { .. } | Direction::OneSided { .. }
             )
     };
@@ -353,7 +353,7 @@ pub(super) fn cover(state: &State, catalog: &Catalog, vectors: &[Vec<f32>]) -> G
             let close = cover >= MIN_NAME_COVERAGE || margin >= MIN_DENSE_MARGIN;
             if !agrees(i, doc) {
                 if close && near.is_none() {
-                    let reason = match signals::direction(&services[i].name, &doc.title, &lex.vocab) {
+                    let reason = match signals::service_direction(&services[i].name, &doc.title, &lex.vocab) {
                         Direction::Opposite { a, b } | Direction::OneSided { a, b } => {
                             format!("ähnlich, aber andere Richtung: {a} / {b}")
                         }

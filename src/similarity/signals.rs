@@ -122,9 +122,41 @@ const COSTS: &[&str] = &["kost", "auslag", "aufwend"];
 /// The actions a title names (in order of appearance, without repeats).
 pub fn actions(title: &str, vocab: &Vocabulary) -> Vec<Action> {
     let mut out = Vec::new();
+    for action in word_actions(title, vocab).into_iter().flatten() {
+        if !out.contains(&action) {
+            out.push(action);
+        }
+    }
+    out
+}
+
+/// The actions a catalogue service's name names: LeiKa writes object, what is done, then its
+/// detail ("Prostitutionstätigkeit Anmeldung Verlängerung", "Wohngeld Bewilligung einer
+/// Erhöhung"), and an action word standing alone in the detail says what is done in the end
+/// (the renewal of the registration), so the last such word decides; an action word inside a
+/// compound names a thing ("… Eintragung Übermittlungssperre zur Auskunft an Parteien"). A
+/// name without a standalone action word names all of its actions.
+pub fn service_actions(name: &str, vocab: &Vocabulary) -> Vec<Action> {
+    let standalone = words(name).into_iter().map(|w| {
+        let s = stem(&w);
+        MARKERS.iter().any(|(m, _)| s == *m || s == stem(m))
+    });
+    word_actions(name, vocab)
+        .into_iter()
+        .zip(standalone)
+        .filter(|(actions, alone)| *alone && !actions.is_empty())
+        .map(|(actions, _)| actions)
+        .next_back()
+        .unwrap_or_else(|| actions(name, vocab))
+}
+
+/// Per word of `title`, the actions it names.
+fn word_actions(title: &str, vocab: &Vocabulary) -> Vec<Vec<Action>> {
     let title_words = words(title);
     let costs = title_words.iter().any(|w| COSTS.iter().any(|c| w.contains(c)));
+    let mut out = Vec::with_capacity(title_words.len());
     for w in title_words {
+        let mut named = Vec::new();
         let s = stem(&w);
         // The word itself or its compound head, and what an application applies for
         // ("Weiterleistungsantrag" continues a benefit).
@@ -151,12 +183,13 @@ pub fn actions(title: &str, vocab: &Vocabulary) -> Vec<Action> {
             for (_, action) in marked.into_iter().filter(|(m, _)| m.len() == longest) {
                 let granted = (*action == Action::Refund && costs).then_some(Action::Begin);
                 for action in std::iter::once(*action).chain(granted) {
-                    if !out.contains(&action) {
-                        out.push(action);
+                    if !named.contains(&action) {
+                        named.push(action);
                     }
                 }
             }
         }
+        out.push(named);
     }
     out
 }
@@ -195,6 +228,16 @@ pub enum Direction {
 }
 
 pub fn direction(a_title: &str, b_title: &str, vocab: &Vocabulary) -> Direction {
+    compare(a_title, b_title, actions(a_title, vocab), actions(b_title, vocab), vocab)
+}
+
+/// As [`direction`], for a catalogue service's name (what is done: [`service_actions`]) and a
+/// process title.
+pub fn service_direction(service: &str, title: &str, vocab: &Vocabulary) -> Direction {
+    compare(service, title, service_actions(service, vocab), actions(title, vocab), vocab)
+}
+
+fn compare(a_title: &str, b_title: &str, aa: Vec<Action>, ab: Vec<Action>, vocab: &Vocabulary) -> Direction {
     let (pa, pb) = (prefixed(a_title, vocab), prefixed(b_title, vocab));
     for (p1, rest) in &pa {
         let swapped = pb.iter().find(|(p2, r)| r == rest && p2 != p1);
@@ -205,7 +248,6 @@ pub fn direction(a_title: &str, b_title: &str, vocab: &Vocabulary) -> Direction 
             return Direction::Opposite { a: format!("{p1}-{rest}"), b: format!("{p2}-{rest}") };
         }
     }
-    let (aa, ab) = (actions(a_title, vocab), actions(b_title, vocab));
     let name = |v: &[Action]| v.iter().map(|a| a.as_str()).collect::<Vec<_>>().join(", ");
     match (aa.is_empty(), ab.is_empty()) {
         (true, true) => Direction::Unknown,
@@ -550,6 +592,26 @@ mod tests {
         let mut v = Vocabulary::new();
         v.add("Gewerbe Anmeldung Abmeldung Ummeldung Hund Steuer Führerschein");
         v
+    }
+
+    #[test]
+    fn a_catalogue_name_is_read_object_action_detail() {
+        let v = vocab();
+        let renewal = "Prostitutionstätigkeit Anmeldung Verlängerung";
+        assert_eq!(service_actions(renewal, &v), [Action::Renew], "the detail renews the registration");
+        assert!(matches!(
+            service_direction(renewal, "Anmeldebescheinigung für Prostituierte ausstellen", &v),
+            Direction::Opposite { .. }
+        ));
+        assert!(matches!(
+            service_direction("Prostitutionstätigkeit Anmeldung erstmalig", "Prostituierte anmelden", &v),
+            Direction::Same(Action::Begin)
+        ));
+        // An action word inside a compound of the detail names a thing.
+        let block = "Auskunfts- und Übermittlungssperren im Melderegister Eintragung Übermittlungssperre zur Auskunft";
+        assert_eq!(service_actions(block, &v), [Action::Begin]);
+        // Process titles keep every action they name.
+        assert_eq!(actions(renewal, &v), [Action::Begin, Action::Renew]);
     }
 
     #[test]
