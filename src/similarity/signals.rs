@@ -119,6 +119,10 @@ const PREFIXES: &[&str] = &["an", "ab", "um", "aus", "ein", "zu", "weg", "wieder
 /// "Schülerbeförderung Erstattung der Kosten …"), not a charge paid back.
 const COSTS: &[&str] = &["kost", "auslag", "aufwend"];
 
+/// Word ends of a damage: its "Ersatz" is compensation granted ("Wildschäden Ersatz"), not a
+/// lost document replaced.
+const DAMAGES: &[&str] = &["schaden", "schaeden", "schadens"];
+
 /// The actions a title names (in order of appearance, without repeats).
 pub fn actions(title: &str, vocab: &Vocabulary) -> Vec<Action> {
     let mut out = Vec::new();
@@ -154,6 +158,7 @@ pub fn service_actions(name: &str, vocab: &Vocabulary) -> Vec<Action> {
 fn word_actions(title: &str, vocab: &Vocabulary) -> Vec<Vec<Action>> {
     let title_words = words(title);
     let costs = title_words.iter().any(|w| COSTS.iter().any(|c| w.contains(c)));
+    let damages = title_words.iter().any(|w| DAMAGES.iter().any(|d| w.ends_with(d)));
     let mut out = Vec::with_capacity(title_words.len());
     for w in title_words {
         let mut named = Vec::new();
@@ -181,7 +186,8 @@ fn word_actions(title: &str, vocab: &Vocabulary) -> Vec<Vec<Action>> {
             let marked: Vec<&(&str, Action)> = MARKERS.iter().filter(|(m, _)| whole_end(m) || short_head(m)).collect();
             let longest = marked.iter().map(|(m, _)| m.len()).max().unwrap_or(0);
             for (_, action) in marked.into_iter().filter(|(m, _)| m.len() == longest) {
-                let granted = (*action == Action::Refund && costs).then_some(Action::Begin);
+                let granted = ((*action == Action::Refund && costs) || (*action == Action::Replace && damages))
+                    .then_some(Action::Begin);
                 for action in std::iter::once(*action).chain(granted) {
                     if !named.contains(&action) {
                         named.push(action);
@@ -612,6 +618,12 @@ mod tests {
         assert_eq!(service_actions(block, &v), [Action::Begin]);
         // Process titles keep every action they name.
         assert_eq!(actions(renewal, &v), [Action::Begin, Action::Renew]);
+        // The "Ersatz" of a damage is compensation granted, of a document a replacement.
+        assert!(matches!(service_direction("Wildschäden Ersatz", "Wildschaden melden", &v), Direction::Same(_)));
+        assert!(matches!(
+            service_direction("Führerschein Ersatz", "Führerschein beschädigt: neu erteilen", &v),
+            Direction::Opposite { .. }
+        ));
     }
 
     #[test]
