@@ -139,19 +139,31 @@ pub fn actions(title: &str, vocab: &Vocabulary) -> Vec<Action> {
 /// Erhöhung"), and an action word standing alone in the detail says what is done in the end
 /// (the renewal of the registration), so the last such word decides; an action word inside a
 /// compound names a thing ("… Eintragung Übermittlungssperre zur Auskunft an Parteien"). A
-/// name without a standalone action word names all of its actions.
+/// name that lists its actions ("Zulassung, Änderung, Zurücknahme von Wahlvorschlägen",
+/// "… Anmeldung und Abmeldung") or has no standalone action word names all of its actions.
 pub fn service_actions(name: &str, vocab: &Vocabulary) -> Vec<Action> {
-    let standalone = words(name).into_iter().map(|w| {
-        let s = stem(&w);
-        MARKERS.iter().any(|(m, _)| s == *m || s == stem(m))
-    });
-    word_actions(name, vocab)
+    let name_words = words(name);
+    let standalone: Vec<bool> = name_words
+        .iter()
+        .map(|w| {
+            let s = stem(w);
+            MARKERS.iter().any(|(m, _)| s == *m || s == stem(m))
+        })
+        .collect();
+    let named: Vec<(usize, Vec<Action>)> = word_actions(name, vocab)
         .into_iter()
-        .zip(standalone)
-        .filter(|(actions, alone)| *alone && !actions.is_empty())
-        .map(|(actions, _)| actions)
-        .next_back()
-        .unwrap_or_else(|| actions(name, vocab))
+        .enumerate()
+        .filter(|(i, actions)| standalone[*i] && !actions.is_empty())
+        .collect();
+    let folded = fold(name);
+    let listed = named.first().and_then(|(i, _)| folded.find(name_words[*i].as_str())).is_some_and(|at| {
+        let rest = &folded[at..];
+        [",", "/", " und ", " oder "].iter().any(|separator| rest.contains(separator))
+    });
+    match named.into_iter().next_back() {
+        Some((_, last)) if !listed => last,
+        _ => actions(name, vocab),
+    }
 }
 
 /// Per word of `title`, the actions it names.
@@ -618,6 +630,10 @@ mod tests {
         assert_eq!(service_actions(block, &v), [Action::Begin]);
         // Process titles keep every action they name.
         assert_eq!(actions(renewal, &v), [Action::Begin, Action::Renew]);
+        // A list of actions names them all.
+        let listed = "Zulassung, Änderung, Zurücknahme von Wahlvorschlägen";
+        assert_eq!(service_actions(listed, &v), actions(listed, &v));
+        assert_eq!(service_actions("Gewerbe Anmeldung und Abmeldung", &v), [Action::Begin, Action::End]);
         // The "Ersatz" of a damage is compensation granted, of a document a replacement.
         assert!(matches!(service_direction("Wildschäden Ersatz", "Wildschaden melden", &v), Direction::Same(_)));
         assert!(matches!(
