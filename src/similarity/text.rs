@@ -8,7 +8,9 @@
 //! and meets "Hund zur Hundesteuer anmelden" in `hund`.
 
 use std::collections::{HashMap, HashSet};
-use std::sync::RwLock;
+use std::sync::{LazyLock, RwLock};
+
+use regex::Regex;
 
 /// Lowercase with umlauts and ß spelled out, so "Gebühr" and "Gebuehr" are one word.
 pub fn fold(text: &str) -> String {
@@ -252,7 +254,7 @@ impl Vocabulary {
     /// Terms of `text`: every word's stem plus the stems of its compound parts.
     pub fn terms(&self, text: &str) -> Vec<String> {
         let mut out = Vec::new();
-        for w in words(text) {
+        for w in words(text).into_iter().chain(self.elided(text)) {
             out.push(stem(&w));
             for part in self.split(&w) {
                 if part.len() >= 3 && !is_stopword(&part) {
@@ -262,11 +264,41 @@ impl Vocabulary {
         }
         out
     }
+
+    /// The words German elides before "und", "oder", "bzw." or "sowie" ("Sonn- und
+    /// Feiertagsfahrverbot", "Auskunfts- und Übermittlungssperren"): the fragment joined with
+    /// the longest tail of the full compound that makes a known word ("Sonntagsfahrverbot").
+    fn elided(&self, text: &str) -> Vec<String> {
+        static ELISION: LazyLock<Regex> = LazyLock::new(|| {
+            Regex::new(r"(\p{L}{2,})-\s+(?:und|oder|bzw\.?|sowie)\s+(\p{L}{4,})").expect("valid regex")
+        });
+        ELISION
+            .captures_iter(text)
+            .filter_map(|c| {
+                let (fragment, full) = (fold(&c[1]), fold(&c[2]));
+                (2..full.len().saturating_sub(3))
+                    .filter(|&at| full.is_char_boundary(at))
+                    .map(|at| format!("{fragment}{}", &full[at..]))
+                    .find(|word| self.words.contains(word))
+            })
+            .collect()
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_elided_compound_is_read_whole_where_the_word_is_known() {
+        let mut v = Vocabulary::new();
+        v.add("Ausnahme vom Sonntagsfahrverbot Anmeldung");
+        let terms = v.terms("Ausnahme vom Sonn- und Feiertagsfahrverbot für Lkw");
+        assert!(terms.contains(&stem("sonntagsfahrverbot")), "{terms:?}");
+        assert!(v.terms("Hunde An- und Abmeldung").contains(&stem("anmeldung")));
+        // Only a known word is made: "Haltungs- und Betreuungsverbot" names nothing known here.
+        assert!(v.elided("Haltungs- und Betreuungsverbot").is_empty());
+    }
 
     #[test]
     fn inflections_share_a_stem() {
