@@ -201,18 +201,24 @@ impl E5Encoder {
     }
 }
 
-/// `x Wᵀ + b` for linears of the same input width (the row length of `x`).
+/// `x Wᵀ + b` for linears of the same input width (the row length of `x`); the f32 products
+/// share one tensor of `x`.
 fn products(linears: &[&Linear], x: &[f32], width: usize) -> Result<Vec<Vec<f32>>, EmbedError> {
-    linears
-        .iter()
-        .map(|linear| match &linear.weight {
-            Weight::Packed(weight) => Ok(int8::product(x, weight, &linear.bias)),
+    let mut input: Option<Tensor> = None;
+    let mut out = Vec::with_capacity(linears.len());
+    for linear in linears {
+        out.push(match &linear.weight {
+            Weight::Packed(weight) => int8::product(x, weight, &linear.bias),
             Weight::F32(weight) => {
-                let input = Tensor::from_slice(x, (x.len() / width, width), &Device::Cpu)?;
-                plus_bias(&input.matmul(&weight.t()?)?, &linear.bias)
+                if input.is_none() {
+                    input = Some(Tensor::from_slice(x, (x.len() / width, width), &Device::Cpu)?);
+                }
+                let input = input.as_ref().expect("made just above");
+                plus_bias(&input.matmul(&weight.t()?)?, &linear.bias)?
             }
-        })
-        .collect()
+        });
+    }
+    Ok(out)
 }
 
 /// The values of a product plus the bias of each row, read in place (one pass, no copy first).

@@ -125,8 +125,13 @@ const DAMAGES: &[&str] = &["schaden", "schaeden", "schadens"];
 
 /// The actions a title names (in order of appearance, without repeats).
 pub fn actions(title: &str, vocab: &Vocabulary) -> Vec<Action> {
+    distinct(word_actions(title, vocab))
+}
+
+/// The actions of all words, in order, without repeats.
+fn distinct(per_word: Vec<Vec<Action>>) -> Vec<Action> {
     let mut out = Vec::new();
-    for action in word_actions(title, vocab).into_iter().flatten() {
+    for action in per_word.into_iter().flatten() {
         if !out.contains(&action) {
             out.push(action);
         }
@@ -150,19 +155,17 @@ pub fn service_actions(name: &str, vocab: &Vocabulary) -> Vec<Action> {
             MARKERS.iter().any(|(m, _)| s == *m || s == stem(m))
         })
         .collect();
-    let named: Vec<(usize, Vec<Action>)> = word_actions(name, vocab)
-        .into_iter()
-        .enumerate()
-        .filter(|(i, actions)| standalone[*i] && !actions.is_empty())
-        .collect();
+    let per_word = word_actions(name, vocab);
+    let named: Vec<(usize, &Vec<Action>)> =
+        per_word.iter().enumerate().filter(|(i, actions)| standalone[*i] && !actions.is_empty()).collect();
     let folded = fold(name);
     let listed = named.first().and_then(|(i, _)| folded.find(name_words[*i].as_str())).is_some_and(|at| {
         let rest = &folded[at..];
         [",", "/", " und ", " oder "].iter().any(|separator| rest.contains(separator))
     });
-    match named.into_iter().next_back() {
-        Some((_, last)) if !listed => last,
-        _ => actions(name, vocab),
+    match named.last() {
+        Some((_, last)) if !listed => last.to_vec(),
+        _ => distinct(per_word),
     }
 }
 
