@@ -8,6 +8,7 @@ use clap::{Args, Subcommand};
 use super::llm::classify;
 use super::{CliError, open_store, print_json, read_text};
 use crate::draft::{self, DraftAnswer, DraftError, Line};
+use crate::eval::meaning::MeaningMatcher;
 use crate::eval::{self, draft as eval_draft};
 use crate::llm::{self, CandleGenerator, Device, Generator};
 use crate::review::{self, Review};
@@ -88,13 +89,17 @@ pub struct EvalCompareArgs {
     pub base: PathBuf,
     /// The later run's JSON.
     pub new: PathBuf,
+    /// Compare the scores with names matched by meaning as well as by words.
+    #[arg(long)]
+    pub by_meaning: bool,
 }
 
 fn eval_compare(args: EvalCompareArgs) -> Result<ExitCode, CliError> {
     let read = |path: &PathBuf| {
         let text = std::fs::read_to_string(path)
             .map_err(|e| CliError::Input(format!("cannot read {}: {e}", path.display())))?;
-        eval::bootstrap::case_scores(&text).map_err(|e| CliError::Input(format!("{}: {e}", path.display())))
+        eval::bootstrap::case_scores(&text, args.by_meaning)
+            .map_err(|e| CliError::Input(format!("{}: {e}", path.display())))
     };
     print_json(&eval::bootstrap::compare(&read(&args.base)?, &read(&args.new)?))
 }
@@ -143,6 +148,10 @@ pub struct EvalDraftArgs {
     /// no model is loaded.
     #[arg(long, conflicts_with = "pet")]
     pub clause_paste: bool,
+    /// Leave out the second reading of the scores, names matched by meaning as well as by
+    /// words (`by_meaning`), and so the embedding model it loads.
+    #[arg(long)]
+    pub words_only: bool,
 }
 
 pub fn load_model(model: &str) -> Result<CandleGenerator, CliError> {
@@ -262,12 +271,15 @@ pub fn eval(args: EvalArgs) -> Result<ExitCode, CliError> {
             r.error.as_deref().unwrap_or("")
         );
     };
+    let embedder = if args.words_only { None } else { Some(super::similarity::load_embedder()?) };
+    let meaning = embedder.as_ref().map(|e| MeaningMatcher::new(e));
     if args.clause_paste {
-        return print_json(&serde_json::json!({ "draft": eval_draft::evaluate_clause_paste(&cases, show) }));
+        let report = eval_draft::evaluate_clause_paste(&cases, meaning.as_ref(), show);
+        return print_json(&serde_json::json!({ "draft": report }));
     }
     let mut generator = load_model(&args.model.model)?;
     let settings = eval_draft::DraftSettings { max_tokens: args.max_tokens, lookahead: args.lookahead };
-    let report = eval_draft::evaluate(&mut generator, &cases, settings, show);
+    let report = eval_draft::evaluate(&mut generator, &cases, settings, meaning.as_ref(), show);
     let pet = (!pet.is_empty()).then(|| {
         eval_draft::evaluate_pet(&mut generator, &pet, settings, &mut |r| {
             eprintln!("{:<12} valid={} tasks {}/{} activities", r.id, r.valid, r.tasks, r.activities)

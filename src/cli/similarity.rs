@@ -7,6 +7,7 @@ use std::sync::Arc;
 use clap::{Args, Subcommand};
 
 use super::{CliError, Format, open_store, print_json, print_table};
+use crate::embed::CandleEmbedder;
 use crate::similarity::{
     Catalog, DUPLICATE_THRESHOLD, DecisionRequest, SharedCache, Similarity, SimilarityError, evaluate,
 };
@@ -140,19 +141,22 @@ pub fn reindex(data_dir: &Path) -> Result<ExitCode, CliError> {
 
 /// `ablauf eval duplicates`: precision, recall and F1 of duplicate detection, recall@k of coverage.
 pub fn eval_duplicates(args: EvalDuplicatesArgs) -> Result<ExitCode, CliError> {
-    let embedder = crate::embed::load(&crate::models::default_dir()).map_err(|e| classify(e.into()))?;
-    print_json(&evaluate(&args.dir, Arc::new(embedder)).map_err(classify)?)
+    print_json(&evaluate(&args.dir, Arc::new(load_embedder()?)).map_err(classify)?)
+}
+
+/// The embedder users get ([`crate::embed::load`]), from the default models directory.
+pub fn load_embedder() -> Result<CandleEmbedder, CliError> {
+    crate::embed::load(&crate::models::default_dir()).map_err(|e| classify(e.into()))
 }
 
 /// Opens store, embedder and index, embedding whatever is stale (with a progress bar).
 fn open(data_dir: &Path) -> Result<Similarity, CliError> {
     let store = Arc::new(open_store(data_dir)?);
-    let models = crate::models::default_dir();
-    let embedder = crate::embed::load(&models).map_err(|e| classify(e.into()))?;
     let bar = counter("embedding processes");
     let (mut similarity, report) =
-        Similarity::open(store, Arc::new(embedder), &|done, total| progress(&bar, done, total)).map_err(classify)?;
-    similarity.share_catalogues(SharedCache::new(&models));
+        Similarity::open(store, Arc::new(load_embedder()?), &|done, total| progress(&bar, done, total))
+            .map_err(classify)?;
+    similarity.share_catalogues(SharedCache::new(&crate::models::default_dir()));
     bar.finish_and_clear();
     if report.embedded > 0 {
         eprintln!("embedded {} of {} processes with {}", report.embedded, report.processes, report.model);

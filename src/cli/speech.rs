@@ -144,8 +144,8 @@ pub fn eval_transcribe(args: EvalTranscribeArgs) -> Result<ExitCode, CliError> {
     let quiet = &mut |r: &eval_draft::CaseResult| {
         eprintln!("{:<40} steps {}/{}", r.id, r.score.steps.matched, r.score.steps.gold)
     };
-    let from_text = eval_draft::evaluate(&mut generator, &written, settings, quiet);
-    let from_audio = eval_draft::evaluate(&mut generator, &spoken, settings, quiet);
+    let from_text = eval_draft::evaluate(&mut generator, &written, settings, None, quiet);
+    let from_audio = eval_draft::evaluate(&mut generator, &spoken, settings, None, quiet);
     print_json(
         &serde_json::json!({ "transcribe": report, "drafts": { "from_text": from_text, "from_audio": from_audio } }),
     )

@@ -109,11 +109,13 @@ fn work_verb(noun: &str) -> Option<String> {
         return None;
     }
     if let Some(stem) = lower.strip_suffix("ung").filter(|s| s.chars().count() >= 4) {
-        // "Änderung" → "ändern", "Ermittlung" → "ermitteln", "Sammlung" → "sammeln".
+        // "Änderung" → "ändern", "Ermittlung" → "ermitteln", "Sammlung" → "sammeln", but
+        // "Bereitstellung" → "bereitstellen": a doubled consonant closes the stem.
         let mut chars = stem.chars().rev();
         let (last, before) = (chars.next().unwrap_or(' '), chars.next().unwrap_or(' '));
         return Some(match (before, last) {
             ('e', 'l' | 'r') => format!("{stem}n"),
+            (b, l) if b == l => format!("{stem}en"),
             (b, 'l' | 'r') if !"aeiouäöüy".contains(b) => format!("{}e{last}n", &stem[..stem.len() - 1]),
             _ => format!("{stem}en"),
         });
@@ -504,6 +506,8 @@ mod tests {
             ("Entscheidung über Alternativstandort", "Über Alternativstandort entscheiden"),
             ("Abnahme durch Hausmeister durchführen", "Abnahme"),
             ("Änderung der Anschrift", "Anschrift ändern"),
+            ("Bereitstellung der Mittel", "Mittel bereitstellen"),
+            ("Sperrung der Straße", "Straße sperren"),
             ("Parallel Entwurf der Verordnung durch SB", "Entwurf der Verordnung"),
             // Nouns that are no work, and names with their verb, stay.
             ("Rechnung an Antragsteller", "Rechnung an Antragsteller"),

@@ -89,8 +89,9 @@ pub struct Comparison {
     pub differences: Vec<Difference>,
 }
 
-/// The (case id, score) pairs of a saved `ablauf eval draft` output.
-pub fn case_scores(json: &str) -> Result<Vec<(String, CaseScore)>, serde_json::Error> {
+/// The (case id, score) pairs of a saved `ablauf eval draft` output: the scores by words, or by
+/// meaning where `by_meaning` (an error where the run has none).
+pub fn case_scores(json: &str, by_meaning: bool) -> Result<Vec<(String, CaseScore)>, String> {
     #[derive(Deserialize)]
     struct Output {
         draft: Report,
@@ -103,9 +104,19 @@ pub fn case_scores(json: &str) -> Result<Vec<(String, CaseScore)>, serde_json::E
     struct Case {
         id: String,
         score: CaseScore,
+        by_meaning: Option<CaseScore>,
     }
-    let output: Output = serde_json::from_str(json)?;
-    Ok(output.draft.results.into_iter().map(|c| (c.id, c.score)).collect())
+    let output: Output = serde_json::from_str(json).map_err(|e| e.to_string())?;
+    output
+        .draft
+        .results
+        .into_iter()
+        .map(|c| match (by_meaning, c.by_meaning) {
+            (false, _) => Ok((c.id, c.score)),
+            (true, Some(score)) => Ok((c.id, score)),
+            (true, None) => Err(format!("case {} has no scores by meaning (run without --words-only)", c.id)),
+        })
+        .collect()
 }
 
 /// Compares two runs case by case: `base` and `new` are (case id, score) pairs.

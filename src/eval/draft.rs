@@ -14,6 +14,7 @@ use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 
+use super::meaning::MeaningMatcher;
 use super::{EvalError, read_files};
 use crate::compact::{convert, format};
 use crate::draft::{Draft, DraftError};
@@ -101,24 +102,41 @@ pub fn label_similarity(a: &str, b: &str) -> f64 {
     dice.max(jaccard)
 }
 
-/// Pairs gold and predicted labels, best match first; returns (gold index, predicted index).
+/// Pairs gold and predicted labels by their [`label_similarity`]; returns (gold index, predicted
+/// index).
 pub fn match_labels(gold: &[&str], predicted: &[&str]) -> Vec<(usize, usize)> {
+    pair_greedily(gold.len(), predicted.len(), |g, p| label_similarity(gold[g], predicted[p]), MATCH_THRESHOLD)
+}
+
+/// Pairs `gold` items with `predicted` ones whose `similarity` reaches `threshold`, best pair
+/// first, each item used once; returns (gold index, predicted index) in gold order.
+pub(crate) fn pair_greedily(
+    gold: usize,
+    predicted: usize,
+    similarity: impl Fn(usize, usize) -> f64,
+    threshold: f64,
+) -> Vec<(usize, usize)> {
     let mut candidates: Vec<(f64, usize, usize)> = Vec::new();
-    for (g, gl) in gold.iter().enumerate() {
-        for (p, pl) in predicted.iter().enumerate() {
-            let s = label_similarity(gl, pl);
-            if s >= MATCH_THRESHOLD {
+    for g in 0..gold {
+        for p in 0..predicted {
+            let s = similarity(g, p);
+            if s >= threshold {
                 candidates.push((s, g, p));
             }
         }
     }
     candidates.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)).then(a.2.cmp(&b.2)));
     let (mut used_g, mut used_p) = (HashSet::new(), HashSet::new());
-    let mut pairs: Vec<(usize, usize)> = candidates
-        .into_iter()
-        .filter(|(_, g, p)| used_g.insert(*g) && used_p.insert(*p))
-        .map(|(_, g, p)| (g, p))
-        .collect();
+    let mut pairs = Vec::new();
+    for (_, g, p) in candidates {
+        // Both sides are checked before either is marked: a gold item whose best partner is
+        // taken stays free for its next one.
+        if !used_g.contains(&g) && !used_p.contains(&p) {
+            used_g.insert(g);
+            used_p.insert(p);
+            pairs.push((g, p));
+        }
+    }
     pairs.sort_unstable();
     pairs
 }
@@ -179,23 +197,43 @@ impl CaseScore {
     }
 }
 
-fn names(process: &Process, kind: StepType) -> Vec<&str> {
-    process.steps.iter().filter(|s| s.kind == kind).map(|s| s.name.as_str()).collect()
+/// What a name belongs to: the three lists a draft is scored on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NameKind {
+    Task,
+    Decision,
+    Role,
 }
 
-fn role_names(process: &Process) -> Vec<&str> {
-    process.roles.iter().map(|r| r.name.as_str()).collect()
+/// The names of one kind in `process`, in order.
+pub(crate) fn names(process: &Process, kind: NameKind) -> Vec<&str> {
+    let steps =
+        |step_type: StepType| process.steps.iter().filter(move |s| s.kind == step_type).map(|s| s.name.as_str());
+    match kind {
+        NameKind::Task => steps(StepType::Task).collect(),
+        NameKind::Decision => steps(StepType::Decision).collect(),
+        NameKind::Role => process.roles.iter().map(|r| r.name.as_str()).collect(),
+    }
 }
 
-fn counts(gold: &[&str], predicted: &[&str]) -> (Counts, Vec<(usize, usize)>) {
-    let pairs = match_labels(gold, predicted);
-    (Counts { matched: pairs.len(), predicted: predicted.len(), gold: gold.len() }, pairs)
-}
-
+/// Scores `predicted` against `gold` with the word matcher ([`match_labels`]).
 pub fn score(gold: &Process, predicted: &Process) -> CaseScore {
-    let (steps, pairs) = counts(&names(gold, StepType::Task), &names(predicted, StepType::Task));
-    let (roles, _) = counts(&role_names(gold), &role_names(predicted));
-    let (decisions, _) = counts(&names(gold, StepType::Decision), &names(predicted, StepType::Decision));
+    score_by(gold, predicted, &mut |_, g, p| match_labels(g, p))
+}
+
+/// Pairs gold names with predicted names of one kind: (gold index, predicted index).
+pub(crate) type Pairing<'a> = dyn FnMut(NameKind, &[&str], &[&str]) -> Vec<(usize, usize)> + 'a;
+
+/// Scores `predicted` against `gold`, pairing the names of each kind with `pair`.
+pub(crate) fn score_by(gold: &Process, predicted: &Process, pair: &mut Pairing) -> CaseScore {
+    let mut counts = |kind: NameKind| {
+        let (g, p) = (names(gold, kind), names(predicted, kind));
+        let pairs = pair(kind, &g, &p);
+        (Counts { matched: pairs.len(), predicted: p.len(), gold: g.len() }, pairs)
+    };
+    let (steps, pairs) = counts(NameKind::Task);
+    let (roles, _) = counts(NameKind::Role);
+    let (decisions, _) = counts(NameKind::Decision);
     let mut score = CaseScore { steps, roles, decisions, ..CaseScore::default() };
     for (i, a) in pairs.iter().enumerate() {
         for b in &pairs[i + 1..] {
@@ -253,6 +291,9 @@ pub struct CaseResult {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
     pub score: CaseScore,
+    /// The score with names matched by words and meaning, where an embedder was given.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub by_meaning: Option<CaseScore>,
     pub grounding: Grounding,
     pub total_s: f64,
     pub first_step_s: Option<f64>,
@@ -293,13 +334,12 @@ pub struct EvalReport {
     pub template_sha256: String,
     pub cases: usize,
     pub validity_rate: f64,
-    pub steps: Prf,
-    pub roles: Prf,
-    pub decisions: Prf,
-    /// 95 % intervals of the step, decision and role scores, resampled by case
-    /// ([`super::bootstrap`]).
-    pub intervals: BTreeMap<&'static str, super::bootstrap::Interval>,
-    pub ordering_accuracy: f64,
+    /// Names matched by words ([`match_labels`]).
+    #[serde(flatten)]
+    pub scores: Scores,
+    /// Names matched by words and meaning ([`super::meaning`]), where an embedder was given.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub by_meaning: Option<Scores>,
     /// Share of drafted tasks and decisions whose name shares no content word with the dictation.
     pub ungrounded_rate: f64,
     /// Drafts with a task or decision name written twice.
@@ -314,6 +354,35 @@ pub struct EvalReport {
     pub guesses_accepted: f64,
     pub repairs_per_draft: f64,
     pub results: Vec<CaseResult>,
+}
+
+/// Micro-averaged scores of many drafts.
+#[derive(Debug, Clone, Serialize)]
+pub struct Scores {
+    pub steps: Prf,
+    pub roles: Prf,
+    pub decisions: Prf,
+    /// 95 % intervals of the step, decision and role scores, resampled by case
+    /// ([`super::bootstrap`]).
+    pub intervals: BTreeMap<&'static str, super::bootstrap::Interval>,
+    pub ordering_accuracy: f64,
+}
+
+impl Scores {
+    fn of(scores: &[CaseScore]) -> Scores {
+        let total = CaseScore::total(scores.iter());
+        Scores {
+            steps: total.steps.scores(),
+            roles: total.roles.scores(),
+            decisions: total.decisions.scores(),
+            intervals: super::bootstrap::intervals(scores),
+            ordering_accuracy: if total.ordered_pairs == 0 {
+                1.0
+            } else {
+                total.ordered_pairs_kept as f64 / total.ordered_pairs as f64
+            },
+        }
+    }
 }
 
 /// How the evaluation drafts: the answer budget and the prompt-lookup depth (0 drafts without it,
@@ -337,6 +406,7 @@ pub fn evaluate(
     generator: &mut dyn Generator,
     cases: &[Case],
     settings: DraftSettings,
+    meaning: Option<&MeaningMatcher>,
     on_result: &mut dyn FnMut(&CaseResult),
 ) -> EvalReport {
     // As the server does at start, so that the first case does not pay for the system prompt.
@@ -351,13 +421,17 @@ pub fn evaluate(
         template_sha256: crate::prompt::PromptTemplate::DRAFT.sha256(),
         lookahead: settings.lookahead,
     };
-    score_drafts(drafter, cases, &mut |text| draft(generator, text, settings), on_result)
+    score_drafts(drafter, cases, &mut |text| draft(generator, text, settings), meaning, on_result)
 }
 
 /// Scores the clause-paste peer ([`super::peer`]) on every case, like the model's drafts.
-pub fn evaluate_clause_paste(cases: &[Case], on_result: &mut dyn FnMut(&CaseResult)) -> EvalReport {
+pub fn evaluate_clause_paste(
+    cases: &[Case],
+    meaning: Option<&MeaningMatcher>,
+    on_result: &mut dyn FnMut(&CaseResult),
+) -> EvalReport {
     let drafter = Drafter { model_id: super::peer::PEER_ID.to_owned(), template_sha256: String::new(), lookahead: 0 };
-    score_drafts(drafter, cases, &mut |text| Ok(super::peer::draft(text)), on_result)
+    score_drafts(drafter, cases, &mut |text| Ok(super::peer::draft(text)), meaning, on_result)
 }
 
 /// What drafted the cases, as the report names it.
@@ -372,6 +446,7 @@ fn score_drafts(
     drafter: Drafter,
     cases: &[Case],
     draft_case: &mut dyn FnMut(&str) -> Result<Draft, DraftError>,
+    meaning: Option<&MeaningMatcher>,
     on_result: &mut dyn FnMut(&CaseResult),
 ) -> EvalReport {
     let mut results = Vec::new();
@@ -379,7 +454,7 @@ fn score_drafts(
     let (mut guessed, mut accepted) = (0, 0);
     for case in cases {
         let outcome = draft_case(&case.dictation);
-        let result = case_result(case, &outcome);
+        let result = case_result(case, &outcome, meaning);
         if let Ok(draft) = &outcome {
             decode_rates.push(draft.stats.generation.decode_tok_s);
             guessed += draft.stats.generation.guessed_tokens;
@@ -388,8 +463,8 @@ fn score_drafts(
         on_result(&result);
         results.push(result);
     }
-    let total = CaseScore::total(results.iter().map(|r| &r.score));
     let scores: Vec<CaseScore> = results.iter().map(|r| r.score).collect();
+    let by_meaning: Option<Vec<CaseScore>> = results.iter().map(|r| r.by_meaning).collect();
     let n = results.len().max(1) as f64;
     let drafted: Vec<&CaseResult> = results.iter().filter(|r| r.error.is_none()).collect();
     EvalReport {
@@ -397,15 +472,8 @@ fn score_drafts(
         template_sha256: drafter.template_sha256,
         cases: results.len(),
         validity_rate: results.iter().filter(|r| r.valid).count() as f64 / n,
-        steps: total.steps.scores(),
-        roles: total.roles.scores(),
-        decisions: total.decisions.scores(),
-        intervals: super::bootstrap::intervals(&scores),
-        ordering_accuracy: if total.ordered_pairs == 0 {
-            1.0
-        } else {
-            total.ordered_pairs_kept as f64 / total.ordered_pairs as f64
-        },
+        scores: Scores::of(&scores),
+        by_meaning: meaning.and(by_meaning).map(|s| Scores::of(&s)),
         ungrounded_rate: results.iter().map(|r| r.grounding.ungrounded).sum::<usize>() as f64
             / results.iter().map(|r| r.grounding.named).sum::<usize>().max(1) as f64,
         drafts_with_repeats: results.iter().filter(|r| r.grounding.repeated > 0).count(),
@@ -423,7 +491,7 @@ fn score_drafts(
 /// The gold tasks and decisions without a drafted match, and the drafted ones without a gold match.
 fn unmatched(gold: &Process, predicted: &Process) -> (Vec<String>, Vec<String>) {
     let (mut missed, mut extra) = (Vec::new(), Vec::new());
-    for kind in [StepType::Task, StepType::Decision] {
+    for kind in [NameKind::Task, NameKind::Decision] {
         let (g, p) = (names(gold, kind), names(predicted, kind));
         let pairs = match_labels(&g, &p);
         missed
@@ -434,10 +502,15 @@ fn unmatched(gold: &Process, predicted: &Process) -> (Vec<String>, Vec<String>) 
     (missed, extra)
 }
 
-fn case_result(case: &Case, outcome: &Result<Draft, DraftError>) -> CaseResult {
+fn case_result(case: &Case, outcome: &Result<Draft, DraftError>, meaning: Option<&MeaningMatcher>) -> CaseResult {
     let words = case.dictation.split_whitespace().count();
     let predicted = outcome.as_ref().map(|d| d.process.clone()).unwrap_or_default();
     let (missed, extra) = unmatched(&case.gold, &predicted);
+    let by_meaning = meaning.and_then(|m| {
+        m.score(&case.gold, &predicted)
+            .inspect_err(|e| tracing::warn!("{}: names not matched by meaning: {e}", case.id))
+            .ok()
+    });
     match outcome {
         Ok(draft) => CaseResult {
             id: case.id.clone(),
@@ -446,6 +519,7 @@ fn case_result(case: &Case, outcome: &Result<Draft, DraftError>) -> CaseResult {
             valid: crate::process::validate(&draft.process).valid,
             error: None,
             score: score(&case.gold, &draft.process),
+            by_meaning,
             grounding: grounding(&draft.process, &case.dictation),
             total_s: draft.stats.total_s,
             first_step_s: draft.stats.first_step_s,
@@ -463,6 +537,7 @@ fn case_result(case: &Case, outcome: &Result<Draft, DraftError>) -> CaseResult {
             valid: false,
             error: Some(e.to_string()),
             score: score(&case.gold, &Process::default()),
+            by_meaning,
             grounding: Grounding::default(),
             total_s: 0.0,
             first_step_s: None,
@@ -567,11 +642,11 @@ pub fn evaluate_pet(
             valid,
             error,
             activities: doc.activities,
-            tasks: names(&process, StepType::Task).len(),
+            tasks: names(&process, NameKind::Task).len(),
             actors: doc.actors,
             roles: process.roles.len(),
             xor_gateways: doc.xor_gateways,
-            decisions: names(&process, StepType::Decision).len(),
+            decisions: names(&process, NameKind::Decision).len(),
         };
         on_result(&result);
         results.push(result);
@@ -620,6 +695,13 @@ mod tests {
         assert_eq!(s.roles.matched, 1);
         let prf = s.steps.scores();
         assert!((prf.f1 - 2.0 / 3.0).abs() < 1e-9);
+    }
+
+    #[test]
+    fn an_item_whose_best_partner_is_taken_pairs_with_its_next() {
+        let similarity = |g: usize, p: usize| [[0.9, 0.2], [0.8, 0.6]][g][p];
+        assert_eq!(pair_greedily(2, 2, similarity, 0.5), vec![(0, 0), (1, 1)]);
+        assert_eq!(pair_greedily(2, 2, similarity, 0.7), vec![(0, 0)]);
     }
 
     #[test]

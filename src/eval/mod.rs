@@ -4,6 +4,7 @@
 
 pub mod bootstrap;
 pub mod draft;
+pub mod meaning;
 pub mod peer;
 pub mod review;
 pub mod transcribe;

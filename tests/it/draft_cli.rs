@@ -77,12 +77,13 @@ fn a_recording_is_transcribed_then_drafted() {
 }
 
 /// `ablauf eval draft --clause-paste` scores the peer (every clause pasted as a task)
-/// with the same matcher and report, without loading a model.
+/// with the same matchers and report, without loading a language model; `--words-only` loads no
+/// model at all.
 #[test]
 fn the_drafting_eval_scores_the_clause_paste_peer() {
     let cases = concat!(env!("CARGO_MANIFEST_DIR"), "/eval/draft-dev3/cases");
     let out = Command::new(BIN)
-        .args(["eval", "draft", "--clause-paste", "--limit", "3", "--cases", cases])
+        .args(["eval", "draft", "--clause-paste", "--words-only", "--limit", "3", "--cases", cases])
         .env("ABLAUF_MODELS_DIR", "/nonexistent")
         .output()
         .unwrap();
@@ -98,6 +99,24 @@ fn the_drafting_eval_scores_the_clause_paste_peer() {
     }
     let recall = draft["steps"]["recall"].as_f64().unwrap();
     assert!(recall > 0.0 && recall < 1.0, "{recall}");
+    assert!(draft.get("by_meaning").is_none() && draft["results"][0].get("by_meaning").is_none());
+
+    // Matched by meaning as well, a pasted clause is found where its words differ from the name.
+    let out =
+        Command::new(BIN).args(["eval", "draft", "--clause-paste", "--limit", "3", "--cases", cases]).output().unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let draft = &report["draft"];
+    assert_eq!(draft["steps"]["recall"].as_f64(), Some(recall), "the word scores stay as they were");
+    let by_meaning = draft["by_meaning"]["steps"]["recall"].as_f64().unwrap();
+    assert!(by_meaning > recall && by_meaning <= 1.0, "{by_meaning} against {recall}");
+    for result in draft["results"].as_array().unwrap() {
+        let (words, meaning) = (&result["score"]["steps"], &result["by_meaning"]["steps"]);
+        assert_eq!(
+            (words["gold"].as_u64(), words["predicted"].as_u64()),
+            (meaning["gold"].as_u64(), meaning["predicted"].as_u64())
+        );
+    }
 
     let out = Command::new(BIN)
         .args(["eval", "draft", "--clause-paste", "--pet", "pet.jsonl", "--cases", cases])

@@ -108,3 +108,34 @@ fn a_truncated_model_file_is_an_error_not_a_panic() {
         assert!(matches!(err, embed::EmbedError::Format(_)), "cut at {cut}: {err}");
     }
 }
+
+/// A process holding only `tasks`, in the compact format the drafting cases use.
+fn tasks(names: &[&str]) -> ablauf::process::Process {
+    use ablauf::compact::{convert, format};
+    let mut text = String::from("@sb Sachbearbeitung\n1 start: Antrag eingegangen\n");
+    for (i, name) in names.iter().enumerate() {
+        text.push_str(&format!("{} task sb: {name}\n", i + 2));
+    }
+    text.push_str(&format!("{} end: Erledigt\n", names.len() + 2));
+    convert::to_process(&format::parse(&text), Vec::new()).process
+}
+
+#[test]
+fn drafted_names_are_matched_by_meaning_where_the_words_differ() {
+    use ablauf::eval::{draft::score, meaning::MeaningMatcher};
+    let gold = tasks(&["Kirchengemeinde benachrichtigen", "Erlaubnis erteilen", "Rechnung prüfen"]);
+    let drafted = tasks(&[
+        "Erlaubnis ablehnen",
+        "Mitteilung an Kirchengemeinde senden",
+        "Erlaubnis ausstellen",
+        "Container aufstellen",
+    ]);
+    // The words pair "erteilen" with "ablehnen" (one word of two shared) and miss the message.
+    let by_words = score(&gold, &drafted);
+    assert_eq!((by_words.steps.matched, by_words.ordered_pairs), (1, 0));
+    let by_meaning = MeaningMatcher::new(e5()).score(&gold, &drafted).unwrap();
+    assert_eq!((by_meaning.steps.matched, by_meaning.steps.predicted, by_meaning.steps.gold), (2, 4, 3));
+    // Matched as the judges would: the message first, then "ausstellen" (drafted third): in order.
+    assert_eq!((by_meaning.ordered_pairs, by_meaning.ordered_pairs_kept), (1, 1));
+    assert_eq!(by_meaning.roles.matched, 1);
+}
