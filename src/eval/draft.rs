@@ -206,7 +206,7 @@ pub enum NameKind {
 }
 
 /// The names of one kind in `process`, in order.
-pub(crate) fn names(process: &Process, kind: NameKind) -> Vec<&str> {
+fn names(process: &Process, kind: NameKind) -> Vec<&str> {
     let steps =
         |step_type: StepType| process.steps.iter().filter(move |s| s.kind == step_type).map(|s| s.name.as_str());
     match kind {

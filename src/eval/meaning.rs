@@ -12,9 +12,7 @@
 //! the same object ("Erlaubnis erteilen" / "Erlaubnis ablehnen"); pairing best first, each name
 //! once, lets the right partner win where the draft has it.
 
-use std::collections::HashMap;
-
-use super::draft::{CaseScore, NameKind, label_similarity, names, pair_greedily, score_by};
+use super::draft::{CaseScore, NameKind, label_similarity, pair_greedily, score_by};
 use crate::embed::{EmbedError, Embedder, cosine};
 use crate::process::Process;
 
@@ -45,21 +43,31 @@ impl<'a> MeaningMatcher<'a> {
         Self { embedder }
     }
 
-    /// Scores `predicted` against `gold` as [`super::draft::score`] does, names paired by the
-    /// combined score.
-    pub fn score(&self, gold: &Process, predicted: &Process) -> Result<CaseScore, EmbedError> {
-        let kinds = [NameKind::Task, NameKind::Decision, NameKind::Role];
-        let mut all: Vec<&str> =
-            kinds.iter().flat_map(|&k| names(gold, k).into_iter().chain(names(predicted, k))).collect();
-        all.sort_unstable();
-        all.dedup();
-        let vectors: HashMap<&str, Vec<f32>> = all.iter().copied().zip(self.embedder.embed(&all)?).collect();
-        let similarity = |a: &str, b: &str| {
-            let meaning = (f64::from(cosine(&vectors[a], &vectors[b])) - COSINE_FLOOR) / COSINE_SPAN;
-            WORD_WEIGHT * label_similarity(a, b) + (1.0 - WORD_WEIGHT) * meaning
+    /// Pairs gold names with predicted names of one kind, best combined score first, each name
+    /// once: (gold index, predicted index), in gold order.
+    pub fn pairs(&self, kind: NameKind, gold: &[&str], predicted: &[&str]) -> Result<Vec<(usize, usize)>, EmbedError> {
+        if gold.is_empty() || predicted.is_empty() {
+            return Ok(Vec::new());
+        }
+        let vectors = self.embedder.embed(&[gold, predicted].concat())?;
+        let (g, p) = vectors.split_at(gold.len());
+        let similarity = |i: usize, j: usize| {
+            let meaning = (f64::from(cosine(&g[i], &p[j])) - COSINE_FLOOR) / COSINE_SPAN;
+            WORD_WEIGHT * label_similarity(gold[i], predicted[j]) + (1.0 - WORD_WEIGHT) * meaning
         };
-        Ok(score_by(gold, predicted, &mut |kind, g, p| {
-            pair_greedily(g.len(), p.len(), |i, j| similarity(g[i], p[j]), threshold(kind))
-        }))
+        Ok(pair_greedily(gold.len(), predicted.len(), similarity, threshold(kind)))
+    }
+
+    /// Scores `predicted` against `gold` as [`super::draft::score`] does, names paired by
+    /// [`MeaningMatcher::pairs`].
+    pub fn score(&self, gold: &Process, predicted: &Process) -> Result<CaseScore, EmbedError> {
+        let mut failed = None;
+        let score = score_by(gold, predicted, &mut |kind, g, p| {
+            self.pairs(kind, g, p).unwrap_or_else(|e| {
+                failed = Some(e);
+                Vec::new()
+            })
+        });
+        failed.map_or(Ok(score), Err)
     }
 }

@@ -16,6 +16,7 @@ mod draft_cli;
 mod draft_http;
 mod draft_pipeline;
 mod embed;
+mod judged;
 mod fuzz_regressions;
 mod http_api;
 mod llm_engine;

@@ -1,0 +1,102 @@
+//! The drafting eval's matcher by meaning against the pairs independent judges drew by hand
+//! (`eval/judged/`): the drafts of six sets at aaa84da, each drafted name paired with the gold
+//! name it stands for, as a careful modeller would. Weight and thresholds were fitted on the
+//! development sets; the blind sets hold it.
+
+use std::collections::HashSet;
+use std::sync::OnceLock;
+
+use ablauf::embed::{self, CandleEmbedder};
+use ablauf::eval::draft::{NameKind, match_labels};
+use ablauf::eval::meaning::MeaningMatcher;
+
+fn e5() -> &'static CandleEmbedder {
+    static MODEL: OnceLock<CandleEmbedder> = OnceLock::new();
+    MODEL.get_or_init(|| embed::load(&ablauf::models::default_dir()).expect("load the default embedder"))
+}
+
+#[derive(serde::Deserialize)]
+struct Case {
+    tasks: Names,
+    decisions: Names,
+    roles: Names,
+}
+
+#[derive(serde::Deserialize)]
+struct Names {
+    gold: Vec<String>,
+    draft: Vec<String>,
+    /// (gold index, draft index, "sure" or "borderline").
+    pairs: Vec<(usize, usize, String)>,
+}
+
+fn judged(set: &str) -> Vec<Case> {
+    let path = format!("{}/eval/judged/{set}.json", env!("CARGO_MANIFEST_DIR"));
+    serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap()
+}
+
+type Pairs = HashSet<(usize, usize)>;
+
+impl Case {
+    fn names(&self, kind: NameKind) -> &Names {
+        match kind {
+            NameKind::Task => &self.tasks,
+            NameKind::Decision => &self.decisions,
+            NameKind::Role => &self.roles,
+        }
+    }
+}
+
+/// The judges' pairs of one kind, case by case.
+fn judges(cases: &[Case], kind: NameKind) -> Vec<Pairs> {
+    cases.iter().map(|c| c.names(kind).pairs.iter().map(|p| (p.0, p.1)).collect()).collect()
+}
+
+/// A matcher's pairs of one kind, case by case.
+fn matched(cases: &[Case], kind: NameKind, matcher: &dyn Fn(&[&str], &[&str]) -> Vec<(usize, usize)>) -> Vec<Pairs> {
+    cases
+        .iter()
+        .map(|c| {
+            let names = c.names(kind);
+            let gold: Vec<&str> = names.gold.iter().map(String::as_str).collect();
+            let draft: Vec<&str> = names.draft.iter().map(String::as_str).collect();
+            matcher(&gold, &draft).into_iter().collect()
+        })
+        .collect()
+}
+
+/// F1 of one reading's pairs against another's, over every case of a set.
+fn agreement(a: &[Pairs], b: &[Pairs]) -> f64 {
+    let count = |p: &[Pairs]| p.iter().map(HashSet::len).sum::<usize>();
+    let both: usize = a.iter().zip(b).map(|(x, y)| x.intersection(y).count()).sum();
+    2.0 * both as f64 / (count(a) + count(b)) as f64
+}
+
+#[test]
+fn names_matched_by_meaning_agree_with_the_judges_on_the_blind_sets() {
+    let meaning = MeaningMatcher::new(e5());
+    for set in ["blind", "blind2", "blind3"] {
+        let cases = judged(set);
+        for (kind, floor) in [(NameKind::Task, 0.84), (NameKind::Decision, 0.85), (NameKind::Role, 0.93)] {
+            let judges = judges(&cases, kind);
+            let by_meaning = agreement(&matched(&cases, kind, &|g, d| meaning.pairs(kind, g, d).unwrap()), &judges);
+            let by_words = agreement(&matched(&cases, kind, &|g, d| match_labels(g, d)), &judges);
+            assert!(by_meaning >= floor, "{set} {kind:?}: {by_meaning:.3} against the judges");
+            if kind != NameKind::Role {
+                // Roles are short names the words already pair about as the judges do.
+                assert!(by_meaning > by_words, "{set} {kind:?}: meaning {by_meaning:.3}, words {by_words:.3}");
+            }
+        }
+    }
+}
+
+/// Two judges given the same brief and the same drafts (dev5) drew nearly the same pairs. Both
+/// were language-model helpers: this shows the brief is read one way, not that people agree.
+#[test]
+fn two_judges_draw_nearly_the_same_pairs() {
+    let (first, second) = (judged("dev5"), judged("dev5-second-judge"));
+    for kind in [NameKind::Task, NameKind::Decision, NameKind::Role] {
+        let f1 = agreement(&judges(&first, kind), &judges(&second, kind));
+        assert!(f1 >= 0.95, "{kind:?}: {f1:.3}");
+    }
+}
