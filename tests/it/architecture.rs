@@ -25,7 +25,7 @@ const LAYERS: &[(&str, &[&str])] = &[
     ("review", &["compact", "llm", "process", "prompt"]),
     ("draft", &["compact", "llm", "process", "prompt", "review", "store"]),
     ("similarity", &["embed", "index", "loading", "process", "store"]),
-    ("eval", &["compact", "draft", "llm", "process", "prompt", "review", "speech"]),
+    ("eval", &["compact", "draft", "embed", "llm", "process", "prompt", "review", "speech"]),
     (
         "http",
         &[
