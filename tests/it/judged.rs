@@ -52,8 +52,11 @@ fn judges(cases: &[Case], kind: NameKind) -> Vec<Pairs> {
     cases.iter().map(|c| c.names(kind).pairs.iter().map(|p| (p.0, p.1)).collect()).collect()
 }
 
+/// Gold names, drafted names → (gold index, drafted index) pairs.
+type Matcher<'a> = dyn Fn(&[&str], &[&str]) -> Vec<(usize, usize)> + 'a;
+
 /// A matcher's pairs of one kind, case by case.
-fn matched(cases: &[Case], kind: NameKind, matcher: &dyn Fn(&[&str], &[&str]) -> Vec<(usize, usize)>) -> Vec<Pairs> {
+fn matched(cases: &[Case], kind: NameKind, matcher: &Matcher) -> Vec<Pairs> {
     cases
         .iter()
         .map(|c| {
