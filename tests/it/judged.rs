@@ -93,14 +93,17 @@ fn names_matched_by_meaning_agree_with_the_judges_on_the_blind_sets() {
     }
 }
 
-/// Two judges given the same brief and the same drafts (dev5) drew nearly the same pairs. Both
-/// were language-model helpers: this shows the brief is read one way, not that people agree.
+/// Two judges given the same brief and the same drafts (dev5, blind, blind3) drew nearly the same
+/// pairs. All were language-model helpers: this shows the brief is read one way, not that people
+/// agree.
 #[test]
 fn two_judges_draw_nearly_the_same_pairs() {
-    let (first, second) = (judged("dev5"), judged("dev5-second-judge"));
-    for kind in [NameKind::Task, NameKind::Decision, NameKind::Role] {
-        let f1 = agreement(&judges(&first, kind), &judges(&second, kind));
-        assert!(f1 >= 0.95, "{kind:?}: {f1:.3}");
+    for set in ["dev5", "blind", "blind3"] {
+        let (first, second) = (judged(set), judged(&format!("{set}-second-judge")));
+        for kind in [NameKind::Task, NameKind::Decision, NameKind::Role] {
+            let f1 = agreement(&judges(&first, kind), &judges(&second, kind));
+            assert!(f1 >= 0.95, "{set} {kind:?}: {f1:.3}");
+        }
     }
 }
 
