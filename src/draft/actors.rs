@@ -88,20 +88,31 @@ fn as_role(unit: String, candidates: &[String]) -> String {
 fn named_ahead(words: &[&str]) -> Option<(String, usize)> {
     let lower = |k: usize| words.get(k).map(|w| core(w).to_lowercase()).unwrap_or_default();
     let mut k = usize::from(ARTICLES.contains(&lower(0).as_str()));
+    let mut colleague = false;
     if COLLEAGUES.contains(&lower(k).as_str()) {
         k += 1;
         while k < words.len() && FROM.contains(&lower(k).as_str()) {
             k += 1;
+            colleague = true;
         }
     }
+    let capitalised = |w: &str| core(w).chars().next().is_some_and(char::is_uppercase);
     // A colleague by name: "Frau Yilmaz macht die Anordnung".
-    let titled = matches!(lower(k).as_str(), "frau" | "herr")
-        && words.get(k + 1).is_some_and(|w| core(w).chars().next().is_some_and(char::is_uppercase));
+    let titled = matches!(lower(k).as_str(), "frau" | "herr") && words.get(k + 1).is_some_and(|w| capitalised(w));
     let (found, mut next) = if titled {
         (format!("{} {}", core(words[k]), core(words[k + 1])), k + 2)
+    } else if let Some(found) = actor_named(core(words.get(k)?)) {
+        (found, k + 1)
+    } else if colleague {
+        // "der Kollege vom First Level": where a colleague comes from is a unit, named or not.
+        let run = words[k..].iter().take(3).take_while(|w| capitalised(w)).count();
+        (words[k..k + run].iter().map(|w| core(w)).collect::<Vec<_>>().join(" "), k + run)
     } else {
-        (actor_named(core(words.get(k)?))?, k + 1)
+        return None;
     };
+    if found.is_empty() {
+        return None;
+    }
     if words.get(next).is_some_and(|w| w.starts_with('(')) {
         while next < words.len() && !words[next].contains(')') {
             next += 1;
@@ -149,7 +160,8 @@ fn agent(words: &[&str]) -> Option<Actor> {
     let passive = lower.iter().any(|w| matches!(w.as_str(), "wird" | "werden" | "wurde"));
     (0..words.len()).find_map(|i| {
         let by = lower[i] == "durch" || (passive && matches!(lower[i].as_str(), "von" | "vom"));
-        if !by {
+        // "…, nicht vom Amtsleiter" names who does not.
+        if !by || (i > 0 && lower[i - 1] == "nicht") {
             return None;
         }
         let k = i + 1 + usize::from(words.get(i + 1).is_some_and(|_| ARTICLES.contains(&lower[i + 1].as_str())));
@@ -213,14 +225,39 @@ pub fn actor(clause: &str) -> Actor {
         if SPEAKER_WORDS.contains(&lower(k + 1).as_str()) {
             return Actor::Speaker;
         }
-        if let Some((found, _)) = named_ahead(&words[(k + 1).min(words.len())..])
+        if let Some((found, _)) = subject_after_verb(&words[(k + 1).min(words.len())..])
             && !RECEIVING.contains(&lower(k).as_str())
         {
             return Actor::Unit(found);
         }
         return agent(&words).unwrap_or(Actor::Previous);
     }
-    agent(&words).unwrap_or(Actor::Unsaid)
+    agent(&words).or_else(|| after_the_verb(&words[k.min(words.len())..])).unwrap_or(Actor::Unsaid)
+}
+
+/// The unit or person named right after the finite verb where something else opens the clause:
+/// German puts the verb second and the subject after it when an object or an adverb comes first
+/// ("Das Infoblatt schickt die Person …", "gleichzeitig stellt der Bauhof die Schilder auf",
+/// "macht das der Bauhof", "muss der Klient seine Unterlagen bringen").
+fn after_the_verb(words: &[&str]) -> Option<Actor> {
+    let main = words.iter().position(|w| w.ends_with([',', ';', ':'])).map_or(words, |end| &words[..end]);
+    // Nouns are capitalised: "Das Infoblatt schickt …" has its verb third.
+    let verb = main.iter().map(|w| core(w)).position(|w| {
+        MODALS.contains(&w.to_lowercase().as_str()) || (super::clauses::looks_like_verb(w) && w.ends_with('t'))
+    })?;
+    if verb == 0 || RECEIVING.contains(&core(main[verb]).to_lowercase().as_str()) {
+        return None;
+    }
+    subject_after_verb(&main[verb + 1..]).map(|(found, _)| Actor::Unit(found))
+}
+
+/// The unit or person the words after a verb open with, where the object's pronoun may stand
+/// between ("macht das der Bauhof"), and the index of the word after it.
+fn subject_after_verb(words: &[&str]) -> Option<(String, usize)> {
+    named_ahead(words).or_else(|| {
+        let pronoun = words.first().is_some_and(|w| matches!(core(w), "das" | "es" | "dies"));
+        named_ahead(words.get(1..).filter(|_| pronoun)?).map(|(found, next)| (found, next + 1))
+    })
 }
 
 /// Prepositions after which the dictation names where a case goes ("ans Ordnungsamt", "an die
@@ -342,7 +379,7 @@ mod tests {
     fn the_subject_of_a_clause_is_its_actor() {
         assert_eq!(actor("Außendienst klebt roten Aufkleber ans Fahrzeug"), unit("Außendienst"));
         assert_eq!(actor("die Kollegin vom Bauhof räumt das weg"), unit("Bauhof"));
-        assert_eq!(actor("Im Frühjahr macht das Jugendamt die Vergabe"), Actor::Unsaid);
+        assert_eq!(actor("Im Frühjahr macht das Jugendamt die Vergabe"), unit("Jugendamt"));
         assert_eq!(actor("dann macht das Jugendamt die Vergabe"), unit("Jugendamt"));
         assert_eq!(actor("Keine Änderungen: PA fertigt Zeugnis aus"), unit("Personalamt"));
         assert_eq!(actor("wir schreiben den Halter an"), Actor::Speaker);
@@ -383,7 +420,31 @@ mod tests {
     }
 
     #[test]
+    fn where_a_colleague_comes_from_is_a_unit() {
+        assert_eq!(actor("Der Kollege vom First Level guckt erst mal"), unit("First Level"));
+        assert_eq!(actor("das Infoblatt schickt die Kollegin aus der Verwaltung"), unit("Verwaltung"));
+        assert_eq!(actor("die Kollegin vom Bauhof räumt das weg"), unit("Bauhof"));
+        assert_eq!(actor("die Kollegin guckt erst mal"), Actor::Unsaid);
+    }
+
+    #[test]
+    fn a_subject_after_the_verb_is_the_actor_where_something_else_comes_first() {
+        assert_eq!(actor("Das Formular schickt die Person dann selber an die Rentenkasse"), unit("Person"));
+        assert_eq!(actor("gleichzeitig stellt der Bauhof die Schilder auf"), unit("Bauhof"));
+        assert_eq!(actor("macht das der Bauhof"), unit("Bauhof"));
+        assert_eq!(actor("In beiden Fällen muss der Klient dann seine Unterlagen bringen"), unit("Klient"));
+        // What follows a preposition, or the verb of a later part, names no subject.
+        assert_eq!(actor("Termin mit der Polizei abstimmen"), Actor::Unsaid);
+        assert_eq!(actor("Bescheid erstellen, dann prüft die Amtsleitung"), Actor::Unsaid);
+        assert_eq!(actor("Den Bescheid bekommt der Antragsteller"), Actor::Unsaid);
+    }
+
+    #[test]
     fn the_agent_of_a_passive_or_a_noun_is_the_actor() {
+        assert_eq!(
+            actor("Der Vertrag wird von der Kulturdezernentin unterschrieben, nicht vom Amtsleiter"),
+            unit("Kulturdezernentin")
+        );
         assert_eq!(actor("Unterschrift durch Fachbereichsleitung Personal"), unit("Fachbereichsleitung"));
         assert_eq!(actor("Bescheid wird von AL abgezeichnet"), unit("Amtsleitung"));
         assert_eq!(actor("Anhörung von Kirchen und IHK durch SB"), Actor::Speaker);

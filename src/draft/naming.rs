@@ -558,7 +558,7 @@ mod tests {
             ("Kämmerei korrigiert die Bestände in SAP", "Die Bestände in SAP korrigieren"),
             ("Zählteam zählt nach", "Nachzählen"),
             ("SB setzt Feststellungsvermerk", "Feststellungsvermerk setzen"),
-            ("Abnahme durch Tiefbau", "Abnahme durch Tiefbau"),
+            ("Abnahme durch Tiefbau", "Abnahme"),
             ("Antrag nicht bearbeiten", "Antrag nicht bearbeiten"),
             ("Angebote wertet", "Angebote werten"),
             ("Geburtenregister fort", "Geburtenregister fort"),

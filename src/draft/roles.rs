@@ -16,6 +16,7 @@ use crate::compact::format;
 /// needs a part that says which.
 const UNIT_ENDS: &[&str] = &[
     "amt",
+    "sekretariat",
     "stelle",
     "büro",
     "kasse",
@@ -115,6 +116,10 @@ const UNIT_WORDS: &[&str] = &[
     "wasserwerk",
     "klärwerk",
     "stadtwerke",
+    "sekretariat",
+    // The departments of a building authority, named without "-amt" ("Tiefbau gibt … ab").
+    "tiefbau",
+    "hochbau",
     "wirtschaftsförderung",
     "liegenschaften",
     "jury",
@@ -214,13 +219,22 @@ const PERSON_ENDS: &[&str] = &[
     "interessentin",
     "besucher",
     "besucherin",
+    // Offices held by a person ("der Dezernent zeichnet mit", "Platzwart sperrt").
+    "dezernent",
+    "dezernentin",
+    "referent",
+    "referentin",
+    "wart",
+    "wartin",
+    "restaurator",
+    "restauratorin",
 ];
 
 /// Ends of [`PERSON_ENDS`] that name nobody alone ("Steller"), and compounds that end like a
 /// person but are a thing ("Schalter").
 const PERSON_PARTS: &[&str] =
     &["steller", "stellerin", "nehmer", "nehmerin", "berechtigte", "berechtigter", "pflichtige", "pflichtiger"];
-const NOT_PERSONS: &[&str] = &["schalter"];
+const NOT_PERSONS: &[&str] = &["schalter", "gegenwart"];
 
 /// The role of work where the dictation names no unit.
 pub const UNNAMED: &str = "Sachbearbeitung";
