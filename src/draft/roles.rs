@@ -16,7 +16,6 @@ use crate::compact::format;
 /// needs a part that says which.
 const UNIT_ENDS: &[&str] = &[
     "amt",
-    "sekretariat",
     "stelle",
     "büro",
     "kasse",
@@ -44,6 +43,7 @@ const UNIT_ENDS: &[&str] = &[
     "kommission",
     "ausschuss",
     "bibliothek",
+    "bücherei",
     "sekretariat",
     "kraft",
     "aufsicht",
