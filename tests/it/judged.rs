@@ -4,16 +4,11 @@
 //! thresholds were fitted on the development sets' drafts; the blind sets hold it.
 
 use std::collections::HashSet;
-use std::sync::OnceLock;
 
-use ablauf::embed::{self, CandleEmbedder};
 use ablauf::eval::draft::{NameKind, match_labels};
 use ablauf::eval::meaning::MeaningMatcher;
 
-fn e5() -> &'static CandleEmbedder {
-    static MODEL: OnceLock<CandleEmbedder> = OnceLock::new();
-    MODEL.get_or_init(|| embed::load(&ablauf::models::default_dir()).expect("load the default embedder"))
-}
+use crate::common::e5;
 
 #[derive(serde::Deserialize)]
 struct Case {
