@@ -7,7 +7,8 @@
 //! label used once. Steps are the tasks (start and end events are left out: their wording is
 //! free), decisions and roles are matched by name. Precision, recall and F1 are micro-averaged
 //! over all cases. Ordering accuracy is the share of pairs of matched steps that come in the same
-//! order in the draft as in the gold process.
+//! order in the draft as in the gold process. A second reading pairs the names by meaning as well
+//! ([`super::meaning`]), since the words miss the same work said in other words.
 
 use std::collections::{BTreeMap, HashSet};
 use std::path::Path;
