@@ -507,6 +507,7 @@ fn case_result(case: &Case, outcome: &Result<Draft, DraftError>, meaning: Option
     let words = case.dictation.split_whitespace().count();
     let predicted = outcome.as_ref().map(|d| d.process.clone()).unwrap_or_default();
     let (missed, extra) = unmatched(&case.gold, &predicted);
+    let score = score(&case.gold, &predicted);
     let by_meaning = meaning.and_then(|m| {
         m.score(&case.gold, &predicted)
             .inspect_err(|e| tracing::warn!("{}: names not matched by meaning: {e}", case.id))
@@ -519,7 +520,7 @@ fn case_result(case: &Case, outcome: &Result<Draft, DraftError>, meaning: Option
             words,
             valid: crate::process::validate(&draft.process).valid,
             error: None,
-            score: score(&case.gold, &draft.process),
+            score,
             by_meaning,
             grounding: grounding(&draft.process, &case.dictation),
             total_s: draft.stats.total_s,
@@ -537,7 +538,7 @@ fn case_result(case: &Case, outcome: &Result<Draft, DraftError>, meaning: Option
             words,
             valid: false,
             error: Some(e.to_string()),
-            score: score(&case.gold, &Process::default()),
+            score,
             by_meaning,
             grounding: Grounding::default(),
             total_s: 0.0,
