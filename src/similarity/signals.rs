@@ -344,6 +344,7 @@ fn parse_law(text: &str) -> Option<Law> {
     let tokens: Vec<&str> =
         text.split(|c: char| c.is_whitespace() || c == ',' || c == ';').filter(|t| !t.is_empty()).collect();
     let mut paragraphs = Vec::new();
+    let mut sections = Vec::new();
     let mut name: Option<(String, bool)> = None;
     let mut pieces = Vec::new();
     let mut short = None;
@@ -351,14 +352,16 @@ fn parse_law(text: &str) -> Option<Law> {
     while i < tokens.len() {
         let t = tokens[i].trim_matches(|c: char| c == '.' || c == '(' || c == ')');
         if t.starts_with('§') || t.eq_ignore_ascii_case("art") || t.eq_ignore_ascii_case("artikel") {
-            let number = t.trim_start_matches('§');
-            let number = if number.is_empty() { tokens.get(i + 1).copied().unwrap_or("") } else { number };
+            // "§ 12", "§12", "Art. 18a": the number stands after the sign or in the next token.
+            let attached = t.strip_prefix('§').filter(|n| !n.trim_start_matches('§').is_empty());
+            let number =
+                attached.map_or_else(|| tokens.get(i + 1).copied().unwrap_or(""), |n| n.trim_start_matches('§'));
             let number: String =
                 number.chars().take_while(|c| c.is_ascii_alphanumeric()).collect::<String>().to_lowercase();
             if number.chars().next().is_some_and(|c| c.is_ascii_digit()) {
                 paragraphs.push(number.clone());
             }
-            i += if t.trim_start_matches('§').is_empty() { 2 } else { 1 };
+            i += if attached.is_some() { 1 } else { 2 };
             // "§§ 31 bis 34" cites every paragraph of the range.
             let dash = tokens.get(i).is_some_and(|t| matches!(*t, "bis" | "-" | "–"));
             let last =
@@ -375,12 +378,23 @@ fn parse_law(text: &str) -> Option<Law> {
                 // "§ 50 Abs. 1 und 5": the paragraph's subsections, each cited as "50:1".
                 i += 1;
                 let mut subsections = Vec::new();
+                let mut range_from = None;
                 while let Some(t) = tokens.get(i) {
                     let n: String =
                         t.chars().take_while(char::is_ascii_alphanumeric).collect::<String>().to_lowercase();
                     if n.chars().next().is_some_and(|c| c.is_ascii_digit()) {
+                        // "Abs. 10 bis 13" cites every subsection of the range.
+                        if let (Some(first), Ok(last)) = (range_from.take(), n.parse::<u32>())
+                            && first < last
+                            && last - first <= 30
+                        {
+                            subsections.extend((first + 1..last).map(|k| format!("{number}:{k}")));
+                        }
                         subsections.push(format!("{number}:{n}"));
-                    } else if !matches!(*t, "und" | "bis" | "-" | "–") {
+                    } else if matches!(*t, "bis" | "-" | "–") {
+                        range_from =
+                            subsections.last().and_then(|s: &String| s.rsplit(':').next()?.parse::<u32>().ok());
+                    } else if *t != "und" {
                         break;
                     }
                     i += 1;
@@ -404,6 +418,15 @@ fn parse_law(text: &str) -> Option<Law> {
             continue;
         }
         let folded = fold(t);
+        // A rule without paragraphs is cited by its numbered sections ("Förderrichtlinie …,
+        // Nr. 5"); after a paragraph, "Nr." is a detail of it ("Art. 49 Abs. 2 Satz 1 Nr. 2").
+        if matches!(folded.as_str(), "nr" | "nummer" | "ziffer" | "ziff")
+            && let Some(n) =
+                tokens.get(i + 1).map(|n| n.chars().take_while(char::is_ascii_alphanumeric).collect::<String>())
+            && n.starts_with(|c: char| c.is_ascii_digit())
+        {
+            sections.push(n.to_lowercase());
+        }
         let letters = t.chars().filter(|c| c.is_alphabetic()).count();
         let upper_inside = t.chars().skip(1).any(|c| c.is_uppercase());
         let is_abbrev = (2..=10).contains(&letters) && upper_inside && t.chars().next().is_some_and(char::is_uppercase);
@@ -436,6 +459,9 @@ fn parse_law(text: &str) -> Option<Law> {
         i += 1;
     }
     let (name, abbreviation) = name?;
+    if paragraphs.is_empty() {
+        paragraphs = sections;
+    }
     Some(Law { name, abbreviation, paragraphs, text: text.trim().to_owned(), pieces, short })
 }
 
@@ -469,17 +495,62 @@ pub fn same_law(a: &Law, b: &Law) -> bool {
         (true, false) => abbreviates(a, &b.name),
         (false, true) => abbreviates(b, &a.name),
         (false, false) => {
-            let core = |n: &str| -> Vec<String> {
-                let mut s = n.replace(' ', "");
-                for g in GENERIC_LAW {
-                    s = s.replace(g, " ");
-                }
-                s.split(' ').filter(|p| p.len() >= 5).map(str::to_owned).collect()
-            };
-            let (ca, cb) = (core(&a.name), core(&b.name));
+            let (ca, cb) = (name_core(&a.name), name_core(&b.name));
             ca.iter().any(|x| cb.iter().any(|y| common_substring(x, y) >= 5))
         }
     }
+}
+
+/// Words of a law's name that say who issued it, not which law it is: every statute of a town
+/// names the town ("Richtlinie der Stadt Steinwalden über …"), every one of a state its state
+/// ("Bayerisches Straßen- und Wegegesetz" / "Bayerisches Katastrophenschutzgesetz").
+const ISSUERS: &[&str] =
+    &["stadt", "gemeinde", "markt", "kreis", "landkreis", "kreisstadt", "samtgemeinde", "freistaat", "land", "bund"];
+const STATES: &[&str] = &[
+    "bayer",
+    "hess",
+    "saechs",
+    "niedersaechs",
+    "thuering",
+    "brandenburg",
+    "berlin",
+    "hamburg",
+    "brem",
+    "saarl",
+    "schleswig",
+    "holstein",
+    "mecklenburg",
+    "vorpommern",
+    "rheinland",
+    "pfalz",
+    "westfal",
+    "nordrhein",
+    "baden",
+    "wuerttemberg",
+    "anhalt",
+    "nrw",
+];
+/// Kinds of rules, as generic as "Gesetz": two "Förderrichtlinien" of one town are two rules.
+const GENERIC_RULE: &[&str] = &["richtlinie", "foerder", "vorschrift", "dienstanweisung", "anweisung", "bestimmung"];
+
+/// The parts of a law's folded name that say which law it is: the name without who issued it
+/// (the issuer's word, the place named after it, a state's name) and without generic words,
+/// cut where a generic word stood ("Satzung über die Erhebung der Hundesteuer" → "erhebung",
+/// "hundesteuer"); parts shorter than five letters say too little.
+fn name_core(name: &str) -> Vec<String> {
+    let words: Vec<&str> = name.split(' ').collect();
+    let generic = |w: &str| GENERIC_LAW.iter().chain(GENERIC_RULE).any(|g| w.contains(g));
+    let issuer = |i: usize| ISSUERS.contains(&words[i]);
+    let place = |i: usize| i > 0 && issuer(i - 1) && !generic(words[i]);
+    let kept: String = (0..words.len())
+        .filter(|&i| !issuer(i) && !place(i) && !STATES.iter().any(|s| words[i].starts_with(s)))
+        .map(|i| words[i])
+        .collect();
+    let mut s = kept;
+    for g in GENERIC_LAW.iter().chain(GENERIC_RULE) {
+        s = s.replace(g, " ");
+    }
+    s.split(' ').filter(|p| p.len() >= 5).map(str::to_owned).collect()
 }
 
 /// Whether the abbreviation `abbrev` stands for the law named `name` (folded words): its
@@ -764,6 +835,36 @@ mod tests {
         let local = legal(&l(&["§ 6 FS"]), &l(&["Friedhofssatzung § 6", "Richtlinie für Grabanlagen (TA Grabmal)"]));
         assert!(matches!(local, Legal::DifferentLaw { abbreviated: false, .. }), "{local:?}");
         assert!(same_leika("99050012104000", "99050012000000") && !same_leika("99050012104000", "99050012070000"));
+        // "Art." is cited as "§" is, with its subsections; a range of subsections cites each.
+        let art = legal(&l(&["Art. 18a Abs. 10 bis 13 GO"]), &l(&["Gemeindeordnung (GO), Art. 18a Abs. 3 bis 9"]));
+        assert!(matches!(art, Legal::DifferentParagraph { .. }), "{art:?}");
+        let within = legal(&l(&["Art. 18a Abs. 10 bis 13 GO"]), &l(&["Art. 18a Abs. 11 GO"]));
+        assert!(matches!(within, Legal::Agree { paragraph: true, .. }), "{within:?}");
+        let listed = legal(&l(&["Art. 73 Abs. 2, 3 und 5 BayVwVfG"]), &l(&["Art. 73 Abs. 4 BayVwVfG"]));
+        assert!(matches!(listed, Legal::DifferentParagraph { .. }), "{listed:?}");
+        // A rule without paragraphs is cited by its numbered sections.
+        let rule = "Förderrichtlinie Klimaanpassung der Stadt Musterstadt";
+        let sections =
+            legal(&l(&[&format!("{rule}, Nr. 5 (Lastenräder)")]), &l(&[&format!("{rule}, Nr. 4 (Zisternen)")]));
+        assert!(matches!(sections, Legal::DifferentParagraph { .. }), "{sections:?}");
+        assert!(matches!(legal(&l(&[&format!("{rule}, Nr. 5")]), &l(&[rule])), Legal::Agree { .. }));
+        // Who issued a rule does not say which rule it is.
+        let town = legal(
+            &l(&["Richtlinie der Stadt Musterstadt über den Musterstadt-Pass"]),
+            &l(&["Richtlinie über Vergünstigungen für Senioren der Stadt Musterstadt"]),
+        );
+        assert!(matches!(town, Legal::DifferentLaw { .. }), "{town:?}");
+        let pass = legal(
+            &l(&["Richtlinie Musterstadt-Pass"]),
+            &l(&["Richtlinie der Stadt Musterstadt über den Musterstadt-Pass"]),
+        );
+        assert!(matches!(pass, Legal::Agree { .. }), "{pass:?}");
+        let state = legal(&l(&["Bayerisches Straßen- und Wegegesetz"]), &l(&["Bayerisches Katastrophenschutzgesetz"]));
+        assert!(matches!(state, Legal::DifferentLaw { .. }), "{state:?}");
+        assert!(matches!(
+            legal(&l(&["Gemeinde- und Landkreiswahlgesetz (GLKrWG)"]), &l(&["Gemeinde- und Landkreiswahlgesetz"])),
+            Legal::Agree { .. }
+        ));
         assert!(!same_leika("99018008005000", "99018008005001"), "a detail is a service of its own");
     }
 }
