@@ -271,6 +271,28 @@ const TOWARDS: &[&str] = &["an", "ans", "beim", "bei", "im", "in", "zum", "zur"]
 const WE_FILLERS: &[&str] = &["das", "ja", "dann", "hier", "nämlich", "also"];
 const WE_AT: &[&str] = &["in", "im", "vom", "von", "beim", "bei", "aus", "als"];
 const WE_ARTICLES: &[&str] = &["der", "dem", "den"];
+const WE_FROM: &[&str] = &["beim", "bei", "vom", "von", "aus"];
+
+/// What stands between commas right after "wir" names the speaker's unit, whatever its words
+/// ("Wir, Team Digitalisierung, klären …", "Wir, also das Bürgerbüro, prüfen …").
+fn apposition(from_we: &[&str]) -> Option<String> {
+    let (we, rest) = from_we.split_first()?;
+    if !we.ends_with(',') {
+        return None;
+    }
+    let end = rest.iter().take(5).position(|w| w.ends_with(','))?;
+    let named: Vec<&str> = rest[..=end]
+        .iter()
+        .map(|w| core(w))
+        .skip_while(|w| {
+            WE_FILLERS.contains(&w.to_lowercase().as_str())
+                || WE_ARTICLES.contains(&w.to_lowercase().as_str())
+                || *w == "die"
+        })
+        .collect();
+    let named = named.join(" ");
+    named.starts_with(char::is_uppercase).then_some(named)
+}
 
 /// The unit the dictation's "wir" is: named next to it ("wir in der Geschäftsstelle",
 /// "Hausverwaltung (also wir)"), else in parentheses in the opening words ("Altfahrzeuge
@@ -281,12 +303,23 @@ pub fn speaker(dictation: &str) -> Option<String> {
     let lower: Vec<String> = words.iter().map(|w| core(w).to_lowercase()).collect();
     let we: Vec<usize> = (0..words.len()).filter(|&i| matches!(lower[i].as_str(), "wir" | "uns")).collect();
     for &i in &we {
+        if let Some(unit) = apposition(&words[i..]) {
+            return Some(unit);
+        }
         let mut j = i + 1;
         let within = |j: usize| j < words.len() && !words[j - 1].ends_with(['.', ',', ':', ';', '?', '!']);
         while within(j) && WE_FILLERS.contains(&lower[j].as_str()) {
             j += 1;
         }
-        if within(j) && WE_AT.contains(&lower[j].as_str()) {
+        // "holen wir beim Bauhof die Stellungnahme ein": after its verb, "wir" with "beim" or
+        // "vom" names where something comes from; "wir vom Bauamt", "erfahren wir das im
+        // Umweltamt" name the speaker.
+        let after_verb = i > 0
+            && lower[i] == "wir"
+            && !words[i - 1].ends_with(['.', ',', ':', ';', '?', '!', '('])
+            && !WE_FILLERS.contains(&lower[i - 1].as_str())
+            && lower[i - 1] != "und";
+        if within(j) && WE_AT.contains(&lower[j].as_str()) && !(after_verb && WE_FROM.contains(&lower[j].as_str())) {
             j += 1;
             if within(j) && WE_ARTICLES.contains(&lower[j].as_str()) {
                 j += 1;
@@ -475,6 +508,14 @@ mod tests {
         );
         assert_eq!(speaker("Wir geben das an die Bußgeldstelle."), "");
         assert_eq!(speaker("Dann erfahren wir das im Umweltamt, oft."), "Umweltamt");
+        assert_eq!(speaker("Also wir vom Bauamt prüfen den Antrag."), "Bauamt");
+        assert_eq!(speaker("Fachamt meldet Bedarf. Wir, Team Digitalisierung, klären Felder."), "Team Digitalisierung");
+        assert_eq!(speaker("Wir, also das Bürgerbüro, prüfen den Antrag."), "Bürgerbüro");
+        assert_eq!(speaker("Wenn ja, sagen wir, ähm, Bescheid."), "");
+        assert_eq!(
+            speaker("Die Bürgerin meldet es beim Rechtsamt. Dann holen wir beim Bauhof die Stellungnahme ein."),
+            "Rechtsamt"
+        );
         assert_eq!(speaker("Dann geben wir das dem Bauhof."), "");
         assert_eq!(speaker("Der Antrag geht an die Stadtkasse, die bucht."), "");
     }

@@ -229,13 +229,23 @@ pub fn prepare(dictation: &str, max_tokens: usize) -> Result<PreparedDraft, Draf
             ruled[i] = Some("skip".to_owned());
             continue;
         }
+        // A unit the clause names as where its work goes ("Ausländerbehörde informieren",
+        // "Meldung ans Landesjugendamt") is not its actor; offered as a choice, it was taken.
+        let unnamed: Vec<String>;
+        let choices = if named.is_empty() {
+            let objects = roles::addressed(&clause.text);
+            unnamed = roles.iter().filter(|r| !objects.iter().any(|o| format::same_text(o, r))).cloned().collect();
+            if unnamed.is_empty() { &roles } else { &unnamed }
+        } else {
+            &named
+        };
         let options = ClauseOptions {
             // The trigger is dictated first, after a heading at most.
             start: i <= 1,
             condition: i > 0 && clause.kind == ClauseKind::Condition,
             two: clause.joins_two(),
             skip: i == 0 || clause.may_be_remark(),
-            roles: if named.is_empty() { &roles } else { &named },
+            roles: choices,
         };
         let first = requests.is_empty();
         // The clause alone: shown the whole dictation too, the model answered with the work of
@@ -523,6 +533,30 @@ mod tests {
         let asked = prepared.requests.iter().find(|r| r.messages.last().unwrap().content.contains("Der stellt"));
         let grammar = asked.unwrap().grammar.as_deref().unwrap();
         assert!(grammar.contains("task (?:Beschäftigter):"), "{grammar}");
+    }
+
+    #[test]
+    fn a_unit_a_clause_names_as_its_object_is_not_offered_as_its_actor() {
+        let prepared = prepare(
+            "Inobhutnahme. Polizei bringt den Jugendlichen zum Jugendamt. Alter einschätzen. \
+             Volljährig? Dann Ausländerbehörde informieren. Sonst Meldung ans Landesjugendamt.",
+            DEFAULT_MAX_TOKENS,
+        )
+        .unwrap();
+        // The roles a clause's answer may name, as its grammar lists them.
+        let offered = |words: &str| -> Vec<String> {
+            let asked = prepared.requests.iter().find(|r| r.messages.last().unwrap().content.contains(words));
+            let grammar = asked.unwrap().grammar.clone().unwrap();
+            let list = grammar.split("task (?:").nth(1).and_then(|g| g.split("):").next()).unwrap_or_default();
+            list.split('|').map(str::to_owned).collect()
+        };
+        let inform = offered("Ausländerbehörde informieren");
+        assert!(
+            inform.iter().any(|r| r == "Jugendamt") && !inform.iter().any(|r| r == "Ausländerbehörde"),
+            "{inform:?}"
+        );
+        let report = offered("Meldung ans Landesjugendamt");
+        assert!(!report.iter().any(|r| r == "Landesjugendamt"), "{report:?}");
     }
 
     #[test]

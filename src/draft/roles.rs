@@ -388,6 +388,39 @@ pub fn candidates(dictation: &str) -> Vec<String> {
     found
 }
 
+/// Prepositions before a unit the work goes to or is done with ("an die Stadtkasse", "beim
+/// Amtsgericht", "mit dem Fachamt"); "vom", "im" are left out: "der Kollege vom Innendienst",
+/// "im Bauamt wird geprüft" name who works.
+const ADDRESSED_AFTER: &[&str] = &["an", "ans", "am", "zum", "zur", "zu", "beim", "bei", "für", "mit", "gegenüber"];
+const ARTICLES: &[&str] = &["der", "die", "das", "den", "dem", "des", "einen", "einem", "einer"];
+
+/// The units a clause names as the ones its work goes to, not as who does it: after a
+/// preposition of direction ("Meldung ans Landesjugendamt", "Antrag beim Amtsgericht") or
+/// before the instruction's closing verb ("Ausländerbehörde informieren").
+pub fn addressed(clause: &str) -> Vec<String> {
+    let words: Vec<&str> = clause
+        .split(|c: char| c.is_whitespace() || matches!(c, ',' | ';' | ':' | '(' | ')' | '"' | '/'))
+        .map(|raw| raw.trim_matches(|c: char| !c.is_alphanumeric()))
+        .filter(|w| !w.is_empty())
+        .collect();
+    let lower: Vec<String> = words.iter().map(|w| w.to_lowercase()).collect();
+    let mut found: Vec<String> = Vec::new();
+    for (i, word) in words.iter().enumerate() {
+        let Some(unit) = unit(word) else { continue };
+        let before = |k: usize| i.checked_sub(k).map(|j| lower[j].as_str());
+        let after_preposition = before(1).is_some_and(|w| ADDRESSED_AFTER.contains(&w))
+            || (before(1).is_some_and(|w| ARTICLES.contains(&w))
+                && before(2).is_some_and(|w| ADDRESSED_AFTER.contains(&w)));
+        let before_closing_verb = i + 2 == words.len()
+            && words[i + 1].starts_with(char::is_lowercase)
+            && ["en", "ern", "eln"].iter().any(|end| lower[i + 1].ends_with(end));
+        if (after_preposition || before_closing_verb) && !found.iter().any(|f| format::same_text(f, &unit)) {
+            found.push(unit);
+        }
+    }
+    found
+}
+
 /// The unit a word names, in its base form.
 fn unit(word: &str) -> Option<String> {
     if let Some((_, full)) = ABBREVIATIONS.iter().find(|(short, _)| *short == word) {
@@ -463,6 +496,22 @@ pub(super) fn is_person(role: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn units_the_work_goes_to_are_told_from_those_who_do_it() {
+        assert_eq!(addressed("Meldung ans Landesjugendamt zur Verteilung"), ["Landesjugendamt"]);
+        assert_eq!(addressed("Vormundschaft beim Familiengericht anregen"), ["Familiengericht"]);
+        assert_eq!(addressed("Dann Ausländerbehörde informieren"), ["Ausländerbehörde"]);
+        assert_eq!(addressed("klären mit dem Fachamt die Felder"), ["Fachamt"]);
+        for doer in [
+            "Im Büro guckt dann der Kollege vom Innendienst nach",
+            "Den Kurs macht dann unser Bademeister",
+            "im Bauamt wird geprüft",
+            "Stadtkasse überweist",
+        ] {
+            assert!(addressed(doer).is_empty(), "{doer}");
+        }
+    }
 
     #[test]
     fn units_and_abbreviations_are_found_once_in_order() {
