@@ -376,8 +376,7 @@ const ENDINGS: &[&str] = &["es", "s", "n", "en", "e"];
 pub fn candidates(dictation: &str) -> Vec<String> {
     let mut found: Vec<String> = Vec::new();
     let mut before = "";
-    for raw in dictation.split(|c: char| c.is_whitespace() || matches!(c, ',' | ';' | ':' | '(' | ')' | '"' | '/')) {
-        let word = raw.trim_matches(|c: char| !c.is_alphanumeric());
+    for word in words_of(dictation) {
         let after_verb = std::mem::replace(&mut before, word).ends_with('t');
         let ambiguous = AMBIGUOUS.iter().find(|(short, _)| *short == word).filter(|_| !after_verb);
         let Some(unit) = ambiguous.map(|(_, full)| (*full).to_owned()).or_else(|| unit(word)) else { continue };
@@ -398,11 +397,7 @@ const ARTICLES: &[&str] = &["der", "die", "das", "den", "dem", "des", "einen", "
 /// preposition of direction ("Meldung ans Landesjugendamt", "Antrag beim Amtsgericht") or
 /// before the instruction's closing verb ("Ausländerbehörde informieren").
 pub fn addressed(clause: &str) -> Vec<String> {
-    let words: Vec<&str> = clause
-        .split(|c: char| c.is_whitespace() || matches!(c, ',' | ';' | ':' | '(' | ')' | '"' | '/'))
-        .map(|raw| raw.trim_matches(|c: char| !c.is_alphanumeric()))
-        .filter(|w| !w.is_empty())
-        .collect();
+    let words: Vec<&str> = words_of(clause).filter(|w| !w.is_empty()).collect();
     let lower: Vec<String> = words.iter().map(|w| w.to_lowercase()).collect();
     let mut found: Vec<String> = Vec::new();
     for (i, word) in words.iter().enumerate() {
@@ -419,6 +414,13 @@ pub fn addressed(clause: &str) -> Vec<String> {
         }
     }
     found
+}
+
+/// The words of a text as units are looked up in it: cut at spaces and punctuation, trimmed of
+/// what is not a letter or digit (empty where two separators meet).
+fn words_of(text: &str) -> impl Iterator<Item = &str> {
+    text.split(|c: char| c.is_whitespace() || matches!(c, ',' | ';' | ':' | '(' | ')' | '"' | '/'))
+        .map(|raw| raw.trim_matches(|c: char| !c.is_alphanumeric()))
 }
 
 /// The unit a word names, in its base form.

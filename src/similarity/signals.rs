@@ -535,8 +535,8 @@ const GENERIC_RULE: &[&str] = &["richtlinie", "foerder", "vorschrift", "dienstan
 
 /// The parts of a law's folded name that say which law it is: the name without who issued it
 /// (the issuer's word, the place named after it, a state's name) and without generic words,
-/// cut where a generic word stood ("Satzung über die Erhebung der Hundesteuer" → "erhebung",
-/// "hundesteuer"); parts shorter than five letters say too little.
+/// cut where a generic word stood ("Hundesteuersatzung" → "hundesteuer"); parts shorter than
+/// five letters say too little.
 fn name_core(name: &str) -> Vec<String> {
     let words: Vec<&str> = name.split(' ').collect();
     let generic = |w: &str| GENERIC_LAW.iter().chain(GENERIC_RULE).any(|g| w.contains(g));
