@@ -406,9 +406,7 @@ pub fn addressed(clause: &str) -> Vec<String> {
         let after_preposition = before(1).is_some_and(|w| ADDRESSED_AFTER.contains(&w))
             || (before(1).is_some_and(|w| ARTICLES.contains(&w))
                 && before(2).is_some_and(|w| ADDRESSED_AFTER.contains(&w)));
-        let before_closing_verb = i + 2 == words.len()
-            && words[i + 1].starts_with(char::is_lowercase)
-            && ["en", "ern", "eln"].iter().any(|end| lower[i + 1].ends_with(end));
+        let before_closing_verb = i + 2 == words.len() && super::clauses::infinitive_like(words[i + 1]);
         if (after_preposition || before_closing_verb) && !found.iter().any(|f| format::same_text(f, &unit)) {
             found.push(unit);
         }
