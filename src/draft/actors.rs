@@ -97,10 +97,18 @@ fn named_ahead(words: &[&str]) -> Option<(String, usize)> {
         }
     }
     let capitalised = |w: &str| core(w).chars().next().is_some_and(char::is_uppercase);
+    let title = |k: usize| matches!(lower(k).as_str(), "frau" | "herr" | "fr" | "hr");
     // A colleague by name: "Frau Yilmaz macht die Anordnung".
-    let titled = matches!(lower(k).as_str(), "frau" | "herr") && words.get(k + 1).is_some_and(|w| capitalised(w));
+    let titled = title(k) && words.get(k + 1).is_some_and(|w| capitalised(w));
+    // A function named by its colleague's name in brackets: "Infosec (Herr Brandt) analysiert".
+    let in_brackets = capitalised(words.get(k)?)
+        && words.get(k + 1).is_some_and(|w| w.starts_with('('))
+        && title(k + 1)
+        && words.get(k + 2).is_some_and(|w| w.ends_with(')'));
     let (found, mut next) = if titled {
         (format!("{} {}", core(words[k]), core(words[k + 1])), k + 2)
+    } else if in_brackets {
+        (format!("{} ({} {})", core(words[k]), core(words[k + 1]), core(words[k + 2])), k + 3)
     } else if let Some(found) = actor_named(core(words.get(k)?)) {
         (found, k + 1)
     } else if colleague {
@@ -119,7 +127,25 @@ fn named_ahead(words: &[&str]) -> Option<(String, usize)> {
         }
         next += 1;
     }
+    // An apposition between commas: "Der Betreiber, also meistens 'ne Firma, schickt …".
+    if words[next - 1].ends_with(',')
+        && let Some(end) = words[next..].iter().take(6).position(|w| w.ends_with(','))
+    {
+        next += end + 1;
+    }
     Some((found, next))
+}
+
+/// Whether the words open with people in the plural ("die Anwohner", "die Mitarbeiter") before a
+/// verb in the singular at `verb`: they are its object, and its subject comes after it ("Und die
+/// Anwohner informiert die Firma selbst").
+fn plural_before_singular(words: &[&str], verb: usize) -> bool {
+    let plural = words.len() > verb
+        && verb == 2
+        && core(words[0]).to_lowercase() == "die"
+        && core(words[1]).ends_with("er")
+        && person_named(core(words[1])).is_some();
+    plural && singular_verb(words[verb])
 }
 
 /// A finite verb of the third person singular, as a unit's subject clause has it ("prüft",
@@ -192,13 +218,17 @@ fn verb_like(word: &str) -> bool {
 pub fn actor(clause: &str) -> Actor {
     let said = match clause.split_once(':') {
         // "Wir: Schulweg berechnen" names the subject before the colon; "Keine Änderungen: PA
-        // fertigt …" the state the work after it depends on.
+        // fertigt …" the state the work after it depends on. A name before the colon has
+        // capitalised words only: "Fernleihe bei uns in der Stadtbücherei: Der Leser füllt …"
+        // is a heading, and its subject is after the colon.
         Some((before, after)) if after.chars().any(char::is_alphabetic) => {
             let head = core(before.trim());
             if SPEAKER_WORDS.contains(&head.to_lowercase().as_str()) {
                 return Actor::Speaker;
             }
-            if let Some(found) = unit_named(head) {
+            if head.split_whitespace().all(|w| w.starts_with(char::is_uppercase))
+                && let Some(found) = unit_named(head)
+            {
                 return Actor::Unit(found);
             }
             after
@@ -216,6 +246,7 @@ pub fn actor(clause: &str) -> Actor {
     }
     if let Some((found, next)) = named_ahead(&words[k.min(words.len())..])
         && finite_verb(&words, k + next)
+        && !plural_before_singular(&words[k..], next)
     {
         return Actor::Unit(found);
     }
@@ -241,6 +272,12 @@ pub fn actor(clause: &str) -> Actor {
 /// "macht das der Bauhof", "muss der Klient seine Unterlagen bringen").
 fn after_the_verb(words: &[&str]) -> Option<Actor> {
     let main = words.iter().position(|w| w.ends_with([',', ';', ':'])).map_or(words, |end| &words[..end]);
+    // "vorher stimmen wir mit dem Ordnungsamt ab", "Die Unterlagen schicken wir": the speaker.
+    if main.windows(2).any(|pair| {
+        super::clauses::looks_like_verb(core(pair[0])) && SPEAKER_WORDS.contains(&core(pair[1]).to_lowercase().as_str())
+    }) {
+        return Some(Actor::Speaker);
+    }
     // Nouns are capitalised: "Das Infoblatt schickt …" has its verb third.
     let verb = main.iter().map(|w| core(w)).position(|w| {
         MODALS.contains(&w.to_lowercase().as_str()) || (super::clauses::looks_like_verb(w) && w.ends_with('t'))
@@ -255,6 +292,11 @@ fn after_the_verb(words: &[&str]) -> Option<Actor> {
 /// The unit or person the words after a verb open with, where the object's pronoun may stand
 /// between ("macht das der Bauhof"), and the index of the word after it.
 fn subject_after_verb(words: &[&str]) -> Option<(String, usize)> {
+    // "guckt dann der Kollege vom Innendienst": an adverb may come first.
+    let skipped = words.iter().take_while(|w| OPENERS.contains(&core(w).to_lowercase().as_str())).count();
+    if skipped > 0 {
+        return subject_after_verb(&words[skipped..]).map(|(found, next)| (found, next + skipped));
+    }
     named_ahead(words).or_else(|| {
         let pronoun = words.first().is_some_and(|w| matches!(core(w), "das" | "es" | "dies"));
         named_ahead(words.get(1..).filter(|_| pronoun)?).map(|(found, next)| (found, next + 1))
@@ -294,6 +336,34 @@ fn apposition(from_we: &[&str]) -> Option<String> {
     named.starts_with(char::is_uppercase).then_some(named)
 }
 
+/// The speaker's unit named before "also wir", whatever its words ("Gebäudemanagement, also
+/// wir, beauftragt …"): the capitalised words after the sentence's start or the comma before.
+fn named_before(before_we: &[&str]) -> Option<String> {
+    let [named @ .., last, also] = before_we else { return None };
+    if core(also).to_lowercase() != "also" || !last.ends_with(',') {
+        return None;
+    }
+    let start = named.iter().rposition(|w| w.ends_with(['.', ',', ':', ';', '?', '!'])).map_or(0, |k| k + 1);
+    let phrase: Vec<&str> = named[start..].iter().chain(std::iter::once(last)).map(|w| core(w)).collect();
+    if phrase.len() > 3 || !phrase.iter().all(|w| w.starts_with(char::is_uppercase)) {
+        return None;
+    }
+    let phrase = phrase.join(" ");
+    Some(unit_named(&phrase).unwrap_or(phrase))
+}
+
+/// Whether a clause only says who speaks ("Gebäudemanagement, also wir"): it holds no work.
+pub(super) fn names_only_the_speaker(clause: &str, speaker: &str) -> bool {
+    let said: Vec<String> = speaker.split_whitespace().map(str::to_lowercase).collect();
+    let mut words = clause.split_whitespace().map(|w| core(w).to_lowercase()).filter(|w| !w.is_empty());
+    let mut we = false;
+    let only = words.all(|w| {
+        we |= w == "wir";
+        w == "wir" || w == "also" || said.contains(&w)
+    });
+    only && we
+}
+
 /// The unit the dictation's "wir" is: named next to it ("wir in der Geschäftsstelle",
 /// "Hausverwaltung (also wir)"), else in parentheses in the opening words ("Altfahrzeuge
 /// (Ordnungsamt):"), else the last unit the case was sent to before the first "wir" ("Der Antrag
@@ -303,7 +373,7 @@ pub fn speaker(dictation: &str) -> Option<String> {
     let lower: Vec<String> = words.iter().map(|w| core(w).to_lowercase()).collect();
     let we: Vec<usize> = (0..words.len()).filter(|&i| matches!(lower[i].as_str(), "wir" | "uns")).collect();
     for &i in &we {
-        if let Some(unit) = apposition(&words[i..]) {
+        if let Some(unit) = apposition(&words[i..]).or_else(|| named_before(&words[..i])) {
             return Some(unit);
         }
         let mut j = i + 1;
@@ -418,7 +488,11 @@ mod tests {
         assert_eq!(actor("Keine Änderungen: PA fertigt Zeugnis aus"), unit("Personalamt"));
         assert_eq!(actor("wir schreiben den Halter an"), Actor::Speaker);
         assert_eq!(actor("Dann holen wir parallel Stellungnahmen ein"), Actor::Speaker);
+        assert_eq!(actor("vorher stimmen wir mit dem Ordnungsamt ab"), Actor::Speaker);
+        assert_eq!(actor("Die Unterlagen schicken wir an die Kasse"), Actor::Speaker);
         assert_eq!(actor("Wir: Schulweg berechnen"), Actor::Speaker);
+        assert_eq!(actor("Allgemeiner Sozialer Dienst: Hausbesuch machen"), unit("Allgemeiner Sozialer Dienst"));
+        assert_eq!(actor("Fernleihe bei uns in der Bücherei: Der Leser füllt den Schein aus"), unit("Leser"));
         assert_eq!(actor("SB prüft Unterlagen"), Actor::Speaker);
         assert_eq!(actor("programmiert Transponder"), Actor::Previous);
         assert_eq!(actor("Erlaubnis erstellen"), Actor::Unsaid);
@@ -434,6 +508,14 @@ mod tests {
         assert_eq!(actor("der Bauherr muss zahlen"), unit("Bauherr"));
         assert_eq!(actor("Die Friedhofsgärtner graben die Urne aus"), unit("Friedhofsgärtner"));
         assert_eq!(actor("Frau Yilmaz macht die Auszahlungsanordnung"), unit("Frau Yilmaz"));
+        assert_eq!(actor("Infosec (Herr Brandt) analysiert die Links"), unit("Infosec (Herr Brandt)"));
+        assert_eq!(actor("Dann unterschreibt die Frau Kessler, unsere Abteilungsleiterin"), unit("Frau Kessler"));
+        assert_eq!(actor("die Frau Kessler, unsere Abteilungsleiterin, unterschreibt"), unit("Frau Kessler"));
+        assert_eq!(actor("Der Betreiber, also meistens eine Firma, schickt den Entwurf"), unit("Betreiber"));
+        assert_eq!(actor("Und die Anwohner informiert die Firma selbst"), unit("Firma"));
+        assert_eq!(actor("Die Anwohner informieren die Firma"), unit("Anwohner"));
+        assert_eq!(actor("Im Büro guckt dann der Kollege vom Innendienst nach"), unit("Innendienst"));
+        assert!(!matches!(actor("Bauhof, Stadtkasse und Ordnungsamt prüfen"), Actor::Unit(_)));
         // Parties from outside, named without a modifier or in the plural.
         assert_eq!(actor("zahlt die Firma die Gebühr"), unit("Firma"));
         assert_eq!(actor("Die Vereine rufen beim Bauhof an"), unit("Verein"));
@@ -511,6 +593,11 @@ mod tests {
         assert_eq!(speaker("Also wir vom Bauamt prüfen den Antrag."), "Bauamt");
         assert_eq!(speaker("Fachamt meldet Bedarf. Wir, Team Digitalisierung, klären Felder."), "Team Digitalisierung");
         assert_eq!(speaker("Wir, also das Bürgerbüro, prüfen den Antrag."), "Bürgerbüro");
+        assert_eq!(speaker("Prüfung. Gebäudemanagement, also wir, beauftragt die Firma."), "Gebäudemanagement");
+        assert_eq!(speaker("Verpflichtungserklärung, Ausländerbehörde, also wir."), "Ausländerbehörde");
+        assert!(names_only_the_speaker("Gebäudemanagement, also wir", "Gebäudemanagement"));
+        assert!(!names_only_the_speaker("Gebäudemanagement, also wir, beauftragt die Firma", "Gebäudemanagement"));
+        assert!(!names_only_the_speaker("Gebäudemanagement", "Gebäudemanagement"));
         assert_eq!(speaker("Wenn ja, sagen wir, ähm, Bescheid."), "");
         assert_eq!(
             speaker("Die Bürgerin meldet es beim Rechtsamt. Dann holen wir beim Bauhof die Stellungnahme ein."),

@@ -13,6 +13,7 @@ use super::checks::Check;
 use super::clauses::{Clause, ClauseKind, PARTICLES, common_start, positive, without_ge, words};
 use super::naming::{question_name, task_name, with_clause_particle, with_verb_last};
 use super::reference;
+use super::roles;
 
 #[derive(Debug, Clone)]
 struct Node {
@@ -22,6 +23,15 @@ struct Node {
     clause: usize,
     /// Successors as (condition, node index); `None` as index means the end.
     targets: Vec<(Option<&'static str>, Option<usize>)>,
+}
+
+/// Whether two task names of one clause name one act: the same verb, and every word of one
+/// among the other's.
+fn restates(a: &str, b: &str) -> bool {
+    let words = |name: &str| -> Vec<String> { words(&name.to_lowercase()).map(str::to_owned).collect() };
+    let (a, b) = (words(a), words(b));
+    let (short, long) = if a.len() <= b.len() { (&a, &b) } else { (&b, &a) };
+    a.last().is_some() && a.last() == b.last() && short.iter().all(|w| long.contains(w))
 }
 
 /// The compact text of the process the clause answers describe, with `closing` (the answer
@@ -43,8 +53,15 @@ pub fn assemble(
         // A rule's answer is in a modeller's words, not the clause's (see `checks`).
         let ruled = checks.get(clause).is_some_and(Option::is_some);
         // Beside the trigger, the model names what is done with what arrives ("Antrag kommt" →
-        // "Antrag eintragen"); only work the clause says is kept.
+        // "Antrag eintragen"); only work the clause says is kept, and only where the office does
+        // it ("Friedhofsverwaltung erstellt die Liste", "wir lassen bewerten"): what the applicant
+        // does there is the trigger itself ("Eltern melden Kind an", "BH zeigt Fertigstellung an").
         let trigger = start.is_none() && answer.lines().any(|l| l.trim_start().starts_with("start"));
+        let office_works = match actor(&clauses[clause].text) {
+            Actor::Speaker => true,
+            Actor::Unit(unit) => !roles::is_person(&unit),
+            Actor::Previous | Actor::Unsaid => false,
+        };
         let mut tasks = 0;
         let kept = nodes.len();
         // The role of a task dropped for naming no word of its clause.
@@ -60,6 +77,7 @@ pub fn assemble(
                 }
                 // Offered a second line, the model fills it with work the clause does not say
                 // ("Gebühr kassiert" → "Gebühr kassieren", "Kasse überprüfen").
+                StepType::Task if !ruled && trigger && !office_works => {}
                 StepType::Task
                     if !ruled
                         && (tasks > 1 || trigger)
@@ -98,8 +116,12 @@ pub fn assemble(
                         question_name(&step.name)
                     };
                     // A decision asked twice may be a condition and its opposite (merged below).
+                    // One act said once may come back as a clause's second line with more or
+                    // fewer of the same words ("Erneut prüfen", "Erneut am nächsten Morgen
+                    // prüfen"); the first line stays.
                     let repeat = step.kind == StepType::Task
-                        && nodes.iter().any(|n| n.kind == StepType::Task && format::same_text(&n.name, &name));
+                        && (nodes.iter().any(|n| n.kind == StepType::Task && format::same_text(&n.name, &name))
+                            || nodes[kept..].iter().any(|n| n.kind == StepType::Task && restates(&n.name, &name)));
                     if !repeat {
                         nodes.push(Node { kind: step.kind, role: step.role, name, clause, targets: Vec::new() });
                     }
@@ -659,6 +681,34 @@ mod tests {
             text,
             "1 start: Antrag eingegangen\n2 decision SB: Unterlagen vollständig? > ja: 3 | nein: 4\n3 task SB: Bescheid erstellen > 5\n4 task SB: Unterlagen nachfordern\n5 task SB: Akte schließen\n6 end: Akte geschlossen\n# Antrag bearbeiten\n"
         );
+    }
+
+    #[test]
+    fn one_act_written_twice_in_its_clause_is_one_step() {
+        let text = drafted(
+            "Antrag kommt. Platzwart prüft am nächsten Morgen erneut und sperrt den Platz.",
+            &["start: Antrag", "task PW: Erneut prüfen\ntask PW: Erneut am nächsten Morgen prüfen"],
+        );
+        assert!(text.contains("2 task PW: Erneut prüfen\n3 end"), "{text}");
+        let text = drafted(
+            "Antrag kommt. SB prüft Pass und Einkommensnachweise.",
+            &["start: Antrag", "task SB: Pass prüfen\ntask SB: Einkommensnachweise prüfen"],
+        );
+        assert!(text.contains("Pass prüfen") && text.contains("Einkommensnachweise prüfen"), "{text}");
+    }
+
+    #[test]
+    fn a_trigger_clause_keeps_only_the_work_the_office_does() {
+        let text = drafted(
+            "Eltern melden Kind beim Schulamt an. Schulamt prüft.",
+            &["start: Anmeldung eingegangen\ntask Eltern: Kind anmelden", "task Schulamt: Anmeldung prüfen"],
+        );
+        assert!(!text.contains("Kind anmelden"), "{text}");
+        let text = drafted(
+            "Friedhofsverwaltung erstellt die Liste der Gräber. Schulamt prüft.",
+            &["start: Jahr beginnt\ntask FV: Liste der Gräber erstellen", "task Schulamt: Anmeldung prüfen"],
+        );
+        assert!(text.contains("Liste der Gräber erstellen"), "{text}");
     }
 
     #[test]

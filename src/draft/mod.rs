@@ -176,9 +176,10 @@ pub fn prepare(dictation: &str, max_tokens: usize) -> Result<PreparedDraft, Draf
     }
     let checks = checks::mark(&mut clauses);
     let mut requests = Vec::with_capacity(clauses.len() + 1);
+    let speaker = actors::speaker(dictation);
     // Remarks on frequency and duration are not asked about, unless nothing else is dictated,
     // nor a heading (the closing request names the title), nor a bare "wenn ja" that opens a
-    // branch, nor a unit's name alone (they hold no work).
+    // branch, nor a unit's name alone or who speaks (they hold no work).
     let remark: Vec<bool> = if clauses.iter().all(Clause::is_statistic) {
         vec![false; clauses.len()]
     } else {
@@ -187,12 +188,15 @@ pub fn prepare(dictation: &str, max_tokens: usize) -> Result<PreparedDraft, Draf
             .iter()
             .enumerate()
             .map(|(i, c)| {
-                c.is_statistic() || (i == 0 && c.is_heading()) || branch_only(c) || roles::names_only_a_unit(&c.text)
+                c.is_statistic()
+                    || (i == 0 && c.is_heading())
+                    || branch_only(c)
+                    || roles::names_only_a_unit(&c.text)
+                    || speaker.as_deref().is_some_and(|s| actors::names_only_the_speaker(&c.text, s))
             })
             .collect()
     };
     let mut ruled = vec![None; clauses.len()];
-    let speaker = actors::speaker(dictation);
     let mut previous: Option<String> = None;
     // The unit that worked last: a check and its request are the office's, even where the
     // clause's subject is the applicant ("fehlt was, reichen die Eltern nach").

@@ -515,10 +515,15 @@ fn instruction_follows(rest: &str) -> bool {
     let next = up_to_comma(rest);
     let mut words = next.split_whitespace().map(str::to_lowercase);
     let (first, second) = (words.next().unwrap_or_default(), words.next().unwrap_or_default());
-    const SUBORDINATE: &[&str] = &[
-        "dass", "weil", "damit", "um", "ob", "wie", "wo", "was", "welche", "welcher", "welches", "bevor", "nachdem",
-        "sobald", "bis", "und", "oder",
-    ];
     const PRONOUNS: &[&str] = &["wir", "sie", "er", "es", "man", "ich", "ihr"];
-    !SUBORDINATE.contains(&first.as_str()) && !PRONOUNS.contains(&second.as_str()) && instruction_ends(next)
+    !SUBORDINATORS.contains(&first.as_str())
+        && !matches!(first.as_str(), "bevor" | "nachdem" | "sobald" | "bis" | "und" | "oder")
+        && !PRONOUNS.contains(&second.as_str())
+        && instruction_ends(next)
 }
+
+/// Words that open a subordinate clause that says what, why or what for: it belongs to the
+/// clause before it ("suchen, wer sie noch bekommen hat", "prüfen, ob Adresse und Daten
+/// stimmen"). One that says when ("nachdem wir die Anordnung rausgegeben haben") may be work.
+pub(super) const SUBORDINATORS: &[&str] =
+    &["dass", "weil", "damit", "um", "ob", "wie", "wo", "was", "wer", "welche", "welcher", "welches"];

@@ -17,7 +17,9 @@ use regex::Regex;
 
 use corrections::{corrected, put_first, replaced, shared_words};
 pub(super) use cuts::FLOW_ADVERBS;
-use cuts::{LIMITS, colon_condition, connectives, each_work, names_fee, occasion, threshold, verb_first};
+use cuts::{
+    LIMITS, SUBORDINATORS, colon_condition, connectives, each_work, names_fee, occasion, threshold, verb_first,
+};
 use sentences::sentences;
 use verbs::ends_in_infinitive;
 pub(super) use verbs::{
@@ -103,12 +105,20 @@ fn is_instruction(text: &str) -> bool {
 const BEING: &[&str] =
     &["haben", "habe", "hat", "sind", "ist", "war", "waren", "kriegen", "kriegt", "bekommen", "bekommt"];
 
-/// Whether the clause says who works: it opens with "wir", "ich", "SB" or a unit, then a verb
-/// ("PA wertet monatlich die AU-Zeiten aus", "Wir prüfen die Frist"), or names one right after
-/// its verb ("Im Gespräch klären wir …", "Fehlende Nachweise fordert SB an").
+/// Words before a clause's subject: "Und der Bauhof setzt …", "dann die Kollegin …".
+const BEFORE_SUBJECT: &[&str] = &["und", "der", "die", "das", "unser", "unsere", "also"];
+
+/// Whether the clause says who works: it opens with "wir", "ich", "SB", a unit or a person, then
+/// a verb ("PA wertet monatlich die AU-Zeiten aus", "Und der Bauhof setzt den Stein"), or names
+/// one right after its verb ("Im Gespräch klären wir …", "Fehlende Nachweise fordert SB an").
 fn names_worker(text: &str) -> bool {
     let words: Vec<&str> = text.split_whitespace().map(|w| w.trim_matches(|c: char| !c.is_alphanumeric())).collect();
-    let worker = |w: &str| matches!(w, "Wir" | "wir" | "Ich" | "ich" | "SB") || !super::roles::candidates(w).is_empty();
+    let opening = |w: &&str| {
+        let lower = w.to_lowercase();
+        BEFORE_SUBJECT.contains(&lower.as_str()) || FLOW_ADVERBS.contains(&lower.as_str())
+    };
+    let words: Vec<&str> = words.iter().copied().skip_while(opening).collect();
+    let worker = |w: &str| matches!(w, "Wir" | "wir" | "Ich" | "ich" | "SB") || super::actors::actor_named(w).is_some();
     let works = |w: &str| looks_like_verb(w) && !BEING.contains(&w);
     words
         .windows(2)
@@ -156,10 +166,19 @@ impl Clause {
 
     /// Whether the clause may name two pieces of work: it joins parts with "und", or it has two
     /// verbs ("bestätigt den Schulbesuch, leitet an das Amt weiter"). After a comma without a
-    /// second verb the model mostly restates the first part.
+    /// second verb the model mostly restates the first part. A subordinate clause is part of
+    /// the work before it ("im Postfachsystem suchen, wer sie noch bekommen hat"): offered two
+    /// lines, the model made it a step of its own.
     pub fn joins_two(&self) -> bool {
-        let words: Vec<&str> = self.text.split_whitespace().collect();
-        words.contains(&"und") || words.iter().filter(|w| looks_like_verb(w)).count() >= 2
+        let main: Vec<&str> = self
+            .text
+            .split(',')
+            .filter(|part| {
+                part.split_whitespace().next().is_none_or(|w| !SUBORDINATORS.contains(&w.to_lowercase().as_str()))
+            })
+            .flat_map(str::split_whitespace)
+            .collect();
+        main.contains(&"und") || main.iter().filter(|w| looks_like_verb(w)).count() >= 2
     }
 
     /// Whether the condition is the question a check asks ("…, ob die Person berechtigt ist").
@@ -921,6 +940,8 @@ mod tests {
         assert!(remark("Das kann meistens schon mal dauern"));
         assert!(remark("Muss man meistens nicht extra prüfen"));
         assert!(!remark("PA wertet monatlich die AU-Zeiten aus"));
+        assert!(!remark("Und der Bauhof setzt den Stein in den Gehweg, meistens zweimal im Jahr"));
+        assert!(!remark("Der Bauherr reicht die Pläne meistens per Post nach"));
         assert!(remark("Wir haben das meistens schon geprüft"));
         // An instruction beside a figure is asked about too.
         assert!(!split("Gastschulbeitrag, 1.200 € im Jahr, beim Schulträger zusagen")[0].is_statistic());
@@ -938,6 +959,10 @@ mod tests {
         assert!(two("Kasse bucht den Betrag ein, mahnt säumige Zahler an"));
         assert!(two("Belege prüfen und auszahlen"));
         assert!(!two("SB prüft den Ausweis bzw. Reisepass"));
+        assert!(!two("im Postfachsystem suchen, wer sie noch bekommen hat"));
+        assert!(!two("Der Prüfer schätzt ab, wie riskant das ist und was es kostet"));
+        assert!(two("Kasse bucht ein, mahnt an, wenn nichts kommt"));
+        assert!(two("Die Stadtkasse überweist, nachdem wir die Anordnung rausgegeben haben"));
     }
 
     #[test]
