@@ -57,11 +57,12 @@ pub fn assemble(
         // it ("Friedhofsverwaltung erstellt die Liste", "wir lassen bewerten"): what the applicant
         // does there is the trigger itself ("Eltern melden Kind an", "BH zeigt Fertigstellung an").
         let trigger = start.is_none() && answer.lines().any(|l| l.trim_start().starts_with("start"));
-        let office_works = match actor(&clauses[clause].text) {
-            Actor::Speaker => true,
-            Actor::Unit(unit) => !roles::is_person(&unit),
-            Actor::Previous | Actor::Unsaid => false,
-        };
+        let trigger_by_others = trigger
+            && match actor(&clauses[clause].text) {
+                Actor::Speaker => false,
+                Actor::Unit(unit) => roles::is_person(&unit),
+                Actor::Previous | Actor::Unsaid => true,
+            };
         let mut tasks = 0;
         let kept = nodes.len();
         // The role of a task dropped for naming no word of its clause.
@@ -77,7 +78,7 @@ pub fn assemble(
                 }
                 // Offered a second line, the model fills it with work the clause does not say
                 // ("Gebühr kassiert" → "Gebühr kassieren", "Kasse überprüfen").
-                StepType::Task if !ruled && trigger && !office_works => {}
+                StepType::Task if !ruled && trigger_by_others => {}
                 StepType::Task
                     if !ruled
                         && (tasks > 1 || trigger)

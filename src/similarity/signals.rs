@@ -542,11 +542,10 @@ fn name_core(name: &str) -> Vec<String> {
     let generic = |w: &str| GENERIC_LAW.iter().chain(GENERIC_RULE).any(|g| w.contains(g));
     let issuer = |i: usize| ISSUERS.contains(&words[i]);
     let place = |i: usize| i > 0 && issuer(i - 1) && !generic(words[i]);
-    let kept: String = (0..words.len())
+    let mut s: String = (0..words.len())
         .filter(|&i| !issuer(i) && !place(i) && !STATES.iter().any(|s| words[i].starts_with(s)))
         .map(|i| words[i])
         .collect();
-    let mut s = kept;
     for g in GENERIC_LAW.iter().chain(GENERIC_RULE) {
         s = s.replace(g, " ");
     }
