@@ -226,14 +226,49 @@ pub fn clause_grammar(options: ClauseOptions) -> String {
     g
 }
 
-/// The last answer of a clause-wise draft: the trigger, the outcome and the title.
-pub fn closing_grammar() -> String {
+/// Words that may join a title's words besides the dictation's own.
+const TITLE_JOINERS: &[&str] = &[
+    "-", "–", "und", "oder", "für", "von", "vom", "der", "die", "das", "des", "den", "dem", "im", "in", "nach", "zur",
+    "zum", "mit", "bei", "beim", "auf", "an", "aus", "über",
+];
+
+/// The most words a title has.
+const TITLE_WORDS: u32 = 8;
+
+/// The last answer of a clause-wise draft: the trigger, the outcome and the title. The title is
+/// made of whole `words` (the dictation's own) and a few joining words, and ends in one of
+/// `words` that is no joining word: left free, the model cut titles mid-word at their length
+/// limit ("Haftpflichtschaden - Selbstbä"), wrote English ("Mietschulden Overtake as Loan") and
+/// copied the request's own words ("(Auslöser)").
+pub fn closing_grammar(words: &[String]) -> String {
+    let content: Vec<&str> =
+        words.iter().map(String::as_str).filter(|w| !TITLE_JOINERS.contains(&w.to_lowercase().as_str())).collect();
+    let any: Vec<&str> = content.iter().chain(TITLE_JOINERS).copied().collect();
+    // Only the first word may be capitalised where the dictation has it in lower case
+    // ("fernleihe" → "Fernleihe"); the last is no joining word.
+    let (first, first_content) = (word_choice(&any, true), word_choice(&content, true));
+    let (middle, last) = (word_choice(&any, false), word_choice(&content, false));
     let mut g = String::new();
     g.push_str("start: START \"\\n\" END \"\\n# \" TITLE \"\\n\"\n");
     g.push_str(&format!("START: /start: {}/\n", text_run("\\n", 1, 60)));
     g.push_str(&format!("END: /end: {}/\n", text_run("\\n", 1, 60)));
-    g.push_str(&format!("TITLE: /{}/\n", text_run("\\n,;:.#", 2, 50)));
+    g.push_str(&format!("TITLE: /{first_content}|{first}(?: {middle}){{0,{}}} {last}/\n", TITLE_WORDS - 2));
     g
+}
+
+/// A regex of one of `words`, each also capitalised where `capitalised`.
+fn word_choice(words: &[&str], capitalised: bool) -> String {
+    let mut forms: Vec<String> = Vec::new();
+    for word in words {
+        let mut chars = word.chars();
+        let upper: String = chars.next().map(|c| c.to_uppercase().chain(chars).collect()).unwrap_or_default();
+        for form in [(*word).to_owned(), upper].into_iter().take(if capitalised { 2 } else { 1 }) {
+            if !form.is_empty() && !forms.contains(&form) {
+                forms.push(form);
+            }
+        }
+    }
+    format!("(?:{})", forms.iter().map(|w| literal(w)).collect::<Vec<_>>().join("|"))
 }
 
 /// A regex of text that does not start with a space: one [`text_char`] and `min..=max` more, none
@@ -336,11 +371,28 @@ mod tests {
 
     #[test]
     fn the_closing_answer_is_trigger_outcome_and_a_short_title() {
-        let g = closing_grammar();
+        let words: Vec<String> =
+            ["Parkausweis", "ausstellen", "Antrag", "prüfen", "Bescheid", "senden", "fernleihe", "T"]
+                .map(String::from)
+                .into();
+        let g = closing_grammar(&words);
         assert!(accepts(&g, "start: Antrag eingegangen\nend: Antrag beschieden\n# Parkausweis ausstellen\n"));
+        assert!(
+            accepts(&g, "start: Antrag da\nend: fertig\n# Fernleihe - Antrag für Parkausweis\n"),
+            "joined, capitalised"
+        );
         assert!(!accepts(&g, "start: Antrag eingegangen\nend: Antrag beschieden\n"), "no title");
         assert!(!accepts(&g, "start: a\nend: b\n# Antrag prüfen, Bescheid senden\n"), "a name, not a list");
         assert!(!accepts(&g, "start: a\ntask SB: b\nend: c\n# T\n"));
+        assert!(!accepts(&g, "start: Antrag da\nend: fertig\n# Parkausw\n"), "a word cut off");
+        assert!(
+            !accepts(&g, "start: Antrag da\nend: fertig\n# Parkausweis Request\n"),
+            "a word the dictation does not say"
+        );
+        assert!(!accepts(&g, "start: a\nend: b\n# Antrag Antrag Antrag Antrag Antrag Antrag Antrag Antrag Antrag\n"));
+        assert!(!accepts(&g, "start: Antrag da\nend: fertig\n# Antrag für\n"), "a joining word last");
+        assert!(!accepts(&g, "start: Antrag da\nend: fertig\n# Antrag Prüfen\n"), "capitalised only first");
+        assert!(accepts(&g, "start: Antrag da\nend: fertig\n# Fernleihe\n"));
     }
 
     #[test]

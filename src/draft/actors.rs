@@ -274,7 +274,9 @@ fn after_the_verb(words: &[&str]) -> Option<Actor> {
     let main = words.iter().position(|w| w.ends_with([',', ';', ':'])).map_or(words, |end| &words[..end]);
     // "vorher stimmen wir mit dem Ordnungsamt ab", "Die Unterlagen schicken wir": the speaker.
     if main.windows(2).any(|pair| {
-        super::clauses::looks_like_verb(core(pair[0])) && SPEAKER_WORDS.contains(&core(pair[1]).to_lowercase().as_str())
+        let (verb, subject) = (core(pair[0]), core(pair[1]));
+        (super::clauses::looks_like_verb(verb) || super::clauses::verb_before_ich(verb, subject))
+            && SPEAKER_WORDS.contains(&subject.to_lowercase().as_str())
     }) {
         return Some(Actor::Speaker);
     }
@@ -309,9 +311,9 @@ const TOWARDS: &[&str] = &["an", "ans", "beim", "bei", "im", "in", "zum", "zur"]
 
 /// What may stand between "wir" and the unit it is: fillers, then a preposition and an article
 /// ("wir in der Geschäftsstelle", "bei uns im Bürgerservice", "erfahren wir das im Umweltamt",
-/// "wir als Kämmerei"); "geben wir das dem Bauhof" names where it goes.
+/// "wir als Kämmerei", "bei uns übers Kulturbüro"); "geben wir das dem Bauhof" names where it goes.
 const WE_FILLERS: &[&str] = &["das", "ja", "dann", "hier", "nämlich", "also"];
-const WE_AT: &[&str] = &["in", "im", "vom", "von", "beim", "bei", "aus", "als"];
+const WE_AT: &[&str] = &["in", "im", "vom", "von", "beim", "bei", "aus", "als", "über", "übers"];
 const WE_ARTICLES: &[&str] = &["der", "dem", "den"];
 const WE_FROM: &[&str] = &["beim", "bei", "vom", "von", "aus"];
 
@@ -352,16 +354,66 @@ fn named_before(before_we: &[&str]) -> Option<String> {
     Some(unit_named(&phrase).unwrap_or(phrase))
 }
 
-/// Whether a clause only says who speaks ("Gebäudemanagement, also wir"): it holds no work.
-pub(super) fn names_only_the_speaker(clause: &str, speaker: &str) -> bool {
-    let said: Vec<String> = speaker.split_whitespace().map(str::to_lowercase).collect();
-    let mut words = clause.split_whitespace().map(|w| core(w).to_lowercase()).filter(|w| !w.is_empty());
-    let mut we = false;
-    let only = words.all(|w| {
-        we |= w == "wir";
-        w == "wir" || w == "also" || said.contains(&w)
+/// Words a clause may hold besides who works where it says only that: "das macht bei uns im
+/// Jugendamt die UVG-Stelle", "Das läuft bei uns übers Kulturbüro", "Gebäudemanagement, also
+/// wir". Where the work goes ("an die Kasse") is more than who does it.
+const ONLY_WHO: &[&str] = &[
+    "das",
+    "es",
+    "der",
+    "die",
+    "dem",
+    "den",
+    "macht",
+    "machen",
+    "mache",
+    "läuft",
+    "landet",
+    "übernimmt",
+    "übernehmen",
+    "zuständig",
+    "ist",
+    "sind",
+    "bin",
+    "bei",
+    "beim",
+    "uns",
+    "hier",
+    "im",
+    "in",
+    "übers",
+    "über",
+    "vom",
+    "von",
+    "dann",
+    "meistens",
+    "meist",
+    "immer",
+    "so",
+    "da",
+    "also",
+    "unser",
+    "unsere",
+    "unserem",
+    "unserer",
+    "ansprechpartnerin",
+    "ansprechpartner",
+];
+
+/// Whether a clause says only who works, with no work: a unit's name alone where an arrow
+/// points ("Antrag Halter → Ordnungsamt"), the speaker named ("Gebäudemanagement, also wir"), or
+/// who handles the service ("das macht bei uns im Ordnungsamt der Außendienst"). Asked about
+/// such a clause, the model made up work ("Ordnungssystem einrichten", "Außendienst machen").
+pub(super) fn names_only_who(clause: &str, speaker: Option<&str>) -> bool {
+    let said: Vec<String> = speaker.unwrap_or_default().split_whitespace().map(str::to_lowercase).collect();
+    let mut someone = false;
+    let only = clause.split_whitespace().map(core).filter(|w| !w.is_empty()).all(|w| {
+        let lower = w.to_lowercase();
+        let who = SPEAKER_WORDS.contains(&lower.as_str()) || said.contains(&lower) || unit_named(w).is_some();
+        someone |= who;
+        who || ONLY_WHO.contains(&lower.as_str())
     });
-    only && we
+    only && someone
 }
 
 /// The unit the dictation's "wir" is: named next to it ("wir in der Geschäftsstelle",
@@ -551,6 +603,8 @@ mod tests {
         assert_eq!(actor("In beiden Fällen muss der Klient dann seine Unterlagen bringen"), unit("Klient"));
         assert_eq!(actor("Dann muss die Kämmerei die Summe berechnen"), unit("Kämmerei"));
         assert_eq!(actor("Unsere Jungs vom Außendienst erwischen jemanden"), unit("Außendienst"));
+        // Spoken, the verb before "ich" drops its ending.
+        assert_eq!(actor("dann informier ich den Hauseigentümer"), Actor::Speaker);
         // What follows a preposition, or the verb of a later part, names no subject.
         assert_eq!(actor("Termin mit der Polizei abstimmen"), Actor::Unsaid);
         assert_eq!(actor("Bescheid erstellen, dann prüft die Amtsleitung"), Actor::Unsaid);
@@ -595,10 +649,8 @@ mod tests {
         assert_eq!(speaker("Wir, also das Bürgerbüro, prüfen den Antrag."), "Bürgerbüro");
         assert_eq!(speaker("Prüfung. Gebäudemanagement, also wir, beauftragt die Firma."), "Gebäudemanagement");
         assert_eq!(speaker("Verpflichtungserklärung, Ausländerbehörde, also wir."), "Ausländerbehörde");
-        assert!(names_only_the_speaker("Gebäudemanagement, also wir", "Gebäudemanagement"));
-        assert!(!names_only_the_speaker("Gebäudemanagement, also wir, beauftragt die Firma", "Gebäudemanagement"));
-        assert!(!names_only_the_speaker("Gebäudemanagement", "Gebäudemanagement"));
         assert_eq!(speaker("Wenn ja, sagen wir, ähm, Bescheid."), "");
+        assert_eq!(speaker("Das läuft bei uns übers Kulturbüro, ich bin da die Ansprechpartnerin."), "Kulturbüro");
         assert_eq!(
             speaker("Die Bürgerin meldet es beim Rechtsamt. Dann holen wir beim Bauhof die Stellungnahme ein."),
             "Rechtsamt"
@@ -650,5 +702,30 @@ mod tests {
         let named =
             for_clause("Wir prüfen Größe und die Stadtkasse, die zahlt", false, Some("Bauhof"), None, None, &all);
         assert_eq!(named, ["Bauhof", "Stadtkasse"]);
+    }
+
+    #[test]
+    fn a_clause_that_says_only_who_works_holds_no_work() {
+        let speaker = Some("Gebäudemanagement");
+        for clause in [
+            "Ordnungsamt",
+            "das Jugendamt.",
+            "Gebäudemanagement, also wir",
+            "das macht bei uns im Ordnungsamt der Außendienst",
+            "Das läuft bei uns übers Kulturbüro, ich bin da so die Ansprechpartnerin",
+            "das macht dann das Jugendamt",
+        ] {
+            assert!(names_only_who(clause, speaker), "{clause}");
+        }
+        for clause in [
+            "an die Kasse",
+            "Ordnungsamt prüft",
+            "Antrag",
+            "Gebäudemanagement, also wir, beauftragt die Firma",
+            "das macht der Bürger",
+            "Das landet bei uns im Tiefbauamt, Straßenunterhaltung",
+        ] {
+            assert!(!names_only_who(clause, speaker), "{clause}");
+        }
     }
 }

@@ -179,7 +179,7 @@ pub fn prepare(dictation: &str, max_tokens: usize) -> Result<PreparedDraft, Draf
     let speaker = actors::speaker(dictation);
     // Remarks on frequency and duration are not asked about, unless nothing else is dictated,
     // nor a heading (the closing request names the title), nor a bare "wenn ja" that opens a
-    // branch, nor a unit's name alone or who speaks (they hold no work).
+    // branch, nor a clause that says only who works (they hold no work).
     let remark: Vec<bool> = if clauses.iter().all(Clause::is_statistic) {
         vec![false; clauses.len()]
     } else {
@@ -191,8 +191,9 @@ pub fn prepare(dictation: &str, max_tokens: usize) -> Result<PreparedDraft, Draf
                 c.is_statistic()
                     || (i == 0 && c.is_heading())
                     || branch_only(c)
-                    || roles::names_only_a_unit(&c.text)
-                    || speaker.as_deref().is_some_and(|s| actors::names_only_the_speaker(&c.text, s))
+                    // After a condition, "macht das der Bauhof" is the branch's work.
+                    || (actors::names_only_who(&c.text, speaker.as_deref())
+                        && (i == 0 || clauses[i - 1].kind != ClauseKind::Condition))
             })
             .collect()
     };
@@ -258,7 +259,8 @@ pub fn prepare(dictation: &str, max_tokens: usize) -> Result<PreparedDraft, Draf
     }
     let asked: Vec<bool> = ruled.iter().map(Option::is_none).collect();
     let excerpt = closing_excerpt(&clauses, &asked);
-    requests.push(request(&excerpt, CLOSING_CLAUSE, format::closing_grammar(), CLOSING_MAX_TOKENS, false)?);
+    let closing = format::closing_grammar(&title_words(dictation));
+    requests.push(request(&excerpt, CLOSING_CLAUSE, closing, CLOSING_MAX_TOKENS, false)?);
     let foreign = assemble::foreign_words(&requests[0].messages[0].content, dictation);
     Ok(PreparedDraft {
         foreign,
@@ -271,6 +273,19 @@ pub fn prepare(dictation: &str, max_tokens: usize) -> Result<PreparedDraft, Draf
         dictation: dictation.to_owned(),
         started,
     })
+}
+
+/// The words a draft's title may use: the dictation's own, whole, without the punctuation
+/// around them.
+fn title_words(dictation: &str) -> Vec<String> {
+    let mut words: Vec<String> = Vec::new();
+    for word in dictation.split_whitespace() {
+        let word = word.trim_matches(|c: char| !c.is_alphanumeric() && c != '§');
+        if !word.is_empty() && word.chars().count() <= 40 && !words.iter().any(|w| w == word) {
+            words.push(word.to_owned());
+        }
+    }
+    words
 }
 
 /// What the closing request sees of the dictation: the trigger and the service are dictated
@@ -561,6 +576,22 @@ mod tests {
         );
         let report = offered("Meldung ans Landesjugendamt");
         assert!(!report.iter().any(|r| r == "Landesjugendamt"), "{report:?}");
+    }
+
+    #[test]
+    fn a_clause_that_says_only_who_works_is_asked_about_only_after_a_condition() {
+        let prepared = prepare(
+            "Das macht bei uns im Ordnungsamt der Außendienst. Mängel kommen per Mail, dann prüfen wir. Ist es was Kleines, \
+             macht das der Bauhof. Sonst beauftragen wir eine Firma.",
+            DEFAULT_MAX_TOKENS,
+        )
+        .unwrap();
+        let asked = |clause: &str| {
+            let user = format!("Abschnitt: {clause}\n");
+            prepared.requests.iter().any(|r| r.messages.last().unwrap().content.contains(&user))
+        };
+        assert!(!asked("Das macht bei uns im Ordnungsamt der Außendienst"));
+        assert!(asked("macht das der Bauhof"));
     }
 
     #[test]

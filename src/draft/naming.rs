@@ -553,6 +553,7 @@ mod tests {
             ("Antrag prüfen", "Antrag prüfen"),
             ("Vertrag abgeschlossen", "Vertrag abgeschlossen"),
             ("Antrag nicht", "Antrag nicht"),
+            ("Studis kriegen's umsonst", "Studis kriegen's umsonst"),
             ("Zertifikat", "Zertifikat"),
             ("Firma passt Trasse an", "Trasse anpassen"),
             ("Kämmerei korrigiert die Bestände in SAP", "Die Bestände in SAP korrigieren"),

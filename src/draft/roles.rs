@@ -476,18 +476,6 @@ pub(super) fn person_named(word: &str) -> Option<String> {
     ENDINGS.iter().find_map(|ending| word.strip_suffix(ending).filter(|w| base(w)).map(str::to_owned))
 }
 
-/// Whether a clause is a unit's name alone, where an arrow points ("Antrag Halter →
-/// Ordnungsamt"): it names who takes the case on, no work. Asked about it, the model made up
-/// work ("Ordnungssystem einrichten").
-pub(super) fn names_only_a_unit(clause: &str) -> bool {
-    let words: Vec<&str> = clause
-        .split_whitespace()
-        .map(|w| w.trim_matches(|c: char| !c.is_alphanumeric() && c != '-'))
-        .filter(|w| !w.is_empty() && !matches!(*w, "der" | "die" | "das" | "den" | "dem"))
-        .collect();
-    matches!(words.as_slice(), [word] if unit_named(word).is_some())
-}
-
 /// Whether a role is one of the people of [`person_named`] rather than a unit.
 pub(super) fn is_person(role: &str) -> bool {
     role.split_whitespace().next().is_some_and(|w| person_named(w).is_some() && unit_named(w).is_none())
@@ -582,14 +570,5 @@ mod tests {
         assert_eq!(spell_out("Vorgang z. d. A"), "Vorgang zu den Akten");
         assert_eq!(spell_out("Antr. z. d. A. nehmen"), "Antrag zu den Akten nehmen");
         assert_eq!(spell_out("FZA binnen 3 Mon. nicht mögl."), "FZA binnen 3 Monaten nicht möglich");
-    }
-
-    #[test]
-    fn a_unit_alone_names_no_work() {
-        assert!(names_only_a_unit("Ordnungsamt"));
-        assert!(names_only_a_unit("das Jugendamt."));
-        assert!(!names_only_a_unit("an die Kasse"));
-        assert!(!names_only_a_unit("Ordnungsamt prüft"));
-        assert!(!names_only_a_unit("Antrag"));
     }
 }

@@ -73,7 +73,7 @@ fn gewerbe(clause: &str) -> String {
         (false, false) => "",
     };
     let answer = if clause.starts_with('(') {
-        "start: Anmeldung eingegangen\nend: Gewerbe angemeldet\n# Gewerbe anmelden\n"
+        "start: Anmeldung eingegangen\nend: Gewerbe angemeldet\n# Gewerbeanmeldung nach § 14 GewO\n"
     } else if !opening.is_empty() {
         opening
     } else if clause.contains("fehlen") {
@@ -119,7 +119,7 @@ fn clause_answers_are_assembled_into_one_branching_process() {
 
     let validation = validate(&result.process);
     assert!(validation.valid, "{:?}\n{}", validation.errors, result.compact);
-    assert_eq!(result.process.title, "Gewerbe anmelden");
+    assert_eq!(result.process.title, "Gewerbeanmeldung nach § 14 GewO");
     assert_eq!(result.process.legal_basis, ["§ 14 GewO"], "the legal basis comes from the dictation");
     let names: Vec<&str> = result.process.steps.iter().map(|s| s.name.as_str()).collect();
     assert!(!names.contains(&"Rechnung stellen"), "a task without a word of its clause is dropped: {names:?}");
@@ -146,13 +146,13 @@ fn clause_answers_are_assembled_into_one_branching_process() {
         "{compact}"
     );
     assert!(compact.starts_with("1 start: Antrag eingegangen\n"), "{compact}");
-    assert!(compact.ends_with("end: Gewerbe angemeldet\n# Gewerbe anmelden\n"), "{compact}");
+    assert!(compact.ends_with("end: Gewerbe angemeldet\n# Gewerbeanmeldung nach § 14 GewO\n"), "{compact}");
     // Steps were seen as they completed, numbered on from the start.
     let numbers: Vec<u32> =
         streamed.iter().filter_map(|l| if let Line::Step(s) = l { Some(s.number) } else { None }).collect();
     assert_eq!(numbers.first(), Some(&1), "{streamed:?}");
     assert!(numbers.windows(2).all(|w| w[0] < w[1]), "{numbers:?}");
-    assert!(matches!(streamed.last(), Some(Line::Title { title }) if title == "Gewerbe anmelden"));
+    assert!(matches!(streamed.last(), Some(Line::Title { title }) if title == "Gewerbeanmeldung nach § 14 GewO"));
     assert_eq!(result.stats.template_sha256, PromptTemplate::DRAFT.sha256());
     assert_eq!(result.stats.model_id, "scripted");
     assert_eq!(result.stats.finish, FinishReason::Stop);

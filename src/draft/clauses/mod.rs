@@ -110,7 +110,8 @@ const BEFORE_SUBJECT: &[&str] = &["und", "der", "die", "das", "unser", "unsere",
 
 /// Whether the clause says who works: it opens with "wir", "ich", "SB", a unit or a person, then
 /// a verb ("PA wertet monatlich die AU-Zeiten aus", "Und der Bauhof setzt den Stein"), or names
-/// one right after its verb ("Im Gespräch klären wir …", "Fehlende Nachweise fordert SB an").
+/// one right after its verb ("Im Gespräch klären wir …", "Fehlende Nachweise fordert SB an"). In
+/// speech the verb before "ich" loses its ending ("informier ich den Eigentümer", "schick ich").
 fn names_worker(text: &str) -> bool {
     let words: Vec<&str> = text.split_whitespace().map(|w| w.trim_matches(|c: char| !c.is_alphanumeric())).collect();
     let opening = |w: &&str| {
@@ -120,10 +121,37 @@ fn names_worker(text: &str) -> bool {
     let words: Vec<&str> = words.iter().copied().skip_while(opening).collect();
     let worker = |w: &str| matches!(w, "Wir" | "wir" | "Ich" | "ich" | "SB") || super::actors::actor_named(w).is_some();
     let works = |w: &str| looks_like_verb(w) && !BEING.contains(&w);
-    words
-        .windows(2)
-        .enumerate()
-        .any(|(i, pair)| (i == 0 && worker(pair[0]) && works(pair[1])) || (works(pair[0]) && worker(pair[1])))
+    words.windows(2).enumerate().any(|(i, pair)| {
+        (i == 0 && worker(pair[0]) && works(pair[1]))
+            || ((works(pair[0]) || verb_before_ich(pair[0], pair[1])) && worker(pair[1]))
+    })
+}
+
+/// Whether `word` is a spoken verb of the first person before `next`, "ich": its ending is
+/// dropped ("informier ich", "schick ich", "guck ich"), so it does not look like a verb.
+pub(super) fn verb_before_ich(word: &str, next: &str) -> bool {
+    next == "ich"
+        && word.chars().count() >= 3
+        && word.chars().all(char::is_lowercase)
+        && !SUBORDINATORS.contains(&word)
+        && !CONDITION.contains(&word)
+        && !BEING.contains(&word)
+        && !matches!(word, "da" | "bin" | "hab" | "als" | "und" | "oder" | "aber" | "sag" | "sage" | "glaub" | "glaube")
+}
+
+/// Words that deny the work a clause's verb names where they close it: "Gebühr nehmen wir
+/// keine", "zustimmen muss er nicht", "Vereine aus der Stadt zahlen nix".
+const DENIALS: &[&str] = &["nicht", "kein", "keine", "keinen", "nie", "nix", "nichts"];
+
+/// Whether a part of a clause denies its work: it closes with a denial ("…, nehmen wir keine
+/// mehr"), after two words at least ("wenn nicht", "zahlt nicht" ask a question).
+fn denies(part: &str) -> bool {
+    let lower = part.to_lowercase();
+    let mut words: Vec<&str> = words(&lower).collect();
+    while words.last().is_some_and(|w| matches!(*w, "mehr" | "extra" | "auch" | "ja" | "mal")) {
+        words.pop();
+    }
+    words.len() >= 3 && words.last().is_some_and(|w| DENIALS.contains(w))
 }
 
 /// Words of a clause that says only that the process goes on or ends ("gleich weiter",
@@ -150,8 +178,11 @@ impl Clause {
             return true;
         }
         // An instruction is work, whatever remark comes with it ("Jahresgebühr 20 € kassieren",
-        // "Gebühr festsetzen (ca. 50 € je Wohnung)").
-        if is_instruction(said) || (names_worker(said) && !words.iter().any(|w| matches!(*w, "bereits" | "schon"))) {
+        // "Gebühr festsetzen (ca. 50 € je Wohnung)"); a worker named is, unless the work is done
+        // already or denied ("Gebühr nehmen wir keine").
+        let done = words.iter().any(|w| matches!(*w, "bereits" | "schon"));
+        let affirmed: Vec<&str> = said.split([',', ';']).filter(|part| !denies(part)).collect();
+        if is_instruction(said) || (names_worker(&affirmed.join(",")) && !done) {
             return false;
         }
         negated
@@ -168,13 +199,15 @@ impl Clause {
     /// verbs ("bestätigt den Schulbesuch, leitet an das Amt weiter"). After a comma without a
     /// second verb the model mostly restates the first part. A subordinate clause is part of
     /// the work before it ("im Postfachsystem suchen, wer sie noch bekommen hat"): offered two
-    /// lines, the model made it a step of its own.
+    /// lines, the model made it a step of its own. Nor is work the clause denies ("…, zustimmen
+    /// muss er nicht").
     pub fn joins_two(&self) -> bool {
         let main: Vec<&str> = self
             .text
             .split(',')
             .filter(|part| {
                 part.split_whitespace().next().is_none_or(|w| !SUBORDINATORS.contains(&w.to_lowercase().as_str()))
+                    && !denies(part)
             })
             .flat_map(str::split_whitespace)
             .collect();
@@ -286,18 +319,35 @@ const STATISTIC_CUES: &[&str] = &[
     " durchschnittlich",
     " dauert ",
     " beträgt ",
+    // How often in notes: "3–4x/J.", "2x/Monat".
+    "x/j",
+    "x/mon",
+    "x/w",
     // How long the office takes: "Bearbeitungszeit i. d. R. 4–6 Wo.", "Bearb. 2–3 Tage".
     " bearbeitungszeit",
     " bearbeitungsdauer",
     " bearb. ",
 ];
 
-/// Phrases of remarks on what a service costs and how long its result is valid.
-const COST_CUES: &[&str] =
-    &[" kostet", "kostenlos", "kostenfrei", "kostenpflichtig", "gebührenfrei", "gebührenpflichtig", " gilt "];
+/// Phrases of remarks on what a service costs, who bears it, and how long its result is valid.
+const COST_CUES: &[&str] = &[
+    " kostet",
+    "kostenlos",
+    "kostenfrei",
+    "kostenpflichtig",
+    "gebührenfrei",
+    "gebührenpflichtig",
+    " gilt ",
+    "kosten trägt",
+    "kosten tragen",
+    "trägt die kosten",
+    "tragen die kosten",
+    "umsonst",
+    "gratis",
+];
 
 /// The verbs such a remark has; a clause with another verb holds work ("gebührenfrei, SB prüft …").
-const COST_VERBS: &[&str] = &["kostet", "gilt"];
+const COST_VERBS: &[&str] = &["kostet", "gilt", "trägt", "tragen", "zahlen", "zahlt", "kriegen", "kriegt"];
 
 /// Words that open the other branch of a condition.
 const OTHERWISE: &[&str] = &["sonst", "andernfalls", "ansonsten", "anderenfalls", "ansonst"];
@@ -943,6 +993,18 @@ mod tests {
         assert!(!remark("Und der Bauhof setzt den Stein in den Gehweg, meistens zweimal im Jahr"));
         assert!(!remark("Der Bauherr reicht die Pläne meistens per Post nach"));
         assert!(remark("Wir haben das meistens schon geprüft"));
+        // Work the clause denies is none.
+        assert!(remark("Gebühr nehmen wir keine"));
+        assert!(remark("Bearbeitungsgebühr nehmen wir keine mehr, das war früher mal so"));
+        assert!(!remark("Gebühr nehmen wir, keine Ausnahmen"));
+        let plain = |text: &str| Clause { text: text.to_owned(), kind: ClauseKind::Plain, negated: false };
+        assert!(!plain("informier ich den Hauseigentümer, zustimmen muss er nicht").may_be_remark());
+        assert!(plain("Kaution nehmen wir keine, aber bei Verlust zahlen die Eltern 'nen Eigenanteil").may_be_remark());
+        // Who bears the cost, how often in notes.
+        assert!(split("Kosten trägt i. d. R. das Land")[0].is_statistic());
+        assert!(split("Firmen zahlen 60 Euro die Stunde, Studis kriegen's umsonst")[0].is_statistic());
+        assert!(split("Kommt hier wg. Bahnknoten 3–4x/J. vor")[0].is_statistic());
+        assert!(!split("Kasse zahlt Zuschuss aus")[0].is_statistic());
         // An instruction beside a figure is asked about too.
         assert!(!split("Gastschulbeitrag, 1.200 € im Jahr, beim Schulträger zusagen")[0].is_statistic());
         // A negated state before a colon is the condition of the work after it.
@@ -956,6 +1018,7 @@ mod tests {
     fn two_verbs_or_und_make_two_pieces_of_work() {
         let two = |text: &str| Clause { text: text.to_owned(), kind: ClauseKind::Plain, negated: false }.joins_two();
         assert!(two("Schule bestätigt den Schulbesuch und leitet an das Amt weiter"));
+        assert!(!two("informier ich den Hauseigentümer, zustimmen muss er nicht"));
         assert!(two("Kasse bucht den Betrag ein, mahnt säumige Zahler an"));
         assert!(two("Belege prüfen und auszahlen"));
         assert!(!two("SB prüft den Ausweis bzw. Reisepass"));
