@@ -20,6 +20,7 @@ pub mod naming;
 mod reference;
 pub mod roles;
 
+use std::cell::RefCell;
 use std::time::Instant;
 
 use serde::Serialize;
@@ -494,12 +495,15 @@ impl DraftProgress {
         lines
     }
 
-    /// Records the result of the next request; true once the draft has all it will get (every
-    /// answer, or a cancelled one).
-    pub fn complete(&mut self, generation: Generation) -> bool {
+    /// Records the result of the next request: the line its answer left unfinished, and true
+    /// once the draft has all it will get (every answer, or a cancelled one). An answer cut by
+    /// its token limit ends without a line break; its last line would otherwise run into the
+    /// next answer's first ("… schickt dannstart: Antrag eingegangen").
+    pub fn complete(&mut self, generation: Generation) -> (Vec<Line>, bool) {
+        let cut = if self.splitter.pending.is_empty() { Vec::new() } else { self.push("\n") };
         let cancelled = generation.finish == FinishReason::Cancelled;
         self.generations.push(generation);
-        cancelled || self.generations.len() >= self.expected
+        (cut, cancelled || self.generations.len() >= self.expected)
     }
 }
 
@@ -509,32 +513,28 @@ pub fn run(
     prepared: PreparedDraft,
     on_line: &mut dyn FnMut(&Line),
 ) -> Result<Draft, DraftError> {
-    let mut progress = prepared.progress();
+    // Both callbacks follow the same progress and show its lines; they never run at once.
+    let progress = RefCell::new(prepared.progress());
+    let on_line = RefCell::new(on_line);
     let mut failed = None;
-    let mut results = Vec::new();
     crate::llm::generate_sequence(
         generator,
         &prepared.requests,
         prepared.max_tokens,
         &mut |piece| {
-            progress.push(piece).iter().for_each(&mut *on_line);
+            progress.borrow_mut().push(piece).iter().for_each(&mut *on_line.borrow_mut());
             true
         },
-        &mut |result| results.push(result),
-    );
-    for result in results {
-        match result {
-            Ok(generation) => {
-                progress.complete(generation);
-            }
+        &mut |result| match result {
+            Ok(generation) => progress.borrow_mut().complete(generation).0.iter().for_each(&mut *on_line.borrow_mut()),
             Err(e) => failed = Some(e),
-        }
-    }
+        },
+    );
     if let Some(e) = failed {
         return Err(e.into());
     }
     let model_id = generator.model_id().to_owned();
-    prepared.finish(&model_id, progress)
+    prepared.finish(&model_id, progress.into_inner())
 }
 
 #[cfg(test)]
@@ -592,6 +592,23 @@ mod tests {
         };
         assert!(!asked("Das macht bei uns im Ordnungsamt der Außendienst"));
         assert!(asked("macht das der Bauhof"));
+    }
+
+    #[test]
+    fn an_answer_cut_by_its_token_limit_does_not_run_into_the_next() {
+        let prepared = prepare("Antrag kommt rein. Wir prüfen den Antrag und schicken den Bescheid.", 100).unwrap();
+        let mut progress = prepared.progress();
+        let cut = |text: &str| Generation {
+            text: text.to_owned(),
+            finish: FinishReason::Length,
+            stats: GenerationStats::default(),
+        };
+        assert!(progress.push("start: Antrag eingegangen\ntask Sachbearbeitung: Antrag prü").len() == 1);
+        let (lines, done) = progress.complete(cut("…"));
+        assert!(!done);
+        assert!(matches!(lines.as_slice(), [Line::Step(s)] if s.name == "Antrag prü"), "{lines:?}");
+        let next = progress.push("task Sachbearbeitung: Bescheid schicken\n");
+        assert!(matches!(next.as_slice(), [Line::Step(s)] if s.name == "Bescheid schicken"), "{next:?}");
     }
 
     #[test]

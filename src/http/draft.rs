@@ -116,7 +116,7 @@ async fn draft_once(
                 progress.push(&piece);
             }
             LlmEvent::Done(result) => {
-                if progress.complete(result?) {
+                if progress.complete(result?).1 {
                     let response = finish(&state, prepared, &model_id, progress, author, request.save).await?;
                     let status = if response.id.is_some() { StatusCode::CREATED } else { StatusCode::OK };
                     return Ok((status, Json(response)));
@@ -167,7 +167,9 @@ impl Streaming {
                 Some(LlmEvent::Done(result)) => {
                     let finished = match result {
                         Ok(generation) => {
-                            if !self.progress.as_mut()?.complete(generation) {
+                            let (cut, done) = self.progress.as_mut()?.complete(generation);
+                            self.pending.extend(cut.iter().filter_map(line_event));
+                            if !done {
                                 continue;
                             }
                             let (prepared, progress) = (self.prepared.take()?, self.progress.take()?);

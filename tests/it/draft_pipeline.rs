@@ -207,7 +207,12 @@ fn small_model_drafts_a_valid_process_that_is_stored_with_provenance() {
         if let Line::Step(step) = line
             && matches!(step.kind, StepType::Task | StepType::Decision)
         {
-            assert!(shown.contains(&step.name.as_str()), "{step:?} not in {shown:?}");
+            assert!(
+                shown.contains(&step.name.as_str()),
+                "{step:?} not in {shown:?}\n{:?}\n{}",
+                result.clauses,
+                result.compact
+            );
         }
     }
     let validation = validate(&result.process);
