@@ -26,8 +26,8 @@ pub enum Actor {
     Unsaid,
 }
 
-/// Words that name the speaker's unit as the subject; "SB" is its clerk.
-const SPEAKER_WORDS: &[&str] = &["wir", "ich", "sb"];
+/// Words that name the speaker's unit as the subject; "SB" is its clerk, also spelled out.
+const SPEAKER_WORDS: &[&str] = &["wir", "ich", "sb", "sachbearbeiter", "sachbearbeiterin"];
 
 /// Words a clause may open with before its subject or verb.
 const OPENERS: &[&str] = &[
@@ -78,9 +78,22 @@ pub(super) fn named_last(text: &str) -> Option<String> {
     text.split_whitespace().rev().find_map(|w| actor_named(core(w)))
 }
 
-/// The role among `candidates` that names `unit` in more or fewer words, else `unit` as named.
+/// The role among `candidates` that names `unit` in more or fewer words, or the one compound
+/// among them that `unit` is the head of ("Firma prüft" after "beauftragt Wartungsfirma"), else
+/// `unit` as named.
 fn as_role(unit: String, candidates: &[String]) -> String {
-    candidates.iter().find(|c| format::same_text(c, &unit)).cloned().unwrap_or(unit)
+    if let Some(same) = candidates.iter().find(|c| format::same_text(c, &unit)) {
+        return same.clone();
+    }
+    let head = unit.to_lowercase();
+    let mut compounds = candidates.iter().filter(|c| {
+        let lower = c.to_lowercase();
+        !lower.contains(' ') && lower.len() > head.len() && lower.ends_with(&head)
+    });
+    match (compounds.next(), compounds.next()) {
+        (Some(compound), None) => compound.clone(),
+        _ => unit,
+    }
 }
 
 /// The unit or person `words` open with (after an article or "die Kollegin vom" at most), and the
@@ -178,12 +191,21 @@ fn finite_verb(words: &[&str], k: usize) -> bool {
     infinitive_like(core(word)) && more
 }
 
+/// Forms of "lassen": who a clause has work done by ("lassen wir die Flächen vom
+/// Gutachterausschuss bewerten") is named after "von" as in a passive.
+const CAUSATIVE: &[&str] = &["lassen", "lässt", "lasse", "lass", "ließ", "ließen"];
+
+/// Whether the clause has its work done by someone else: "lassen wir … vom Stadtarchiv prüfen".
+fn causative(words: &[&str]) -> bool {
+    words.iter().any(|w| CAUSATIVE.contains(&core(w).to_lowercase().as_str()))
+}
+
 /// The unit or person the clause names as the agent of its work: "durch" one ("Unterschrift
 /// durch Fachbereichsleitung", "Anhörung durch SB"), or "von" one beside a passive ("Bescheid
-/// wird von AL abgezeichnet").
+/// wird von AL abgezeichnet") or "lassen" ("lassen wir das vom Bauhof prüfen").
 fn agent(words: &[&str]) -> Option<Actor> {
     let lower: Vec<String> = words.iter().map(|w| core(w).to_lowercase()).collect();
-    let passive = lower.iter().any(|w| matches!(w.as_str(), "wird" | "werden" | "wurde"));
+    let passive = causative(words) || lower.iter().any(|w| matches!(w.as_str(), "wird" | "werden" | "wurde"));
     (0..words.len()).find_map(|i| {
         let by = lower[i] == "durch" || (passive && matches!(lower[i].as_str(), "von" | "vom"));
         // "…, nicht vom Amtsleiter" names who does not.
@@ -204,12 +226,6 @@ fn agent(words: &[&str]) -> Option<Actor> {
 fn resumes(part: &str) -> bool {
     let mut words = part.split_whitespace().map(core);
     matches!(words.next(), Some("die" | "der" | "Die" | "Der")) && words.next().is_some_and(singular_verb)
-}
-
-/// A lower-case word that may be a verb opening a clause ("programmiert", "fordern", "holen").
-fn verb_like(word: &str) -> bool {
-    super::clauses::looks_like_verb(word)
-        || (word.chars().all(char::is_lowercase) && (word.ends_with("ern") || word.ends_with("eln")))
 }
 
 /// Who does the work of `clause`: its subject where that is a unit or the speaker, read from the
@@ -236,6 +252,12 @@ pub fn actor(clause: &str) -> Actor {
         _ => clause,
     };
     let words: Vec<&str> = said.split_whitespace().filter(|w| !core(w).is_empty()).collect();
+    // "lassen wir … vom Stadtarchiv gegenprüfen": the speaker has it done, the archive works.
+    if causative(&words)
+        && let Some(Actor::Unit(found)) = agent(&words)
+    {
+        return Actor::Unit(found);
+    }
     let lower = |k: usize| words.get(k).map(|w| core(w).to_lowercase()).unwrap_or_default();
     let mut k = 0;
     while k < words.len() && OPENERS.contains(&lower(k).as_str()) {
@@ -252,12 +274,14 @@ pub fn actor(clause: &str) -> Actor {
     }
     // A capitalised word may be a verb at the start of a sentence ("Programmiert …"), but not
     // one that names a unit or person ("Eltern benachrichtigen").
-    if verb_like(&lower(k)) && words.get(k).is_none_or(|w| actor_named(core(w)).is_none()) {
+    // A lower-case word that may be a verb opens the clause ("programmiert", "fordern").
+    if super::clauses::may_be_verb(&lower(k)) && words.get(k).is_none_or(|w| actor_named(core(w)).is_none()) {
         if SPEAKER_WORDS.contains(&lower(k + 1).as_str()) {
             return Actor::Speaker;
         }
         if let Some((found, _)) = subject_after_verb(&words[(k + 1).min(words.len())..])
             && !RECEIVING.contains(&lower(k).as_str())
+            && !addresses_bare(&lower(k), &lower(k + 1))
         {
             return Actor::Unit(found);
         }
@@ -291,11 +315,51 @@ fn after_the_verb(words: &[&str]) -> Option<Actor> {
     subject_after_verb(&main[verb + 1..]).map(|(found, _)| Actor::Unit(found))
 }
 
+/// Verbs whose object is a party ("beauftragt Wartungsfirma", "informiert Polizei").
+const ADDRESSING: &[&str] = &[
+    "beauftrag",
+    "informier",
+    "benachrichtig",
+    "verständig",
+    "kontaktier",
+    "beteilig",
+    "unterricht",
+    "bittet",
+    "fragt",
+    "mahnt",
+    "erinnert",
+    "lädt",
+    "ruft",
+    "schreibt",
+];
+
+/// Whether a clause that opens with `verb` names its object right after it, without an article:
+/// in notes, "beauftragt Wartungsfirma" goes on with the subject before, whereas "informiert der
+/// Bauhof die Anwohner" names its subject.
+fn addresses_bare(verb: &str, next: &str) -> bool {
+    ADDRESSING.iter().any(|stem| verb.starts_with(stem))
+        && !ARTICLES.contains(&next)
+        && !OPENERS.contains(&next)
+        && !matches!(next, "das" | "es" | "dies" | "frau" | "herr" | "fr" | "hr")
+}
+
+/// Pronouns of an object, which German puts before a subject that follows its verb ("schickt
+/// uns der Betreiber"). Not "sich": in "der Arzt guckt sich die Person an" the subject came
+/// first.
+const OBJECT_PRONOUNS: &[&str] = &["uns", "mir", "mich", "ihm", "ihnen", "euch"];
+
 /// The unit or person the words after a verb open with, where the object's pronoun may stand
 /// between ("macht das der Bauhof"), and the index of the word after it.
 fn subject_after_verb(words: &[&str]) -> Option<(String, usize)> {
-    // "guckt dann der Kollege vom Innendienst": an adverb may come first.
-    let skipped = words.iter().take_while(|w| OPENERS.contains(&core(w).to_lowercase().as_str())).count();
+    // "guckt dann der Kollege vom Innendienst", "schickt uns der Betreiber": an adverb or the
+    // object's pronoun may come first.
+    let skipped = words
+        .iter()
+        .take_while(|w| {
+            let lower = core(w).to_lowercase();
+            OPENERS.contains(&lower.as_str()) || OBJECT_PRONOUNS.contains(&lower.as_str())
+        })
+        .count();
     if skipped > 0 {
         return subject_after_verb(&words[skipped..]).map(|(found, next)| (found, next + skipped));
     }
@@ -416,6 +480,15 @@ pub(super) fn names_only_who(clause: &str, speaker: Option<&str>) -> bool {
     only && someone
 }
 
+/// Who a clause that says only who works names: the speaker where it says "wir" or "ich",
+/// else the unit named last.
+fn who_named(clause: &str) -> Actor {
+    if clause.split_whitespace().any(|w| SPEAKER_WORDS.contains(&core(w).to_lowercase().as_str())) {
+        return Actor::Speaker;
+    }
+    named_last(clause).map_or(Actor::Unsaid, Actor::Unit)
+}
+
 /// The unit the dictation's "wir" is: named next to it ("wir in der Geschäftsstelle",
 /// "Hausverwaltung (also wir)"), else in parentheses in the opening words ("Altfahrzeuge
 /// (Ordnungsamt):"), else the last unit the case was sent to before the first "wir" ("Der Antrag
@@ -489,13 +562,22 @@ pub fn for_clause(
     candidates: &[String],
 ) -> Vec<String> {
     let resolve = |actor: Actor| match actor {
+        // "die Chefin zeichnet ab": the head of the speaker's unit, as a modeller names the role.
+        Actor::Unit(unit) if matches!(unit.to_lowercase().as_str(), "chef" | "chefin") && speaker.is_some() => {
+            speaker.map(|unit| format!("Leitung {unit}"))
+        }
         Actor::Unit(unit) => Some(as_role(unit, candidates)),
         Actor::Speaker => speaker.map(str::to_owned),
         Actor::Previous => previous.map(str::to_owned),
         Actor::Unsaid if condition => previous.or(speaker).map(str::to_owned),
         Actor::Unsaid => None,
     };
-    let Some(first) = resolve(actor(clause)) else {
+    let said = match actor(clause) {
+        // "Gebäudemanagement, wir": who works on, though the clause holds no work.
+        Actor::Unsaid if names_only_who(clause, speaker) => who_named(clause),
+        said => said,
+    };
+    let Some(first) = resolve(said) else {
         return mentioned
             .filter(|_| resumes(clause))
             .map(|m| vec![as_role(m.to_owned(), candidates)])
@@ -546,6 +628,7 @@ mod tests {
         assert_eq!(actor("Allgemeiner Sozialer Dienst: Hausbesuch machen"), unit("Allgemeiner Sozialer Dienst"));
         assert_eq!(actor("Fernleihe bei uns in der Bücherei: Der Leser füllt den Schein aus"), unit("Leser"));
         assert_eq!(actor("SB prüft Unterlagen"), Actor::Speaker);
+        assert_eq!(actor("Sachbearbeiterin prüft Route und Uhrzeiten"), Actor::Speaker);
         assert_eq!(actor("programmiert Transponder"), Actor::Previous);
         assert_eq!(actor("Erlaubnis erstellen"), Actor::Unsaid);
         assert_eq!(actor("Stellungnahme Ordnungsamt einholen"), Actor::Unsaid);
@@ -603,12 +686,17 @@ mod tests {
         assert_eq!(actor("In beiden Fällen muss der Klient dann seine Unterlagen bringen"), unit("Klient"));
         assert_eq!(actor("Dann muss die Kämmerei die Summe berechnen"), unit("Kämmerei"));
         assert_eq!(actor("Unsere Jungs vom Außendienst erwischen jemanden"), unit("Außendienst"));
+        assert_eq!(actor("Dann schickt uns der Betreiber drei Exemplare"), unit("Betreiber"));
+        assert_eq!(actor("und der Arzt guckt sich die Person an"), Actor::Unsaid);
         // Spoken, the verb before "ich" drops its ending.
         assert_eq!(actor("dann informier ich den Hauseigentümer"), Actor::Speaker);
         // What follows a preposition, or the verb of a later part, names no subject.
         assert_eq!(actor("Termin mit der Polizei abstimmen"), Actor::Unsaid);
         assert_eq!(actor("Bescheid erstellen, dann prüft die Amtsleitung"), Actor::Unsaid);
         assert_eq!(actor("Den Bescheid bekommt der Antragsteller"), Actor::Unsaid);
+        // In notes, a party right after a verb that addresses parties is its object.
+        assert_eq!(actor("beauftragt Wartungsfirma aus dem Rahmenvertrag"), Actor::Previous);
+        assert_eq!(actor("informiert der Bauhof die Anwohner"), unit("Bauhof"));
     }
 
     #[test]
@@ -621,6 +709,8 @@ mod tests {
         assert_eq!(actor("Bescheid wird von AL abgezeichnet"), unit("Amtsleitung"));
         assert_eq!(actor("Anhörung von Kirchen und IHK durch SB"), Actor::Speaker);
         assert_eq!(actor("Stellungnahme vom Bauhof einholen"), Actor::Unsaid);
+        assert_eq!(actor("Dann lassen wir die Flächen vom Gutachterausschuss bewerten"), unit("Gutachterausschuss"));
+        assert_eq!(actor("lassen wir das Ergebnis nicht vom Bauhof prüfen"), Actor::Speaker);
     }
 
     #[test]
@@ -702,6 +792,15 @@ mod tests {
         let named =
             for_clause("Wir prüfen Größe und die Stadtkasse, die zahlt", false, Some("Bauhof"), None, None, &all);
         assert_eq!(named, ["Bauhof", "Stadtkasse"]);
+        // A clause that names only who works names who works on.
+        assert_eq!(for_clause("Gebäudemanagement, wir", false, Some("Bauhof"), None, None, &all), ["Bauhof"]);
+        assert_eq!(for_clause("das macht dann der Bauhof", false, None, None, None, &all), ["Bauhof"]);
+        // A compound's head stands for it.
+        let named = for_clause("Firma prüft die Löscher", false, None, None, None, &["Wartungsfirma".to_owned()]);
+        assert_eq!(named, ["Wartungsfirma"]);
+        // The boss is the head of the speaker's unit.
+        let named = for_clause("die Chefin zeichnet ab", false, Some("Statistikstelle"), None, None, &all);
+        assert_eq!(named, ["Leitung Statistikstelle"]);
     }
 
     #[test]

@@ -23,7 +23,7 @@ use cuts::{
 use sentences::sentences;
 use verbs::ends_in_infinitive;
 pub(super) use verbs::{
-    MODALS, NOT_VERBS, PARTICLES, common_start, infinitive_like, looks_finite, looks_like_verb, without_ge,
+    MODALS, NOT_VERBS, PARTICLES, common_start, infinitive_like, looks_finite, looks_like_verb, may_be_verb, without_ge,
 };
 
 /// What a clause is, as far as its wording shows.
@@ -195,9 +195,10 @@ impl Clause {
             })
     }
 
-    /// Whether the clause may name two pieces of work: it joins parts with "und", or it has two
-    /// verbs ("bestätigt den Schulbesuch, leitet an das Amt weiter"). After a comma without a
-    /// second verb the model mostly restates the first part. A subordinate clause is part of
+    /// Whether the clause may name two pieces of work: it has two verbs ("bestätigt den
+    /// Schulbesuch, leitet an das Amt weiter"), or a verb after "und". After a comma or an "und"
+    /// without a verb the model mostly restated the first part or split its objects ("Bürger
+    /// bringt Original und Kopie mit" → "Original mitbringen", "Kopie mitbringen"). A subordinate clause is part of
     /// the work before it ("im Postfachsystem suchen, wer sie noch bekommen hat"): offered two
     /// lines, the model made it a step of its own. Nor is work the clause denies ("…, zustimmen
     /// muss er nicht").
@@ -211,7 +212,9 @@ impl Clause {
             })
             .flat_map(str::split_whitespace)
             .collect();
-        main.contains(&"und") || main.iter().filter(|w| looks_like_verb(w)).count() >= 2
+        // "Pläne nummerieren und siegeln", "…, und die Vollstreckung wird fortgesetzt".
+        let verb_after_und = main.iter().skip_while(|w| **w != "und").skip(1).any(|w| may_be_verb(w));
+        verb_after_und || main.iter().filter(|w| looks_like_verb(w)).count() >= 2
     }
 
     /// Whether the condition is the question a check asks ("…, ob die Person berechtigt ist").
@@ -1015,13 +1018,15 @@ mod tests {
     }
 
     #[test]
-    fn two_verbs_or_und_make_two_pieces_of_work() {
+    fn two_verbs_make_two_pieces_of_work() {
         let two = |text: &str| Clause { text: text.to_owned(), kind: ClauseKind::Plain, negated: false }.joins_two();
         assert!(two("Schule bestätigt den Schulbesuch und leitet an das Amt weiter"));
         assert!(!two("informier ich den Hauseigentümer, zustimmen muss er nicht"));
         assert!(two("Kasse bucht den Betrag ein, mahnt säumige Zahler an"));
         assert!(two("Belege prüfen und auszahlen"));
         assert!(!two("SB prüft den Ausweis bzw. Reisepass"));
+        assert!(!two("Bürger bringt Original und Kopie mit"));
+        assert!(two("Pläne nummerieren und siegeln"));
         assert!(!two("im Postfachsystem suchen, wer sie noch bekommen hat"));
         assert!(!two("Der Prüfer schätzt ab, wie riskant das ist und was es kostet"));
         assert!(two("Kasse bucht ein, mahnt an, wenn nichts kommt"));

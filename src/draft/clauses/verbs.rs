@@ -121,6 +121,13 @@ pub(in crate::draft) fn looks_like_verb(word: &str) -> bool {
         && !NOT_VERBS.contains(&word)
 }
 
+/// A word that may be a verb: [`looks_like_verb`], or an infinitive in "-ern", "-eln"
+/// ("fordern", "siegeln").
+pub(in crate::draft) fn may_be_verb(word: &str) -> bool {
+    let bare = word.trim_matches(|c: char| !c.is_alphabetic());
+    looks_like_verb(word) || (bare.chars().all(char::is_lowercase) && (bare.ends_with("ern") || bare.ends_with("eln")))
+}
+
 /// Finite verbs too short to look like one ("Ist alles da, …", "Hat er …").
 pub(super) const SHORT_FINITE: &[&str] = &["ist", "sind", "hat", "war", "gibt"];
 
