@@ -272,9 +272,9 @@ pub fn actor(clause: &str) -> Actor {
     {
         return Actor::Unit(found);
     }
-    // A capitalised word may be a verb at the start of a sentence ("Programmiert …"), but not
-    // one that names a unit or person ("Eltern benachrichtigen").
-    // A lower-case word that may be a verb opens the clause ("programmiert", "fordern").
+    // A word that may be a verb opens the clause ("programmiert", "fordern"); capitalised at a
+    // sentence's start ("Programmiert …"), but not one that names a unit or person ("Eltern
+    // benachrichtigen").
     if super::clauses::may_be_verb(&lower(k)) && words.get(k).is_none_or(|w| actor_named(core(w)).is_none()) {
         if SPEAKER_WORDS.contains(&lower(k + 1).as_str()) {
             return Actor::Speaker;
@@ -340,7 +340,7 @@ fn addresses_bare(verb: &str, next: &str) -> bool {
     ADDRESSING.iter().any(|stem| verb.starts_with(stem))
         && !ARTICLES.contains(&next)
         && !OPENERS.contains(&next)
-        && !matches!(next, "das" | "es" | "dies" | "frau" | "herr" | "fr" | "hr")
+        && !matches!(next, "es" | "dies" | "frau" | "herr" | "fr" | "hr")
 }
 
 /// Pronouns of an object, which German puts before a subject that follows its verb ("schickt
