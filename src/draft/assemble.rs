@@ -119,10 +119,12 @@ pub fn assemble(
                     // A decision asked twice may be a condition and its opposite (merged below).
                     // One act said once may come back as a clause's second line with more or
                     // fewer of the same words ("Erneut prüfen", "Erneut am nächsten Morgen
-                    // prüfen"); the first line stays.
+                    // prüfen"); the first line stays. The same act by another role is a step of
+                    // its own ("entscheidet Kämmerer", "darüber entscheidet BM").
                     let repeat = step.kind == StepType::Task
-                        && (nodes.iter().any(|n| n.kind == StepType::Task && format::same_text(&n.name, &name))
-                            || nodes[kept..].iter().any(|n| n.kind == StepType::Task && restates(&n.name, &name)));
+                        && (nodes.iter().any(|n| {
+                            n.kind == StepType::Task && n.role == step.role && format::same_text(&n.name, &name)
+                        }) || nodes[kept..].iter().any(|n| n.kind == StepType::Task && restates(&n.name, &name)));
                     if !repeat {
                         nodes.push(Node { kind: step.kind, role: step.role, name, clause, targets: Vec::new() });
                     }
@@ -310,8 +312,12 @@ fn same_word(x: &str, y: &str) -> bool {
     agree(x, y) || agree(&without_ge(x), &without_ge(y))
 }
 
+/// Words that name the head of a unit beside it ("Leitung Bauhof", "Leiterin Kasse").
+const LEADERSHIP: &[&str] = &["leitung", "leiter", "leiterin", "chef", "chefin"];
+
 /// Role names that name the same unit in more or fewer words ("Bauhof", "die Kollegin vom
-/// Bauhof"; "Standesamt", "Sachbearbeitung Standesamt") become the one used most often (the
+/// Bauhof"; "Standesamt", "Sachbearbeitung Standesamt"), but not its head ("Leitung Bauhof"),
+/// become the one used most often (the
 /// shorter one on a tie): each clause was drafted on its own, so the model names a role anew
 /// each time.
 fn unify_roles(nodes: &mut [Node]) {
@@ -332,9 +338,11 @@ fn unify_roles(nodes: &mut [Node]) {
             && common == x.chars().count().min(y.chars().count())
             && common + 3 >= x.chars().count().max(y.chars().count())
     };
+    // "Leitung Statistikstelle" heads the Statistikstelle: a role of its own.
+    let leads = |words: &[String]| words.iter().any(|w| LEADERSHIP.contains(&w.as_str()));
     let contained = |a: &str, b: &str| {
         let (wa, wb) = (content_words(a), content_words(b));
-        !wa.is_empty() && wa.iter().all(|x| wb.iter().any(|y| inflected(x, y)))
+        !wa.is_empty() && wa.iter().all(|x| wb.iter().any(|y| inflected(x, y))) && leads(&wa) == leads(&wb)
     };
     let mut canonical: Vec<&str> = Vec::new();
     let mut renames: Vec<(String, String)> = Vec::new();
@@ -696,6 +704,13 @@ mod tests {
             &["start: Antrag", "task SB: Pass prüfen\ntask SB: Einkommensnachweise prüfen"],
         );
         assert!(text.contains("Pass prüfen") && text.contains("Einkommensnachweise prüfen"), "{text}");
+        // The same act by another role is another step.
+        let text = drafted(
+            "Antrag kommt. Kämmerer entscheidet über Mittel. BM entscheidet über Mittel.",
+            &["start: Antrag", "task Kämmerer: Über Mittel entscheiden", "task Bürgermeister: Über Mittel entscheiden"],
+        );
+        assert!(text.contains("Kämmerer: Über Mittel entscheiden"), "{text}");
+        assert!(text.contains("Bürgermeister: Über Mittel entscheiden"), "{text}");
     }
 
     #[test]
@@ -919,6 +934,10 @@ mod tests {
         let answers = owned(&["task Kämmerei: Deckung prüfen", "task Kämmerer: Über Mittel entscheiden"]);
         let (text, _) = assemble(&clauses, &answers, &[], &[], "start: x\nend: y\n# T\n");
         assert!(text.contains("task Kämmerer: Über Mittel entscheiden"), "a person is not the unit: {text}");
+        let clauses = split("Wir bauen die Tabelle. Die Chefin guckt drüber.");
+        let answers = owned(&["task Statistikstelle: Tabelle bauen", "task Leitung Statistikstelle: Tabelle prüfen"]);
+        let (text, _) = assemble(&clauses, &answers, &[], &[], "start: x\nend: y\n# T\n");
+        assert!(text.contains("task Leitung Statistikstelle: "), "the head is not the unit: {text}");
     }
 
     #[test]
