@@ -317,9 +317,8 @@ const LEADERSHIP: &[&str] = &["leitung", "leiter", "leiterin", "chef", "chefin"]
 
 /// Role names that name the same unit in more or fewer words ("Bauhof", "die Kollegin vom
 /// Bauhof"; "Standesamt", "Sachbearbeitung Standesamt"), but not its head ("Leitung Bauhof"),
-/// become the one used most often (the
-/// shorter one on a tie): each clause was drafted on its own, so the model names a role anew
-/// each time.
+/// become the one used most often (the shorter one on a tie): each clause was drafted on its
+/// own, so the model names a role anew each time.
 fn unify_roles(nodes: &mut [Node]) {
     let mut counts: Vec<(String, usize)> = Vec::new();
     for role in nodes.iter().filter_map(|n| n.role.as_ref()) {

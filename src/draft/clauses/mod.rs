@@ -198,10 +198,10 @@ impl Clause {
     /// Whether the clause may name two pieces of work: it has two verbs ("bestätigt den
     /// Schulbesuch, leitet an das Amt weiter"), or a verb after "und". After a comma or an "und"
     /// without a verb the model mostly restated the first part or split its objects ("Bürger
-    /// bringt Original und Kopie mit" → "Original mitbringen", "Kopie mitbringen"). A subordinate clause is part of
-    /// the work before it ("im Postfachsystem suchen, wer sie noch bekommen hat"): offered two
-    /// lines, the model made it a step of its own. Nor is work the clause denies ("…, zustimmen
-    /// muss er nicht").
+    /// bringt Original und Kopie mit" → "Original mitbringen", "Kopie mitbringen"). A
+    /// subordinate clause is part of the work before it ("im Postfachsystem suchen, wer sie noch
+    /// bekommen hat"): offered two lines, the model made it a step of its own. Nor is work the
+    /// clause denies ("…, zustimmen muss er nicht").
     pub fn joins_two(&self) -> bool {
         let main: Vec<&str> = self
             .text
