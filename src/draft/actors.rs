@@ -61,6 +61,8 @@ const OPENERS: &[&str] = &[
 const ARTICLES: &[&str] = &["der", "die", "das", "unser", "unsere"];
 const COLLEAGUES: &[&str] = &["kollegin", "kollege", "kollegen", "kolleginnen", "leute", "jungs"];
 const FROM: &[&str] = &["vom", "von", "der", "dem", "aus", "im", "in"];
+/// Words before a colleague's name: "Frau Yilmaz macht …", "Hr. Demir".
+const TITLES: &[&str] = &["frau", "herr", "fr", "hr"];
 
 /// A word without the punctuation around it.
 fn core(word: &str) -> &str {
@@ -110,7 +112,7 @@ fn named_ahead(words: &[&str]) -> Option<(String, usize)> {
         }
     }
     let capitalised = |w: &str| core(w).chars().next().is_some_and(char::is_uppercase);
-    let title = |k: usize| matches!(lower(k).as_str(), "frau" | "herr" | "fr" | "hr");
+    let title = |k: usize| TITLES.contains(&lower(k).as_str());
     // A colleague by name: "Frau Yilmaz macht die Anordnung".
     let titled = title(k) && words.get(k + 1).is_some_and(|w| capitalised(w));
     // A function named by its colleague's name in brackets: "Infosec (Herr Brandt) analysiert".
@@ -340,7 +342,8 @@ fn addresses_bare(verb: &str, next: &str) -> bool {
     ADDRESSING.iter().any(|stem| verb.starts_with(stem))
         && !ARTICLES.contains(&next)
         && !OPENERS.contains(&next)
-        && !matches!(next, "es" | "dies" | "frau" | "herr" | "fr" | "hr")
+        && !TITLES.contains(&next)
+        && !matches!(next, "es" | "dies")
 }
 
 /// Pronouns of an object, which German puts before a subject that follows its verb ("schickt
