@@ -223,6 +223,22 @@ fn agent(words: &[&str]) -> Option<Actor> {
     })
 }
 
+/// The unit or person a clause ends with, alone after its last comma with an article or a title
+/// ("die Kollegin vom Bauhof", "unsere Abteilungsleiterin", "Frau Kessler"): the subject of the
+/// verb the next clause opens with, where a comma cut the two apart ("…, und die Frau Kessler,
+/// unsere Abteilungsleiterin, | unterschreibt"). A bare unit there ends a list ("bei Bauamt,
+/// Ordnungsamt"). As a role among `candidates`.
+pub(super) fn trailing_subject(clause: &str, candidates: &[String]) -> Option<String> {
+    let last = clause.rsplit([',', ';']).next()?;
+    let words: Vec<&str> = last.split_whitespace().filter(|w| !core(w).is_empty()).collect();
+    let first = core(words.first()?).to_lowercase();
+    if !ARTICLES.contains(&first.as_str()) && !TITLES.contains(&first.as_str()) {
+        return None;
+    }
+    let (found, next) = named_ahead(&words)?;
+    (next == words.len()).then(|| as_role(found, candidates))
+}
+
 /// Whether a part of a clause opens with a pronoun for the unit named before it, then its verb
 /// ("die macht dann das Anhörungsverfahren", "der prüft").
 fn resumes(part: &str) -> bool {
@@ -538,6 +554,9 @@ pub fn speaker(dictation: &str) -> Option<String> {
     if let Some(found) = words.iter().take(12).find(|w| w.starts_with('(')).and_then(|w| unit_named(core(w))) {
         return Some(found);
     }
+    if let Some(found) = heading_unit(dictation) {
+        return Some(found);
+    }
     let first_we = *we.first()?;
     (1..first_we).rev().find_map(|j| {
         let towards = TOWARDS.contains(&lower[j - 1].as_str())
@@ -546,6 +565,26 @@ pub fn speaker(dictation: &str) -> Option<String> {
                 && ["die", "den", "das", "der", "dem"].contains(&lower[j - 1].as_str()));
         if towards { unit_named(core(words[j])) } else { None }
     })
+}
+
+/// The unit a heading names as its last item, before its colon: "Bescheinigung § 7h EStG,
+/// Sanierungsgebiet Altstadt, FB 61:", "Kampfmittelfund – Ablauf OA:", "Amtsärztliche
+/// Untersuchung, Gesundheitsamt." A last item that names no unit by its words names the service
+/// ("Schülerfahrkosten, Erstattung").
+fn heading_unit(dictation: &str) -> Option<String> {
+    let first = super::clauses::split(dictation).into_iter().next()?;
+    let heading = first.text.split(':').next()?;
+    let words: Vec<&str> = heading.split_whitespace().collect();
+    if words.len() > 8 || words.iter().any(|w| super::clauses::looks_like_verb(w)) {
+        return None;
+    }
+    let last = heading.rsplit([',', '–', ';']).next()?;
+    let mut item = last.split_whitespace().map(core).filter(|w| !w.is_empty());
+    let head = match item.next()? {
+        "Ablauf" => item.next()?,
+        head => head,
+    };
+    unit_named(head)
 }
 
 /// The roles the wording of a clause names, its actor first: the actor where its wording says
@@ -614,6 +653,20 @@ mod tests {
 
     fn unit(name: &str) -> Actor {
         Actor::Unit(name.to_owned())
+    }
+
+    #[test]
+    fn a_subject_cut_off_by_a_comma_is_the_next_verbs() {
+        let none: &[String] = &[];
+        let trailing = |clause: &str| trailing_subject(clause, none);
+        assert_eq!(
+            trailing("die gilt drei Monate, und die Frau Kessler, unsere Abteilungsleiterin").as_deref(),
+            Some("Abteilungsleiterin")
+        );
+        assert_eq!(trailing("dann die Kollegin vom Bauhof").as_deref(), None);
+        assert_eq!(trailing("Antrag prüfen, die Kollegin vom Bauhof").as_deref(), Some("Bauhof"));
+        assert_eq!(trailing("Stellungnahmen holen wir bei Bauamt, Ordnungsamt").as_deref(), None);
+        assert_eq!(trailing("Unterlagen gehen an die Kasse").as_deref(), None);
     }
 
     #[test]
@@ -743,6 +796,17 @@ mod tests {
         assert_eq!(speaker("Prüfung. Gebäudemanagement, also wir, beauftragt die Firma."), "Gebäudemanagement");
         assert_eq!(speaker("Verpflichtungserklärung, Ausländerbehörde, also wir."), "Ausländerbehörde");
         assert_eq!(speaker("Wenn ja, sagen wir, ähm, Bescheid."), "");
+        assert_eq!(
+            speaker("Bescheinigung § 7h EStG, Sanierungsgebiet Altstadt, FB 61: Antrag Eigentümer."),
+            "Fachbereich"
+        );
+        assert_eq!(speaker("Kampfmittelfund Baustelle – Ablauf OA: Meldung kommt vom Bauleiter."), "Ordnungsamt");
+        assert_eq!(
+            speaker("Amtsärztl. Untersuchung Dienstfähigkeit, Gesundheitsamt. Auftrag kommt."),
+            "Gesundheitsamt"
+        );
+        assert_eq!(speaker("Schülerfahrkosten, Erstattung: Eltern stellen Antrag."), "");
+        assert_eq!(speaker("Antrag geht an die Kasse: SB prüft."), "");
         assert_eq!(speaker("Das läuft bei uns übers Kulturbüro, ich bin da die Ansprechpartnerin."), "Kulturbüro");
         assert_eq!(
             speaker("Die Bürgerin meldet es beim Rechtsamt. Dann holen wir beim Bauhof die Stellungnahme ein."),

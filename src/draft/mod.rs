@@ -218,6 +218,9 @@ pub fn prepare(dictation: &str, max_tokens: usize) -> Result<PreparedDraft, Draf
         if let Some(actor) = named.first() {
             previous = Some(actor.clone());
         }
+        if let Some(subject) = actors::trailing_subject(&clause.text, &roles) {
+            previous = Some(subject);
+        }
         if let Some(unit) = named.iter().find(|r| !roles::is_person(r)) {
             office = Some(unit.clone());
         }

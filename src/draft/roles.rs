@@ -67,6 +67,7 @@ const NOT_UNITS: &[&str] = &[
     "unfallstelle",
     "schadstelle",
     "fundstelle",
+    "einsatzstelle",
     "feuerstelle",
     "planstelle",
     "ehrenamt",

@@ -105,6 +105,14 @@ fn is_instruction(text: &str) -> bool {
 const BEING: &[&str] =
     &["haben", "habe", "hat", "sind", "ist", "war", "waren", "kriegen", "kriegt", "bekommen", "bekommt"];
 
+/// Words after which a lower-case word ending like a verb is an adjective before its noun ("die
+/// fehlenden Unterlagen", "zum nächsten Termin"). Not "ein": it ends a part as a verb's particle
+/// ("bucht den Betrag ein, mahnt …").
+const ATTRIBUTING: &[&str] = &[
+    "der", "die", "das", "den", "dem", "des", "eine", "einen", "einem", "einer", "eines", "kein", "keine", "keinen",
+    "keinem", "keiner", "zum", "zur", "im", "am", "vom", "beim",
+];
+
 /// Words before a clause's subject: "Und der Bauhof setzt …", "dann die Kollegin …".
 const BEFORE_SUBJECT: &[&str] = &["und", "der", "die", "das", "unser", "unsere", "also"];
 
@@ -212,9 +220,16 @@ impl Clause {
             })
             .flat_map(str::split_whitespace)
             .collect();
-        // "Pläne nummerieren und siegeln", "…, und die Vollstreckung wird fortgesetzt".
-        let verb_after_und = main.iter().skip_while(|w| **w != "und").skip(1).any(|w| may_be_verb(w));
-        verb_after_und || main.iter().filter(|w| looks_like_verb(w)).count() >= 2
+        // A word between an article and its noun is an adjective ("der letzten 3 Monate").
+        let attributive = |k: usize| k > 0 && ATTRIBUTING.contains(&main[k - 1].to_lowercase().as_str());
+        let verb = |k: usize| may_be_verb(main[k]) && !attributive(k);
+        // "Pläne nummerieren und siegeln", "Bescheid erstellen und an die Kasse schicken"; an
+        // "und" in a list of objects joins no work ("Pass, Nachweise und Mietvertrag prüfen").
+        let verb_after_und =
+            main.iter().enumerate().filter(|(_, w)| **w == "und").any(|(u, _)| {
+                (u + 1 < main.len() && verb(u + 1)) || ((0..u).any(verb) && (u + 1..main.len()).any(verb))
+            });
+        verb_after_und || (0..main.len()).filter(|&k| looks_like_verb(main[k]) && !attributive(k)).count() >= 2
     }
 
     /// Whether the condition is the question a check asks ("…, ob die Person berechtigt ist").
@@ -1027,6 +1042,9 @@ mod tests {
         assert!(!two("SB prüft den Ausweis bzw. Reisepass"));
         assert!(!two("Bürger bringt Original und Kopie mit"));
         assert!(two("Pläne nummerieren und siegeln"));
+        assert!(two("Bescheid erstellen und an die Kasse schicken"));
+        assert!(!two("Pass, Einkommensnachweise der letzten 3 Monate und Mietvertrag prüfen"));
+        assert!(!two("die fehlenden Unterlagen und den Nachweis anfordern"));
         assert!(!two("im Postfachsystem suchen, wer sie noch bekommen hat"));
         assert!(!two("Der Prüfer schätzt ab, wie riskant das ist und was es kostet"));
         assert!(two("Kasse bucht ein, mahnt an, wenn nichts kommt"));
