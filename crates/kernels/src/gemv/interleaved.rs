@@ -184,9 +184,132 @@ pub(super) unsafe fn dot_q4k<const M: usize>(weights: &[u8], rows: &[Row; M], n:
     }
 }
 
+/// [`dot_q4k`] for CPUs with AVX2 but without AVX-512. There is no `vpdpbusd`: `vpmaddubsw`
+/// multiplies the bytes into 16-bit pairs, eight of those registers are summed in 16 bits (a pair
+/// is at most 2 · 15 · 127, eight of them stay below 2¹⁵), and `vpmaddwd` with the sub-block's
+/// scale widens the sum to 32 bits, one widening per eight byte multiplies where candle's AVX2
+/// tiles take one per multiply. A register holds four bytes of eight rows, so a group is worked
+/// in two halves; high nibbles are shifted down, since `vpmaddubsw` would saturate on them.
+///
 /// # Safety
-/// Never called: [`super::available`] is false off x86_64.
+/// The CPU must have AVX2, FMA and F16C.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2,fma,f16c")]
+pub(super) unsafe fn dot_q4k_avx2<const M: usize>(weights: &[u8], rows: &[Row; M], n: usize, out: &mut UnitValues) {
+    use std::arch::x86_64::*;
+    debug_assert_eq!(n, ROWS);
+    debug_assert!(weights.len().is_multiple_of(GROUP_BYTES));
+    // SAFETY: the caller guarantees the CPU features; every load lies within a group of
+    // `weights`, within the local byte arrays, or within block `b` of an activation row, which
+    // holds as many blocks as a row of the matrix.
+    unsafe {
+        let low = _mm256_set1_epi8(0x0F);
+        let bits = |v: __m256i, mask: u8| _mm256_and_si256(v, _mm256_set1_epi8(mask as i8));
+        let mut acc = [[_mm256_setzero_ps(); 2]; M];
+        for (b, group) in weights.chunks_exact(GROUP_BYTES).enumerate() {
+            let g = group.as_ptr();
+            for line in 0..NIBBLES_AT / 64 {
+                _mm_prefetch::<_MM_HINT_T0>(g.wrapping_add(PREFETCH + 64 * line).cast());
+            }
+            let halves = |at: usize| {
+                [
+                    _mm256_cvtph_ps(_mm_loadu_si128(g.add(at).cast())),
+                    _mm256_cvtph_ps(_mm_loadu_si128(g.add(at + 16).cast())),
+                ]
+            };
+            let (d, dmin) = (halves(0), halves(32));
+            // Byte 16 s + r: scale (minimum) s of row r.
+            let mut scale_bytes = [0u8; 128];
+            let mut min_bytes = [0u8; 128];
+            for q in 0..2 {
+                let field = |at: usize| _mm256_loadu_si256(g.add(SCALES_AT + at + 32 * q).cast());
+                let (ls, lm, top) = (field(0), field(64), field(128));
+                let upper = |v: __m256i| bits(_mm256_srli_epi16::<4>(v), 0x0F);
+                let store = |to: &mut [u8; 128], at: usize, v: __m256i| {
+                    _mm256_storeu_si256(to.as_mut_ptr().add(at + 32 * q).cast(), v)
+                };
+                store(&mut scale_bytes, 0, _mm256_or_si256(bits(ls, 0x0F), _mm256_slli_epi16::<4>(bits(top, 0x03))));
+                store(&mut scale_bytes, 64, _mm256_or_si256(upper(ls), _mm256_slli_epi16::<2>(bits(top, 0x0C))));
+                store(&mut min_bytes, 0, _mm256_or_si256(bits(lm, 0x0F), bits(top, 0x30)));
+                store(&mut min_bytes, 64, _mm256_or_si256(upper(lm), _mm256_srli_epi16::<2>(bits(top, 0xC0))));
+            }
+            // Eight rows' bytes at `at`, one per 32-bit lane.
+            let widen =
+                |bytes: &[u8; 128], at: usize| _mm256_cvtepu8_epi32(_mm_loadl_epi64(bytes.as_ptr().add(at).cast()));
+            // Scale s of eight rows in both 16-bit halves of their lanes, for `vpmaddwd`.
+            let scales: [[__m256i; 2]; 8] = std::array::from_fn(|s| {
+                std::array::from_fn(|h| {
+                    let v = widen(&scale_bytes, 16 * s + 8 * h);
+                    _mm256_or_si256(v, _mm256_slli_epi32::<16>(v))
+                })
+            });
+            // Minimums 2t and 2t + 1 of eight rows in the two halves of their lanes, to meet a
+            // pair of sub-block sums.
+            let mins: [[__m256i; 2]; 4] = std::array::from_fn(|t| {
+                std::array::from_fn(|h| {
+                    let (even, odd) = (widen(&min_bytes, 32 * t + 8 * h), widen(&min_bytes, 32 * t + 16 + 8 * h));
+                    _mm256_or_si256(even, _mm256_slli_epi32::<16>(odd))
+                })
+            });
+            let mut sums = [[_mm256_setzero_si256(); 2]; M];
+            for p in 0..4 {
+                let nibbles = g.add(NIBBLES_AT + 512 * p);
+                for h in 0..2 {
+                    for upper in 0..2 {
+                        let w: [__m256i; 8] = std::array::from_fn(|c| {
+                            let v = _mm256_loadu_si256(nibbles.add(64 * c + 32 * h).cast());
+                            if upper == 0 {
+                                _mm256_and_si256(v, low)
+                            } else {
+                                _mm256_and_si256(_mm256_srli_epi16::<4>(v), low)
+                            }
+                        });
+                        let scale = scales[2 * p + upper][h];
+                        for (sum, row) in sums.iter_mut().zip(rows) {
+                            let a = row.qs.as_ptr().add(b * QK_K + 64 * p + 32 * upper).cast::<i32>();
+                            let mut pairs = [_mm256_setzero_si256(); 2];
+                            for (c, w) in w.iter().enumerate() {
+                                let a = _mm256_set1_epi32(std::ptr::read_unaligned(a.add(c)));
+                                pairs[c % 2] = _mm256_add_epi16(pairs[c % 2], _mm256_maddubs_epi16(*w, a));
+                            }
+                            let pairs = _mm256_add_epi16(pairs[0], pairs[1]);
+                            sum[h] = _mm256_add_epi32(sum[h], _mm256_madd_epi16(pairs, scale));
+                        }
+                    }
+                }
+            }
+            for ((acc, sum), row) in acc.iter_mut().zip(&sums).zip(rows) {
+                let ad = _mm256_set1_ps(*row.d.get_unchecked(b));
+                let sub_sums = row.sums32.as_ptr().add(b * 8).cast::<i32>();
+                for h in 0..2 {
+                    let mut min_total = _mm256_setzero_si256();
+                    for (t, min) in mins.iter().enumerate() {
+                        let pair = _mm256_set1_epi32(std::ptr::read_unaligned(sub_sums.add(t)));
+                        min_total = _mm256_add_epi32(min_total, _mm256_madd_epi16(min[h], pair));
+                    }
+                    acc[h] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(sum[h]), _mm256_mul_ps(d[h], ad), acc[h]);
+                    acc[h] = _mm256_fnmadd_ps(_mm256_cvtepi32_ps(min_total), _mm256_mul_ps(dmin[h], ad), acc[h]);
+                }
+            }
+        }
+        // Lane r of `acc[i][h]` is weight row 8 h + r's product with activation row i.
+        for (out, acc) in out.iter_mut().zip(acc) {
+            _mm256_storeu_ps(out.as_mut_ptr(), acc[0]);
+            _mm256_storeu_ps(out.as_mut_ptr().add(8), acc[1]);
+        }
+    }
+}
+
+/// # Safety
+/// Never called: [`super::level`] is `None` off x86_64.
 #[cfg(not(target_arch = "x86_64"))]
 pub(super) unsafe fn dot_q4k<const M: usize>(_weights: &[u8], _rows: &[Row; M], _n: usize, _out: &mut UnitValues) {
-    unreachable!("available() is false off x86_64")
+    unreachable!("no kernel runs off x86_64")
+}
+
+/// # Safety
+/// Never called: [`super::level`] is `None` off x86_64.
+#[cfg(not(target_arch = "x86_64"))]
+pub(super) unsafe fn dot_q4k_avx2<const M: usize>(_weights: &[u8], _rows: &[Row; M], _n: usize, _out: &mut UnitValues) {
+    unreachable!("no kernel runs off x86_64")
 }

@@ -1,4 +1,5 @@
-//! Products of quantized weights (Q4_K, Q6_K, Q8_0, Q5_0) with activation rows, on AVX-512 VNNI.
+//! Products of quantized weights (Q4_K, Q6_K, Q8_0, Q5_0) with activation rows, on AVX-512 VNNI;
+//! on CPUs with AVX2 alone, the interleaved Q4_K layout only ([`Level`]).
 //!
 //! Decoding streams every weight once per token, so its speed is the rate at which the weights
 //! can be read and multiplied. candle repacks Q4_K into tiles whose scales take f32 per row and
@@ -11,7 +12,9 @@
 //! rearranged at load ([`pack`], [`interleaved`]): that layout multiplies twice as fast, and its
 //! prompt chunks run here too, as fast as candle's tiles, so a Q4_K matrix is held once. Q6_K
 //! prompt chunks stay with candle's tiles, which are faster there; Q8_0 and Q5_0 prompt chunks
-//! run here, [`MAX_BATCH`] rows at a time.
+//! run here, [`MAX_BATCH`] rows at a time. Without AVX-512 candle's AVX2 tiles take every Q4_K
+//! product, four activation rows per pass and one widening multiply per byte multiply; the
+//! interleaved layout's AVX2 kernel sums eight byte multiplies before widening.
 
 mod interleaved;
 mod pairs;
@@ -85,20 +88,51 @@ impl Kind {
     }
 }
 
-/// True when this CPU runs the kernels (checked once).
-fn available() -> bool {
+/// The kernels a CPU runs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Level {
+    /// AVX-512 F, BW and VNNI: every block type.
+    Avx512Vnni,
+    /// AVX2, FMA and F16C alone: the interleaved Q4_K layout ([`interleaved::dot_q4k_avx2`]);
+    /// the other types stay with candle's kernels.
+    Avx2,
+}
+
+/// Which kernels this CPU runs, if any (checked once).
+fn level() -> Option<Level> {
     #[cfg(target_arch = "x86_64")]
     {
-        static AVAILABLE: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
-        *AVAILABLE.get_or_init(|| {
-            is_x86_feature_detected!("avx512f")
+        static LEVEL: std::sync::OnceLock<Option<Level>> = std::sync::OnceLock::new();
+        *LEVEL.get_or_init(|| {
+            if is_x86_feature_detected!("avx512f")
                 && is_x86_feature_detected!("avx512bw")
                 && is_x86_feature_detected!("avx512vnni")
+            {
+                Some(Level::Avx512Vnni)
+            } else if is_x86_feature_detected!("avx2")
+                && is_x86_feature_detected!("fma")
+                && is_x86_feature_detected!("f16c")
+            {
+                Some(Level::Avx2)
+            } else {
+                None
+            }
         })
     }
     #[cfg(not(target_arch = "x86_64"))]
     {
-        false
+        None
+    }
+}
+
+impl Kind {
+    /// Whether this CPU's kernels multiply blocks of this type.
+    fn runs(self) -> bool {
+        match level() {
+            Some(Level::Avx512Vnni) => true,
+            Some(Level::Avx2) => self == Kind::Q4KRows16,
+            None => false,
+        }
     }
 }
 
@@ -110,7 +144,7 @@ pub const MAX_BATCH: usize = 8;
 /// True when this CPU's kernels multiply weights of `dtype` with rows of `width` values (for
 /// decoding steps at least; prompt chunks as [`applies`] says).
 pub fn takes(dtype: GgmlDType, width: usize) -> bool {
-    available() && Kind::of(dtype).is_some_and(|kind| kind.takes_width(width))
+    Kind::of(dtype).is_some_and(|kind| kind.runs() && kind.takes_width(width))
 }
 
 /// True when `weight` can go through [`gemv`] with the input `x` (CPU, a width the block type
@@ -118,7 +152,7 @@ pub fn takes(dtype: GgmlDType, width: usize) -> bool {
 pub fn applies(weight: Weight<'_>, x: &Tensor) -> bool {
     let Some((kind, (_, k))) = weight.layout() else { return false };
     let batch = x.elem_count() / k.max(1);
-    available()
+    kind.runs()
         && x.device().is_cpu()
         && x.dtype() == candle_core::DType::F32
         && kind.takes_width(k)
@@ -158,7 +192,7 @@ pub fn pack(weight: &QTensor) -> Result<Option<Packed>> {
         && rows.is_multiple_of(interleaved::ROWS)
         && Kind::Q4KRows16.takes_width(cols)
         && weight.device().is_cpu();
-    if !available() || !fits {
+    if !Kind::Q4KRows16.runs() || !fits {
         return Ok(None);
     }
     let bytes = interleaved::interleave(&weight.data()?, rows, cols);
@@ -266,9 +300,6 @@ impl Activation {
 /// `x Wᵀ` for several matrices of the same input width (a fused q/k/v or gate/up), in one
 /// parallel region on candle's thread pool. Callers check [`applies`] for each weight first.
 pub fn gemv(weights: &[Weight<'_>], x: &Tensor) -> Result<Vec<Tensor>> {
-    if !available() {
-        candle_core::bail!("gemv: this CPU lacks AVX-512 VNNI");
-    }
     let x_values = x.flatten_all()?.to_vec1::<f32>()?;
     let k = x.dims().last().copied().unwrap_or(0);
     let batch = x_values.len().checked_div(k).unwrap_or(0);
@@ -277,6 +308,9 @@ pub fn gemv(weights: &[Weight<'_>], x: &Tensor) -> Result<Vec<Tensor>> {
         let Some((kind, (n, _))) = w.layout().filter(|(kind, (_, wk))| *wk == k && kind.takes_width(k)) else {
             candle_core::bail!("gemv: the weight {w:?} does not fit an input of {k}");
         };
+        if !kind.runs() {
+            candle_core::bail!("gemv: this CPU has no kernel for {kind:?} weights");
+        }
         if batch == 0 || (batch > MAX_BATCH && !kind.takes_long_batches()) {
             candle_core::bail!("gemv: {batch} rows of {k} values for a {kind:?} weight");
         }
@@ -342,7 +376,7 @@ fn compute(parts: &[Part<'_>], k: usize, batch: usize, activations: &[Activation
             // while each batch of activation rows meets all of them.
             for batch_start in (0..batch).step_by(MAX_BATCH) {
                 let inputs = batch_start..(batch_start + MAX_BATCH).min(batch);
-                // SAFETY: `available()` was checked by the caller (via `applies`), `weights`
+                // SAFETY: `gemv` checked that this CPU runs the part's kernel (`Kind::runs`), `weights`
                 // holds whole rows of blocks of this kind, and this unit alone writes columns
                 // r0..r1 of the output (r1 <= rows; the output holds `rows` values per input row).
                 unsafe {
@@ -389,7 +423,7 @@ fn split_guided(items: usize, work: impl Fn(std::ops::Range<usize>) + Sync) {
 /// set up their constants once per call.
 ///
 /// # Safety
-/// The CPU must have the kernels' features ([`available`]).
+/// The CPU must run the kernel of `activation`'s block type ([`Kind::runs`]).
 unsafe fn dot(activation: &Activation, inputs: std::ops::Range<usize>, weights: &[u8], n: usize, out: &mut UnitValues) {
     macro_rules! by_batch {
         ($module:ident::$kernel:ident, $rows:expr, $($m:literal)*) => {{
@@ -407,6 +441,9 @@ unsafe fn dot(activation: &Activation, inputs: std::ops::Range<usize>, weights: 
     }
     match activation {
         Activation::SuperBlocks(Kind::Q4K, rows) => by_batch!(superblock::dot_q4k, &rows[inputs], 1 2 3 4 5 6 7 8),
+        Activation::SuperBlocks(Kind::Q4KRows16, rows) if level() == Some(Level::Avx2) => {
+            by_batch!(interleaved::dot_q4k_avx2, &rows[inputs], 1 2 3 4 5 6 7 8)
+        }
         Activation::SuperBlocks(Kind::Q4KRows16, rows) => {
             by_batch!(interleaved::dot_q4k, &rows[inputs], 1 2 3 4 5 6 7 8)
         }
@@ -514,7 +551,7 @@ mod tests {
 
     #[test]
     fn computes_the_exact_product_with_the_rounded_activation() {
-        if !available() {
+        if level() != Some(Level::Avx512Vnni) {
             eprintln!("skipped: this CPU lacks AVX-512 VNNI, and the kernels are never used on it");
             return;
         }
@@ -538,8 +575,8 @@ mod tests {
 
     #[test]
     fn packed_q4_k_gives_the_exact_products_for_steps_and_prompt_chunks() {
-        if !available() {
-            eprintln!("skipped: this CPU lacks AVX-512 VNNI, and the kernels are never used on it");
+        if !Kind::Q4KRows16.runs() {
+            eprintln!("skipped: this CPU lacks AVX2, and the kernels are never used on it");
             return;
         }
         for (rows, cols) in [(16, 256), (48, 1536), (32, 768)] {
@@ -564,12 +601,12 @@ mod tests {
         };
         assert!(pack(&zeros(24, GgmlDType::Q4K)).unwrap().is_none());
         assert!(pack(&zeros(16, GgmlDType::Q6K)).unwrap().is_none());
-        assert_eq!(pack(&zeros(32, GgmlDType::Q4K)).unwrap().is_some(), available());
+        assert_eq!(pack(&zeros(32, GgmlDType::Q4K)).unwrap().is_some(), Kind::Q4KRows16.runs());
     }
 
     #[test]
     fn prompt_chunks_of_q8_0_and_q5_0_run_here_in_batches() {
-        if !available() {
+        if level() != Some(Level::Avx512Vnni) {
             eprintln!("skipped: this CPU lacks AVX-512 VNNI, and the kernels are never used on it");
             return;
         }
@@ -595,7 +632,7 @@ mod tests {
 
     #[test]
     fn a_fused_call_may_mix_block_types() {
-        if !available() {
+        if level() != Some(Level::Avx512Vnni) {
             eprintln!("skipped: this CPU lacks AVX-512 VNNI, and the kernels are never used on it");
             return;
         }
@@ -620,7 +657,7 @@ mod tests {
 
     #[test]
     fn each_row_of_a_batch_gets_what_it_would_get_alone() {
-        if !available() {
+        if level() != Some(Level::Avx512Vnni) {
             eprintln!("skipped: this CPU lacks AVX-512 VNNI, and the kernels are never used on it");
             return;
         }

@@ -205,15 +205,15 @@ pub(super) unsafe fn dot_q5_0<const M: usize>(weights: &[u8], rows: &[Row; M], n
 }
 
 /// # Safety
-/// Never called: [`super::available`] is false off x86_64.
+/// Never called: [`super::level`] is `None` off x86_64.
 #[cfg(not(target_arch = "x86_64"))]
 pub(super) unsafe fn dot_q8_0<const M: usize>(_weights: &[u8], _rows: &[Row; M], _n: usize, _out: &mut UnitValues) {
-    unreachable!("available() is false off x86_64")
+    unreachable!("no kernel runs off x86_64")
 }
 
 /// # Safety
-/// Never called: [`super::available`] is false off x86_64.
+/// Never called: [`super::level`] is `None` off x86_64.
 #[cfg(not(target_arch = "x86_64"))]
 pub(super) unsafe fn dot_q5_0<const M: usize>(_weights: &[u8], _rows: &[Row; M], _n: usize, _out: &mut UnitValues) {
-    unreachable!("available() is false off x86_64")
+    unreachable!("no kernel runs off x86_64")
 }

@@ -30,12 +30,39 @@ pub(super) fn quantize(x: &[f32], kind: Kind) -> Row {
     let mut row =
         Row { qs: vec![0; x.len()], d: vec![0.0; blocks], sums16: vec![0; blocks * 16], sums32: vec![0; blocks * 8] };
     let order = sub_order(kind);
+    let wide = super::level() == Some(super::Level::Avx512Vnni);
     for (b, values) in x.chunks_exact(QK_K).enumerate() {
-        // SAFETY: the kernels' features were checked before any product ([`super::gemv`]); every
-        // slice handed over holds whole blocks.
-        unsafe { quantize_block(values, &order, &mut row, b) };
+        if wide {
+            // SAFETY: AVX-512F is there (just checked); every slice handed over holds whole blocks.
+            unsafe { quantize_block(values, &order, &mut row, b) };
+        } else {
+            quantize_block_by_value(values, &order, &mut row, b);
+        }
     }
     row
+}
+
+/// [`quantize_block`] one value at a time, for CPUs without AVX-512 (where only the interleaved
+/// Q4_K kernel runs): the same rounding, so both give the same bytes.
+#[cfg(target_arch = "x86_64")]
+fn quantize_block_by_value(values: &[f32], order: &[usize; 8], row: &mut Row, b: usize) {
+    let amax = values.iter().fold(0f32, |m, v| m.max(v.abs()));
+    let inverse = if amax > 0.0 { 127.0 / amax } else { 0.0 };
+    row.d[b] = amax / 127.0;
+    for (slot, &sub) in order.iter().enumerate() {
+        let mut pair = [0i16; 2];
+        for (half, sum) in pair.iter_mut().enumerate() {
+            let from = &values[32 * sub + 16 * half..][..16];
+            let to = &mut row.qs[b * QK_K + slot * 32 + half * 16..][..16];
+            for (q, v) in to.iter_mut().zip(from) {
+                *q = (v * inverse).round_ties_even().clamp(-127.0, 127.0) as i8;
+                *sum += i16::from(*q);
+            }
+        }
+        row.sums16[b * 16 + sub * 2] = pair[0];
+        row.sums16[b * 16 + sub * 2 + 1] = pair[1];
+        row.sums32[b * 8 + sub] = pair[0] + pair[1];
+    }
 }
 
 /// One block of [`quantize`], sixteen values (a Q6_K sub-block) per register: the largest
@@ -72,7 +99,7 @@ unsafe fn quantize_block(values: &[f32], order: &[usize; 8], row: &mut Row, b: u
 
 #[cfg(not(target_arch = "x86_64"))]
 pub(super) fn quantize(_x: &[f32], _kind: Kind) -> Row {
-    unreachable!("available() is false off x86_64")
+    unreachable!("no kernel runs off x86_64")
 }
 
 /// The order of a block's 32-value sub-blocks in the quantized activation: a Q4_K 64-byte
@@ -261,15 +288,15 @@ pub(super) unsafe fn dot_q6k<const M: usize>(weights: &[u8], rows: &[Row; M], n:
 }
 
 /// # Safety
-/// Never called: [`super::available`] is false off x86_64.
+/// Never called: [`super::level`] is `None` off x86_64.
 #[cfg(not(target_arch = "x86_64"))]
 pub(super) unsafe fn dot_q4k<const M: usize>(_weights: &[u8], _rows: &[Row; M], _n: usize, _out: &mut UnitValues) {
-    unreachable!("available() is false off x86_64")
+    unreachable!("no kernel runs off x86_64")
 }
 
 /// # Safety
-/// Never called: [`super::available`] is false off x86_64.
+/// Never called: [`super::level`] is `None` off x86_64.
 #[cfg(not(target_arch = "x86_64"))]
 pub(super) unsafe fn dot_q6k<const M: usize>(_weights: &[u8], _rows: &[Row; M], _n: usize, _out: &mut UnitValues) {
-    unreachable!("available() is false off x86_64")
+    unreachable!("no kernel runs off x86_64")
 }
