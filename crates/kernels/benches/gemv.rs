@@ -128,24 +128,30 @@ fn products_from_cache(c: &mut Criterion) {
     group.finish();
 }
 
-/// Batches of rows through the 1.5B model's gate projection: candle's repacked tiles (its
-/// `QMatMul`) beside the packed Q4_K layout, which replaces them in the model (rows per second).
-/// Eight rows are a decoding pass of a draft's clause answers, 64 a prompt chunk.
+/// Batches of rows through the 1.5B model's gate (Q4_K) and down (Q6_K) projections: candle's
+/// repacked tiles (its `QMatMul`) beside ours, which replace them in the model where they apply
+/// (rows per second). Eight rows are a decoding pass of a draft's clause answers, 64 a prompt chunk.
 fn prompt_chunks(c: &mut Criterion) {
     let mut group = c.benchmark_group("prompt_chunk");
     group.sample_size(10);
-    let (rows, cols) = (8960, 1536);
-    let w = Tensor::randn(0f32, 1.0, (rows, cols), &Device::Cpu).expect("random weights");
-    let q = std::sync::Arc::new(QTensor::quantize(&w, GgmlDType::Q4K).expect("quantize"));
-    let matmul = QMatMul::from_arc(q.clone()).expect("matmul");
-    let packed = gemv::pack(&q).expect("pack").expect("the kernels do not run on this CPU");
-    for chunk in [gemv::MAX_BATCH, 64] {
-        let x = Tensor::randn(0f32, 1.0, (1, chunk, cols), &Device::Cpu).expect("activation");
-        group.throughput(Throughput::Elements(chunk as u64));
-        group.bench_function(format!("Q4K/candle/{chunk}"), |b| b.iter(|| matmul.forward(&x).expect("matmul")));
-        group.bench_function(format!("Q4K/packed/{chunk}"), |b| {
-            b.iter(|| gemv::gemv(&[gemv::Weight::Packed(&packed)], &x).expect("gemv"))
-        });
+    for (dtype, rows, cols) in [(GgmlDType::Q4K, 8960, 1536), (GgmlDType::Q6K, 1536, 8960)] {
+        let w = Tensor::randn(0f32, 1.0, (rows, cols), &Device::Cpu).expect("random weights");
+        let q = std::sync::Arc::new(QTensor::quantize(&w, dtype).expect("quantize"));
+        let matmul = QMatMul::from_arc(q.clone()).expect("matmul");
+        let packed = gemv::pack(&q).expect("pack");
+        let ours = packed.as_ref().map_or(gemv::Weight::Quantized(&q), gemv::Weight::Packed);
+        for chunk in [gemv::MAX_BATCH, 64] {
+            let x = Tensor::randn(0f32, 1.0, (1, chunk, cols), &Device::Cpu).expect("activation");
+            group.throughput(Throughput::Elements(chunk as u64));
+            group.bench_function(format!("{dtype:?}/candle/{chunk}"), |b| {
+                b.iter(|| matmul.forward(&x).expect("matmul"))
+            });
+            if gemv::applies(ours, &x) {
+                group.bench_function(format!("{dtype:?}/ours/{chunk}"), |b| {
+                    b.iter(|| gemv::gemv(&[ours], &x).expect("gemv"))
+                });
+            }
+        }
     }
     group.finish();
 }

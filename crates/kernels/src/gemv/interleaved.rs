@@ -254,26 +254,33 @@ pub(super) unsafe fn dot_q4k_avx2<const M: usize>(weights: &[u8], rows: &[Row; M
             let mut sums = [[_mm256_setzero_si256(); 2]; M];
             for p in 0..4 {
                 let nibbles = g.add(NIBBLES_AT + 512 * p);
-                for h in 0..2 {
-                    for upper in 0..2 {
-                        let w: [__m256i; 8] = std::array::from_fn(|c| {
-                            let v = _mm256_loadu_si256(nibbles.add(64 * c + 32 * h).cast());
-                            if upper == 0 {
-                                _mm256_and_si256(v, low)
-                            } else {
-                                _mm256_and_si256(_mm256_srli_epi16::<4>(v), low)
-                            }
+                for upper in 0..2 {
+                    // Four lines of both halves at a time, so each activation broadcast meets
+                    // sixteen rows; the 16-bit sums of a row carry over to the next four lines.
+                    let mut pairs = [[_mm256_setzero_si256(); 2]; M];
+                    for lines in 0..2 {
+                        let w: [[__m256i; 4]; 2] = std::array::from_fn(|h| {
+                            std::array::from_fn(|k| {
+                                let v = _mm256_loadu_si256(nibbles.add(64 * (4 * lines + k) + 32 * h).cast());
+                                if upper == 0 {
+                                    _mm256_and_si256(v, low)
+                                } else {
+                                    _mm256_and_si256(_mm256_srli_epi16::<4>(v), low)
+                                }
+                            })
                         });
-                        let scale = scales[2 * p + upper][h];
-                        for (sum, row) in sums.iter_mut().zip(rows) {
-                            let a = row.qs.as_ptr().add(b * QK_K + 64 * p + 32 * upper).cast::<i32>();
-                            let mut pairs = [_mm256_setzero_si256(); 2];
-                            for (c, w) in w.iter().enumerate() {
-                                let a = _mm256_set1_epi32(std::ptr::read_unaligned(a.add(c)));
-                                pairs[c % 2] = _mm256_add_epi16(pairs[c % 2], _mm256_maddubs_epi16(*w, a));
+                        for (pairs, row) in pairs.iter_mut().zip(rows) {
+                            let a = row.qs.as_ptr().add(b * QK_K + 64 * p + 32 * upper + 16 * lines).cast::<i32>();
+                            for k in 0..4 {
+                                let a = _mm256_set1_epi32(std::ptr::read_unaligned(a.add(k)));
+                                pairs[0] = _mm256_add_epi16(pairs[0], _mm256_maddubs_epi16(w[0][k], a));
+                                pairs[1] = _mm256_add_epi16(pairs[1], _mm256_maddubs_epi16(w[1][k], a));
                             }
-                            let pairs = _mm256_add_epi16(pairs[0], pairs[1]);
-                            sum[h] = _mm256_add_epi32(sum[h], _mm256_madd_epi16(pairs, scale));
+                        }
+                    }
+                    for (sum, pairs) in sums.iter_mut().zip(&pairs) {
+                        for h in 0..2 {
+                            sum[h] = _mm256_add_epi32(sum[h], _mm256_madd_epi16(pairs[h], scales[2 * p + upper][h]));
                         }
                     }
                 }
