@@ -188,8 +188,9 @@ pub(super) unsafe fn dot_q4k<const M: usize>(weights: &[u8], rows: &[Row; M], n:
 /// multiplies the bytes into 16-bit pairs, eight of those registers are summed in 16 bits (a pair
 /// is at most 2 · 15 · 127, eight of them stay below 2¹⁵), and `vpmaddwd` with the sub-block's
 /// scale widens the sum to 32 bits, one widening per eight byte multiplies where candle's AVX2
-/// tiles take one per multiply. A register holds four bytes of eight rows, so a group is worked
-/// in two halves; high nibbles are shifted down, since `vpmaddubsw` would saturate on them.
+/// tiles take one per multiply. A register holds four bytes of eight rows, half a line; both
+/// halves of four lines are held at once, so that each activation word is broadcast once for
+/// sixteen rows. High nibbles are shifted down, since `vpmaddubsw` would saturate on them.
 ///
 /// # Safety
 /// The CPU must have AVX2, FMA and F16C.
@@ -255,8 +256,7 @@ pub(super) unsafe fn dot_q4k_avx2<const M: usize>(weights: &[u8], rows: &[Row; M
             for p in 0..4 {
                 let nibbles = g.add(NIBBLES_AT + 512 * p);
                 for upper in 0..2 {
-                    // Four lines of both halves at a time, so each activation broadcast meets
-                    // sixteen rows; the 16-bit sums of a row carry over to the next four lines.
+                    // A row's 16-bit sums carry over from the first four lines to the next four.
                     let mut pairs = [[_mm256_setzero_si256(); 2]; M];
                     for lines in 0..2 {
                         let w: [[__m256i; 4]; 2] = std::array::from_fn(|h| {
@@ -271,10 +271,10 @@ pub(super) unsafe fn dot_q4k_avx2<const M: usize>(weights: &[u8], rows: &[Row; M
                         });
                         for (pairs, row) in pairs.iter_mut().zip(rows) {
                             let a = row.qs.as_ptr().add(b * QK_K + 64 * p + 32 * upper + 16 * lines).cast::<i32>();
-                            for k in 0..4 {
+                            for (k, (first, second)) in w[0].iter().zip(&w[1]).enumerate() {
                                 let a = _mm256_set1_epi32(std::ptr::read_unaligned(a.add(k)));
-                                pairs[0] = _mm256_add_epi16(pairs[0], _mm256_maddubs_epi16(w[0][k], a));
-                                pairs[1] = _mm256_add_epi16(pairs[1], _mm256_maddubs_epi16(w[1][k], a));
+                                pairs[0] = _mm256_add_epi16(pairs[0], _mm256_maddubs_epi16(*first, a));
+                                pairs[1] = _mm256_add_epi16(pairs[1], _mm256_maddubs_epi16(*second, a));
                             }
                         }
                     }

@@ -86,6 +86,15 @@ impl Kind {
     fn takes_long_batches(self) -> bool {
         matches!(self, Kind::Q4KRows16 | Kind::Q8_0 | Kind::Q5_0)
     }
+
+    /// Whether this CPU's kernels multiply blocks of this type.
+    fn runs(self) -> bool {
+        match level() {
+            Some(Level::Avx512Vnni) => true,
+            Some(Level::Avx2) => self == Kind::Q4KRows16,
+            None => false,
+        }
+    }
 }
 
 /// The kernels a CPU runs.
@@ -122,17 +131,6 @@ fn level() -> Option<Level> {
     #[cfg(not(target_arch = "x86_64"))]
     {
         None
-    }
-}
-
-impl Kind {
-    /// Whether this CPU's kernels multiply blocks of this type.
-    fn runs(self) -> bool {
-        match level() {
-            Some(Level::Avx512Vnni) => true,
-            Some(Level::Avx2) => self == Kind::Q4KRows16,
-            None => false,
-        }
     }
 }
 
@@ -236,8 +234,8 @@ fn round_to_steps(values: &[f32], out: &mut [i8]) -> f32 {
     let amax = lanes.iter().fold(0f32, |m, v| m.max(*v));
     let inverse = if amax > 0.0 { 127.0 / amax } else { 0.0 };
     #[cfg(target_arch = "x86_64")]
-    // SAFETY: activations are only quantized for the kernels, which need AVX-512 ([`gemv`]
-    // refuses to run without it).
+    // SAFETY: only Q8_0 and Q5_0 activations are rounded here, and their kernels run only with
+    // AVX-512 ([`Kind::runs`]; [`gemv`] refuses them otherwise).
     unsafe {
         round_scaled(values, inverse, out)
     };
