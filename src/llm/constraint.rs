@@ -127,12 +127,34 @@ mod tests {
     /// Greedy decoding checks the model's own choice with [`Constraint::try_accept`] and computes
     /// the mask only when the grammar refuses it, so the one-token check must agree with the mask,
     /// and a refused token must leave the state as it was.
-    #[test]
-    fn checking_one_token_agrees_with_the_mask() {
+    /// The small model's tokenizer and its vocabulary size.
+    fn small_tokenizer() -> (Arc<ModelTokenizer>, usize) {
         let path = models::ensure(&models::default_dir(), models::SMALL_LLM).expect("small model available");
         let file = gguf::open(&path).unwrap();
         let params = Hyperparams::from_metadata(file.architecture, &file.content).unwrap();
-        let tokenizer = Arc::new(ModelTokenizer::load(&file.content, &path, params.vocab_size).unwrap());
+        (Arc::new(ModelTokenizer::load(&file.content, &path, params.vocab_size).unwrap()), params.vocab_size)
+    }
+
+    /// The grammar engine tokenizes the bytes a grammar forces; they can begin or end inside a
+    /// multi-byte character, and the tokens must stand for exactly those bytes.
+    #[test]
+    fn bytes_cut_inside_a_character_tokenize_to_themselves() {
+        use toktrie::TokenizerEnv;
+        let (tokenizer, _) = small_tokenizer();
+        let env = GrammarTokenizer(tokenizer.clone());
+        let text = "Hundesteuer – Anmeldung, Größe prüfen".as_bytes();
+        for cut in 0..=text.len() {
+            for part in [&text[cut..], &text[..cut]] {
+                let bytes: Vec<u8> =
+                    env.tokenize_bytes(part).iter().flat_map(|&t| tokenizer.token_bytes(t).to_vec()).collect();
+                assert_eq!(bytes, part, "cut at byte {cut}");
+            }
+        }
+    }
+
+    #[test]
+    fn checking_one_token_agrees_with_the_mask() {
+        let (tokenizer, vocab_size) = small_tokenizer();
         let mut constraint = GrammarCompiler::new(tokenizer.clone())
             .compile(&clause_grammar(ClauseOptions {
                 start: true,
@@ -146,7 +168,7 @@ mod tests {
         let mut refused = 0;
         for token in tokenizer.encode_prompt(answer).unwrap() {
             let mask = constraint.allowed().unwrap();
-            let candidates = (0..params.vocab_size as u32).step_by(53).chain([token]);
+            let candidates = (0..vocab_size as u32).step_by(53).chain([token]);
             for candidate in candidates {
                 let fits = constraint.matcher.validate_tokens(&[candidate]).unwrap() == 1;
                 assert_eq!(fits, mask.is_allowed(candidate), "token {candidate} before {token}");

@@ -148,11 +148,12 @@ impl TokenizerEnv for GrammarTokenizer {
     }
 
     fn tokenize_bytes(&self, s: &[u8]) -> Vec<u32> {
-        // llguidance only asks for valid UTF-8 in practice; a lossy decode keeps it total.
-        let text = String::from_utf8_lossy(s);
-        match self.0.tokenizer.encode(text.as_ref(), false) {
+        // The bytes a grammar forces can begin or end inside a multi-byte character (the model
+        // wrote its first bytes as one token): those go to byte tokens as they are. A lossy decode
+        // made them U+FFFD, whose token the grammar then refused, and the draft failed.
+        self.0.trie.tokenize_with_greedy_fallback(s, |text| match self.0.tokenizer.encode(text, false) {
             Ok(encoding) => encoding.get_ids().to_vec(),
-            Err(_) => self.0.trie.greedy_tokenize(s),
-        }
+            Err(_) => self.0.trie.greedy_tokenize(text.as_bytes()),
+        })
     }
 }
