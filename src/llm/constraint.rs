@@ -124,9 +124,6 @@ mod tests {
     use crate::llm::transformer::Hyperparams;
     use crate::models;
 
-    /// Greedy decoding checks the model's own choice with [`Constraint::try_accept`] and computes
-    /// the mask only when the grammar refuses it, so the one-token check must agree with the mask,
-    /// and a refused token must leave the state as it was.
     /// The small model's tokenizer and its vocabulary size.
     fn small_tokenizer() -> (Arc<ModelTokenizer>, usize) {
         let path = models::ensure(&models::default_dir(), models::SMALL_LLM).expect("small model available");
@@ -152,6 +149,9 @@ mod tests {
         }
     }
 
+    /// Greedy decoding checks the model's own choice with [`Constraint::try_accept`] and computes
+    /// the mask only when the grammar refuses it, so the one-token check must agree with the mask,
+    /// and a refused token must leave the state as it was.
     #[test]
     fn checking_one_token_agrees_with_the_mask() {
         let (tokenizer, vocab_size) = small_tokenizer();

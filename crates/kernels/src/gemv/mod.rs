@@ -591,6 +591,39 @@ mod tests {
         }
     }
 
+    /// The AVX2 kernel is called directly wherever the CPU has AVX2, so that CPUs with AVX-512,
+    /// which never choose it, test it too.
+    #[test]
+    #[cfg(target_arch = "x86_64")]
+    fn the_avx2_q4_k_kernel_gives_the_exact_product_on_any_avx2_cpu() {
+        if !(is_x86_feature_detected!("avx2") && is_x86_feature_detected!("fma") && is_x86_feature_detected!("f16c")) {
+            eprintln!("skipped: this CPU lacks AVX2");
+            return;
+        }
+        const BATCH: usize = 3;
+        let (rows, cols) = (32, 768);
+        let w = ((Tensor::randn(0f32, 1.0, (rows, cols), &Device::Cpu).unwrap() * 4.0).unwrap() + 1.5).unwrap();
+        let q = QTensor::quantize(&w, GgmlDType::Q4K).unwrap();
+        let packed = interleaved::interleave(&q.data().unwrap(), rows, cols);
+        let x = Tensor::randn(0f32, 1.0, (1, BATCH, cols), &Device::Cpu).unwrap();
+        let xs: Vec<f32> = x.flatten_all().unwrap().to_vec1().unwrap();
+        let activation: Vec<superblock::Row> =
+            xs.chunks_exact(cols).map(|r| superblock::quantize(r, Kind::Q4KRows16)).collect();
+        let activation: &[superblock::Row; BATCH] = activation.as_slice().try_into().unwrap();
+        let unit_bytes = packed.len() / (rows / ROWS_PER_UNIT);
+        let mut out = vec![0f32; BATCH * rows];
+        for (unit, weights) in packed.chunks_exact(unit_bytes).enumerate() {
+            let mut values: UnitValues = [[0f32; ROWS_PER_UNIT]; MAX_BATCH];
+            // SAFETY: the CPU has AVX2, FMA and F16C (checked above); `weights` holds whole groups
+            // and every activation row as many blocks as a row of the matrix.
+            unsafe { interleaved::dot_q4k_avx2(weights, activation, ROWS_PER_UNIT, &mut values) };
+            for (i, values) in values.iter().take(BATCH).enumerate() {
+                out[i * rows + unit * ROWS_PER_UNIT..][..ROWS_PER_UNIT].copy_from_slice(values);
+            }
+        }
+        assert_exact(&q, &x, &Tensor::from_vec(out, (1, BATCH, rows), &Device::Cpu).unwrap());
+    }
+
     #[test]
     fn only_q4_k_matrices_of_whole_row_groups_pack() {
         let zeros = |rows: usize, dtype| {

@@ -300,3 +300,34 @@ pub(super) unsafe fn dot_q4k<const M: usize>(_weights: &[u8], _rows: &[Row; M], 
 pub(super) unsafe fn dot_q6k<const M: usize>(_weights: &[u8], _rows: &[Row; M], _n: usize, _out: &mut UnitValues) {
     unreachable!("no kernel runs off x86_64")
 }
+
+#[cfg(all(test, target_arch = "x86_64"))]
+mod tests {
+    use super::*;
+
+    /// CPUs without AVX-512 round the activation value by value; CPUs with it test that both
+    /// ways give the same bytes and sums.
+    #[test]
+    fn rounding_value_by_value_gives_the_bytes_of_the_wide_rounding() {
+        if super::super::level() != Some(super::super::Level::Avx512Vnni) {
+            eprintln!("skipped: this CPU lacks AVX-512, so only the value-by-value rounding runs on it");
+            return;
+        }
+        let values: Vec<f32> =
+            (0..2 * QK_K).map(|i| ((i * 37 % 101) as f32 - 50.0) * 0.173 + (i % 7) as f32 * 0.5).collect();
+        for kind in [Kind::Q4K, Kind::Q4KRows16, Kind::Q6K] {
+            let order = sub_order(kind);
+            let blank = || Row { qs: vec![0; values.len()], d: vec![0.0; 2], sums16: vec![0; 32], sums32: vec![0; 16] };
+            let (mut wide, mut by_value) = (blank(), blank());
+            for (b, block) in values.chunks_exact(QK_K).enumerate() {
+                // SAFETY: AVX-512F is there (checked above); `block` is one whole block.
+                unsafe { quantize_block(block, &order, &mut wide, b) };
+                quantize_block_by_value(block, &order, &mut by_value, b);
+            }
+            assert_eq!(wide.qs, by_value.qs, "{kind:?}");
+            assert_eq!(wide.d, by_value.d, "{kind:?}");
+            assert_eq!(wide.sums16, by_value.sums16, "{kind:?}");
+            assert_eq!(wide.sums32, by_value.sums32, "{kind:?}");
+        }
+    }
+}
