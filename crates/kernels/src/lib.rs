@@ -11,6 +11,43 @@ mod exp;
 pub mod gemv;
 pub mod glu;
 
+/// The instruction sets a CPU's kernels use.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Level {
+    /// AVX-512 F, BW and VNNI: every kernel.
+    Avx512Vnni,
+    /// AVX2, FMA and F16C alone: the interleaved Q4_K products ([`gemv`]) and the encoder's
+    /// 8-bit products ([`encoder::int8`]); the other block types stay with candle's kernels.
+    Avx2,
+}
+
+/// Which instruction sets this CPU's kernels use, if any (checked once).
+pub(crate) fn level() -> Option<Level> {
+    #[cfg(target_arch = "x86_64")]
+    {
+        static LEVEL: std::sync::OnceLock<Option<Level>> = std::sync::OnceLock::new();
+        *LEVEL.get_or_init(|| {
+            if is_x86_feature_detected!("avx512f")
+                && is_x86_feature_detected!("avx512bw")
+                && is_x86_feature_detected!("avx512vnni")
+            {
+                Some(Level::Avx512Vnni)
+            } else if is_x86_feature_detected!("avx2")
+                && is_x86_feature_detected!("fma")
+                && is_x86_feature_detected!("f16c")
+            {
+                Some(Level::Avx2)
+            } else {
+                None
+            }
+        })
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    {
+        None
+    }
+}
+
 /// The threads a parallel region on candle's pool runs on: its workers and the calling thread,
 /// which takes work too.
 fn pool_threads() -> usize {

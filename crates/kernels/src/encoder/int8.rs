@@ -2,9 +2,12 @@
 //! activations rounded per block of 32 inputs to int8 (scale max|x| / 127), each block's integer
 //! dot product scaled by both blocks' scales. The weights are packed once: 16 output columns side
 //! by side with 4 inputs per lane, so that one AVX-512 VNNI `vpdpbusd` adds four products to each
-//! of 16 outputs, and every weight vector loaded serves a tile of activation rows.
+//! of 16 outputs, and every weight vector loaded serves a tile of activation rows. Without
+//! AVX-512 the same layout is read 8 columns at a time: `vpmaddubsw` multiplies pairs into 16
+//! bits, a block's eight steps are summed there (at most 8 × 2 × 15 × 127 = 30,480, no
+//! overflow), and one `vpmaddwd` widens the block's sums.
 
-use crate::SharedMut;
+use crate::{Level, SharedMut};
 
 /// Inputs per block: one scale per block of weights and of activations.
 const BLOCK: usize = 32;
@@ -19,18 +22,9 @@ const COLUMNS: usize = 2;
 /// Bytes of a ggml Q4_0 block: f16 scale, 16 bytes of nibbles (value j low, j + 16 high).
 const Q4_0_BYTES: usize = 18;
 
-/// Whether this CPU runs the 8-bit products (AVX-512 F, BW and VNNI).
+/// Whether this CPU runs the 8-bit products (AVX-512 VNNI, or AVX2 with FMA and F16C).
 pub fn applies() -> bool {
-    #[cfg(target_arch = "x86_64")]
-    {
-        is_x86_feature_detected!("avx512f")
-            && is_x86_feature_detected!("avx512bw")
-            && is_x86_feature_detected!("avx512vnni")
-    }
-    #[cfg(not(target_arch = "x86_64"))]
-    {
-        false
-    }
+    crate::level().is_some()
 }
 
 /// A linear layer's Q4_0 weights packed for [`product`].
@@ -122,7 +116,11 @@ fn round_rows(x: &[f32], inputs: usize) -> Rounded {
 /// `x Wᵀ + bias` for the rows of `x` (each `w.inputs` long), rows × `w.outputs`, the row tiles
 /// split over candle's thread pool. The CPU must pass [`applies`].
 pub fn product(x: &[f32], w: &Packed, bias: &[f32]) -> Vec<f32> {
-    assert!(applies(), "the 8-bit products need AVX-512 VNNI");
+    product_at(crate::level().expect("the 8-bit products need AVX-512 VNNI or AVX2"), x, w, bias)
+}
+
+/// [`product`] with `level`'s kernel, which the CPU must run.
+fn product_at(level: Level, x: &[f32], w: &Packed, bias: &[f32]) -> Vec<f32> {
     assert!(x.len().is_multiple_of(w.inputs) && bias.len() == w.outputs, "shapes of x, w and bias agree");
     let rows = x.len() / w.inputs;
     let rounded = round_rows(x, w.inputs);
@@ -132,15 +130,19 @@ pub fn product(x: &[f32], w: &Packed, bias: &[f32]) -> Vec<f32> {
     candle_core::utils::barrier_pool().execute_chunked(tiles, |range| {
         for tile in range {
             let first = tile * ROWS;
-            // SAFETY: the CPU passed `applies`; `execute_chunked` hands out each tile once, and
-            // tile's rows (first..first + n ≤ rows) lie within `rounded` and `out`.
+            // SAFETY: the CPU has `level`'s instructions; `execute_chunked` hands out each tile
+            // once, and tile's rows (first..first + n ≤ rows) lie within `rounded` and `out`.
             unsafe {
                 #[cfg(target_arch = "x86_64")]
-                match rows - first {
-                    1 => rows_product::<1>(&rounded, first, w, bias, target.get()),
-                    2 => rows_product::<2>(&rounded, first, w, bias, target.get()),
-                    3 => rows_product::<3>(&rounded, first, w, bias, target.get()),
-                    _ => rows_product::<ROWS>(&rounded, first, w, bias, target.get()),
+                match (level, rows - first) {
+                    (Level::Avx512Vnni, 1) => rows_product::<1>(&rounded, first, w, bias, target.get()),
+                    (Level::Avx512Vnni, 2) => rows_product::<2>(&rounded, first, w, bias, target.get()),
+                    (Level::Avx512Vnni, 3) => rows_product::<3>(&rounded, first, w, bias, target.get()),
+                    (Level::Avx512Vnni, _) => rows_product::<ROWS>(&rounded, first, w, bias, target.get()),
+                    (Level::Avx2, 1) => rows_product_avx2::<1>(&rounded, first, w, bias, target.get()),
+                    (Level::Avx2, 2) => rows_product_avx2::<2>(&rounded, first, w, bias, target.get()),
+                    (Level::Avx2, 3) => rows_product_avx2::<3>(&rounded, first, w, bias, target.get()),
+                    (Level::Avx2, _) => rows_product_avx2::<ROWS>(&rounded, first, w, bias, target.get()),
                 }
             }
         }
@@ -205,6 +207,55 @@ unsafe fn rows_product<const R: usize>(x: &Rounded, first: usize, w: &Packed, bi
     }
 }
 
+/// [`rows_product`] on AVX2: rows `first..first + R` of the product into `out`, one half of a
+/// column group (8 columns) at a time.
+///
+/// # Safety
+/// The CPU must have AVX2 and FMA; rows `first..first + R` exist in `x`, `out` holds them ×
+/// `w.outputs` floats, and no other thread writes those rows.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2,fma")]
+unsafe fn rows_product_avx2<const R: usize>(x: &Rounded, first: usize, w: &Packed, bias: &[f32], out: *mut f32) {
+    use std::arch::x86_64::*;
+    const HALF: usize = GROUP / 2;
+    let per_row = w.inputs / BLOCK;
+    let ones = _mm256_set1_epi16(1);
+    for column in (0..w.outputs).step_by(HALF) {
+        let (g, half) = (column / GROUP, column % GROUP);
+        let mut sums = [_mm256_setzero_ps(); R];
+        for b in 0..per_row {
+            let unit = g * per_row + b;
+            let mut pairs = [_mm256_setzero_si256(); R];
+            for step in 0..BLOCK / 4 {
+                // SAFETY: (group g, block b)'s step holds 64 bytes, this half's 32 among them.
+                let weights = unsafe {
+                    _mm256_loadu_si256(w.quants.as_ptr().add(unit * PACKED_BLOCK + step * 64 + half * 4).cast())
+                };
+                for (r, sum) in pairs.iter_mut().enumerate() {
+                    let at = (first + r) * w.inputs + b * BLOCK + step * 4;
+                    // SAFETY: row first + r exists; its block b holds inputs at..at + 4.
+                    let four = unsafe { std::ptr::read_unaligned(x.values.as_ptr().add(at).cast::<i32>()) };
+                    *sum = _mm256_add_epi16(*sum, _mm256_maddubs_epi16(weights, _mm256_set1_epi32(four)));
+                }
+            }
+            // SAFETY: (group g, block b)'s 16 scales lie within `scales`, this half's 8 among them.
+            let w_scales = unsafe { _mm256_loadu_ps(w.scales.as_ptr().add(unit * GROUP + half)) };
+            for r in 0..R {
+                let at = (first + r) * per_row + b;
+                let dot = _mm256_sub_epi32(_mm256_madd_epi16(pairs[r], ones), _mm256_set1_epi32(8 * x.sums[at]));
+                let scale = _mm256_mul_ps(w_scales, _mm256_set1_ps(x.scales[at]));
+                sums[r] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(dot), scale, sums[r]);
+            }
+        }
+        // SAFETY: the slice holds the 8 biases read.
+        let b = unsafe { _mm256_loadu_ps(bias[column..column + HALF].as_ptr()) };
+        for (r, row) in sums.iter().enumerate() {
+            // SAFETY: row first + r's outputs column..column + 8 lie within `out`.
+            unsafe { _mm256_storeu_ps(out.add((first + r) * w.outputs + column), _mm256_add_ps(*row, b)) };
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -234,19 +285,29 @@ mod tests {
         (bytes, values)
     }
 
+    /// The kernels this CPU runs: its own level's, and on AVX-512 CPUs the AVX2 one too, which
+    /// nothing there chooses otherwise.
+    fn levels() -> Vec<Level> {
+        let mut levels: Vec<Level> = crate::level().into_iter().collect();
+        if levels == [Level::Avx512Vnni] {
+            levels.push(Level::Avx2);
+        }
+        levels
+    }
+
     #[test]
     fn the_8_bit_product_agrees_with_the_f32_product() {
         if !applies() {
-            eprintln!("skipped: this CPU has no AVX-512 VNNI (the f32 products run instead)");
+            eprintln!("skipped: this CPU has neither AVX-512 VNNI nor AVX2 (the f32 products run instead)");
             return;
         }
         let (outputs, inputs) = (48, 96);
         let (bytes, values) = weights(outputs, inputs);
         let packed = Packed::from_q4_0(&bytes, outputs, inputs).expect("a packable shape");
         let bias: Vec<f32> = (0..outputs).map(|i| i as f32 / 10.0).collect();
-        for rows in [1, 3, 4, 7] {
+        for (level, rows) in levels().into_iter().flat_map(|l| [1, 3, 4, 7].map(|rows| (l, rows))) {
             let x: Vec<f32> = (0..rows * inputs).map(|i| ((i * 37 % 101) as f32 - 50.0) / 25.0).collect();
-            let got = product(&x, &packed, &bias);
+            let got = product_at(level, &x, &packed, &bias);
             for r in 0..rows {
                 for o in 0..outputs {
                     let exact: f32 =
@@ -254,7 +315,7 @@ mod tests {
                     let scale: f32 = (0..inputs).map(|i| (x[r * inputs + i] * values[o * inputs + i]).abs()).sum();
                     assert!(
                         (got[r * outputs + o] - exact).abs() <= 0.02 * scale + 1e-4,
-                        "rows {rows}, row {r}, output {o}: {} vs {exact}",
+                        "{level:?}, rows {rows}, row {r}, output {o}: {} vs {exact}",
                         got[r * outputs + o]
                     );
                 }

@@ -1,5 +1,5 @@
 //! Products of quantized weights (Q4_K, Q6_K, Q8_0, Q5_0) with activation rows, on AVX-512 VNNI;
-//! on CPUs with AVX2 alone, the interleaved Q4_K layout only ([`Level`]).
+//! on CPUs with AVX2 alone, the interleaved Q4_K layout only ([`crate::Level`]).
 //!
 //! Decoding streams every weight once per token, so its speed is the rate at which the weights
 //! can be read and multiplied. candle repacks Q4_K into tiles whose scales take f32 per row and
@@ -24,6 +24,8 @@ use std::borrow::Cow;
 
 use candle_core::quantized::{GgmlDType, QTensor};
 use candle_core::{Result, Tensor};
+
+use crate::{Level, level};
 
 /// Weight rows per unit of work handed to a thread.
 const ROWS_PER_UNIT: usize = 16;
@@ -94,43 +96,6 @@ impl Kind {
             Some(Level::Avx2) => self == Kind::Q4KRows16,
             None => false,
         }
-    }
-}
-
-/// The kernels a CPU runs.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Level {
-    /// AVX-512 F, BW and VNNI: every block type.
-    Avx512Vnni,
-    /// AVX2, FMA and F16C alone: the interleaved Q4_K layout ([`interleaved::dot_q4k_avx2`]);
-    /// the other types stay with candle's kernels.
-    Avx2,
-}
-
-/// Which kernels this CPU runs, if any (checked once).
-fn level() -> Option<Level> {
-    #[cfg(target_arch = "x86_64")]
-    {
-        static LEVEL: std::sync::OnceLock<Option<Level>> = std::sync::OnceLock::new();
-        *LEVEL.get_or_init(|| {
-            if is_x86_feature_detected!("avx512f")
-                && is_x86_feature_detected!("avx512bw")
-                && is_x86_feature_detected!("avx512vnni")
-            {
-                Some(Level::Avx512Vnni)
-            } else if is_x86_feature_detected!("avx2")
-                && is_x86_feature_detected!("fma")
-                && is_x86_feature_detected!("f16c")
-            {
-                Some(Level::Avx2)
-            } else {
-                None
-            }
-        })
-    }
-    #[cfg(not(target_arch = "x86_64"))]
-    {
-        None
     }
 }
 

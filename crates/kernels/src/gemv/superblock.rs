@@ -30,7 +30,7 @@ pub(super) fn quantize(x: &[f32], kind: Kind) -> Row {
     let mut row =
         Row { qs: vec![0; x.len()], d: vec![0.0; blocks], sums16: vec![0; blocks * 16], sums32: vec![0; blocks * 8] };
     let order = sub_order(kind);
-    let wide = super::level() == Some(super::Level::Avx512Vnni);
+    let wide = crate::level() == Some(crate::Level::Avx512Vnni);
     for (b, values) in x.chunks_exact(QK_K).enumerate() {
         if wide {
             // SAFETY: AVX-512F is there (just checked); every slice handed over holds whole blocks.
@@ -309,7 +309,7 @@ mod tests {
     /// ways give the same bytes and sums.
     #[test]
     fn rounding_value_by_value_gives_the_bytes_of_the_wide_rounding() {
-        if super::super::level() != Some(super::super::Level::Avx512Vnni) {
+        if crate::level() != Some(crate::Level::Avx512Vnni) {
             eprintln!("skipped: this CPU lacks AVX-512, so only the value-by-value rounding runs on it");
             return;
         }
