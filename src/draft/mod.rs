@@ -326,6 +326,8 @@ impl PreparedDraft {
             started_line: false,
             expected: self.requests.len(),
             foreign: self.foreign.clone(),
+            ruled: self.ruled.clone(),
+            next_clause: 0,
             generations: Vec::new(),
         }
     }
@@ -454,59 +456,94 @@ pub struct DraftProgress {
     expected: usize,
     /// Steps with these words are not shown: the draft leaves them out (see [`assemble::foreign_words`]).
     foreign: Vec<String>,
+    /// The clauses' answers given by rule ([`PreparedDraft`]), shown in their place among the
+    /// model's: before the first asked clause's answer, and after the asked clause before them.
+    ruled: Vec<Option<String>>,
+    /// The first clause whose answer has not been shown.
+    next_clause: usize,
     generations: Vec<Generation>,
 }
 
 impl DraftProgress {
     /// Adds generated text; returns the lines it completed, as they will read in the draft
-    /// (start first, tasks and decisions numbered on from 2, then the end and the title).
+    /// (start first, tasks and decisions numbered on from 2, then the end and the title),
+    /// after the answers given by rule to the clauses before it.
     pub fn push(&mut self, piece: &str) -> Vec<Line> {
-        let mut lines = Vec::new();
+        let mut lines = self.ruled_lines();
         for raw in self.splitter.push(piece) {
-            let Some(line) = format::parse_unnumbered(&raw) else { continue };
-            let line = match line {
-                Line::Step(step) => match step.kind {
-                    StepType::Start if self.started_line => continue,
-                    StepType::Start => {
-                        self.started_line = true;
-                        Line::Step(StepLine { number: 1, ..step })
-                    }
-                    StepType::Task | StepType::Decision if assemble::takes_over(&step.name, &self.foreign) => continue,
-                    StepType::Task | StepType::Decision => {
-                        self.numbered += 1;
-                        if self.first_step_s.is_none() {
-                            self.first_step_s = Some(self.started.elapsed().as_secs_f64());
-                        }
-                        // Worded as the assembled draft will word it, but for what the draft
-                        // reads in the clause (unknown here): a separable verb's particle, and
-                        // whether a name's first word is a verb.
-                        let name = if step.kind == StepType::Task {
-                            naming::task_name(&step.name)
-                        } else {
-                            naming::question_name(&step.name)
-                        };
-                        Line::Step(StepLine { number: self.numbered + 1, name, ..step })
-                    }
-                    StepType::End => Line::Step(StepLine { number: self.numbered + 2, ..step }),
-                    StepType::Parallel => continue,
-                },
-                Line::Title { .. } => line,
-                _ => continue,
-            };
-            lines.push(line);
+            lines.extend(self.shown(&raw));
         }
         lines
     }
 
-    /// Records the result of the next request: the line its answer left unfinished, and true
-    /// once the draft has all it will get (every answer, or a cancelled one). An answer cut by
+    /// The lines of the answers given by rule up to the next clause the model is asked about
+    /// whose answer has not come yet. A draft that opens with clauses answered by rule shows
+    /// them before the model's first answer is complete.
+    fn ruled_lines(&mut self) -> Vec<Line> {
+        let answered = self.generations.len();
+        let mut asked_before = self.ruled[..self.next_clause].iter().filter(|r| r.is_none()).count();
+        let mut lines = Vec::new();
+        while let Some(ruled) = self.ruled.get(self.next_clause).cloned() {
+            match ruled {
+                None if asked_before >= answered => break,
+                None => asked_before += 1,
+                Some(answer) => {
+                    for raw in answer.lines() {
+                        lines.extend(self.shown(raw.trim()));
+                    }
+                }
+            }
+            self.next_clause += 1;
+        }
+        lines
+    }
+
+    /// A raw line as the draft will show it, numbered; `None` for lines the draft leaves out.
+    fn shown(&mut self, raw: &str) -> Option<Line> {
+        let line = match format::parse_unnumbered(raw)? {
+            Line::Step(step) => match step.kind {
+                StepType::Start if self.started_line => return None,
+                StepType::Start => {
+                    self.started_line = true;
+                    Line::Step(StepLine { number: 1, ..step })
+                }
+                StepType::Task | StepType::Decision if assemble::takes_over(&step.name, &self.foreign) => return None,
+                StepType::Task | StepType::Decision => {
+                    self.numbered += 1;
+                    if self.first_step_s.is_none() {
+                        self.first_step_s = Some(self.started.elapsed().as_secs_f64());
+                    }
+                    // Worded as the assembled draft will word it, but for what the draft
+                    // reads in the clause (unknown here): a separable verb's particle, and
+                    // whether a name's first word is a verb.
+                    let name = if step.kind == StepType::Task {
+                        naming::task_name(&step.name)
+                    } else {
+                        naming::question_name(&step.name)
+                    };
+                    Line::Step(StepLine { number: self.numbered + 1, name, ..step })
+                }
+                StepType::End => Line::Step(StepLine { number: self.numbered + 2, ..step }),
+                StepType::Parallel => return None,
+            },
+            line @ Line::Title { .. } => line,
+            _ => return None,
+        };
+        Some(line)
+    }
+
+    /// Records the result of the next request: the line its answer left unfinished and the
+    /// answers given by rule that follow it, and true once the draft has all it will get (every answer, or a cancelled one). An answer cut by
     /// its token limit ends without a line break; its last line would otherwise run into the
     /// next answer's first ("… schickt dannstart: Antrag eingegangen").
     pub fn complete(&mut self, generation: Generation) -> (Vec<Line>, bool) {
-        let cut = if self.splitter.pending.is_empty() { Vec::new() } else { self.push("\n") };
+        let mut lines = if self.splitter.pending.is_empty() { Vec::new() } else { self.push("\n") };
         let cancelled = generation.finish == FinishReason::Cancelled;
         self.generations.push(generation);
-        (cut, cancelled || self.generations.len() >= self.expected)
+        if !cancelled {
+            lines.extend(self.ruled_lines());
+        }
+        (lines, cancelled || self.generations.len() >= self.expected)
     }
 }
 
@@ -612,6 +649,35 @@ mod tests {
         assert!(matches!(lines.as_slice(), [Line::Step(s)] if s.name == "Antrag prü"), "{lines:?}");
         let next = progress.push("task Sachbearbeitung: Bescheid schicken\n");
         assert!(matches!(next.as_slice(), [Line::Step(s)] if s.name == "Bescheid schicken"), "{next:?}");
+    }
+
+    #[test]
+    fn answers_given_by_rule_are_shown_in_their_place_as_soon_as_the_answers_before_them() {
+        let prepared =
+            prepare("Gebühr 25 Euro. Wir prüfen den Antrag. Gebühr 10 Euro. Wir schicken den Bescheid.", 100).unwrap();
+        let ruled: Vec<bool> = prepared.ruled.iter().map(Option::is_some).collect();
+        assert_eq!(ruled, [true, false, true, false], "{:?}", prepared.ruled);
+        let mut progress = prepared.progress();
+        let done = |text: &str| Generation {
+            text: text.to_owned(),
+            finish: FinishReason::Stop,
+            stats: GenerationStats::default(),
+        };
+        let names = |lines: &[Line]| -> Vec<String> {
+            lines
+                .iter()
+                .filter_map(|l| if let Line::Step(s) = l { Some(format!("{} {}", s.number, s.name)) } else { None })
+                .collect()
+        };
+        // The first clause's fee shows with the model's first piece, before its answer is complete.
+        assert_eq!(names(&progress.push("task Sachbearbeitung: Antrag ")), ["2 Gebühr von 25 Euro erheben"]);
+        assert!(progress.first_step_s.is_some());
+        assert_eq!(names(&progress.push("prüfen\n")), ["3 Antrag prüfen"]);
+        // The third clause's fee follows once the second clause's answer is complete.
+        let (lines, finished) = progress.complete(done("task Sachbearbeitung: Antrag prüfen\n"));
+        assert!(!finished);
+        assert_eq!(names(&lines), ["4 Gebühr von 10 Euro erheben"]);
+        assert_eq!(names(&progress.push("task Sachbearbeitung: Bescheid schicken\n")), ["5 Bescheid schicken"]);
     }
 
     #[test]

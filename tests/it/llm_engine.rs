@@ -293,6 +293,38 @@ fn requests_sharing_a_prompt_are_answered_together_as_one_by_one() {
 }
 
 #[test]
+fn more_requests_than_a_pass_holds_are_admitted_as_earlier_answers_finish() {
+    let mut m = model();
+    let (first, _) = two_questions_sharing_a_long_system_prompt();
+    let services = ["Hund", "Gewerbe", "Wohnsitz", "Fischereischein", "Baugenehmigung", "Wohngeld"];
+    let requests: Vec<GenerateRequest> = (0..11)
+        .map(|i| {
+            let mut request = first.clone();
+            request.messages[1] = ChatMessage::user(format!("Was brauche ich für: {}?", services[i % services.len()]));
+            // Answers of different lengths finish in different passes.
+            request.max_tokens = 2 + i % 5;
+            request
+        })
+        .collect();
+    m.clear_cache();
+    let alone: Vec<String> = requests.iter().map(|r| run(&mut m, r).text).collect();
+    let mut together: Vec<Option<Generation>> = vec![None; requests.len()];
+    assert!(m.generate_batch(&requests, 1000, &mut |index, result| {
+        together[index] = Some(result.expect("batched generation succeeds"));
+        true
+    }));
+    let together: Vec<Generation> = together.into_iter().map(|g| g.expect("every request is answered")).collect();
+    for (batched, alone) in together.iter().zip(&alone) {
+        assert_eq!(&batched.text, alone);
+    }
+    // At most eight answers in flight: the ninth starts after one of the first eight has ended,
+    // and the first answers do not wait for the last prompts to be read.
+    let first_end = together[..8].iter().map(|g| g.stats.total_s).fold(f64::INFINITY, f64::min);
+    assert!(together[8].stats.ttft_s > first_end, "{:?}", together.iter().map(|g| &g.stats).collect::<Vec<_>>());
+    assert!(together[0].stats.total_s < together[10].stats.ttft_s);
+}
+
+#[test]
 fn a_saved_prompt_prefix_is_restored_in_another_load_and_changes_nothing() {
     let mut m = model();
     let (first, second) = two_questions_sharing_a_long_system_prompt();
