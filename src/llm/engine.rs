@@ -658,6 +658,7 @@ impl CandleGenerator {
                         );
                     }
                     pass.clear();
+                    waiting.clear();
                     break;
                 }
             }

@@ -322,6 +322,14 @@ fn more_requests_than_a_pass_holds_are_admitted_as_earlier_answers_finish() {
     let first_end = together[..8].iter().map(|g| g.stats.total_s).fold(f64::INFINITY, f64::min);
     assert!(together[8].stats.ttft_s > first_end, "{:?}", together.iter().map(|g| &g.stats).collect::<Vec<_>>());
     assert!(together[0].stats.total_s < together[10].stats.ttft_s);
+
+    // Cancelling ends the answers in flight and those not yet admitted, each reported once.
+    let mut reports = vec![0; requests.len()];
+    m.generate_batch(&requests, 1000, &mut |index, result| {
+        reports[index] += 1;
+        result.unwrap().finish != FinishReason::Cancelled && reports.iter().sum::<usize>() < 2
+    });
+    assert_eq!(reports, vec![1; requests.len()], "every answer reported once");
 }
 
 #[test]
