@@ -456,8 +456,8 @@ pub struct DraftProgress {
     expected: usize,
     /// Steps with these words are not shown: the draft leaves them out (see [`assemble::foreign_words`]).
     foreign: Vec<String>,
-    /// The clauses' answers given by rule ([`PreparedDraft`]), shown in their place among the
-    /// model's: before the first asked clause's answer, and after the asked clause before them.
+    /// The clauses' answers given by rule ([`PreparedDraft`]), shown in clause order among the
+    /// model's: each as soon as every asked clause before it has its answer.
     ruled: Vec<Option<String>>,
     /// The first clause whose answer has not been shown.
     next_clause: usize,
@@ -533,9 +533,10 @@ impl DraftProgress {
     }
 
     /// Records the result of the next request: the line its answer left unfinished and the
-    /// answers given by rule that follow it, and true once the draft has all it will get (every answer, or a cancelled one). An answer cut by
-    /// its token limit ends without a line break; its last line would otherwise run into the
-    /// next answer's first ("… schickt dannstart: Antrag eingegangen").
+    /// answers given by rule that follow it, and true once the draft has all it will get
+    /// (every answer, or a cancelled one). An answer cut by its token limit ends without a line
+    /// break; its last line would otherwise run into the next answer's first ("… schickt
+    /// dannstart: Antrag eingegangen").
     pub fn complete(&mut self, generation: Generation) -> (Vec<Line>, bool) {
         let mut lines = if self.splitter.pending.is_empty() { Vec::new() } else { self.push("\n") };
         let cancelled = generation.finish == FinishReason::Cancelled;

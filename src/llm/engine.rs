@@ -567,8 +567,8 @@ impl CandleGenerator {
         // a pass falls back to slower tiles, the vocabulary projection above all): each pass
         // holds the next tokens of the unfinished answers and, in the free places, the rest of
         // the next prompts. Prefilling every prompt first kept each answer waiting until the
-        // last prompt was read and split every pass into groups that each read all weights;
-        // admitted as places free, dev6's drafts finished 7 % sooner (p50, AVX2).
+        // last prompt was read; a draft as a whole takes as long either way (dev6 on AVX2,
+        // docs/drafting.md, session 43).
         let mut waiting: std::collections::VecDeque<(usize, Vec<u32>)> =
             prompts.iter().map(|p| p[shared..].to_vec()).enumerate().collect();
         let mut pass: Vec<(usize, Vec<u32>)> = Vec::new();
