@@ -32,10 +32,7 @@ pub(crate) fn level() -> Option<Level> {
                 && is_x86_feature_detected!("avx512vnni")
             {
                 Some(Level::Avx512Vnni)
-            } else if is_x86_feature_detected!("avx2")
-                && is_x86_feature_detected!("fma")
-                && is_x86_feature_detected!("f16c")
-            {
+            } else if has_avx2() {
                 Some(Level::Avx2)
             } else {
                 None
@@ -45,6 +42,19 @@ pub(crate) fn level() -> Option<Level> {
     #[cfg(not(target_arch = "x86_64"))]
     {
         None
+    }
+}
+
+/// Whether the CPU has what the [`Level::Avx2`] kernels need (AVX2, FMA, F16C); AVX-512 CPUs
+/// have it too, and their tests run those kernels directly.
+pub(crate) fn has_avx2() -> bool {
+    #[cfg(target_arch = "x86_64")]
+    {
+        is_x86_feature_detected!("avx2") && is_x86_feature_detected!("fma") && is_x86_feature_detected!("f16c")
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    {
+        false
     }
 }
 

@@ -289,7 +289,7 @@ mod tests {
     /// nothing there chooses otherwise.
     fn levels() -> Vec<Level> {
         let mut levels: Vec<Level> = crate::level().into_iter().collect();
-        if levels == [Level::Avx512Vnni] {
+        if levels == [Level::Avx512Vnni] && crate::has_avx2() {
             levels.push(Level::Avx2);
         }
         levels
