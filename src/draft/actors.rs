@@ -7,7 +7,7 @@
 //! went missing from the draft (docs/drafting.md, session 25).
 
 use super::clauses::{MODALS, infinitive_like};
-use super::roles::{person_named, unit_named};
+use super::roles::{is_unit_head, person_named, unit_named};
 use crate::compact::format;
 
 /// Who does a clause's work, as far as its wording says.
@@ -396,7 +396,7 @@ const TOWARDS: &[&str] = &["an", "ans", "beim", "bei", "im", "in", "zum", "zur"]
 /// ("wir in der Geschäftsstelle", "bei uns im Bürgerservice", "erfahren wir das im Umweltamt",
 /// "wir als Kämmerei", "bei uns übers Kulturbüro"); "geben wir das dem Bauhof" names where it goes.
 const WE_FILLERS: &[&str] = &["das", "ja", "dann", "hier", "nämlich", "also"];
-const WE_AT: &[&str] = &["in", "im", "vom", "von", "beim", "bei", "aus", "als", "über", "übers"];
+const WE_AT: &[&str] = &["in", "im", "vom", "von", "beim", "bei", "aus", "als", "über", "übers", "an", "am"];
 const WE_ARTICLES: &[&str] = &["der", "dem", "den"];
 const WE_FROM: &[&str] = &["beim", "bei", "vom", "von", "aus"];
 
@@ -435,6 +435,39 @@ fn named_before(before_we: &[&str]) -> Option<String> {
     }
     let phrase = phrase.join(" ");
     Some(unit_named(&phrase).unwrap_or(phrase))
+}
+
+/// The unit that opens `words`, within their clause: after adjectives at most ("der Unteren
+/// Wasserbehörde" → "Wasserbehörde"), or a unit's bare head word with the one it belongs to ("im
+/// Büro des Bürgermeisters").
+fn unit_phrase(words: &[&str]) -> Option<String> {
+    let ends_clause = |w: &str| w.ends_with(['.', ',', ':', ';', '?', '!']);
+    let adjectives = words
+        .iter()
+        .take(2)
+        .take_while(|w| {
+            let w = core(w);
+            w.chars().count() > 3
+                && !ends_clause(w)
+                && unit_named(w).is_none()
+                && ["e", "en", "er", "em"].iter().any(|end| w.ends_with(end))
+        })
+        .count();
+    let head = words.get(adjectives)?;
+    if let Some(found) = unit_named(core(head)) {
+        return Some(found);
+    }
+    match (words.get(adjectives + 1), words.get(adjectives + 2)) {
+        (Some(of), Some(owner))
+            if !ends_clause(head)
+                && is_unit_head(core(head))
+                && matches!(core(of), "des" | "der")
+                && core(owner).starts_with(char::is_uppercase) =>
+        {
+            Some(format!("{} {} {}", core(head), core(of), core(owner)))
+        }
+        _ => None,
+    }
 }
 
 /// Words a clause may hold besides who works where it says only that: "das macht bei uns im
@@ -515,7 +548,7 @@ fn who_named(clause: &str) -> Actor {
 pub fn speaker(dictation: &str) -> Option<String> {
     let words: Vec<&str> = dictation.split_whitespace().collect();
     let lower: Vec<String> = words.iter().map(|w| core(w).to_lowercase()).collect();
-    let we: Vec<usize> = (0..words.len()).filter(|&i| matches!(lower[i].as_str(), "wir" | "uns")).collect();
+    let we: Vec<usize> = (0..words.len()).filter(|&i| matches!(lower[i].as_str(), "wir" | "uns" | "ich")).collect();
     for &i in &we {
         if let Some(unit) = apposition(&words[i..]).or_else(|| named_before(&words[..i])) {
             return Some(unit);
@@ -528,19 +561,23 @@ pub fn speaker(dictation: &str) -> Option<String> {
         // "holen wir beim Bauhof die Stellungnahme ein": after its verb, "wir" with "beim" or
         // "vom" names where something comes from; "wir vom Bauamt", "erfahren wir das im
         // Umweltamt" name the speaker.
+        // "das machen wir vom Jugendamt": where the clause opens with its object, "wir vom"
+        // names the speaker again.
+        let object_first = i >= 2
+            && matches!(lower[i - 2].as_str(), "das" | "die" | "den")
+            && (i == 2 || words[i - 3].ends_with(['.', ',', ':', ';', '?', '!']));
         let after_verb = i > 0
-            && lower[i] == "wir"
+            && lower[i] != "uns"
             && !words[i - 1].ends_with(['.', ',', ':', ';', '?', '!', '('])
             && !WE_FILLERS.contains(&lower[i - 1].as_str())
-            && lower[i - 1] != "und";
+            && lower[i - 1] != "und"
+            && !object_first;
         if within(j) && WE_AT.contains(&lower[j].as_str()) && !(after_verb && WE_FROM.contains(&lower[j].as_str())) {
             j += 1;
             if within(j) && WE_ARTICLES.contains(&lower[j].as_str()) {
                 j += 1;
             }
-            if within(j)
-                && let Some(found) = unit_named(core(words[j]))
-            {
+            if let Some(found) = unit_phrase(&words[j..]) {
                 return Some(found);
             }
         }
@@ -569,8 +606,8 @@ pub fn speaker(dictation: &str) -> Option<String> {
 
 /// The unit a heading names as its last item, before its colon: "Bescheinigung § 7h EStG,
 /// Sanierungsgebiet Altstadt, FB 61:", "Kampfmittelfund – Ablauf OA:", "Amtsärztliche
-/// Untersuchung, Gesundheitsamt." A last item that names no unit by its words names the service
-/// ("Schülerfahrkosten, Erstattung").
+/// Untersuchung, Gesundheitsamt.", "Lohnpfändung, Entgeltabrechnung." A last item that names no
+/// unit by its words names the service ("Schülerfahrkosten, Erstattung").
 fn heading_unit(dictation: &str) -> Option<String> {
     let first = super::clauses::split(dictation).into_iter().next()?;
     let heading = first.text.split(':').next()?;
@@ -578,13 +615,26 @@ fn heading_unit(dictation: &str) -> Option<String> {
     if words.len() > 8 || words.iter().any(|w| super::clauses::looks_like_verb(w)) {
         return None;
     }
-    let last = heading.rsplit([',', '–', ';']).next()?;
-    let mut item = last.split_whitespace().map(core).filter(|w| !w.is_empty());
-    let head = match item.next()? {
-        "Ablauf" => item.next()?,
-        head => head,
-    };
-    unit_named(head)
+    // The first item is the service; of the others, the last that names a unit ("Hilfe zur
+    // Pflege, Sozialamt, Sachgebiet 50.3").
+    let items: Vec<&str> = heading.split([',', '–', ';']).collect();
+    items[items.len().min(2) - 1..].iter().rev().find_map(|item| {
+        let mut words = item.split_whitespace().map(core).filter(|w| !w.is_empty());
+        let head = match words.next()? {
+            "Ablauf" => words.next()?,
+            head => head,
+        };
+        unit_named(head).or_else(|| heading_function(head))
+    })
+}
+
+/// Units named by the work they do, as a heading's last item names them: "Entgeltabrechnung",
+/// "Abfallberatung". In a clause such a word is work ("Jahresabrechnung prüfen"), so it names a
+/// unit only there.
+fn heading_function(word: &str) -> Option<String> {
+    const FUNCTIONS: &[&str] = &["abrechnung", "beratung", "buchhaltung", "veranlagung", "vollstreckung"];
+    let lower = word.to_lowercase();
+    FUNCTIONS.iter().any(|end| lower.ends_with(end) && lower.len() > end.len() + 2).then(|| word.to_owned())
 }
 
 /// The roles the wording of a clause names, its actor first: the actor where its wording says
@@ -806,6 +856,20 @@ mod tests {
             "Gesundheitsamt"
         );
         assert_eq!(speaker("Schülerfahrkosten, Erstattung: Eltern stellen Antrag."), "");
+        // A unit named by its work, in a heading only; the heading's last item that is a unit.
+        assert_eq!(speaker("Lohnpfändung, Entgeltabrechnung. Wir erfassen die Pfändung."), "Entgeltabrechnung");
+        assert_eq!(speaker("Rente, Versicherungsamt, Zimmer 12: wir nehmen auf."), "Versicherungsamt");
+        assert_eq!(speaker("Aussonderung Altgeräte, IT-Abt.: FB meldet Gerät."), "IT-Abteilung");
+        // Adjectives before the unit, a unit's head word with its owner, "an der", "ich".
+        assert_eq!(speaker("Das kommt bei uns in der Unteren Wasserbehörde oft."), "Wasserbehörde");
+        assert_eq!(speaker("Das läuft bei uns im Büro des Bürgermeisters, beim Protokoll."), "Büro des Bürgermeisters");
+        assert_eq!(speaker("Die Käufer melden sich bei uns an der Theaterkasse."), "Theaterkasse");
+        assert_eq!(speaker("Das mach ich im Sozialamt nebenher."), "Sozialamt");
+        // "das verkaufen wir von der Forstverwaltung": the clause opens with its object.
+        assert_eq!(
+            speaker("Das Brennholz, das verkaufen wir von der Forstverwaltung jeden Winter."),
+            "Forstverwaltung"
+        );
         assert_eq!(speaker("Antrag geht an die Kasse: SB prüft."), "");
         assert_eq!(speaker("Das läuft bei uns übers Kulturbüro, ich bin da die Ansprechpartnerin."), "Kulturbüro");
         assert_eq!(

@@ -427,6 +427,10 @@ fn unit(word: &str) -> Option<String> {
     if let Some((_, full)) = ABBREVIATIONS.iter().find(|(short, _)| *short == word) {
         return Some((*full).to_owned());
     }
+    // "IT-Abt.": a department written short.
+    if let Some(unit) = word.strip_suffix("-Abt") {
+        return Some(format!("{unit}-Abteilung"));
+    }
     // "die Kasse" of a town hall is its Stadtkasse, as a modeller names it.
     if word == "Kasse" {
         return Some("Stadtkasse".to_owned());
@@ -444,6 +448,12 @@ fn unit(word: &str) -> Option<String> {
         return Some(word.to_owned());
     }
     ENDINGS.iter().find_map(|ending| word.strip_suffix(ending).filter(|w| base(w)).map(str::to_owned))
+}
+
+/// Whether a word is the bare head of units' names ("Büro", "Amt"), a unit only with the name
+/// it belongs to ("Büro des Bürgermeisters").
+pub(super) fn is_unit_head(word: &str) -> bool {
+    word.starts_with(char::is_uppercase) && UNIT_ENDS.contains(&word.to_lowercase().as_str())
 }
 
 /// The unit a word names, an abbreviation written out.
