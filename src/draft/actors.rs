@@ -77,7 +77,10 @@ pub(super) fn actor_named(word: &str) -> Option<String> {
 /// The unit or person `text` names last: who a pronoun after it stands for ("…, die überweist
 /// dann das Geld", "Der stellt den Antrag").
 pub(super) fn named_last(text: &str) -> Option<String> {
-    text.split_whitespace().rev().find_map(|w| actor_named(core(w)))
+    let words: Vec<&str> = text.split_whitespace().collect();
+    // "20 l pro Person": a measure, not someone.
+    let measure = |i: usize| i > 0 && matches!(core(words[i - 1]), "pro" | "je");
+    (0..words.len()).rev().filter(|&i| !measure(i)).find_map(|i| actor_named(core(words[i])))
 }
 
 /// The role among `candidates` that names `unit` in more or fewer words, or the one compound
@@ -237,6 +240,20 @@ pub(super) fn trailing_subject(clause: &str, candidates: &[String]) -> Option<St
     }
     let (found, next) = named_ahead(&words)?;
     (next == words.len()).then(|| as_role(found, candidates))
+}
+
+/// Who a clause's last part names as doing the work before it, taken up with "das": "gibt's ein
+/// Gastgeschenk, das besorg ich", "…, das macht dann der Bauhof".
+fn taken_up(clause: &str) -> Option<Actor> {
+    let (_, last) = clause.rsplit_once([',', ';'])?;
+    let first = core(last.split_whitespace().next()?).to_lowercase();
+    if !matches!(first.as_str(), "das" | "dies") {
+        return None;
+    }
+    match actor(last) {
+        said @ (Actor::Unit(_) | Actor::Speaker) => Some(said),
+        Actor::Previous | Actor::Unsaid => None,
+    }
 }
 
 /// Whether a part of a clause opens with a pronoun for the unit named before it, then its verb
@@ -667,6 +684,7 @@ pub fn for_clause(
     let said = match actor(clause) {
         // "Gebäudemanagement, wir": who works on, though the clause holds no work.
         Actor::Unsaid if names_only_who(clause, speaker) => who_named(clause),
+        said @ (Actor::Unsaid | Actor::Previous) => taken_up(clause).unwrap_or(said),
         said => said,
     };
     let Some(first) = resolve(said) else {
@@ -820,6 +838,12 @@ mod tests {
     }
 
     #[test]
+    fn someone_named_in_a_measure_is_nobody_a_pronoun_stands_for() {
+        assert_eq!(named_last("Tauschauftrag an Entsorger, 20 l pro Person"), None);
+        assert_eq!(named_last("Bescheid an den Halter, 5 € je Hund"), Some("Halter".to_owned()));
+    }
+
+    #[test]
     fn the_speaker_is_the_unit_named_with_wir_or_the_one_the_case_went_to() {
         let speaker = |text: &str| speaker(text).unwrap_or_default();
         assert_eq!(
@@ -926,6 +950,12 @@ mod tests {
         // A clause that names only who works names who works on.
         assert_eq!(for_clause("Gebäudemanagement, wir", false, Some("Bauhof"), None, None, &all), ["Bauhof"]);
         assert_eq!(for_clause("das macht dann der Bauhof", false, None, None, None, &all), ["Bauhof"]);
+        // A last part that takes up the work with "das" says who does it.
+        let named = for_clause("gibt's ein Gastgeschenk, das besorg ich", false, Some("Protokoll"), None, None, &all);
+        assert_eq!(named, ["Protokoll"]);
+        let named =
+            for_clause("Schilder aufstellen, das macht der Bauhof", false, None, Some("Stadtkasse"), None, &all);
+        assert_eq!(named, ["Bauhof"]);
         // A compound's head stands for it.
         let named = for_clause("Firma prüft die Löscher", false, None, None, None, &["Wartungsfirma".to_owned()]);
         assert_eq!(named, ["Wartungsfirma"]);

@@ -169,7 +169,15 @@ pub fn prepare(dictation: &str, max_tokens: usize) -> Result<PreparedDraft, Draf
     if clauses.is_empty() {
         clauses.push(Clause { text: format::collapse_whitespace(dictation), kind: ClauseKind::Plain, negated: false });
     }
+    let speaker = actors::speaker(dictation);
     let mut roles = roles::candidates(dictation);
+    // The speaker's unit first, though its name may be no unit's by its words
+    // ("Lohnpfändung, Entgeltabrechnung"): the work no clause gives anyone is most often its.
+    if let Some(unit) = &speaker
+        && !roles.iter().any(|r| format::same_text(r, unit))
+    {
+        roles.insert(0, unit.clone());
+    }
     // A clause alone does not say who works on it: where the dictation names no unit, the model
     // named what the clause was about ("Personalausweis", "Weiterleitung").
     if roles.is_empty() {
@@ -177,7 +185,6 @@ pub fn prepare(dictation: &str, max_tokens: usize) -> Result<PreparedDraft, Draf
     }
     let checks = checks::mark(&mut clauses);
     let mut requests = Vec::with_capacity(clauses.len() + 1);
-    let speaker = actors::speaker(dictation);
     // Remarks on frequency and duration are not asked about, unless nothing else is dictated,
     // nor a heading (the closing request names the title), nor a bare "wenn ja" that opens a
     // branch, nor a clause that says only who works (they hold no work).
@@ -593,6 +600,18 @@ mod tests {
         let asked = prepared.requests.iter().find(|r| r.messages.last().unwrap().content.contains("Der stellt"));
         let grammar = asked.unwrap().grammar.as_deref().unwrap();
         assert!(grammar.contains("task (?:Beschäftigter):"), "{grammar}");
+    }
+
+    #[test]
+    fn the_speakers_unit_is_offered_though_its_name_is_no_units_by_its_words() {
+        let prepared = prepare(
+            "Lohnpfändung, Entgeltabrechnung. Der Beschluss kommt vom Amtsgericht. Pfändung im Programm erfassen.",
+            DEFAULT_MAX_TOKENS,
+        )
+        .unwrap();
+        let asked = prepared.requests.iter().find(|r| r.messages.last().unwrap().content.contains("erfassen"));
+        let grammar = asked.unwrap().grammar.as_deref().unwrap();
+        assert!(grammar.contains("Entgeltabrechnung"), "{grammar}");
     }
 
     #[test]
