@@ -80,7 +80,11 @@ pub(super) fn named_last(text: &str) -> Option<String> {
     let words: Vec<&str> = text.split_whitespace().collect();
     // "20 l pro Person": a measure, not someone.
     let measure = |i: usize| i > 0 && matches!(core(words[i - 1]), "pro" | "je");
-    (0..words.len()).rev().filter(|&i| !measure(i)).find_map(|i| actor_named(core(words[i])))
+    // "Original an Einlader, der schickt es …": the dictation's own parties too.
+    (0..words.len()).rev().filter(|&i| !measure(i)).find_map(|i| {
+        let word = core(words[i]);
+        actor_named(word).or_else(|| is_agent_noun(word).then(|| word.to_owned()))
+    })
 }
 
 /// The role among `candidates` that names `unit` in more or fewer words, or the one compound
@@ -196,6 +200,91 @@ fn finite_verb(words: &[&str], k: usize) -> bool {
     infinitive_like(core(word)) && more
 }
 
+/// Verbs that say how things stand, not work: "Einlader kommt mit Termin", "Zähler zeigt 0".
+const STATES: &[&str] =
+    &["kommt", "geht", "liegt", "steht", "fehlt", "läuft", "passt", "reicht", "fällt", "gilt", "bleibt", "zeigt"];
+
+/// Words ending like someone who does something but naming things, and words that open a
+/// sentence capitalised ("Entweder ruft der Bürger an").
+const NO_AGENTS_IN_ER: &[&str] = &[
+    "fehler",
+    "server",
+    "zähler",
+    "drucker",
+    "ordner",
+    "computer",
+    "rechner",
+    "scanner",
+    "container",
+    "wasser",
+    "meter",
+    "liter",
+    "nummer",
+    "register",
+    "filter",
+    "keller",
+    "fenster",
+    "zimmer",
+    "papier",
+    "kalender",
+    "aufkleber",
+    "behälter",
+    "anhänger",
+    "schalter",
+    "koffer",
+    "muster",
+    "träger",
+    "tember",
+    "tober",
+    "vember",
+    "zember",
+    "entweder",
+    "wieder",
+    "weiter",
+    "später",
+    "vorher",
+    "nachher",
+    "hinterher",
+    "bisher",
+    "leider",
+    "lieber",
+    "sicher",
+    "keiner",
+    "anderer",
+    "gelder",
+    "schilder",
+    "felder",
+    "bilder",
+    "bücher",
+    "dächer",
+    "gräber",
+    "länder",
+    "räder",
+    "kleider",
+    "lichter",
+    "wörter",
+    "häuser",
+    "zeiger",
+];
+
+/// A noun for someone who does something, opening a clause ("Einlader unterschreibt vor Ort",
+/// "der Erwerber schickt …"), and the index of the word after it: the dictation's own outside
+/// parties, which no list of people holds. `actor` takes it only before a verb of work.
+fn agent_noun(words: &[&str]) -> Option<(String, usize)> {
+    let start = usize::from(words.first().is_some_and(|w| matches!(core(w), "der" | "die" | "Der" | "Die")));
+    let noun = core(words.get(start)?);
+    is_agent_noun(noun).then(|| (noun.to_owned(), start + 1))
+}
+
+/// Whether a word ends as nouns for someone who does something do ("Einlader", "Entsorgerin").
+fn is_agent_noun(word: &str) -> bool {
+    let lower = word.to_lowercase();
+    word.starts_with(char::is_uppercase)
+        && word.chars().count() > 5
+        && (lower.ends_with("er") || lower.ends_with("erin"))
+        && !NO_AGENTS_IN_ER.iter().any(|thing| lower.ends_with(thing))
+}
+
 /// Forms of "lassen": who a clause has work done by ("lassen wir die Flächen vom
 /// Gutachterausschuss bewerten") is named after "von" as in a passive.
 const CAUSATIVE: &[&str] = &["lassen", "lässt", "lasse", "lass", "ließ", "ließen"];
@@ -303,6 +392,15 @@ pub fn actor(clause: &str) -> Actor {
     }
     if let Some((found, next)) = named_ahead(&words[k.min(words.len())..])
         && finite_verb(&words, k + next)
+        && !plural_before_singular(&words[k..], next)
+    {
+        return Actor::Unit(found);
+    }
+    // A question's subject is what it asks about ("Datenträger verbaut?").
+    if !said.trim_end().ends_with('?')
+        && let Some((found, next)) = agent_noun(&words[k.min(words.len())..])
+        && words.get(k + next).is_some_and(|w| singular_verb(w) && !STATES.contains(&core(w)))
+        && !RECEIVING.contains(&lower(k + next).as_str())
         && !plural_before_singular(&words[k..], next)
     {
         return Actor::Unit(found);
@@ -838,9 +936,24 @@ mod tests {
     }
 
     #[test]
-    fn someone_named_in_a_measure_is_nobody_a_pronoun_stands_for() {
-        assert_eq!(named_last("Tauschauftrag an Entsorger, 20 l pro Person"), None);
+    fn a_noun_for_someone_opening_a_clause_before_a_verb_of_work_is_its_actor() {
+        assert_eq!(actor("Einlader unterschreibt vor Ort"), Actor::Unit("Einlader".to_owned()));
+        assert_eq!(actor("der Erwerber schickt die Original-WBK ein"), Actor::Unit("Erwerber".to_owned()));
+        // How things stand, things, and a subject that is worked on are no actors.
+        assert_eq!(actor("Einlader kommt mit Termin"), Actor::Unsaid);
+        assert_eq!(actor("Drucker druckt die Etiketten"), Actor::Unsaid);
+        assert_eq!(actor("Erwerber wird angehört"), Actor::Unsaid);
+        assert_eq!(actor("Anordnung erstellen"), Actor::Unsaid);
+        assert_eq!(actor("Datenträger verbaut?"), Actor::Unsaid);
+        assert_eq!(actor("Entweder ruft der Bürger an"), Actor::Unit("Bürger".to_owned()));
+    }
+
+    #[test]
+    fn a_pronoun_stands_for_the_party_named_last_not_for_one_in_a_measure() {
+        assert_eq!(named_last("Tauschauftrag an Entsorger, 20 l pro Person"), Some("Entsorger".to_owned()));
         assert_eq!(named_last("Bescheid an den Halter, 5 € je Hund"), Some("Halter".to_owned()));
+        assert_eq!(named_last("Tauschauftrag an Entsorger (EGN)"), Some("Entsorger".to_owned()));
+        assert_eq!(named_last("Schilder an die Gräber"), None);
     }
 
     #[test]
