@@ -560,10 +560,10 @@ fn unit_phrase(words: &[&str]) -> Option<String> {
     let adjectives = words
         .iter()
         .take(2)
-        .take_while(|w| {
-            let w = core(w);
+        .take_while(|raw| {
+            let w = core(raw);
             w.chars().count() > 3
-                && !ends_clause(w)
+                && !ends_clause(raw)
                 && unit_named(w).is_none()
                 && ["e", "en", "er", "em"].iter().any(|end| w.ends_with(end))
         })
@@ -692,7 +692,9 @@ pub fn speaker(dictation: &str) -> Option<String> {
             if within(j) && WE_ARTICLES.contains(&lower[j].as_str()) {
                 j += 1;
             }
-            if let Some(found) = unit_phrase(&words[j..]) {
+            if within(j)
+                && let Some(found) = unit_phrase(&words[j..])
+            {
                 return Some(found);
             }
         }
