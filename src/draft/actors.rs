@@ -960,63 +960,47 @@ mod tests {
 
     #[test]
     fn the_speaker_is_the_unit_named_with_wir_or_the_one_the_case_went_to() {
-        let speaker = |text: &str| speaker(text).unwrap_or_default();
-        assert_eq!(
-            speaker("Wir in der Geschäftsstelle gucken, wann die Mail kam. Die Stadtkasse zahlt."),
-            "Geschäftsstelle"
-        );
-        assert_eq!(speaker("Anfragen landen bei uns im Bürgerservice, das Fachamt antwortet."), "Bürgerservice");
-        assert_eq!(speaker("Fernleihe bei uns in der Stadtbücherei: Der Leser füllt den Schein aus."), "Stadtbücherei");
-        assert_eq!(speaker("Vorgesetzte beantragt. Hausverwaltung (also wir) prüft Räume."), "Hausverwaltung");
-        assert_eq!(
-            speaker("Altfahrzeuge (Ordnungsamt): Außendienst klebt Aufkleber, wir schreiben an."),
-            "Ordnungsamt"
-        );
-        assert_eq!(speaker("Der Antrag geht an die Stadtkasse. Wir prüfen die Verhältnisse."), "Stadtkasse");
-        assert_eq!(
-            speaker("Schule bestätigt, leitet an Schulverwaltungsamt weiter. Wir: Schulweg berechnen."),
-            "Schulverwaltungsamt"
-        );
-        assert_eq!(speaker("Wir geben das an die Bußgeldstelle."), "");
-        assert_eq!(speaker("Dann erfahren wir das im Umweltamt, oft."), "Umweltamt");
-        assert_eq!(speaker("Also wir vom Bauamt prüfen den Antrag."), "Bauamt");
-        assert_eq!(speaker("Fachamt meldet Bedarf. Wir, Team Digitalisierung, klären Felder."), "Team Digitalisierung");
-        assert_eq!(speaker("Wir, also das Bürgerbüro, prüfen den Antrag."), "Bürgerbüro");
-        assert_eq!(speaker("Prüfung. Gebäudemanagement, also wir, beauftragt die Firma."), "Gebäudemanagement");
-        assert_eq!(speaker("Verpflichtungserklärung, Ausländerbehörde, also wir."), "Ausländerbehörde");
-        assert_eq!(speaker("Wenn ja, sagen wir, ähm, Bescheid."), "");
-        assert_eq!(
-            speaker("Bescheinigung § 7h EStG, Sanierungsgebiet Altstadt, FB 61: Antrag Eigentümer."),
-            "Fachbereich"
-        );
-        assert_eq!(speaker("Kampfmittelfund Baustelle – Ablauf OA: Meldung kommt vom Bauleiter."), "Ordnungsamt");
-        assert_eq!(
-            speaker("Amtsärztl. Untersuchung Dienstfähigkeit, Gesundheitsamt. Auftrag kommt."),
-            "Gesundheitsamt"
-        );
-        assert_eq!(speaker("Schülerfahrkosten, Erstattung: Eltern stellen Antrag."), "");
-        // A unit named by its work, in a heading only; the heading's last item that is a unit.
-        assert_eq!(speaker("Lohnpfändung, Entgeltabrechnung. Wir erfassen die Pfändung."), "Entgeltabrechnung");
-        assert_eq!(speaker("Rente, Versicherungsamt, Zimmer 12: wir nehmen auf."), "Versicherungsamt");
-        assert_eq!(speaker("Aussonderung Altgeräte, IT-Abt.: FB meldet Gerät."), "IT-Abteilung");
-        // Adjectives before the unit, a unit's head word with its owner, "an der", "ich".
-        assert_eq!(speaker("Das kommt bei uns in der Unteren Wasserbehörde oft."), "Wasserbehörde");
-        assert_eq!(speaker("Das läuft bei uns im Büro des Bürgermeisters, beim Protokoll."), "Büro des Bürgermeisters");
-        assert_eq!(speaker("Die Käufer melden sich bei uns an der Theaterkasse."), "Theaterkasse");
-        assert_eq!(speaker("Das mach ich im Sozialamt nebenher."), "Sozialamt");
-        // "das verkaufen wir von der Forstverwaltung": the clause opens with its object.
-        assert_eq!(
-            speaker("Das Brennholz, das verkaufen wir von der Forstverwaltung jeden Winter."),
-            "Forstverwaltung"
-        );
-        assert_eq!(speaker("Antrag geht an die Kasse: SB prüft."), "");
-        assert_eq!(speaker("Das läuft bei uns übers Kulturbüro, ich bin da die Ansprechpartnerin."), "Kulturbüro");
-        assert_eq!(
-            speaker("Die Bürgerin meldet es beim Rechtsamt. Dann holen wir beim Bauhof die Stellungnahme ein."),
-            "Rechtsamt"
-        );
-        assert_eq!(speaker("Dann geben wir das dem Bauhof."), "");
-        assert_eq!(speaker("Der Antrag geht an die Stadtkasse, die bucht."), "");
+        // (dictation, the speaker's unit or "" for none)
+        let cases = [
+            ("Wir in der Geschäftsstelle gucken, wann die Mail kam. Die Stadtkasse zahlt.", "Geschäftsstelle"),
+            ("Anfragen landen bei uns im Bürgerservice, das Fachamt antwortet.", "Bürgerservice"),
+            ("Fernleihe bei uns in der Stadtbücherei: Der Leser füllt den Schein aus.", "Stadtbücherei"),
+            ("Vorgesetzte beantragt. Hausverwaltung (also wir) prüft Räume.", "Hausverwaltung"),
+            ("Altfahrzeuge (Ordnungsamt): Außendienst klebt Aufkleber, wir schreiben an.", "Ordnungsamt"),
+            ("Der Antrag geht an die Stadtkasse. Wir prüfen die Verhältnisse.", "Stadtkasse"),
+            ("Schule bestätigt, leitet an Schulverwaltungsamt weiter. Wir: Schulweg berechnen.", "Schulverwaltungsamt"),
+            ("Wir geben das an die Bußgeldstelle.", ""),
+            ("Dann erfahren wir das im Umweltamt, oft.", "Umweltamt"),
+            ("Also wir vom Bauamt prüfen den Antrag.", "Bauamt"),
+            ("Fachamt meldet Bedarf. Wir, Team Digitalisierung, klären Felder.", "Team Digitalisierung"),
+            ("Wir, also das Bürgerbüro, prüfen den Antrag.", "Bürgerbüro"),
+            ("Prüfung. Gebäudemanagement, also wir, beauftragt die Firma.", "Gebäudemanagement"),
+            ("Verpflichtungserklärung, Ausländerbehörde, also wir.", "Ausländerbehörde"),
+            ("Wenn ja, sagen wir, ähm, Bescheid.", ""),
+            ("Bescheinigung § 7h EStG, Sanierungsgebiet Altstadt, FB 61: Antrag Eigentümer.", "Fachbereich"),
+            ("Kampfmittelfund Baustelle – Ablauf OA: Meldung kommt vom Bauleiter.", "Ordnungsamt"),
+            ("Amtsärztl. Untersuchung Dienstfähigkeit, Gesundheitsamt. Auftrag kommt.", "Gesundheitsamt"),
+            ("Schülerfahrkosten, Erstattung: Eltern stellen Antrag.", ""),
+            // A unit named by its work, in a heading only; the heading's last item that is a unit.
+            ("Lohnpfändung, Entgeltabrechnung. Wir erfassen die Pfändung.", "Entgeltabrechnung"),
+            ("Rente, Versicherungsamt, Zimmer 12: wir nehmen auf.", "Versicherungsamt"),
+            ("Aussonderung Altgeräte, IT-Abt.: FB meldet Gerät.", "IT-Abteilung"),
+            // Adjectives before the unit, a unit's head word with its owner, "an der", "ich".
+            ("Das kommt bei uns in der Unteren Wasserbehörde oft.", "Wasserbehörde"),
+            ("Das läuft bei uns im Büro des Bürgermeisters, beim Protokoll.", "Büro des Bürgermeisters"),
+            ("Die Käufer melden sich bei uns an der Theaterkasse.", "Theaterkasse"),
+            ("Das mach ich im Sozialamt nebenher.", "Sozialamt"),
+            // "das verkaufen wir von der Forstverwaltung": the clause opens with its object.
+            ("Das Brennholz, das verkaufen wir von der Forstverwaltung jeden Winter.", "Forstverwaltung"),
+            ("Antrag geht an die Kasse: SB prüft.", ""),
+            ("Das läuft bei uns übers Kulturbüro, ich bin da die Ansprechpartnerin.", "Kulturbüro"),
+            ("Die Bürgerin meldet es beim Rechtsamt. Dann holen wir beim Bauhof die Stellungnahme ein.", "Rechtsamt"),
+            ("Dann geben wir das dem Bauhof.", ""),
+            ("Der Antrag geht an die Stadtkasse, die bucht.", ""),
+        ];
+        for (dictation, unit) in cases {
+            assert_eq!(speaker(dictation).unwrap_or_default(), unit, "{dictation}");
+        }
     }
 
     #[test]
