@@ -523,6 +523,8 @@ fn apposition(from_we: &[&str]) -> Option<String> {
         return None;
     }
     let end = rest.iter().take(5).position(|w| w.ends_with(','))?;
+    // "von uns, der Wirtschaftsförderung. Ähm, …": the apposition ends with its sentence.
+    let end = rest[..end].iter().position(|w| w.ends_with('.')).unwrap_or(end);
     let named: Vec<&str> = rest[..=end]
         .iter()
         .map(|w| core(w))
@@ -974,6 +976,7 @@ mod tests {
             ("Also wir vom Bauamt prüfen den Antrag.", "Bauamt"),
             ("Fachamt meldet Bedarf. Wir, Team Digitalisierung, klären Felder.", "Team Digitalisierung"),
             ("Wir, also das Bürgerbüro, prüfen den Antrag.", "Bürgerbüro"),
+            ("Ein Programm von uns, der Wirtschaftsförderung. Ähm, die Gründer bewerben sich.", "Wirtschaftsförderung"),
             ("Prüfung. Gebäudemanagement, also wir, beauftragt die Firma.", "Gebäudemanagement"),
             ("Verpflichtungserklärung, Ausländerbehörde, also wir.", "Ausländerbehörde"),
             ("Wenn ja, sagen wir, ähm, Bescheid.", ""),
