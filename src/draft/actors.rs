@@ -69,6 +69,11 @@ fn core(word: &str) -> &str {
     word.trim_matches(|c: char| !c.is_alphanumeric() && c != '-')
 }
 
+/// Whether a word ends its clause or sentence with its punctuation.
+fn ends_clause(word: &str) -> bool {
+    word.ends_with(['.', ',', ':', ';', '?', '!'])
+}
+
 /// The unit or person a word names.
 pub(super) fn actor_named(word: &str) -> Option<String> {
     unit_named(word).or_else(|| person_named(word))
@@ -545,7 +550,7 @@ fn named_before(before_we: &[&str]) -> Option<String> {
     if core(also).to_lowercase() != "also" || !last.ends_with(',') {
         return None;
     }
-    let start = named.iter().rposition(|w| w.ends_with(['.', ',', ':', ';', '?', '!'])).map_or(0, |k| k + 1);
+    let start = named.iter().rposition(|w| ends_clause(w)).map_or(0, |k| k + 1);
     let phrase: Vec<&str> = named[start..].iter().chain(std::iter::once(last)).map(|w| core(w)).collect();
     if phrase.len() > 3 || !phrase.iter().all(|w| w.starts_with(char::is_uppercase)) {
         return None;
@@ -558,7 +563,6 @@ fn named_before(before_we: &[&str]) -> Option<String> {
 /// Wasserbehörde" → "Wasserbehörde"), or a unit's bare head word with the one it belongs to ("im
 /// Büro des Bürgermeisters").
 fn unit_phrase(words: &[&str]) -> Option<String> {
-    let ends_clause = |w: &str| w.ends_with(['.', ',', ':', ';', '?', '!']);
     let adjectives = words
         .iter()
         .take(2)
@@ -671,7 +675,7 @@ pub fn speaker(dictation: &str) -> Option<String> {
             return Some(unit);
         }
         let mut j = i + 1;
-        let within = |j: usize| j < words.len() && !words[j - 1].ends_with(['.', ',', ':', ';', '?', '!']);
+        let within = |j: usize| j < words.len() && !ends_clause(words[j - 1]);
         while within(j) && WE_FILLERS.contains(&lower[j].as_str()) {
             j += 1;
         }
@@ -680,9 +684,8 @@ pub fn speaker(dictation: &str) -> Option<String> {
         // Umweltamt" name the speaker.
         // "das machen wir vom Jugendamt": where the clause opens with its object, "wir vom"
         // names the speaker again.
-        let object_first = i >= 2
-            && matches!(lower[i - 2].as_str(), "das" | "die" | "den")
-            && (i == 2 || words[i - 3].ends_with(['.', ',', ':', ';', '?', '!']));
+        let object_first =
+            i >= 2 && matches!(lower[i - 2].as_str(), "das" | "die" | "den") && (i == 2 || ends_clause(words[i - 3]));
         let after_verb = i > 0
             && lower[i] != "uns"
             && !words[i - 1].ends_with(['.', ',', ':', ';', '?', '!', '('])
