@@ -247,10 +247,12 @@ impl Clause {
     }
 
     /// Whether the condition only points back at the one before it: "Ist dies nicht der Fall?",
-    /// "Wenn ja", "Wenn nicht".
+    /// "Wenn ja", "Wenn nicht", "Wenn alles passt". A clause opening with "ob" asks anew ("ob
+    /// alles passt").
     pub fn refers_back(&self) -> bool {
         let lower = self.text.to_lowercase();
-        words(&lower).filter(|w| !CONDITION.contains(w)).all(|w| REFERRING.contains(&w))
+        first_word(&self.text) != "ob"
+            && words(&lower).filter(|w| !CONDITION.contains(w)).all(|w| REFERRING.contains(&w))
     }
 
     /// Whether the clause, dictated first, only names the service ("Beglaubigung von Kopien,
@@ -314,10 +316,13 @@ fn is_fee(noun: &str) -> bool {
 }
 
 /// Words of a condition that points back at the one before it, or at all cases but the ones
-/// before it ("alle anderen").
+/// before it ("alle anderen"), or says of it that all is well without naming what ("wenn's
+/// passt", "Stimmt alles?", "in Ordnung"): asked alone, such a clause became a decision of
+/// its own ("Alles passt?").
 const REFERRING: &[&str] = &[
-    "ist", "sind", "dies", "das", "es", "der", "die", "nicht", "ja", "nein", "doch", "fall", "so", "zutrifft",
-    "trifft", "zu", "alle", "andere", "anderen", "übrigen", "rest",
+    "ist", "sind", "dies", "das", "es", "s", "der", "die", "nicht", "ja", "nein", "doch", "fall", "so", "zutrifft",
+    "trifft", "zu", "alle", "andere", "anderen", "übrigen", "rest", "alles", "passt", "stimmt", "ok", "okay", "in",
+    "ordnung",
 ];
 
 /// Phrases of remarks on frequency, duration and amounts.
@@ -429,15 +434,17 @@ pub fn split(dictation: &str) -> Vec<Clause> {
                     moved.extend(put_first(&mut clauses, from, first));
                 }
             }
-            // "X → Y": X is the condition under which Y happens, unless X already is work;
-            // inside a chain ("nein → Antragsteller anhören → Antrag ablehnen") an
-            // instruction ending in its infinitive is work.
+            // "X → Y": X is the condition under which Y happens, unless X already is work.
+            // An instruction is work ("Geldkassette entnehmen → leere Kassette einsetzen"), and
+            // inside a chain ("nein → Antragsteller anhören → Antrag ablehnen") so is anything
+            // ending in its infinitive.
             if arrow_follows
                 && clauses.len() > before_part
                 && let Some(last) = clauses.last_mut()
                 && last.kind == ClauseKind::Plain
                 && is_state(&last.text)
                 && !names_fee(&last.text)
+                && (!is_instruction(&last.text) || ends_in_state(&last.text))
                 && !(i > 0 && ends_in_infinitive(&last.text))
             {
                 last.kind = ClauseKind::Condition;
@@ -544,6 +551,15 @@ fn is_state(text: &str) -> bool {
         || text.ends_with('?')
         || !words.iter().any(|w| looks_like_verb(w))
         || words.iter().any(|w| NEGATIONS.contains(&w.to_lowercase().as_str()))
+}
+
+/// Verbs of state: a plural subject says them as an infinitive would read ("Nachweise fehlen").
+const STATE_VERBS: &[&str] =
+    &["fehlen", "vorliegen", "liegen", "passen", "reichen", "ausreichen", "stimmen", "kommen", "gehen", "bleiben"];
+
+/// Whether the clause ends in a verb of state ([`STATE_VERBS`]).
+fn ends_in_state(text: &str) -> bool {
+    text.rsplit(' ').next().is_some_and(|w| STATE_VERBS.contains(&w.trim_matches(|c: char| !c.is_alphabetic())))
 }
 
 /// Words that negate what a clause says: said before an arrow, it is what is not the case
@@ -943,13 +959,25 @@ mod tests {
         assert_eq!(kinds, [Plain, Condition, Condition, Plain, Otherwise, Plain], "{clauses:?}");
         let clauses = texts("Wir prüfen, ob die Person berechtigt ist. Außendienst zählt. Wenn nicht, Ticket zurück.");
         assert_eq!(clauses[3], ("Wenn nicht".into(), Otherwise), "{clauses:?}");
+        // All is well, said of the condition before: its other branch; asked with "ob", a new one.
+        let clauses = texts(
+            "Wenn Alkohol rausgegeben wird, nimmt das Ordnungsamt die Personalien auf. Wenn's passt, kriegt der Stand einen Aufkleber.",
+        );
+        assert_eq!(clauses[2], ("Wenn's passt".into(), Otherwise), "{clauses:?}");
+        let clauses = texts(
+            "Wenn Alkohol rausgegeben wird, nimmt das Ordnungsamt die Personalien auf. Wir prüfen, ob alles passt.",
+        );
+        assert!(clauses.iter().all(|c| c.1 != Otherwise), "{clauses:?}");
     }
 
     #[test]
-    fn an_instruction_inside_an_arrow_chain_is_work() {
+    fn an_instruction_before_an_arrow_is_work() {
         let clauses = texts("nein -> Antragsteller anhören -> Antrag ablehnen\nFrist -> abgelaufen -> Akte schließen");
         assert_eq!(clauses[1], ("Antragsteller anhören".into(), ClauseKind::Plain), "{clauses:?}");
         assert_eq!(clauses[4], ("abgelaufen".into(), ClauseKind::Condition), "{clauses:?}");
+        let clauses = texts("- Geldkassette entnehmen → leere Kassette einsetzen\n- Kassette voll → Zählung");
+        assert_eq!(clauses[0], ("Geldkassette entnehmen".into(), ClauseKind::Plain), "{clauses:?}");
+        assert_eq!(clauses[2], ("Kassette voll".into(), ClauseKind::Condition), "{clauses:?}");
     }
 
     #[test]
@@ -979,7 +1007,8 @@ mod tests {
         let clauses = texts("Ja, also wir gucken die Akte durch. Wenn ja, ähm, fordern wir nach. OK → Bescheid raus.");
         assert_eq!(clauses[0].0, "wir gucken die Akte durch");
         assert_eq!(clauses[1], ("Wenn ja".into(), ClauseKind::Condition));
-        assert_eq!(clauses[3], ("OK".into(), ClauseKind::Condition));
+        // After the "ja" branch's work, "OK" opens the other one.
+        assert_eq!(clauses[3], ("OK".into(), ClauseKind::Otherwise));
     }
 
     #[test]
