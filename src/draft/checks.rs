@@ -351,16 +351,26 @@ pub(super) fn inspects(text: &str) -> bool {
     lower.split(|c: char| !c.is_alphanumeric()).any(|w| INSPECTING.contains(&w) && w != "nach")
 }
 
-/// The documents a requirement names: the nouns after its modal or verb of need ("der
+/// The documents a requirement names: the nouns after its modal or word of need ("der
 /// Antragsteller muss Einkommensnachweis und Kontoauszüge einreichen", "brauchen wir ein
 /// Sicherheitskonzept"), else those before it ("Einverständniserklärung der Eltern muss
-/// unterschrieben dabei sein").
+/// unterschrieben dabei sein", "Arbeitgeberbescheinigung nötig").
 fn required(text: &str) -> Option<Documents> {
     let words: Vec<&str> = text.split_whitespace().collect();
     let need = words.iter().position(|w| {
         matches!(
-            w.to_lowercase().as_str(),
-            "muss" | "müssen" | "soll" | "sollen" | "brauchen" | "braucht" | "benötigen" | "benötigt"
+            trimmed(w).to_lowercase().as_str(),
+            "muss"
+                | "müssen"
+                | "soll"
+                | "sollen"
+                | "brauchen"
+                | "braucht"
+                | "benötigen"
+                | "benötigt"
+                | "nötig"
+                | "notwendig"
+                | "erforderlich"
         )
     })?;
     noun_phrase(&words[need + 1..]).or_else(|| noun_phrase(&words[..need]))
@@ -528,6 +538,14 @@ mod tests {
                 Some(Check::Restated),
                 None,
             ],
+            "{marked:?}"
+        );
+        let marked =
+            checks("Leitung prüft Kapazität. Bei Erhöhung: Arbeitgeberbescheinigung nötig, fehlt sie → nachfordern.");
+        assert!(
+            marked
+                .iter()
+                .any(|(_, c)| matches!(c, Some(Check::Question(q)) if q.starts_with("Arbeitgeberbescheinigung"))),
             "{marked:?}"
         );
         let marked = checks(
