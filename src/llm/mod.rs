@@ -256,12 +256,14 @@ pub trait Generator: Send {
 
 /// Runs `requests` on one generator as one job, sharing a budget of `max_tokens` new tokens,
 /// and hands the answers on in order; the sequence stops after an error or a cancelled request
-/// (returning false from `on_token` cancels). The first request runs alone and streams, so its
-/// first line shows early; the others the generator may answer together
+/// (returning false from `on_token` cancels). The first requests run alone and stream, until
+/// one answers more than a word (a draft's clause answered "skip" shows nothing), so that the
+/// first line that shows comes early; the others the generator may answer together
 /// ([`Generator::generate_batch`]), and then `on_token` sees each answer's whole text once it
-/// and all before it are complete. Otherwise they run one after another, streamed, each with at
-/// most what the earlier ones left (none once it is spent, which answers with an empty
-/// [`FinishReason::Length`] generation).
+/// and all before it are complete: the batch's first pass reads every one of their prompts.
+/// Otherwise they run one after another, streamed, each with at most what the earlier ones
+/// left (none once it is spent, which answers with an empty [`FinishReason::Length`]
+/// generation).
 pub fn generate_sequence(
     generator: &mut dyn Generator,
     requests: &[GenerateRequest],
@@ -270,11 +272,16 @@ pub fn generate_sequence(
     on_done: &mut dyn FnMut(Result<Generation, LlmError>),
 ) {
     let mut left = max_tokens;
+    let mut shown = false;
+    let mut batch_tried = false;
     for (index, request) in requests.iter().enumerate() {
         let rest = &requests[index..];
-        // Once, after the first: a generator that cannot batch these cannot batch fewer.
-        if index == 1 && rest.len() > 1 && batch_in_order(generator, rest, left, on_token, on_done) {
-            return;
+        // Once: a generator that cannot batch these cannot batch fewer.
+        if shown && !batch_tried && rest.len() > 1 {
+            batch_tried = true;
+            if batch_in_order(generator, rest, left, on_token, on_done) {
+                return;
+            }
         }
         let mut request = request.clone();
         request.max_tokens = request.max_tokens.min(left);
@@ -286,6 +293,7 @@ pub fn generate_sequence(
         let go_on = matches!(&result, Ok(g) if g.finish != FinishReason::Cancelled);
         if let Ok(generation) = &result {
             left = left.saturating_sub(generation.stats.new_tokens);
+            shown |= generation.text.split_whitespace().nth(1).is_some();
         }
         on_done(result);
         if !go_on {
@@ -393,4 +401,81 @@ pub fn resolve_model(model: &str) -> Result<PathBuf, LlmError> {
 pub fn load(model: &str, device: Device) -> Result<CandleGenerator, LlmError> {
     let path = resolve_model(model)?;
     CandleGenerator::load(&path, device)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Answers request `i` with `answers[i]`, and records which it answered alone and which
+    /// together.
+    struct Recorder {
+        answers: Vec<&'static str>,
+        alone: Vec<usize>,
+        together: Vec<usize>,
+    }
+
+    impl Recorder {
+        fn index(&self, request: &GenerateRequest) -> usize {
+            request.messages[0].content.parse().expect("the index as the prompt")
+        }
+
+        fn answer(&self, index: usize) -> Generation {
+            let text = self.answers[index].to_owned();
+            Generation { text, finish: FinishReason::Stop, stats: GenerationStats::default() }
+        }
+    }
+
+    impl Generator for Recorder {
+        fn model_id(&self) -> &str {
+            "recorder"
+        }
+
+        fn generate(
+            &mut self,
+            request: &GenerateRequest,
+            on_token: &mut dyn FnMut(&str) -> bool,
+        ) -> Result<Generation, LlmError> {
+            let index = self.index(request);
+            self.alone.push(index);
+            let generation = self.answer(index);
+            on_token(&generation.text);
+            Ok(generation)
+        }
+
+        fn generate_batch(
+            &mut self,
+            requests: &[GenerateRequest],
+            _max_tokens: usize,
+            on_done: &mut dyn FnMut(usize, Result<Generation, LlmError>) -> bool,
+        ) -> bool {
+            for (position, request) in requests.iter().enumerate() {
+                let index = self.index(request);
+                self.together.push(index);
+                on_done(position, Ok(self.answer(index)));
+            }
+            true
+        }
+    }
+
+    /// Which requests ran alone and which together, and the answers in the order handed on.
+    fn sequence(answers: Vec<&'static str>) -> (Vec<usize>, Vec<usize>, Vec<String>) {
+        let requests: Vec<GenerateRequest> =
+            (0..answers.len()).map(|i| GenerateRequest::new(vec![ChatMessage::user(i.to_string())], 50)).collect();
+        let mut generator = Recorder { answers, alone: Vec::new(), together: Vec::new() };
+        let mut handed = Vec::new();
+        generate_sequence(&mut generator, &requests, 1000, &mut |_| true, &mut |result| {
+            handed.push(result.expect("answered").text)
+        });
+        (generator.alone, generator.together, handed)
+    }
+
+    #[test]
+    fn requests_run_alone_until_an_answer_shows_more_than_a_word() {
+        let (alone, together, handed) = sequence(vec!["skip", "skip", "task A: x", "b", "task B: y"]);
+        assert_eq!((alone, together), (vec![0, 1, 2], vec![3, 4]));
+        assert_eq!(handed, ["skip", "skip", "task A: x", "b", "task B: y"]);
+        let (alone, together, _) = sequence(vec!["task A: x", "skip", "task B: y"]);
+        assert_eq!((alone, together), (vec![0], vec![1, 2]));
+    }
 }
