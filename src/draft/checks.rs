@@ -220,19 +220,30 @@ fn rechecks(text: &str) -> bool {
     RECHECK.is_match(text)
 }
 
-/// Words that open a check and say nothing of what is checked.
+/// Words that open a check and say nothing of what is checked, also as the speaker says them
+/// ("ich guck", "schau ich").
 const INSPECTING: &[&str] = &[
     "prüft",
     "prüfen",
     "geprüft",
+    "prüf",
+    "prüfe",
     "guckt",
     "gucken",
+    "guck",
+    "gucke",
     "schaut",
     "schauen",
+    "schau",
+    "schaue",
     "checkt",
     "checken",
+    "check",
+    "checke",
     "kontrolliert",
     "kontrollieren",
+    "kontrollier",
+    "kontrolliere",
     "sieht",
     "sehen",
     "nach",
@@ -241,8 +252,13 @@ const INSPECTING: &[&str] = &[
 /// Words around a check verb that add nothing to it.
 const ASIDES: &[&str] = &[
     "wir",
+    "ich",
     "sie",
     "er",
+    "drüber",
+    "rein",
+    "kurz",
+    "nochmal",
     "dann",
     "erst",
     "mal",
@@ -484,6 +500,21 @@ mod tests {
             ],
             "{marked:?}"
         );
+    }
+
+    #[test]
+    fn the_speaker_inspecting_in_the_first_person_is_named_by_what_is_checked() {
+        for dictation in [
+            "Ich schau dann erst mal, ob der Lageplan dabei ist.",
+            "Ich guck drüber, ob der Lageplan zur DIN 14095 passt.",
+            "Schau ich nochmal rein, ob der Lageplan stimmt.",
+        ] {
+            let marked = checks(dictation);
+            assert!(
+                matches!(&marked[0].1, Some(Check::Inspect(name)) if name.starts_with("Lageplan")),
+                "{dictation}: {marked:?}"
+            );
+        }
     }
 
     #[test]

@@ -108,9 +108,11 @@ pub(super) fn verb_first(sentence: &str) -> Vec<String> {
         // A colon before the comma ends a condition already ("Fehlt die: Kunde reicht nach, dann
         // …"): the colon's rule cuts there.
         // After a semicolon the sentence opens in lower case ("…; lehnt AG ab, teilt SB … mit"):
-        // then the main clause after the comma must say it.
+        // then the main clause after the comma must say it. An "ob …" after the comma is what
+        // the verb asks about, no main clause: "Schau ich nochmal rein, ob …" is work.
         Some(comma)
             if !sentence[..comma].contains(':')
+                && !sentence[comma + 1..].trim_start().to_lowercase().starts_with("ob ")
                 && sentence[..comma].split_whitespace().count() >= 2
                 && !NOT_A_VERB.contains(&first.as_str())
                 && !CONDITION.contains(&first.as_str())
