@@ -269,7 +269,8 @@ pub(crate) fn takes_over(name: &str, foreign: &[String]) -> bool {
 }
 
 /// Whether the model ran into a loop inside a name ("Getrennt getrennt getrennt …"): one word
-/// three times, or one pair of words twice.
+/// three times, one pair of words twice, or a few characters four times in a row
+/// ("Abschnitt 10.1.1.1.1.1.").
 fn degenerate(name: &str) -> bool {
     let words: Vec<String> = name
         .split_whitespace()
@@ -278,7 +279,16 @@ fn degenerate(name: &str) -> bool {
         .collect();
     let thrice = words.iter().any(|w| words.iter().filter(|x| *x == w).count() >= 3);
     let pairs: Vec<(&String, &String)> = words.iter().zip(words.iter().skip(1)).collect();
-    thrice || pairs.iter().enumerate().any(|(i, p)| pairs[i + 1..].contains(p))
+    thrice || pairs.iter().enumerate().any(|(i, p)| pairs[i + 1..].contains(p)) || stutters(name)
+}
+
+/// Whether a unit of one to six characters follows itself three times ("1.1.1.1.", "-----").
+fn stutters(name: &str) -> bool {
+    let chars: Vec<char> = name.chars().collect();
+    (1..=6).any(|unit| {
+        (0..chars.len().saturating_sub(4 * unit - 1))
+            .any(|at| (1..4).all(|k| chars[at..at + unit] == chars[at + k * unit..at + (k + 1) * unit]))
+    })
 }
 
 /// Whether two texts share a content word (see [`same_word`]).
@@ -757,6 +767,7 @@ mod tests {
         );
         assert!(!text.contains("getrennt"), "{text}");
         assert!(degenerate("Mitteilung an Amt Mitteilung an Amt") && !degenerate("Ablehnung schriftlich mitteilen"));
+        assert!(degenerate("Abschnitt 10.1.1.1.1.1.1. unterschreiben") && !degenerate("Nach § 1.1.1 prüfen"));
     }
 
     #[test]
