@@ -21,10 +21,10 @@ use cuts::{
     LIMITS, SUBORDINATORS, colon_condition, connectives, each_work, names_fee, occasion, threshold, verb_first,
 };
 use sentences::sentences;
-use verbs::ends_in_infinitive;
 pub(super) use verbs::{
     MODALS, NOT_VERBS, PARTICLES, common_start, infinitive_like, looks_finite, looks_like_verb, may_be_verb, without_ge,
 };
+use verbs::{ends_in_infinitive, ends_in_state};
 
 /// What a clause is, as far as its wording shows.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -551,15 +551,6 @@ fn is_state(text: &str) -> bool {
         || text.ends_with('?')
         || !words.iter().any(|w| looks_like_verb(w))
         || words.iter().any(|w| NEGATIONS.contains(&w.to_lowercase().as_str()))
-}
-
-/// Verbs of state: a plural subject says them as an infinitive would read ("Nachweise fehlen").
-const STATE_VERBS: &[&str] =
-    &["fehlen", "vorliegen", "liegen", "passen", "reichen", "ausreichen", "stimmen", "kommen", "gehen", "bleiben"];
-
-/// Whether the clause ends in a verb of state ([`STATE_VERBS`]).
-fn ends_in_state(text: &str) -> bool {
-    text.rsplit(' ').next().is_some_and(|w| STATE_VERBS.contains(&w.trim_matches(|c: char| !c.is_alphabetic())))
 }
 
 /// Words that negate what a clause says: said before an arrow, it is what is not the case

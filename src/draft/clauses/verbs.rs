@@ -9,11 +9,25 @@ pub(in crate::draft) const MODALS: &[&str] = &[
     "wollen", "möchte", "möchten", "braucht", "brauchen",
 ];
 
+/// The last word of a text, without the punctuation around it.
+fn last_word(text: &str) -> &str {
+    text.rsplit(' ').next().unwrap_or("").trim_matches(|c: char| !c.is_alphabetic())
+}
+
 /// Whether the text ends in what looks like an infinitive ("anhören", "siegeln"), not a
 /// participle ("eingegangen", "abgeschlossen" have their "ge").
 pub(super) fn ends_in_infinitive(text: &str) -> bool {
-    let last = text.rsplit(' ').next().unwrap_or("").trim_matches(|c: char| !c.is_alphabetic());
+    let last = last_word(text);
     last.chars().count() >= 5 && infinitive_like(last) && without_ge(last) == last
+}
+
+/// Verbs of state: a plural subject says them as an infinitive would read ("Nachweise fehlen").
+const STATE_VERBS: &[&str] =
+    &["fehlen", "vorliegen", "liegen", "passen", "reichen", "ausreichen", "stimmen", "kommen", "gehen", "bleiben"];
+
+/// Whether the text ends in a verb of state ([`STATE_VERBS`]).
+pub(super) fn ends_in_state(text: &str) -> bool {
+    STATE_VERBS.contains(&last_word(text))
 }
 
 /// Whether `word` reads as an infinitive: four letters or more, lower case, ending in "en",
