@@ -9,6 +9,7 @@ use super::llm::classify;
 use super::{CliError, open_store, print_json, read_text};
 use crate::draft::{self, DraftAnswer, DraftError, Line};
 use crate::eval::meaning::MeaningMatcher;
+use crate::eval::recorded::RecordedGenerator;
 use crate::eval::{self, draft as eval_draft};
 use crate::llm::{self, CandleGenerator, Device, Generator};
 use crate::review::{self, Review};
@@ -152,6 +153,11 @@ pub struct EvalDraftArgs {
     /// words (`by_meaning`), and so the embedding model it loads.
     #[arg(long)]
     pub words_only: bool,
+    /// Reuse the answers recorded in this file for the requests asked before, and record the
+    /// others there: for development only, to measure a change to how drafts are assembled in
+    /// seconds. Latency then means nothing; report figures from a run without it.
+    #[arg(long, conflicts_with = "clause_paste")]
+    pub answers: Option<PathBuf>,
 }
 
 pub fn load_model(model: &str) -> Result<CandleGenerator, CliError> {
@@ -277,13 +283,19 @@ pub fn eval(args: EvalArgs) -> Result<ExitCode, CliError> {
         let report = eval_draft::evaluate_clause_paste(&cases, meaning.as_ref(), show);
         return print_json(&serde_json::json!({ "draft": report }));
     }
-    let mut generator = load_model(&args.model.model)?;
+    let mut model = load_model(&args.model.model)?;
+    let mut recorded = None;
+    let generator: &mut dyn Generator = match &args.answers {
+        Some(path) => recorded.insert(RecordedGenerator::open(&mut model, path).map_err(input)?),
+        None => &mut model,
+    };
     let settings = eval_draft::DraftSettings { max_tokens: args.max_tokens, lookahead: args.lookahead };
-    let report = eval_draft::evaluate(&mut generator, &cases, settings, meaning.as_ref(), show);
+    let report = eval_draft::evaluate(generator, &cases, settings, meaning.as_ref(), show);
     let pet = (!pet.is_empty()).then(|| {
-        eval_draft::evaluate_pet(&mut generator, &pet, settings, &mut |r| {
+        eval_draft::evaluate_pet(generator, &pet, settings, &mut |r| {
             eprintln!("{:<12} valid={} tasks {}/{} activities", r.id, r.valid, r.tasks, r.activities)
         })
     });
-    print_json(&serde_json::json!({ "draft": report, "pet": pet }))
+    let answers = recorded.map(|r| serde_json::json!({ "reused": r.reused, "asked": r.asked }));
+    print_json(&serde_json::json!({ "draft": report, "pet": pet, "recorded_answers": answers }))
 }

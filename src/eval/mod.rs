@@ -6,6 +6,7 @@ pub mod bootstrap;
 pub mod draft;
 pub mod meaning;
 pub mod peer;
+pub mod recorded;
 pub mod review;
 pub mod transcribe;
 

@@ -14,6 +14,8 @@ mod engine;
 mod gguf;
 mod lookahead;
 mod sampler;
+#[cfg(test)]
+pub(crate) mod scripted;
 mod simd;
 mod synthetic;
 mod text_stream;
@@ -405,64 +407,14 @@ pub fn load(model: &str, device: Device) -> Result<CandleGenerator, LlmError> {
 
 #[cfg(test)]
 mod tests {
+    use super::scripted::Scripted;
     use super::*;
-
-    /// Answers request `i` with `answers[i]`, and records which it answered alone and which
-    /// together.
-    struct Recorder {
-        answers: Vec<&'static str>,
-        alone: Vec<usize>,
-        together: Vec<usize>,
-    }
-
-    impl Recorder {
-        fn index(&self, request: &GenerateRequest) -> usize {
-            request.messages[0].content.parse().expect("the index as the prompt")
-        }
-
-        fn answer(&self, index: usize) -> Generation {
-            let text = self.answers[index].to_owned();
-            Generation { text, finish: FinishReason::Stop, stats: GenerationStats::default() }
-        }
-    }
-
-    impl Generator for Recorder {
-        fn model_id(&self) -> &str {
-            "recorder"
-        }
-
-        fn generate(
-            &mut self,
-            request: &GenerateRequest,
-            on_token: &mut dyn FnMut(&str) -> bool,
-        ) -> Result<Generation, LlmError> {
-            let index = self.index(request);
-            self.alone.push(index);
-            let generation = self.answer(index);
-            on_token(&generation.text);
-            Ok(generation)
-        }
-
-        fn generate_batch(
-            &mut self,
-            requests: &[GenerateRequest],
-            _max_tokens: usize,
-            on_done: &mut dyn FnMut(usize, Result<Generation, LlmError>) -> bool,
-        ) -> bool {
-            for (position, request) in requests.iter().enumerate() {
-                let index = self.index(request);
-                self.together.push(index);
-                on_done(position, Ok(self.answer(index)));
-            }
-            true
-        }
-    }
 
     /// Which requests ran alone and which together, and the answers in the order handed on.
     fn sequence(answers: Vec<&'static str>) -> (Vec<usize>, Vec<usize>, Vec<String>) {
         let requests: Vec<GenerateRequest> =
             (0..answers.len()).map(|i| GenerateRequest::new(vec![ChatMessage::user(i.to_string())], 50)).collect();
-        let mut generator = Recorder { answers, alone: Vec::new(), together: Vec::new() };
+        let mut generator = Scripted::new(answers);
         let mut handed = Vec::new();
         generate_sequence(&mut generator, &requests, 1000, &mut |_| true, &mut |result| {
             handed.push(result.expect("answered").text)
