@@ -336,6 +336,21 @@ pub(super) fn trailing_subject(clause: &str, candidates: &[String]) -> Option<St
     (next == words.len()).then(|| as_role(found, candidates))
 }
 
+/// Who the words of a task's name say does it, as a role among `candidates`: "Einlader
+/// unterschreibt vor Ort", "misst Herr Kuhn nach". Asked about "Formular ausfüllen, Einlader
+/// unterschreibt vor Ort", the model gave both lines the role of the first part's work. "Die
+/// Chefin zeichnet ab" is left to the clause, which names her unit's head (see [`for_clause`]).
+/// Only a subject of a part of `clause` counts: in "task Rechtsamt: Bürgerin zahlt an" for
+/// "zahlt er an die Bürgerin", the model turned the one paid into who pays.
+pub(super) fn subject_of(name: &str, clause: &str, candidates: &[String]) -> Option<String> {
+    let Actor::Unit(unit) = actor(name) else { return None };
+    let said = clause
+        .split([',', ';'])
+        .flat_map(|part| part.split(" und "))
+        .any(|part| matches!(actor(part), Actor::Unit(u) if format::same_text(&u, &unit)));
+    (said && !matches!(unit.to_lowercase().as_str(), "chef" | "chefin")).then(|| as_role(unit, candidates))
+}
+
 /// Who a clause's last part names as doing the work before it, taken up with "das": "gibt's ein
 /// Gastgeschenk, das besorg ich", "…, das macht dann der Bauhof".
 fn taken_up(clause: &str) -> Option<Actor> {
@@ -417,7 +432,9 @@ pub fn actor(clause: &str) -> Actor {
         if SPEAKER_WORDS.contains(&lower(k + 1).as_str()) {
             return Actor::Speaker;
         }
-        if let Some((found, _)) = subject_after_verb(&words[(k + 1).min(words.len())..])
+        let after = &words[(k + 1).min(words.len())..];
+        if let Some(found) =
+            subject_after_verb(after).map(|(found, _)| found).or_else(|| someone_after(words[k], after))
             && !RECEIVING.contains(&lower(k).as_str())
             && !addresses_bare(&lower(k), &lower(k + 1))
         {
@@ -450,7 +467,27 @@ fn after_the_verb(words: &[&str]) -> Option<Actor> {
     if RECEIVING.contains(&core(main[verb]).to_lowercase().as_str()) {
         return None;
     }
-    subject_after_verb(&main[verb + 1..]).map(|(found, _)| Actor::Unit(found))
+    subject_after_verb(&main[verb + 1..])
+        .map(|(found, _)| found)
+        .or_else(|| someone_after(main[verb], &main[verb + 1..]))
+        .map(Actor::Unit)
+}
+
+/// Verbs of things that begin, end or follow, not of someone working ("dann endet der Vertrag").
+const HAPPENING: &[&str] = &["beginnt", "endet", "erlischt", "folgt", "entfällt", "ruht", "kostet", "dauert"];
+
+/// The noun after "der" right after a verb of work, the reflexive pronoun between at most: a
+/// masculine subject, whoever the dictation names so ("Beim Termin trägt sich der Gast ein",
+/// "dann füllt der Kunde das Formular aus"), though no list of units or people holds them.
+fn someone_after(verb: &str, words: &[&str]) -> Option<String> {
+    let verb = core(verb).to_lowercase();
+    // "muss der Antrag beim Amtsgericht sein": a modal's subject may be a thing.
+    if [STATES, HAPPENING, RECEIVING, MODALS].iter().any(|verbs| verbs.contains(&verb.as_str())) {
+        return None;
+    }
+    let skipped = usize::from(words.first().is_some_and(|w| core(w) == "sich"));
+    let (article, noun) = (core(words.get(skipped)?), core(words.get(skipped + 1)?));
+    (article == "der" && noun.chars().count() > 2 && noun.starts_with(char::is_uppercase)).then(|| noun.to_owned())
 }
 
 /// Verbs whose object is a party ("beauftragt Wartungsfirma", "informiert Polizei").
@@ -829,6 +866,21 @@ mod tests {
     }
 
     #[test]
+    fn a_task_name_may_say_who_does_it() {
+        let known = ["Ausländerbehörde".to_owned(), "Wartungsfirma".to_owned()];
+        let clause = "Formular auf Sicherheitspapier ausfüllen, Einlader unterschreibt vor Ort";
+        assert_eq!(subject_of("Einlader unterschreibt vor Ort", clause, &known).as_deref(), Some("Einlader"));
+        assert_eq!(subject_of("Formular auf Sicherheitspapier ausfüllen", clause, &known), None);
+        let clause = "Firma prüft die Löscher";
+        assert_eq!(subject_of("Firma prüft die Löscher", clause, &known).as_deref(), Some("Wartungsfirma"));
+        let clause = "misst Herr Kuhn nach";
+        assert_eq!(subject_of("misst Herr Kuhn nach", clause, &known).as_deref(), Some("Herr Kuhn"));
+        assert_eq!(subject_of("Chefin zeichnet ab", "die Chefin zeichnet ab", &known), None);
+        // Who the clause pays is no subject, whatever the model made of it.
+        assert_eq!(subject_of("Bürgerin zahlt an", "zahlt er an die Bürgerin", &known), None);
+    }
+
+    #[test]
     fn a_subject_cut_off_by_a_comma_is_the_next_verbs() {
         let none: &[String] = &[];
         let trailing = |clause: &str| trailing_subject(clause, none);
@@ -926,6 +978,12 @@ mod tests {
         // In notes, a party right after a verb that addresses parties is its object.
         assert_eq!(actor("beauftragt Wartungsfirma aus dem Rahmenvertrag"), Actor::Previous);
         assert_eq!(actor("informiert der Bauhof die Anwohner"), unit("Bauhof"));
+        // Whoever "der" names after a verb of work is its subject, in no list or not.
+        assert_eq!(actor("Beim Termin trägt sich der Gast ein"), unit("Gast"));
+        assert_eq!(actor("dann misst der Förster nach"), unit("Förster"));
+        assert_eq!(actor("Dann endet der Vertrag"), Actor::Previous);
+        assert_eq!(actor("Hinterher kommt der Bescheid"), Actor::Previous);
+        assert_eq!(actor("Bis morgen muss der Antrag beim Amtsgericht sein"), Actor::Unsaid);
     }
 
     #[test]

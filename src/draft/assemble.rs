@@ -8,7 +8,7 @@
 use crate::compact::format::{self, Line};
 use crate::process::StepType;
 
-use super::actors::{Actor, actor};
+use super::actors::{Actor, actor, subject_of};
 use super::checks::Check;
 use super::clauses::{Clause, ClauseKind, PARTICLES, common_start, positive, without_ge, words};
 use super::naming::{question_name, task_name, with_clause_particle, with_verb_last};
@@ -70,6 +70,12 @@ pub fn assemble(
         for line in answer.lines().map(str::trim).filter(|l| !l.is_empty() && *l != "skip") {
             let Some(Line::Step(mut step)) = format::parse_unnumbered(line) else { continue };
             step.name = without_stutter(&step.name);
+            if step.kind == StepType::Task && !ruled {
+                let known: Vec<String> = nodes.iter().filter_map(|n| n.role.clone()).chain(step.role.clone()).collect();
+                if let Some(subject) = subject_of(&step.name, &clauses[clause].text, &known) {
+                    step.role = Some(subject);
+                }
+            }
             if step.kind == StepType::Task {
                 tasks += 1;
             }

@@ -9,7 +9,9 @@ use std::sync::LazyLock;
 use regex::Regex;
 
 use super::actors::actor_named;
-use super::clauses::{FLOW_ADVERBS, MODALS, NOT_VERBS, PARTICLES, infinitive_like, looks_finite, positive, without_ge};
+use super::clauses::{
+    FLOW_ADVERBS, MODALS, NOT_VERBS, PARTICLES, infinitive_like, looks_finite, positive, verb_before_ich, without_ge,
+};
 use super::roles;
 
 /// A task name as a modeller writes it: in full words, the work last, as an infinitive.
@@ -358,20 +360,28 @@ pub(crate) fn question_name(name: &str) -> String {
 
 /// A task name worded as a main clause, "<who> <verb> <what> [particle]", as a modeller words a
 /// task: "Firma passt Trasse an" → "Trasse anpassen", "Kämmerei korrigiert die Bestände" →
-/// "die Bestände korrigieren", "Zählteam zählt nach" → "nachzählen". Who does it is the role.
+/// "Bestände korrigieren", "Zählteam zählt nach" → "nachzählen". Who does it is the role.
 fn verb_last(name: &str) -> String {
     let words: Vec<&str> = name.split_whitespace().collect();
-    // Copied from a clause that opens with its verb: "Informieren wir die Amtsleitung".
-    if let [verb, "wir" | "ich", object @ ..] = words.as_slice()
-        && !object.is_empty()
-        && verb.chars().next().is_some_and(char::is_uppercase)
+    // Copied from a clause that opens with its verb and its worker: "Informieren wir die
+    // Amtsleitung", "Teil ich die Lose zu" (the speaker's ending dropped), "Misst Herr Kuhn
+    // nach", "informiert der Bauhof die Anwohner".
+    if let [verb, rest @ ..] = words.as_slice()
+        && let Some(worker) = worker_words(rest)
+        && rest.len() > worker
     {
-        let verb = verb.to_lowercase();
-        if verb.chars().count() >= 4
-            && (verb.ends_with("en") || verb.ends_with('t'))
-            && !NOT_VERBS.contains(&verb.as_str())
-        {
-            return with_verb_after(object, &verb);
+        let lower = verb.to_lowercase();
+        let finite = lower.chars().count() >= 4
+            && (lower.ends_with("en") || lower.ends_with('t'))
+            && !NOT_VERBS.contains(&lower.as_str())
+            && (verb.starts_with(char::is_uppercase) || looks_finite(&lower));
+        let spoken = rest[0] == "ich" && verb_before_ich(&lower, "ich");
+        if finite {
+            return with_verb_after(&rest[worker..], &lower);
+        }
+        if spoken {
+            let ending = if lower.ends_with('e') { "n" } else { "en" };
+            return with_verb_after(&rest[worker..], &format!("{lower}{ending}"));
         }
     }
     let subject_word = |w: &&str| w.chars().next().is_some_and(char::is_uppercase) || ["der", "die", "das"].contains(w);
@@ -393,10 +403,28 @@ fn verb_last(name: &str) -> String {
     with_verb_after(&words[k + 1..], words[k])
 }
 
+/// How many words `words` open with that name who works after a verb that opens a clause: the
+/// speaker ("wir", "ich", "SB"), a colleague by name ("Herr Kuhn", "Fr. Yilmaz"), or a unit or
+/// person after its article ("der Bauhof"). A unit without its article is what the verb works
+/// on ("Informiert Polizei").
+fn worker_words(words: &[&str]) -> Option<usize> {
+    let capitalised = |k: usize| words.get(k).is_some_and(|w| w.starts_with(char::is_uppercase));
+    match *words.first()? {
+        "wir" | "ich" | "SB" => Some(1),
+        "Herr" | "Frau" | "Hr." | "Fr." if capitalised(1) => Some(2),
+        "der" | "die" if words.get(1).is_some_and(|w| actor_named(w.trim_end_matches(',')).is_some()) => Some(2),
+        _ => None,
+    }
+}
+
 /// What is worked on, then the verb as an infinitive, with the particle that ended the words
-/// joined to it: (["das", "Rad", "an"], "schaut") → "das Rad anschauen".
+/// joined to it, and without the article it opens with, as a modeller names a task: (["das",
+/// "Rad", "an"], "schaut") → "Rad anschauen".
 fn with_verb_after(words: &[&str], verb: &str) -> String {
     let mut rest: Vec<&str> = words.iter().copied().filter(|w| !matches!(*w, "uns" | "sich" | "mir")).collect();
+    if rest.len() > 1 && matches!(rest[0], "der" | "die" | "das" | "den" | "dem") {
+        rest.remove(0);
+    }
     let particle = rest.last().filter(|p| PARTICLES.contains(p)).map(|p| (*p).to_owned()).unwrap_or_default();
     if !particle.is_empty() {
         rest.pop();
@@ -556,7 +584,7 @@ mod tests {
             ("Studis kriegen's umsonst", "Studis kriegen's umsonst"),
             ("Zertifikat", "Zertifikat"),
             ("Firma passt Trasse an", "Trasse anpassen"),
-            ("Kämmerei korrigiert die Bestände in SAP", "Die Bestände in SAP korrigieren"),
+            ("Kämmerei korrigiert die Bestände in SAP", "Bestände in SAP korrigieren"),
             ("Zählteam zählt nach", "Nachzählen"),
             ("SB setzt Feststellungsvermerk", "Feststellungsvermerk setzen"),
             ("Abnahme durch Tiefbau", "Abnahme"),
@@ -580,8 +608,13 @@ mod tests {
             ("Kasse übernimmt", "Kasse übernehmen"),
             ("Prüfung erneut", "Erneut prüfen"),
             ("Bescheid sofort", "Bescheid sofort"),
-            ("Informieren wir die Amtsleitung.", "Die Amtsleitung informieren"),
-            ("Schauen wir uns das Rad an", "Das Rad prüfen"),
+            ("Informieren wir die Amtsleitung.", "Amtsleitung informieren"),
+            ("Schauen wir uns das Rad an", "Rad prüfen"),
+            ("Teil ich ab Januar die Lose zu", "Ab Januar die Lose zuteilen"),
+            ("Schick ich die Rechnung", "Rechnung schicken"),
+            ("Misst Herr Kuhn nach", "Nachmessen"),
+            ("informiert der Bauhof die Anwohner", "Anwohner informieren"),
+            ("Informiert Polizei", "Informiert Polizei"),
         ] {
             assert_eq!(task_name(name), expected);
         }

@@ -93,7 +93,10 @@ pub(super) fn words(text: &str) -> impl Iterator<Item = &str> {
 /// Whether the clause is worded as an instruction: it ends in an infinitive (a parenthesis after
 /// it aside) without a modal verb or a negation before it.
 fn is_instruction(text: &str) -> bool {
-    let main = text.split('(').next().unwrap_or(text).trim_end_matches([' ', ',', '.', ';', '!']);
+    // "Bankgebühr (ca. 3 €) dem Zahlungspflichtigen belasten": the aside is left out.
+    static ASIDE: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"\([^)]*\)?").expect("valid regex"));
+    let text = ASIDE.replace_all(text, "");
+    let main = text.trim_end_matches([' ', ',', '.', ';', '!']);
     let lower = main.to_lowercase();
     let words: Vec<&str> = words(&lower).collect();
     ends_in_infinitive(main)
@@ -188,9 +191,15 @@ impl Clause {
         // An instruction is work, whatever remark comes with it ("Jahresgebühr 20 € kassieren",
         // "Gebühr festsetzen (ca. 50 € je Wohnung)"); a worker named is, unless the work is done
         // already or denied ("Gebühr nehmen wir keine").
+        // Each part alone: a remark beside the work does not make it one ("Gutachten schreiben,
+        // an Personalstelle nur Ergebnis"; "Antrag geht ein, SB prüft Unterlagen"), nor does the
+        // condition or list a colon opens ("Voraussetzungen prüfen: 25–69 Jahre").
         let done = words.iter().any(|w| matches!(*w, "bereits" | "schon"));
+        let before_colon = self.text.split_once(':').map(|(before, _)| before);
         let affirmed: Vec<&str> = said.split([',', ';']).filter(|part| !denies(part)).collect();
-        if is_instruction(said) || (names_worker(&affirmed.join(",")) && !done) {
+        if affirmed.iter().chain(&before_colon).any(|part| is_instruction(part))
+            || (affirmed.iter().any(|part| names_worker(part)) && !done)
+        {
             return false;
         }
         negated
@@ -1111,6 +1120,13 @@ mod tests {
         assert!(!remark("Fehlende Nachweise fordert SB an"));
         assert!(!remark("SB setzt Gebühr fest, ca. 0,5 % der Baukosten"));
         assert!(remark("Das kommt oft vor"));
+        // Each part is judged alone: work beside a remark, or before a colon, is work.
+        assert!(!remark("Gutachten schreiben, an Personalstelle nur Ergebnis, keine Diagnosen"));
+        assert!(!remark("Bankgebühr (ca. 3 €) dem Zahlungspflichtigen belasten"));
+        assert!(!remark("Voraussetzungen prüfen: 25–69 Jahre, Wohnsitz in der Stadt"));
+        assert!(!remark("Antrag geht meist per Mail ein, SB prüft Unterlagen"));
+        assert!(remark("Dauert meist fünf Minuten, ohne Termin möglich"));
+        assert!(remark("Meistens kommt die Anfrage von außen, dass da wer kommt"));
     }
 
     #[test]

@@ -123,6 +123,19 @@ pub(in crate::draft) const NOT_VERBS: &[&str] = &[
     "weit",
     "nächst",
     "höchst",
+    // Adverbs and words before a noun that end as infinitives do ("von außen", "bis morgen").
+    "außen",
+    "innen",
+    "draußen",
+    "drinnen",
+    "morgen",
+    "gestern",
+    "zwischen",
+    "entgegen",
+    "diesen",
+    "jeden",
+    "anderen",
+    "unseren",
 ];
 
 /// A lower-case word of four letters or more ending in "t" or "en" ("prüft", "entfernt",
