@@ -341,8 +341,11 @@ fn same_word(x: &str, y: &str) -> bool {
     agree(x, y) || agree(&without_ge(x), &without_ge(y))
 }
 
-/// Words that name the head of a unit beside it ("Leitung Bauhof", "Leiterin Kasse").
+/// Words that name the head of a unit beside it ("Leitung Bauhof", "Leiterin Kasse"), and its
+/// office ("Büro des Bürgermeisters", "Sekretariat Gesundheitsamt"): each a role of its own.
+/// As [`content_words`] writes them, umlauts folded.
 const LEADERSHIP: &[&str] = &["leitung", "leiter", "leiterin", "chef", "chefin"];
+const OFFICES: &[&str] = &["buro", "sekretariat", "vorzimmer", "geschaftsstelle"];
 
 /// Role names that name the same unit in more or fewer words ("Bauhof", "die Kollegin vom
 /// Bauhof"; "Standesamt", "Sachbearbeitung Standesamt"), but not its head ("Leitung Bauhof"),
@@ -366,11 +369,14 @@ fn unify_roles(nodes: &mut [Node]) {
             && common == x.chars().count().min(y.chars().count())
             && common + 3 >= x.chars().count().max(y.chars().count())
     };
-    // "Leitung Statistikstelle" heads the Statistikstelle: a role of its own.
-    let leads = |words: &[String]| words.iter().any(|w| LEADERSHIP.contains(&w.as_str()));
+    // "Leitung Statistikstelle" heads the Statistikstelle, the "Büro des Bürgermeisters" works
+    // for him: roles of their own.
+    let beside = |words: &[String], kind: &[&str]| words.iter().any(|w| kind.contains(&w.as_str()));
     let contained = |a: &str, b: &str| {
         let (wa, wb) = (content_words(a), content_words(b));
-        !wa.is_empty() && wa.iter().all(|x| wb.iter().any(|y| inflected(x, y))) && leads(&wa) == leads(&wb)
+        !wa.is_empty()
+            && wa.iter().all(|x| wb.iter().any(|y| inflected(x, y)))
+            && [LEADERSHIP, OFFICES].iter().all(|kind| beside(&wa, kind) == beside(&wb, kind))
     };
     let mut canonical: Vec<&str> = Vec::new();
     let mut renames: Vec<(String, String)> = Vec::new();
@@ -968,6 +974,11 @@ mod tests {
         let answers = owned(&["task Statistikstelle: Tabelle bauen", "task Leitung Statistikstelle: Tabelle prüfen"]);
         let (text, _) = assemble(&clauses, &answers, &[], &[], "start: x\nend: y\n# T\n");
         assert!(text.contains("task Leitung Statistikstelle: "), "the head is not the unit: {text}");
+        let clauses = split("Das Gastgeschenk besorg ich. Der Bürgermeister trägt sich ein.");
+        let answers =
+            owned(&["task Büro des Bürgermeisters: Gastgeschenk besorgen", "task Bürgermeister: Eintrag unterschreiben"]);
+        let (text, _) = assemble(&clauses, &answers, &[], &[], "start: x\nend: y\n# T\n");
+        assert!(text.contains("task Büro des Bürgermeisters: "), "his office is not the mayor: {text}");
     }
 
     #[test]
