@@ -487,7 +487,17 @@ fn someone_after(verb: &str, words: &[&str]) -> Option<String> {
     }
     let skipped = usize::from(words.first().is_some_and(|w| core(w) == "sich"));
     let (article, noun) = (core(words.get(skipped)?), core(words.get(skipped + 1)?));
-    (article == "der" && noun.chars().count() > 2 && noun.starts_with(char::is_uppercase)).then(|| noun.to_owned())
+    let named = noun.chars().count() > 2 && noun.starts_with(char::is_uppercase);
+    // After "die" the noun may be the object ("prüft die Unterlagen"), unless it names a woman
+    // by what she does ("gestaltet die Kalligrafin").
+    (named && (article == "der" || (article == "die" && feminine_agent(noun)))).then(|| noun.to_owned())
+}
+
+/// Whether a noun names a woman by what she does: "Kalligrafin", "Sachbearbeiterin",
+/// "Ärztin", "Kollegin"; not "Termin" or "Medizin".
+fn feminine_agent(noun: &str) -> bool {
+    const STEMS: &[&str] = &["er", "ist", "or", "nt", "rzt", "af", "og", "eg", "ef", "at", "amt"];
+    noun.strip_suffix("in").is_some_and(|stem| stem.chars().count() >= 3 && STEMS.iter().any(|end| stem.ends_with(end)))
 }
 
 /// Verbs whose object is a party ("beauftragt Wartungsfirma", "informiert Polizei").
@@ -984,6 +994,10 @@ mod tests {
         assert_eq!(actor("Dann endet der Vertrag"), Actor::Previous);
         assert_eq!(actor("Hinterher kommt der Bescheid"), Actor::Previous);
         assert_eq!(actor("Bis morgen muss der Antrag beim Amtsgericht sein"), Actor::Unsaid);
+        assert_eq!(actor("gestaltet die Kalligrafin, Frau Lorenz"), unit("Kalligrafin"));
+        assert_eq!(actor("dann prüft die Ärztin den Befund"), unit("Ärztin"));
+        assert_eq!(actor("Dann prüft die Unterlagen"), Actor::Previous);
+        assert_eq!(actor("Dann bucht die Termin"), Actor::Previous);
     }
 
     #[test]
