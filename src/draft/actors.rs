@@ -348,7 +348,9 @@ pub(super) fn subject_of(name: &str, clause: &str, candidates: &[String]) -> Opt
         .split([',', ';'])
         .flat_map(|part| part.split(" und "))
         .any(|part| matches!(actor(part), Actor::Unit(u) if format::same_text(&u, &unit)));
-    (said && !matches!(unit.to_lowercase().as_str(), "chef" | "chefin")).then(|| as_role(unit, candidates))
+    let lower = unit.to_lowercase();
+    (said && !matches!(lower.as_str(), "chef" | "chefin") && !COLLEAGUES.contains(&lower.as_str()))
+        .then(|| as_role(unit, candidates))
 }
 
 /// Who a clause's last part names as doing the work before it, taken up with "das": "gibt's ein
@@ -487,7 +489,11 @@ fn someone_after(verb: &str, words: &[&str]) -> Option<String> {
     }
     let skipped = usize::from(words.first().is_some_and(|w| core(w) == "sich"));
     let (article, noun) = (core(words.get(skipped)?), core(words.get(skipped + 1)?));
-    let named = noun.chars().count() > 2 && noun.starts_with(char::is_uppercase);
+    // "der Kollege" alone says no more than that someone works: the clause's unit is said
+    // elsewhere, if at all ("die Kollegin vom Bauhof" is read by `named_ahead`).
+    let named = noun.chars().count() > 2
+        && noun.starts_with(char::is_uppercase)
+        && !COLLEAGUES.contains(&noun.to_lowercase().as_str());
     // After "die" the noun may be the object ("prüft die Unterlagen"), unless it names a woman
     // by what she does ("gestaltet die Kalligrafin").
     (named && (article == "der" || (article == "die" && feminine_agent(noun)))).then(|| noun.to_owned())
@@ -998,6 +1004,7 @@ mod tests {
         assert_eq!(actor("dann prüft die Ärztin den Befund"), unit("Ärztin"));
         assert_eq!(actor("Dann prüft die Unterlagen"), Actor::Previous);
         assert_eq!(actor("Dann bucht die Termin"), Actor::Previous);
+        assert_eq!(actor("dann schickt die Kollegin das Infoblatt"), Actor::Previous);
     }
 
     #[test]
