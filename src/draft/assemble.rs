@@ -975,8 +975,10 @@ mod tests {
         let (text, _) = assemble(&clauses, &answers, &[], &[], "start: x\nend: y\n# T\n");
         assert!(text.contains("task Leitung Statistikstelle: "), "the head is not the unit: {text}");
         let clauses = split("Das Gastgeschenk besorg ich. Der Bürgermeister trägt sich ein.");
-        let answers =
-            owned(&["task Büro des Bürgermeisters: Gastgeschenk besorgen", "task Bürgermeister: Eintrag unterschreiben"]);
+        let answers = owned(&[
+            "task Büro des Bürgermeisters: Gastgeschenk besorgen",
+            "task Bürgermeister: Eintrag unterschreiben",
+        ]);
         let (text, _) = assemble(&clauses, &answers, &[], &[], "start: x\nend: y\n# T\n");
         assert!(text.contains("task Büro des Bürgermeisters: "), "his office is not the mayor: {text}");
     }

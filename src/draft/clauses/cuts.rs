@@ -7,7 +7,8 @@ use std::sync::LazyLock;
 use regex::Regex;
 
 use super::verbs::{
-    INSEPARABLE, MODALS, SHORT_FINITE, ends_in_infinitive, infinitive_like, looks_finite, looks_like_verb, without_ge,
+    INSEPARABLE, MODALS, SHORT_FINITE, ends_in_infinitive, ends_in_state, infinitive_like, looks_finite,
+    looks_like_verb, may_be_verb, without_ge,
 };
 use super::{CONDITION, MISSING, NEGATIONS, first_word, is_fee, is_instruction, opens_condition, words};
 
@@ -272,13 +273,45 @@ pub(super) fn connectives(sentence: &str) -> Vec<String> {
     // "Wenn X, (dann) Y": the condition, then the work it governs.
     ordered
         .into_iter()
-        .flat_map(|piece| match piece.find(',') {
+        .flat_map(|piece| match condition_end(&piece) {
             Some(comma) if opens_condition(&first_word(&piece)) => {
                 vec![piece[..comma].to_owned(), piece[comma + 1..].to_owned()]
             }
             _ => vec![piece],
         })
         .collect()
+}
+
+/// The comma that ends a condition opening `piece`: its first, unless the words before it hold
+/// no verb and no state, and an aside stands between them and their verb ("Wenn da mehr als
+/// Kleinbeträge, also über 50 Euro, offen sind, schreib ich …": "also" is gone as a filler by
+/// now). Then the condition runs on to the comma after the few words that end in its verb. "Wenn
+/// Betrag über 500 €, Vorlage an AL schicken" is a condition in notes, and its work.
+fn condition_end(piece: &str) -> Option<usize> {
+    let commas: Vec<usize> = piece.match_indices(',').map(|(i, _)| i).collect();
+    let first = *commas.first()?;
+    let lower = piece[..first].to_lowercase();
+    let opening: Vec<&str> = words(&lower).skip(1).collect();
+    let complete = opening.len() < 2
+        || opening.iter().any(|w| may_be_verb(w) || matches!(*w, "ja" | "nein" | "nicht" | "doch"))
+        || opening.last().is_some_and(|w| STATE_WORDS.contains(w));
+    if complete {
+        return Some(first);
+    }
+    let verb_last = |segment: &str| {
+        let words: Vec<&str> = segment.split_whitespace().collect();
+        words.len() <= 3
+            && words.last().is_some_and(|w| {
+                let w = w.to_lowercase();
+                looks_finite(&w) || matches!(w.as_str(), "ist" | "sind" | "wird" | "werden")
+            })
+            || ends_in_state(segment)
+    };
+    commas
+        .windows(2)
+        .take(2)
+        .find(|pair| verb_last(&piece[pair[0] + 1..pair[1]]))
+        .map_or(Some(first), |pair| Some(pair[1]))
 }
 
 /// Words of a state a condition may end in ("Deckung ok", "Unterlagen vollständig").

@@ -326,12 +326,12 @@ fn is_fee(noun: &str) -> bool {
 
 /// Words of a condition that points back at the one before it, or at all cases but the ones
 /// before it ("alle anderen"), or says of it that all is well without naming what ("wenn's
-/// passt", "Stimmt alles?", "in Ordnung"): asked alone, such a clause became a decision of
+/// passt", "Stimmt alles?", "in Ordnung", "alles sauber", "alles klar"): asked alone, such a clause became a decision of
 /// its own ("Alles passt?").
 const REFERRING: &[&str] = &[
     "ist", "sind", "dies", "das", "es", "s", "der", "die", "nicht", "ja", "nein", "doch", "fall", "so", "zutrifft",
     "trifft", "zu", "alle", "andere", "anderen", "übrigen", "rest", "alles", "passt", "stimmt", "ok", "okay", "in",
-    "ordnung",
+    "ordnung", "sauber", "klar", "gut",
 ];
 
 /// Phrases of remarks on frequency, duration and amounts.
@@ -964,6 +964,8 @@ mod tests {
             "Wenn Alkohol rausgegeben wird, nimmt das Ordnungsamt die Personalien auf. Wenn's passt, kriegt der Stand einen Aufkleber.",
         );
         assert_eq!(clauses[2], ("Wenn's passt".into(), Otherwise), "{clauses:?}");
+        let clauses = texts("Wenn Rückstände offen sind, schreib ich an. Wenn alles sauber ist, stell ich aus.");
+        assert_eq!(clauses[2], ("Wenn alles sauber ist".into(), Otherwise), "{clauses:?}");
         let clauses = texts(
             "Wenn Alkohol rausgegeben wird, nimmt das Ordnungsamt die Personalien auf. Wir prüfen, ob alles passt.",
         );
@@ -1142,5 +1144,23 @@ mod tests {
                 ("Die Kasse bucht".into(), ClauseKind::Plain),
             ]
         );
+    }
+
+    #[test]
+    fn an_aside_inside_a_condition_stays_in_it() {
+        let clauses = texts("Wenn da mehr als Kleinbeträge, also über 50 Euro, offen sind, schreib ich die Firma an.");
+        assert_eq!(
+            clauses,
+            vec![
+                ("Wenn da mehr als Kleinbeträge, über 50 Euro, offen sind".into(), ClauseKind::Condition),
+                ("schreib ich die Firma an".into(), ClauseKind::Plain),
+            ]
+        );
+        // In notes a condition holds no verb, and the work after it is no part of it.
+        let clauses = texts("Wenn Betrag über 500 €, Vorlage an AL schicken, sonst direkt zahlen.");
+        assert_eq!(clauses[0], ("Wenn Betrag über 500 €".into(), ClauseKind::Condition));
+        assert_eq!(clauses[1], ("Vorlage an AL schicken".into(), ClauseKind::Plain));
+        let clauses = texts("Wenn alles okay, Bescheid erstellen.");
+        assert_eq!(clauses[0], ("Wenn alles okay".into(), ClauseKind::Condition));
     }
 }
