@@ -300,12 +300,11 @@ fn condition_end(piece: &str) -> Option<usize> {
     }
     let verb_last = |segment: &str| {
         let words: Vec<&str> = segment.split_whitespace().collect();
-        words.len() <= 3
-            && words.last().is_some_and(|w| {
-                let w = w.to_lowercase();
-                looks_finite(&w) || matches!(w.as_str(), "ist" | "sind" | "wird" | "werden")
-            })
-            || ends_in_state(segment)
+        let verb = |w: &&str| {
+            let w = w.to_lowercase();
+            looks_finite(&w) || matches!(w.as_str(), "ist" | "sind" | "wird" | "werden")
+        };
+        words.len() <= 3 && (words.last().is_some_and(verb) || ends_in_state(segment))
     };
     commas
         .windows(2)

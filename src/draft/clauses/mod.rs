@@ -90,8 +90,8 @@ pub(super) fn words(text: &str) -> impl Iterator<Item = &str> {
     text.split(|c: char| !c.is_alphanumeric()).filter(|w| !w.is_empty())
 }
 
-/// Whether the clause is worded as an instruction: it ends in an infinitive (a parenthesis after
-/// it aside) without a modal verb or a negation before it.
+/// Whether the clause is worded as an instruction: it ends in an infinitive (asides in
+/// parentheses left out) without a modal verb or a negation before it.
 fn is_instruction(text: &str) -> bool {
     // "Bankgebühr (ca. 3 €) dem Zahlungspflichtigen belasten": the aside is left out.
     static ASIDE: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"\([^)]*\)?").expect("valid regex"));
@@ -190,10 +190,9 @@ impl Clause {
         }
         // An instruction is work, whatever remark comes with it ("Jahresgebühr 20 € kassieren",
         // "Gebühr festsetzen (ca. 50 € je Wohnung)"); a worker named is, unless the work is done
-        // already or denied ("Gebühr nehmen wir keine").
-        // Each part alone: a remark beside the work does not make it one ("Gutachten schreiben,
-        // an Personalstelle nur Ergebnis"; "Antrag geht ein, SB prüft Unterlagen"), nor does the
-        // condition or list a colon opens ("Voraussetzungen prüfen: 25–69 Jahre").
+        // already or denied ("Gebühr nehmen wir keine"). Each part is judged alone, and the
+        // words before a colon too: "Gutachten schreiben, an Personalstelle nur Ergebnis",
+        // "Antrag geht ein, SB prüft Unterlagen", "Voraussetzungen prüfen: 25–69 Jahre".
         let done = words.iter().any(|w| matches!(*w, "bereits" | "schon"));
         let before_colon = self.text.split_once(':').map(|(before, _)| before);
         let affirmed: Vec<&str> = said.split([',', ';']).filter(|part| !denies(part)).collect();
@@ -326,8 +325,8 @@ fn is_fee(noun: &str) -> bool {
 
 /// Words of a condition that points back at the one before it, or at all cases but the ones
 /// before it ("alle anderen"), or says of it that all is well without naming what ("wenn's
-/// passt", "Stimmt alles?", "in Ordnung", "alles sauber", "alles klar"): asked alone, such a clause became a decision of
-/// its own ("Alles passt?").
+/// passt", "Stimmt alles?", "in Ordnung", "alles sauber"): asked alone, such a clause became a
+/// decision of its own ("Alles passt?").
 const REFERRING: &[&str] = &[
     "ist", "sind", "dies", "das", "es", "s", "der", "die", "nicht", "ja", "nein", "doch", "fall", "so", "zutrifft",
     "trifft", "zu", "alle", "andere", "anderen", "übrigen", "rest", "alles", "passt", "stimmt", "ok", "okay", "in",
