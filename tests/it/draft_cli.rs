@@ -125,25 +125,41 @@ fn the_drafting_eval_scores_the_clause_paste_peer() {
     assert_eq!(out.status.code(), Some(2), "the peer has no PET check");
 }
 
-/// `ablauf eval draft` reports each score with its 95 % interval, and `ablauf eval compare`
-/// finds no difference between a run and itself; an unreadable run exits 2.
+/// `ablauf eval draft` reports each score with its 95 % interval and, run again with the answers
+/// it recorded, drafts the same without asking the model; `ablauf eval compare` finds no
+/// difference between a run and itself; an unreadable run exits 2.
 #[test]
-fn the_drafting_eval_gives_intervals_and_compares_two_runs() {
+fn the_drafting_eval_gives_intervals_reuses_recorded_answers_and_compares_two_runs() {
     let cases = concat!(env!("CARGO_MANIFEST_DIR"), "/eval/draft/cases");
-    let out = Command::new(BIN)
-        .args(["eval", "draft", "--model", SMALL_LLM, "--limit", "2", "--cases", cases])
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
-    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let answers = dir.path().join("answers.jsonl");
+    let eval = || {
+        let out = Command::new(BIN)
+            .args(["eval", "draft", "--model", SMALL_LLM, "--limit", "2", "--cases", cases, "--answers"])
+            .arg(&answers)
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+        out.stdout
+    };
+    let first = eval();
+    let report: serde_json::Value = serde_json::from_slice(&first).unwrap();
     let recall = report["draft"]["steps"]["recall"].as_f64().unwrap();
     let interval = &report["draft"]["intervals"]["steps_recall"];
     let (low, high) = (interval["low"].as_f64().unwrap(), interval["high"].as_f64().unwrap());
     assert!(low <= recall && recall <= high, "{recall} outside {interval}");
+    assert_eq!(report["recorded_answers"]["reused"], 0, "{}", report["recorded_answers"]);
+    // Run again, every answer comes from the record, and the drafts are the same.
+    let second: serde_json::Value = serde_json::from_slice(&eval()).unwrap();
+    assert_eq!(second["recorded_answers"]["asked"], 0, "{}", second["recorded_answers"]);
+    assert_eq!(second["recorded_answers"]["reused"], report["recorded_answers"]["asked"]);
+    let drafts = |r: &serde_json::Value| {
+        r["draft"]["results"].as_array().unwrap().iter().map(|c| c["compact"].clone()).collect::<Vec<_>>()
+    };
+    assert_eq!(drafts(&second), drafts(&report));
 
-    let dir = tempfile::tempdir().unwrap();
     let run = dir.path().join("run.json");
-    std::fs::write(&run, &out.stdout).unwrap();
+    std::fs::write(&run, &first).unwrap();
     let out = Command::new(BIN).args(["eval", "compare"]).arg(&run).arg(&run).output().unwrap();
     assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
     let comparison: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
