@@ -129,21 +129,20 @@ impl Generator for RecordedGenerator<'_> {
             }
             on_done(unknown[k], result)
         });
-        if !batched {
-            // The engine cannot batch: the caller runs what is left one by one.
+        if batched {
+            self.asked += unknown.len();
+            for (i, generation) in answered {
+                self.record(keys[i].clone(), &generation);
+            }
+        } else {
+            // The engine does not batch these (one alone, for one): asked one by one, recorded
+            // as `generate` records.
             for &i in &unknown {
-                let generation = self.inner.generate(&requests[i], &mut |_| true);
-                if let Ok(generation) = &generation {
-                    answered.push((i, generation.clone()));
-                }
+                let generation = self.generate(&requests[i], &mut |_| true);
                 if !on_done(i, generation) {
                     break;
                 }
             }
-        }
-        self.asked += unknown.len();
-        for (i, generation) in answered {
-            self.record(keys[i].clone(), &generation);
         }
         true
     }
