@@ -63,6 +63,16 @@ pub fn assemble(
                 Actor::Unit(unit) => roles::is_person(&unit),
                 Actor::Previous | Actor::Unsaid => true,
             };
+        // Where the model answered an outside party's request that opens the case with a task of
+        // theirs ("Die Firma schickt den Antrag mit Drehplan"), it is the trigger all the same,
+        // and the closing request names it: a modeller draws no task for it. Their own work
+        // stays ("Der Leser füllt den Fernleihschein aus").
+        let opening_by_others = !trigger
+            && !ruled
+            && start.is_none()
+            && nodes.is_empty()
+            && clause <= 2
+            && matches!(actor(&clauses[clause].text), Actor::Unit(unit) if roles::is_person(&unit));
         let mut tasks = 0;
         let kept = nodes.len();
         // The role of a task dropped for naming no word of its clause.
@@ -86,6 +96,10 @@ pub fn assemble(
                 // Offered a second line, the model fills it with work the clause does not say
                 // ("Gebühr kassiert" → "Gebühr kassieren", "Kasse überprüfen").
                 StepType::Task if !ruled && trigger_by_others => {}
+                StepType::Task
+                    if opening_by_others
+                        && step.role.as_deref().is_some_and(roles::is_person)
+                        && submits(&step.name) => {}
                 StepType::Task
                     if !ruled
                         && (tasks > 1 || trigger)
@@ -203,6 +217,30 @@ pub fn assemble(
         title,
     );
     (text, from_clauses)
+}
+
+/// Verbs by which a party hands in or asks for something, compounds included ("zusenden").
+const SUBMITTING: &[&str] = &[
+    "senden",
+    "schicken",
+    "stellen",
+    "einreichen",
+    "melden",
+    "beantragen",
+    "anfragen",
+    "bewerben",
+    "anrufen",
+    "bringen",
+    "vorlegen",
+    "abgeben",
+    "eintragen",
+    "übermitteln",
+    "schreiben",
+];
+
+/// Whether a task name's verb hands something in or asks ("Antrag stellen", "Kind online anmelden").
+fn submits(name: &str) -> bool {
+    name.split_whitespace().last().is_some_and(|verb| SUBMITTING.iter().any(|s| verb.to_lowercase().ends_with(s)))
 }
 
 /// The words of the example answers in `prompt` that a draft of `dictation` has no reason to use:
@@ -724,6 +762,31 @@ mod tests {
             text,
             "1 start: Antrag eingegangen\n2 decision SB: Unterlagen vollständig? > ja: 3 | nein: 4\n3 task SB: Bescheid erstellen > 5\n4 task SB: Unterlagen nachfordern\n5 task SB: Akte schließen\n6 end: Akte geschlossen\n# Antrag bearbeiten\n"
         );
+    }
+
+    #[test]
+    fn an_outside_party_handing_in_what_opens_the_case_is_its_trigger_not_a_task() {
+        let text = drafted(
+            "Drehgenehmigung. Die Firma schickt den Antrag mit Drehplan. Wir leiten den Antrag weiter.",
+            &["skip", "task Firma: Antrag mit Drehplan senden", "task Ordnungsamt: Antrag weiterleiten"],
+        );
+        assert_eq!(text, "1 start: a\n2 task Ordnungsamt: Antrag weiterleiten\n3 end: b\n# T\n");
+        // Their own work stays, and so does a request that does not open the case.
+        let text = drafted(
+            "Der Leser füllt den Fernleihschein aus. Die Kollegin prüft den Bestand.",
+            &["task Leser: Fernleihschein ausfüllen", "task Stadtbücherei: Bestand prüfen"],
+        );
+        assert!(text.contains("task Leser: Fernleihschein ausfüllen"), "{text}");
+        let text = drafted(
+            "Wir prüfen den Bestand. Wir kaufen ein. Wir prüfen die Rechnung. Der Leser stellt einen Antrag.",
+            &[
+                "task Stadtbücherei: Bestand prüfen",
+                "task Stadtbücherei: Einkaufen",
+                "task Stadtbücherei: Rechnung prüfen",
+                "task Leser: Antrag stellen",
+            ],
+        );
+        assert!(text.contains("task Leser: Antrag stellen"), "{text}");
     }
 
     #[test]
