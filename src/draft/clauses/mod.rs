@@ -24,7 +24,7 @@ use sentences::sentences;
 pub(super) use verbs::{
     MODALS, NOT_VERBS, PARTICLES, common_start, infinitive_like, looks_finite, looks_like_verb, may_be_verb, without_ge,
 };
-use verbs::{ends_in_infinitive, ends_in_state};
+use verbs::{SHORT_FINITE, ends_in_infinitive, ends_in_state};
 
 /// What a clause is, as far as its wording shows.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -264,11 +264,16 @@ impl Clause {
     }
 
     /// Whether the clause, dictated first, only names the service ("Beglaubigung von Kopien,
-    /// Bürgerbüro", "Schulanmeldung GS"): a few words without a verb. Asked about it, the model
-    /// made it a task ("Beglaubigung einreichen"); the closing request names the title.
+    /// Bürgerbüro", "Schulanmeldung GS"): a few words without a verb, or a noun and the
+    /// infinitive of what the service does ("Handkasse einrichten", "Eheschließung anmelden").
+    /// Asked about it, the model made it a task ("Beglaubigung einreichen"); the closing request
+    /// names the title.
     pub fn is_heading(&self) -> bool {
         let words: Vec<&str> = self.text.split_whitespace().collect();
-        words.len() <= 6 && !words.iter().any(|w| looks_like_verb(w))
+        let named_as_work = words.len() <= 4
+            && words.first().is_some_and(|w| w.starts_with(char::is_uppercase))
+            && is_instruction(&self.text);
+        (words.len() <= 6 && !words.iter().any(|w| looks_like_verb(w))) || named_as_work
     }
 
     /// Whether the clause only says how often, how long or how much ("Ca. 80 Fälle im Jahr",
@@ -281,9 +286,25 @@ impl Clause {
         let cost = COST_CUES.iter().any(|cue| lower.contains(cue))
             && words(&self.text).filter(|w| looks_like_verb(w)).all(|w| COST_VERBS.contains(&w));
         self.kind == ClauseKind::Plain
-            && (cost || STATISTIC_CUES.iter().any(|cue| lower.contains(cue)))
+            && (cost || STATISTIC_CUES.iter().any(|cue| lower.contains(cue)) || self.is_figures_note())
             && !is_instruction(&self.text)
             && !names_worker(&self.text)
+    }
+
+    /// Whether the clause notes figures without work: no verb, no noun of work and nothing
+    /// handed on ("2 Monate Vorlauf", "Steuersatz 5 % v. Übernachtungspreis", "Aktuell 61
+    /// Formulare online, Ziel 100 bis Ende 2027"). Asked about it, the model invented the work
+    /// ("Vorlauf planen", "Steuersatz berechnen"). A figure beside work is a step's detail
+    /// ("Bericht an AL bis Folgetag 10 Uhr", "Nachforderung, Frist 4 Wo").
+    fn is_figures_note(&self) -> bool {
+        let work = |w: &str| {
+            let lower = w.to_lowercase();
+            may_be_verb(w)
+                || SHORT_FINITE.contains(&w)
+                || WORK_NOUN_ENDS.iter().any(|end| lower.ends_with(end))
+                || matches!(lower.as_str(), "an" | "ans" | "per" | "durch")
+        };
+        self.text.contains(|c: char| c.is_ascii_digit()) && !words(&self.text).any(work)
     }
 
     /// A fee dictated as a note, without a verb ("Gebühr 280 Euro", "Gebühr i. d. R. 45 €"),
@@ -317,6 +338,11 @@ impl Clause {
         format!("{first}{}?", chars.as_str())
     }
 }
+
+/// Ends of nouns that name work or what it hands on ("Prüfung", "Übergabe", "Abnahme",
+/// "Hausbesuch", "Gebührenbescheid").
+const WORK_NOUN_ENDS: &[&str] =
+    &["ung", "gabe", "nahme", "kontrolle", "bescheid", "bericht", "besuch", "antrag", "schreiben", "gebühr"];
 
 /// Whether a (lower-case) noun is a fee: "Gebühr", "Verwaltungsgebühren".
 fn is_fee(noun: &str) -> bool {
@@ -768,12 +794,17 @@ mod tests {
     }
 
     #[test]
-    fn a_heading_names_the_service_without_a_verb() {
+    fn a_heading_names_the_service_without_a_verb_or_as_its_work() {
         let heading =
             |text: &str| Clause { text: text.to_owned(), kind: ClauseKind::Plain, negated: false }.is_heading();
         assert!(heading("Beglaubigung von Kopien, Bürgerbüro"));
         assert!(!heading("Antrag kommt per Mail ins Ordnungsamt"));
         assert!(!heading("Versammlungsanzeige: Eingang beim Ordnungsamt, spätestens 48 Stunden vor Bekanntgabe"));
+        // Or by a noun and the infinitive of what it does.
+        assert!(heading("Handkasse einrichten"));
+        assert!(heading("Eheschließung anmelden"));
+        assert!(!heading("Dann den Antrag auf Vollständigkeit prüfen"));
+        assert!(!heading("SB muss Antrag prüfen"));
     }
 
     #[test]
@@ -1053,6 +1084,13 @@ mod tests {
         assert!(split("Firmen zahlen 60 Euro die Stunde, Studis kriegen's umsonst")[0].is_statistic());
         assert!(split("Kommt hier wg. Bahnknoten 3–4x/J. vor")[0].is_statistic());
         assert!(!split("Kasse zahlt Zuschuss aus")[0].is_statistic());
+        // Figures without work; beside work, handed on or named as a noun, they are its detail.
+        assert!(split("2 Monate Vorlauf")[0].is_statistic());
+        assert!(split("Steuersatz 5 % v. Übernachtungspreis")[0].is_statistic());
+        assert!(split("Aktuell 61 Formulare online, Ziel 100 bis Ende 2027")[0].is_statistic());
+        assert!(!split("Bericht an AL bis Folgetag 10 Uhr")[0].is_statistic());
+        assert!(!split("Nachforderung, Frist 4 Wo.")[0].is_statistic());
+        assert!(!split("Hausbesuch mit Begrüßungspaket (Wert ca. 30 €)")[0].is_statistic());
         // An instruction beside a figure is asked about too.
         assert!(!split("Gastschulbeitrag, 1.200 € im Jahr, beim Schulträger zusagen")[0].is_statistic());
         // A negated state before a colon is the condition of the work after it.
