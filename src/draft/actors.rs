@@ -367,6 +367,20 @@ fn taken_up(clause: &str) -> Option<Actor> {
     }
 }
 
+/// The unit a clause's subject names by the last part of its compound name, where the
+/// dictation names one unit so ("Leitung prüft freie Kapazität" beside "Kita-Leitung"; "Kasse
+/// zahlt" beside "Stadtkasse"). Alone, such a head names no unit (see [`unit_named`]).
+fn named_by_head(clause: &str, candidates: &[String]) -> Option<Actor> {
+    let words: Vec<&str> = clause.split_whitespace().collect();
+    let k = usize::from(words.first().is_some_and(|w| ARTICLES.contains(&core(w).to_lowercase().as_str())));
+    let head = core(words.get(k)?);
+    if !is_unit_head(head) || !finite_verb(&words, k + 1) {
+        return None;
+    }
+    let role = as_role(head.to_owned(), candidates);
+    (role != head).then_some(Actor::Unit(role))
+}
+
 /// Whether a part of a clause opens with a pronoun for the unit named before it, then its verb
 /// ("die macht dann das Anhörungsverfahren", "der prüft").
 fn resumes(part: &str) -> bool {
@@ -842,7 +856,9 @@ pub fn for_clause(
     let said = match actor(clause) {
         // "Gebäudemanagement, wir": who works on, though the clause holds no work.
         Actor::Unsaid if names_only_who(clause, speaker) => who_named(clause),
-        said @ (Actor::Unsaid | Actor::Previous) => taken_up(clause).unwrap_or(said),
+        said @ (Actor::Unsaid | Actor::Previous) => {
+            taken_up(clause).or_else(|| named_by_head(clause, candidates)).unwrap_or(said)
+        }
         said => said,
     };
     let Some(first) = resolve(said) else {
@@ -894,6 +910,17 @@ mod tests {
         assert_eq!(subject_of("Chefin zeichnet ab", "die Chefin zeichnet ab", &known), None);
         // Who the clause pays is no subject, whatever the model made of it.
         assert_eq!(subject_of("Bürgerin zahlt an", "zahlt er an die Bürgerin", &known), None);
+    }
+
+    #[test]
+    fn a_unit_named_by_its_last_part_is_the_one_compound_that_ends_so() {
+        let roles = ["Kita-Leitung".to_owned(), "Beitragsstelle".to_owned()];
+        let named = |clause: &str| for_clause(clause, false, None, None, None, &roles);
+        assert_eq!(named("Leitung prüft freie Kapazität in Gruppe"), ["Kita-Leitung"]);
+        assert_eq!(named("Die Leitung meldet Änderung an Beitragsstelle"), ["Kita-Leitung"]);
+        // Not where no compound or more than one ends so, nor where the head is not the subject.
+        assert!(named("Amt prüft den Antrag").is_empty());
+        assert!(named("Leitung informieren").is_empty());
     }
 
     #[test]
