@@ -5,6 +5,8 @@ use std::path::Path;
 use std::sync::Arc;
 use std::time::Instant;
 
+use candle_core::quantized::gguf_file;
+
 use serde::Serialize;
 
 use super::chat_template::ChatTemplate;
@@ -105,6 +107,23 @@ pub struct ModelInfo {
     pub load_s: f64,
 }
 
+/// What a model file holds for turning text into tokens and back: its tokenizer, its chat
+/// template and the grammars' index of its vocabulary.
+fn text_side(
+    content: &gguf_file::Content,
+    path: &Path,
+    vocab_size: usize,
+) -> Result<(Arc<ModelTokenizer>, ChatTemplate, GrammarCompiler), LlmError> {
+    let tokenizer = Arc::new(ModelTokenizer::load(content, path, vocab_size)?);
+    let template_source = gguf::get_str(content, "tokenizer.chat_template")
+        .map_err(|_| LlmError::Template("the GGUF file has no tokenizer.chat_template".into()))?;
+    let template =
+        ChatTemplate::new(template_source.to_owned(), tokenizer.bos_text().into(), tokenizer.eos_text().into())?;
+    let grammars = GrammarCompiler::new(tokenizer.clone());
+    grammars.prepare()?;
+    Ok((tokenizer, template, grammars))
+}
+
 impl CandleGenerator {
     pub fn load(path: &Path, device: Device) -> Result<Self, LlmError> {
         let started = Instant::now();
@@ -112,19 +131,24 @@ impl CandleGenerator {
         let candle_device = device.to_candle()?;
         let gguf::GgufFile { content, mut reader, architecture } = gguf::open(path)?;
         let params = Hyperparams::from_metadata(architecture, &content)?;
-        let tokenizer = Arc::new(ModelTokenizer::load(&content, path, params.vocab_size)?);
-        let template_source = gguf::get_str(&content, "tokenizer.chat_template")
-            .map_err(|_| LlmError::Template("the GGUF file has no tokenizer.chat_template".into()))?;
-        let template =
-            ChatTemplate::new(template_source.to_owned(), tokenizer.bos_text().into(), tokenizer.eos_text().into())?;
-        let mut source = GgufTensors { content: &content, reader: &mut reader };
-        let model = Transformer::load(params, &mut source, &candle_device)
-            .map_err(|e| LlmError::NotGguf { path: path.to_owned(), detail: e.to_string() })?;
+        let vocab_size = params.vocab_size;
+        // The tokenizer, the chat template and the grammars' token index are built on a second
+        // thread while this one reads the weights: a second or more off every `ablauf draft`.
+        let (text, model) = std::thread::scope(|scope| {
+            let text = scope.spawn(|| text_side(&content, path, vocab_size));
+            let mut source = GgufTensors { content: &content, reader: &mut reader };
+            let model = Transformer::load(params, &mut source, &candle_device)
+                .map_err(|e| LlmError::NotGguf { path: path.to_owned(), detail: e.to_string() });
+            let text = text.join().unwrap_or_else(|_| Err(LlmError::Tokenizer("the tokenizer's loader failed".into())));
+            (text, model)
+        });
+        let (tokenizer, template, grammars) = text?;
+        let model = model?;
         let id = path.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_else(|| "model".into());
         let generator = CandleGenerator {
             id,
             model,
-            grammars: GrammarCompiler::new(tokenizer.clone()),
+            grammars,
             tokenizer,
             template,
             cached: Vec::new(),
