@@ -37,6 +37,16 @@ const NUMBER_WORDS: &[&str] = &[
     "vierzig", "fünfzig", "hundert", "tausend",
 ];
 
+/// Prepositions a correction may say again to replace the phrase they open.
+const PREPOSITIONS: &[&str] =
+    &["nach", "vor", "bis", "ab", "an", "mit", "bei", "beim", "für", "um", "zum", "zur", "über", "unter", "pro", "im"];
+
+/// Whether a correction, up to its comma, is a phrase of a few words without a verb.
+fn phrase_only(correction: &str) -> bool {
+    let part = correction.split([',', ';', '.']).next().unwrap_or_default();
+    part.split_whitespace().count() <= 4 && !part.split_whitespace().skip(1).any(looks_like_verb)
+}
+
 /// The kind of word a correction replaces with its own of the same kind.
 #[derive(PartialEq)]
 enum WordKind {
@@ -99,6 +109,15 @@ pub(super) fn replaced(sentence: &str) -> String {
             None
         } else if let Some(back) = TAKEN_BACK.find(correction) {
             Some((said_words[0].0, mark.end() + back.end()))
+        } else if PREPOSITIONS.contains(&first_lower.as_str()) && phrase_only(correction) {
+            // "nach zehn Fehltagen, nein, nach fünf": the phrase from its preposition on; not
+            // "beim Kreis, nein, beim Kreis heißt das jetzt Umweltamt", which renames.
+            said_words
+                .iter()
+                .rev()
+                .take(6)
+                .find(|(_, w)| w.to_lowercase() == first_lower)
+                .map(|&(at, _)| (at, mark.end()))
         } else {
             let kind = word_kind(first);
             said_words

@@ -938,6 +938,20 @@ mod tests {
         );
         assert_eq!(names("Wir prüfen den Antrag, nein, das ist falsch, wir lehnen ab."), ["wir lehnen ab"]);
         assert_eq!(
+            names("Die Schule meldet das Kind nach zehn Fehltagen, äh, nein, nach fünf, mit Fehlzeitenliste."),
+            ["Die Schule meldet das Kind nach fünf, mit Fehlzeitenliste"]
+        );
+        assert_eq!(
+            names("Wir schicken es an die Kasse, nein, an den Fachbereich."),
+            ["Wir schicken es an den Fachbereich"]
+        );
+        assert_eq!(
+            names(
+                "Die Behörde beim Kreis gibt 'ne Stellungnahme ab, nein, beim Kreis heißt das jetzt Umweltamt, egal."
+            ),
+            ["Die Behörde beim Kreis gibt 'ne Stellungnahme ab, nein, beim Kreis heißt das jetzt Umweltamt, egal"]
+        );
+        assert_eq!(
             names("Dann prüft das Amt die Entfernung, nein, die Schule bestätigt zuerst."),
             ["prüft das Amt die Entfernung, nein", "die Schule bestätigt zuerst"]
         );
