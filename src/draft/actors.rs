@@ -7,7 +7,7 @@
 //! went missing from the draft (docs/drafting.md, session 25).
 
 use super::clauses::{MODALS, infinitive_like};
-use super::roles::{is_unit_head, person_named, unit_named};
+use super::roles::{is_person, is_unit_head, person_named, unit_named};
 use crate::compact::format;
 
 /// Who does a clause's work, as far as its wording says.
@@ -861,6 +861,17 @@ pub fn for_clause(
         }
         said => said,
     };
+    // "fragen wir den Eigentümer. … Sagt er ja, schließt er den Vertrag": "er" after the verb
+    // is not the speaker who worked last, but the person named last. (Units are left out: one
+    // the dictation names by an abbreviation we do not know, "zahlt er" after "Erkennt der KSA
+    // an", would go to the unit named before it.)
+    let he = clause.split_whitespace().nth(1).is_some_and(|w| core(w) == "er");
+    let said = match (said, mentioned) {
+        (Actor::Previous, Some(person)) if he && previous.is_some() && previous == speaker && is_person(person) => {
+            Actor::Unit(person.to_owned())
+        }
+        (said, _) => said,
+    };
     let Some(first) = resolve(said) else {
         return mentioned
             .filter(|_| resumes(clause))
@@ -910,6 +921,24 @@ mod tests {
         assert_eq!(subject_of("Chefin zeichnet ab", "die Chefin zeichnet ab", &known), None);
         // Who the clause pays is no subject, whatever the model made of it.
         assert_eq!(subject_of("Bürgerin zahlt an", "zahlt er an die Bürgerin", &known), None);
+    }
+
+    #[test]
+    fn he_after_the_verb_is_whoever_was_named_last_not_the_speaker() {
+        let roles = ["Wirtschaftsförderung".to_owned()];
+        let clause = "schließt er mit dem Nutzer einen Zwischennutzungsvertrag";
+        let speaker = Some("Wirtschaftsförderung");
+        assert_eq!(for_clause(clause, false, speaker, speaker, Some("Eigentümer"), &roles), ["Eigentümer"]);
+        // After someone else's work, "er" goes on with them; a unit named last is not taken.
+        assert_eq!(for_clause(clause, false, speaker, speaker, Some("Bauhof"), &roles), ["Wirtschaftsförderung"]);
+        assert_eq!(
+            for_clause(clause, false, speaker, Some("Hausmeister"), Some("Eigentümer"), &roles),
+            ["Hausmeister"]
+        );
+        assert_eq!(
+            for_clause("schließt den Vertrag", false, speaker, speaker, Some("Eigentümer"), &roles),
+            ["Wirtschaftsförderung"]
+        );
     }
 
     #[test]
