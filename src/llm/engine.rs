@@ -139,7 +139,9 @@ impl CandleGenerator {
             let mut source = GgufTensors { content: &content, reader: &mut reader };
             let model = Transformer::load(params, &mut source, &candle_device)
                 .map_err(|e| LlmError::NotGguf { path: path.to_owned(), detail: e.to_string() });
-            let text = text.join().unwrap_or_else(|_| Err(LlmError::Tokenizer("the tokenizer's loader failed".into())));
+            let text = text.join().unwrap_or_else(|_| {
+                Err(LlmError::Tokenizer("loading the tokenizer, chat template or grammar index panicked".into()))
+            });
             (text, model)
         });
         let (tokenizer, template, grammars) = text?;
