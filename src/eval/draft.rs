@@ -309,7 +309,8 @@ pub struct CaseResult {
     pub compact: String,
     /// The clauses the dictation was cut into, with the model's answers.
     pub clauses: Vec<crate::draft::ClauseAnswer>,
-    /// Gold tasks and decisions the draft has no match for, and drafted ones without a gold match.
+    /// Gold tasks and decisions the draft has no match for, and drafted ones without a gold match,
+    /// paired as `by_meaning` is where it is scored, else by words.
     pub missed: Vec<String>,
     pub extra: Vec<String>,
 }
@@ -498,12 +499,13 @@ fn score_drafts(
     }
 }
 
-/// The gold tasks and decisions without a drafted match, and the drafted ones without a gold match.
-fn unmatched(gold: &Process, predicted: &Process) -> (Vec<String>, Vec<String>) {
+/// The gold tasks and decisions without a drafted match, and the drafted ones without a gold
+/// match, names paired by `pair` (by meaning where the scores are, so the lists explain them).
+fn unmatched(gold: &Process, predicted: &Process, pair: &mut Pairing) -> (Vec<String>, Vec<String>) {
     let (mut missed, mut extra) = (Vec::new(), Vec::new());
     for kind in [NameKind::Task, NameKind::Decision] {
         let (g, p) = (names(gold, kind), names(predicted, kind));
-        let pairs = match_labels(&g, &p);
+        let pairs = pair(kind, &g, &p);
         missed
             .extend(g.iter().enumerate().filter(|(i, _)| !pairs.iter().any(|m| m.0 == *i)).map(|(_, l)| l.to_string()));
         extra
@@ -515,8 +517,11 @@ fn unmatched(gold: &Process, predicted: &Process) -> (Vec<String>, Vec<String>) 
 fn case_result(case: &Case, outcome: &Result<Draft, DraftError>, meaning: Option<&MeaningMatcher>) -> CaseResult {
     let words = case.dictation.split_whitespace().count();
     let predicted = outcome.as_ref().map(|d| d.process.clone()).unwrap_or_default();
-    let (missed, extra) = unmatched(&case.gold, &predicted);
     let score = score(&case.gold, &predicted);
+    let (missed, extra) = match meaning {
+        Some(m) => unmatched(&case.gold, &predicted, &mut |kind, g, p| m.pairs(kind, g, p).unwrap_or_default()),
+        None => unmatched(&case.gold, &predicted, &mut |_, g, p| match_labels(g, p)),
+    };
     let by_meaning = meaning.and_then(|m| {
         m.score(&case.gold, &predicted)
             .inspect_err(|e| tracing::warn!("{}: names not matched by meaning: {e}", case.id))
