@@ -11,6 +11,7 @@
 //! Clause by clause, because a 1.5B model asked to rewrite a whole dictation at once drops
 //! half of its steps, copies its prompt's examples and loses conditions (docs/drafting.md).
 
+mod abbreviations;
 pub mod actors;
 pub mod assemble;
 pub mod checks;
@@ -165,12 +166,14 @@ fn request(
 pub fn prepare(dictation: &str, max_tokens: usize) -> Result<PreparedDraft, DraftError> {
     let started = Instant::now();
     let dictation = input::check(dictation)?;
-    let mut clauses = clauses::split(dictation);
+    // Read as written out; the draft keeps the dictation as it was given.
+    let text = abbreviations::spelled_out(dictation);
+    let mut clauses = clauses::split(&text);
     if clauses.is_empty() {
-        clauses.push(Clause { text: format::collapse_whitespace(dictation), kind: ClauseKind::Plain, negated: false });
+        clauses.push(Clause { text: format::collapse_whitespace(&text), kind: ClauseKind::Plain, negated: false });
     }
-    let speaker = actors::speaker(dictation);
-    let mut roles = roles::candidates(dictation);
+    let speaker = actors::speaker(&text);
+    let mut roles = roles::candidates(&text);
     // The speaker's unit first, though its name may be no unit's by its words
     // ("Lohnpfändung, Entgeltabrechnung"): the work no clause gives anyone is most often its.
     if let Some(unit) = &speaker
@@ -270,9 +273,9 @@ pub fn prepare(dictation: &str, max_tokens: usize) -> Result<PreparedDraft, Draf
     }
     let asked: Vec<bool> = ruled.iter().map(Option::is_none).collect();
     let excerpt = closing_excerpt(&clauses, &asked);
-    let closing = format::closing_grammar(&title_words(dictation));
+    let closing = format::closing_grammar(&title_words(&text));
     requests.push(request(&excerpt, CLOSING_CLAUSE, closing, CLOSING_MAX_TOKENS, false)?);
-    let foreign = assemble::foreign_words(&requests[0].messages[0].content, dictation);
+    let foreign = assemble::foreign_words(&requests[0].messages[0].content, &text);
     Ok(PreparedDraft {
         foreign,
         requests,
