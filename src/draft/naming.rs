@@ -10,7 +10,8 @@ use regex::Regex;
 
 use super::actors::actor_named;
 use super::clauses::{
-    FLOW_ADVERBS, MODALS, NOT_VERBS, PARTICLES, infinitive_like, looks_finite, positive, verb_before_ich, without_ge,
+    FLOW_ADVERBS, MODALS, NOT_VERBS, PARTICLES, infinitive_like, looks_finite, looks_like_verb, positive,
+    verb_before_ich, without_ge,
 };
 use super::roles;
 
@@ -371,10 +372,11 @@ fn verb_last(name: &str) -> String {
         && rest.len() > worker
     {
         let lower = verb.to_lowercase();
+        // Before "wir" or "sie" a word in "-en" is a verb too ("sagen wir ab").
         let finite = lower.chars().count() >= 4
             && (lower.ends_with("en") || lower.ends_with('t'))
             && !NOT_VERBS.contains(&lower.as_str())
-            && (verb.starts_with(char::is_uppercase) || looks_finite(&lower));
+            && (verb.starts_with(char::is_uppercase) || looks_finite(&lower) || SUBJECT_PRONOUNS.contains(&rest[0]));
         let spoken = rest[0] == "ich" && verb_before_ich(&lower, "ich");
         if finite {
             return with_verb_after(&rest[worker..], &lower);
@@ -383,6 +385,15 @@ fn verb_last(name: &str) -> String {
             let ending = if lower.ends_with('e') { "n" } else { "en" };
             return with_verb_after(&rest[worker..], &format!("{lower}{ending}"));
         }
+    }
+    // A pronoun after the verb is its subject, and the words around them are what is worked
+    // on: "Wasser holen sie vom Friedhof" → "Wasser vom Friedhof holen", "Nach vier Wochen
+    // bringt er's zurück" → "Nach vier Wochen zurückbringen".
+    if let Some(k) = (1..words.len().saturating_sub(1).min(4)).find(|&k| {
+        looks_like_verb(words[k]) && !PARTICLES.contains(&words[k]) && SUBJECT_PRONOUNS.contains(&words[k + 1])
+    }) {
+        let object: Vec<&str> = words[..k].iter().chain(&words[k + 2..]).copied().collect();
+        return with_verb_after(&object, words[k]);
     }
     let subject_word = |w: &&str| w.chars().next().is_some_and(char::is_uppercase) || ["der", "die", "das"].contains(w);
     // The verb is followed by what is worked on or by its particle; a last word is a participle
@@ -403,14 +414,23 @@ fn verb_last(name: &str) -> String {
     with_verb_after(&words[k + 1..], words[k])
 }
 
+/// Pronouns that are the subject where they follow a verb ("sagen wir ab", "stellen die's
+/// wieder her", "holt er's zurück").
+const SUBJECT_PRONOUNS: &[&str] = &["wir", "ich", "er", "sie", "man", "er's", "sie's", "die's", "der's", "wir's"];
+
 /// How many words `words` open with that name who works after a verb that opens a clause: the
-/// speaker ("wir", "ich", "SB"), a colleague by name ("Herr Kuhn", "Fr. Yilmaz"), or a unit or
+/// speaker or a pronoun ("wir", "ich", "SB", "er's"), a worker before "selbst" ("kehrt FW selbst
+/// auf"), a colleague by name ("Herr Kuhn", "Fr. Yilmaz"), or a unit or
 /// person after its article ("der Bauhof"). A unit without its article is what the verb works
 /// on ("Informiert Polizei").
 fn worker_words(words: &[&str]) -> Option<usize> {
     let capitalised = |k: usize| words.get(k).is_some_and(|w| w.starts_with(char::is_uppercase));
+    // "kehrt FW selbst auf", "holt er's selber zurück".
+    let alone = usize::from(words.get(1).is_some_and(|w| matches!(*w, "selbst" | "selber")));
     match *words.first()? {
-        "wir" | "ich" | "SB" => Some(1),
+        "SB" => Some(1 + alone),
+        w if SUBJECT_PRONOUNS.contains(&w) => Some(1 + alone),
+        _ if capitalised(0) && alone == 1 => Some(2),
         "Herr" | "Frau" | "Hr." | "Fr." if capitalised(1) => Some(2),
         "der" | "die" if words.get(1).is_some_and(|w| actor_named(w.trim_end_matches(',')).is_some()) => Some(2),
         _ => None,
@@ -425,9 +445,14 @@ fn with_verb_after(words: &[&str], verb: &str) -> String {
     if rest.len() > 1 && matches!(rest[0], "der" | "die" | "das" | "den" | "dem") {
         rest.remove(0);
     }
-    let particle = rest.last().filter(|p| PARTICLES.contains(p)).map(|p| (*p).to_owned()).unwrap_or_default();
+    let mut particle = rest.last().filter(|p| PARTICLES.contains(p)).map(|p| (*p).to_owned()).unwrap_or_default();
     if !particle.is_empty() {
         rest.pop();
+        // "stellen die's wieder her" → "wiederherstellen".
+        if rest.last() == Some(&"wieder") {
+            rest.pop();
+            particle.insert_str(0, "wieder");
+        }
     }
     let verb = with_infinitive(&format!("{particle}{verb}"));
     let head = rest.join(" ");
@@ -615,6 +640,12 @@ mod tests {
             ("Misst Herr Kuhn nach", "Nachmessen"),
             ("informiert der Bauhof die Anwohner", "Anwohner informieren"),
             ("Informiert Polizei", "Informiert Polizei"),
+            ("Sagen wir ab", "Absagen"),
+            ("Ansonsten stellen die's wieder her", "Wiederherstellen"),
+            ("Sonst kehrt FW selbst auf", "Aufkehren"),
+            ("Wasser holen sie vom Friedhof nebenan", "Wasser vom Friedhof nebenan holen"),
+            ("Nach vier Wochen bringt er's zurück", "Nach vier Wochen zurückbringen"),
+            ("Holt er's selber zurück", "Zurückholen"),
         ] {
             assert_eq!(task_name(name), expected);
         }

@@ -336,6 +336,8 @@ const STATE_WORDS: &[&str] = &[
 /// Alone before a colon they label what follows ("gleichzeitig: GM schätzt Schaden").
 pub(in crate::draft) const FLOW_ADVERBS: &[&str] = &[
     "sonst",
+    "ansonsten",
+    "andernfalls",
     "parallel",
     "dann",
     "danach",
