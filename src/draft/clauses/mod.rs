@@ -263,6 +263,33 @@ impl Clause {
             && words(&lower).filter(|w| !CONDITION.contains(w)).all(|w| REFERRING.contains(&w))
     }
 
+    /// Whether the clause says that work belongs to another process ("das ist aber ein eigener
+    /// Vorgang", "läuft separat", "macht die IT separat"): a modeller leaves that work out of
+    /// this one.
+    pub fn names_other_process(&self) -> bool {
+        static OTHER: LazyLock<Regex> = LazyLock::new(|| {
+            Regex::new(
+                r"(?i)\b(eigene[rsn]?|gesonderte[rsn]?|separate[rsn]?|andere[rsn]?) (Vorgang|Prozess|Verfahren)\b|\bseparat\b|\bläuft nicht über uns\b",
+            )
+            .expect("valid regex")
+        });
+        OTHER.is_match(&self.text)
+    }
+
+    /// Whether the clause is only a short remark on the clause before it ("läuft separat",
+    /// "eigener Vorgang", "das ist aber …"): at most six words, opening in lower case or with a
+    /// word that points back.
+    pub fn remarks_on_previous(&self) -> bool {
+        let words: Vec<&str> = self.text.split_whitespace().collect();
+        let Some(first) = words.first() else { return false };
+        words.len() <= 6
+            && (first.starts_with(char::is_lowercase)
+                || matches!(
+                    first.to_lowercase().as_str(),
+                    "das" | "dies" | "eigener" | "eigenes" | "eigene" | "läuft" | "macht"
+                ))
+    }
+
     /// Whether the clause, dictated first, only names the service ("Beglaubigung von Kopien,
     /// Bürgerbüro", "Schulanmeldung GS"): a few words without a verb, or a noun and the
     /// infinitive of what the service does ("Handkasse einrichten", "Eheschließung anmelden").
@@ -1180,6 +1207,21 @@ mod tests {
         assert!(!remark("Antrag geht meist per Mail ein, SB prüft Unterlagen"));
         assert!(remark("Dauert meist fünf Minuten, ohne Termin möglich"));
         assert!(remark("Meistens kommt die Anfrage von außen, dass da wer kommt"));
+    }
+
+    #[test]
+    fn work_said_to_be_another_process_is_marked_with_the_clause_a_short_remark_is_about() {
+        let clauses = split(
+            "Die Firma prüft die Löscher. Ersatzbeschaffung für Altgeräte läuft separat über uns. Abstimmung macht \
+             Fr. Yilmaz, läuft separat. Abgerechnet wird später, das ist aber ein eigener Vorgang.",
+        );
+        let other: Vec<(&str, bool, bool)> =
+            clauses.iter().map(|c| (c.text.as_str(), c.names_other_process(), c.remarks_on_previous())).collect();
+        assert_eq!(other[0], ("Die Firma prüft die Löscher", false, false));
+        assert_eq!(other[1], ("Ersatzbeschaffung für Altgeräte läuft separat über uns", true, false));
+        assert!(other[2..].iter().any(|(t, o, r)| *t == "läuft separat" && *o && *r), "{other:?}");
+        assert!(other.last().is_some_and(|(_, o, _)| *o), "{other:?}");
+        assert!(!split("Der Bauhof sperrt die Straße").iter().any(Clause::names_other_process));
     }
 
     #[test]
