@@ -577,7 +577,7 @@ fn subject_after_verb(words: &[&str]) -> Option<(String, usize)> {
 
 /// Prepositions after which the dictation names where a case goes ("ans Ordnungsamt", "an die
 /// Stadtkasse", "beim Bürgerbüro").
-const TOWARDS: &[&str] = &["an", "ans", "beim", "bei", "im", "in", "zum", "zur"];
+const TOWARDS: &[&str] = &["an", "ans", "beim", "bei", "im", "in", "ins", "zum", "zur"];
 
 /// What may stand between "wir" and the unit it is: fillers, then a preposition and an article
 /// ("wir in der Geschäftsstelle", "bei uns im Bürgerservice", "erfahren wir das im Umweltamt",
@@ -1108,6 +1108,7 @@ mod tests {
             ("Vorgesetzte beantragt. Hausverwaltung (also wir) prüft Räume.", "Hausverwaltung"),
             ("Altfahrzeuge (Ordnungsamt): Außendienst klebt Aufkleber, wir schreiben an.", "Ordnungsamt"),
             ("Der Antrag geht an die Stadtkasse. Wir prüfen die Verhältnisse.", "Stadtkasse"),
+            ("Die Anfrage kommt ins Ratsbüro, wir registrieren die.", "Ratsbüro"),
             ("Schule bestätigt, leitet an Schulverwaltungsamt weiter. Wir: Schulweg berechnen.", "Schulverwaltungsamt"),
             ("Wir geben das an die Bußgeldstelle.", ""),
             ("Dann erfahren wir das im Umweltamt, oft.", "Umweltamt"),
