@@ -1040,7 +1040,7 @@ mod tests {
         assert_eq!(actor("Dann muss die Kämmerei die Summe berechnen"), unit("Kämmerei"));
         assert_eq!(actor("Unsere Jungs vom Außendienst erwischen jemanden"), unit("Außendienst"));
         assert_eq!(actor("Dann schickt uns der Betreiber drei Exemplare"), unit("Betreiber"));
-        assert_eq!(actor("und der Arzt guckt sich die Person an"), Actor::Unsaid);
+        assert_eq!(actor("und der Arzt guckt sich die Person an"), unit("Arzt"));
         // Spoken, the verb before "ich" drops its ending.
         assert_eq!(actor("dann informier ich den Hauseigentümer"), Actor::Speaker);
         // What follows a preposition, or the verb of a later part, names no subject.

@@ -58,6 +58,9 @@ const UNIT_ENDS: &[&str] = &[
     "verein",
     "initiative",
     "unternehmen",
+    "ministerium",
+    "regierung",
+    "gärtnerei",
 ];
 
 /// Compounds with such an end that name a place or a thing, not a unit.
@@ -127,6 +130,12 @@ const UNIT_WORDS: &[&str] = &[
     "caritas",
     "diakonie",
     "awo",
+    "jobcenter",
+    "notariat",
+    "kirchengemeinde",
+    "zoll",
+    "stiftung",
+    "druckerei",
 ];
 
 /// People who may do a step of the case themselves, lower-cased: the applicant, the owner, the
@@ -148,6 +157,12 @@ const PERSON_WORDS: &[&str] = &[
     "kundin",
     "klient",
     "klientin",
+    "gast",
+    "sponsor",
+    "tagesmutter",
+    "tagesvater",
+    "pflegeeltern",
+    "großeltern",
     "senior",
     "seniorin",
     // Parties from outside named without a modifier ("zahlt die Firma die Gebühr", "Die Vereine
@@ -229,6 +244,92 @@ const PERSON_ENDS: &[&str] = &[
     "wartin",
     "restaurator",
     "restauratorin",
+    // Professions and functions a case calls in ("Amtsärztin untersucht", "der Notar beurkundet").
+    "arzt",
+    "ärztin",
+    "richter",
+    "richterin",
+    "notar",
+    "notarin",
+    "gutachter",
+    "gutachterin",
+    "sachverständige",
+    "sachverständiger",
+    "prüfer",
+    "prüferin",
+    "architekt",
+    "architektin",
+    "planer",
+    "planerin",
+    "ingenieur",
+    "ingenieurin",
+    "lehrer",
+    "lehrerin",
+    "erzieher",
+    "erzieherin",
+    "betreuer",
+    "betreuerin",
+    "pfleger",
+    "pflegerin",
+    "vormund",
+    "förster",
+    "försterin",
+    "jäger",
+    "jägerin",
+    "schornsteinfeger",
+    "schornsteinfegerin",
+    "vorsteher",
+    "vorsteherin",
+    "dolmetscher",
+    "dolmetscherin",
+    "übersetzer",
+    "übersetzerin",
+    "spediteur",
+    "makler",
+    "maklerin",
+    "händler",
+    "händlerin",
+    "wirt",
+    "wirtin",
+    "kassierer",
+    "kassiererin",
+    "sachbearbeiter",
+    "sachbearbeiterin",
+    "hebamme",
+    "pfarrer",
+    "pfarrerin",
+    "trainer",
+    "trainerin",
+    "dozent",
+    "dozentin",
+    "handwerker",
+    "handwerkerin",
+    "techniker",
+    "technikerin",
+    "administrator",
+    "administratorin",
+    "polizist",
+    "polizistin",
+    "sanitäter",
+    "sanitäterin",
+    "fotograf",
+    "fotografin",
+    "kalligraf",
+    "kalligrafin",
+    "käufer",
+    "käuferin",
+    "verkäufer",
+    "verkäuferin",
+    "spender",
+    "spenderin",
+    "künstler",
+    "künstlerin",
+    "preisträger",
+    "preisträgerin",
+    "schüler",
+    "schülerin",
+    "jugendliche",
+    "jugendlicher",
 ];
 
 /// Ends of [`PERSON_ENDS`] that name nobody alone ("Steller"), and compounds that end like a
@@ -577,6 +678,16 @@ mod tests {
         assert_eq!(person("BH"), "Bauherr");
         assert_eq!(person("Kunde"), "Kunde");
         assert_eq!(person_named("Urkunde"), None);
+        // Professions a case calls in, and a unit named by a word of its own.
+        for (word, base) in
+            [("Amtsärztin", "Amtsärztin"), ("Facharzt", "Facharzt"), ("Notars", "Notar"), ("Gast", "Gast")]
+        {
+            assert_eq!(person(word), base, "{word}");
+        }
+        assert_eq!(
+            candidates("Das Jobcenter zahlt, die Bezirksregierung genehmigt"),
+            ["Jobcenter", "Bezirksregierung"]
+        );
         assert_eq!(spell_out("Std. monatl. erfassen"), "Stunden monatlich erfassen");
         assert_eq!(spell_out("Vorgang z. d. A"), "Vorgang zu den Akten");
         assert_eq!(spell_out("Antr. z. d. A. nehmen"), "Antrag zu den Akten nehmen");
