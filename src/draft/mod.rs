@@ -189,9 +189,10 @@ pub fn prepare(dictation: &str, max_tokens: usize) -> Result<PreparedDraft, Draf
     let checks = checks::mark(&mut clauses);
     let mut requests = Vec::with_capacity(clauses.len() + 1);
     // Remarks on frequency and duration are not asked about, unless nothing else is dictated,
-    // nor work said to be another process's (with the clause such a remark is about), nor a
-    // heading (the closing request names the title), nor a bare "wenn ja" that opens a branch,
-    // nor a clause that says only who works (they hold no work).
+    // nor the trigger (the closing request names the start), nor work said to be another
+    // process's (with the clause such a remark is about), nor a heading (the closing request
+    // names the title), nor a bare "wenn ja" that opens a branch, nor a clause that says only
+    // who works (they hold no work).
     let remark: Vec<bool> = if clauses.iter().all(Clause::is_statistic) {
         vec![false; clauses.len()]
     } else {
@@ -201,6 +202,7 @@ pub fn prepare(dictation: &str, max_tokens: usize) -> Result<PreparedDraft, Draf
             .enumerate()
             .map(|(i, c)| {
                 c.is_statistic()
+                    || c.kind == ClauseKind::Trigger
                     || c.names_other_process()
                     || clauses.get(i + 1).is_some_and(|n| n.names_other_process() && n.remarks_on_previous())
                     || (i == 0 && c.is_heading())

@@ -36,6 +36,9 @@ pub enum ClauseKind {
     Condition,
     /// The other branch of the condition before it: "sonst …", "andernfalls …".
     Otherwise,
+    /// When the case begins, dictated as a condition right after the heading ("Erstattung von
+    /// Eintrittskarten, wenn eine Veranstaltung abgesagt wird"): the start event names it.
+    Trigger,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -519,6 +522,7 @@ pub fn split(dictation: &str) -> Vec<Clause> {
         }
     }
     mark_other_branches(&mut clauses);
+    opening_condition_as_trigger(&mut clauses, dictation);
     // A condition of refusal asks the approval, its work on "nein" (a task "wird abgelehnt" is
     // work, not a negation the model may skip).
     for clause in clauses.iter_mut().filter(|c| c.kind == ClauseKind::Condition) {
@@ -526,6 +530,47 @@ pub fn split(dictation: &str) -> Vec<Clause> {
         clause.negated |= REFUSALS.iter().any(|(refused, _)| lower.contains(&format!(" {refused}")));
     }
     clauses
+}
+
+/// A condition dictated right after a heading of a few words without a verb says when the case
+/// begins, not what is decided in it ("Erstattung von Eintrittskarten, Stadthalle, wenn eine
+/// Veranstaltung abgesagt wird", "Rücklastschrift\n- Bank meldet Rücklastschrift → …"): it is
+/// read as the trigger. Only a condition opened by "wenn" or "falls" or dictated before an
+/// arrow, and not where it was dictated as a question ("Netto > 800 €?") or a later "sonst"
+/// answers it.
+fn opening_condition_as_trigger(clauses: &mut [Clause], dictation: &str) {
+    let at = 1;
+    let heading = |c: &Clause| {
+        let words: Vec<&str> = c.text.split_whitespace().collect();
+        c.kind == ClauseKind::Plain
+            && words.len() <= 6
+            && words.first().is_some_and(|w| w.starts_with(char::is_uppercase))
+            && !words.iter().any(|w| may_be_verb(w) || SHORT_FINITE.contains(w))
+    };
+    if clauses.len() <= at {
+        return;
+    }
+    // "Heading, wenn …." was put condition first, as a condition before its work is.
+    let position = |c: &Clause| dictation.find(c.text.trim_end_matches('?'));
+    if clauses[0].kind == ClauseKind::Condition && heading(&clauses[1]) && position(&clauses[1]) < position(&clauses[0])
+    {
+        clauses.swap(0, 1);
+    }
+    if !heading(&clauses[0]) {
+        return;
+    }
+    let clause = &clauses[at];
+    let text = clause.text.trim_end_matches('?');
+    let opened = matches!(first_word(text).to_lowercase().as_str(), "wenn" | "falls");
+    let before_arrow = dictation
+        .find(text)
+        .is_some_and(|k| ARROW.find(&dictation[k + text.len()..]).is_some_and(|arrow| arrow.start() == 0));
+    let asked = clause.text.ends_with('?') && dictation.contains(clause.text.as_str());
+    let answered = clauses[at + 1..].iter().take(4).any(|c| c.kind == ClauseKind::Otherwise);
+    if clause.kind == ClauseKind::Condition && (opened || before_arrow) && !asked && !answered {
+        let text = clause.text.trim_end_matches('?').to_owned();
+        clauses[at] = Clause { text, kind: ClauseKind::Trigger, negated: false };
+    }
 }
 
 /// The clauses of one sentence, in order.
@@ -1222,6 +1267,27 @@ mod tests {
         assert!(other[2..].iter().any(|(t, o, r)| *t == "läuft separat" && *o && *r), "{other:?}");
         assert!(other.last().is_some_and(|(_, o, _)| *o), "{other:?}");
         assert!(!split("Der Bauhof sperrt die Straße").iter().any(Clause::names_other_process));
+    }
+
+    #[test]
+    fn a_condition_dictated_first_is_when_the_case_begins() {
+        let kinds = |t: &str| split(t).into_iter().map(|c| c.kind).collect::<Vec<_>>();
+        assert_eq!(
+            kinds("Rücklastschrift\nBank meldet Rücklastschrift → Stadtkasse bucht offen")[1],
+            ClauseKind::Trigger
+        );
+        assert_eq!(
+            texts("Erstattung von Eintrittskarten, Stadthalle, wenn eine Veranstaltung abgesagt wird. Wir prüfen.")[1],
+            ("wenn eine Veranstaltung abgesagt wird".into(), ClauseKind::Trigger)
+        );
+        // Asked as a question, or answered by "sonst", it is decided.
+        assert_eq!(kinds("Anlagen. Netto > 800 €? → Anlage anlegen")[1], ClauseKind::Condition);
+        assert_eq!(
+            kinds("Anlagen. Wenn alles da ist, bearbeiten wir, sonst fordern wir nach.")[1],
+            ClauseKind::Condition
+        );
+        // Dictated first, with no heading before it, it is decided.
+        assert_eq!(kinds("Unterlagen fehlen → nachfordern")[0], ClauseKind::Condition);
     }
 
     #[test]
