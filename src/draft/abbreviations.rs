@@ -99,17 +99,12 @@ pub fn spelled_out(text: &str) -> Cow<'_, str> {
         at = definition.range.end;
     }
     reduced.push_str(&text[at..]);
-    let written: Vec<String> = reduced
-        .split(' ')
-        .map(|token| {
-            let core = token.trim_matches(|c: char| !c.is_alphanumeric());
-            match found.iter().find(|d| !core.is_empty() && d.short == core) {
-                Some(d) => token.replacen(core, &d.full, 1),
-                None => token.to_owned(),
-            }
-        })
-        .collect();
-    Cow::Owned(written.join(" "))
+    for definition in &found {
+        let used = Regex::new(&format!(r"\b{}\b", regex::escape(&definition.short)))
+            .expect("an escaped word is a valid regex");
+        reduced = used.replace_all(&reduced, regex::NoExpand(&definition.full)).into_owned();
+    }
+    Cow::Owned(reduced)
 }
 
 #[cfg(test)]
@@ -132,6 +127,10 @@ mod tests {
                 "Meldung an den Kommunalen Schadenausgleich. Erkennt der Kommunalen Schadenausgleich an, zahlt er",
             ),
             ("Angebote an die Zentrale Vergabestelle (ZVS).", "Angebote an die Zentrale Vergabestelle."),
+            (
+                "Rücklastschrift (RL)\n- RL prüfen, RL-Liste führen",
+                "Rücklastschrift\n- Rücklastschrift prüfen, Rücklastschrift-Liste führen",
+            ),
         ] {
             assert_eq!(spelled_out(text), expected, "{text}");
         }

@@ -419,10 +419,10 @@ fn verb_last(name: &str) -> String {
 const SUBJECT_PRONOUNS: &[&str] = &["wir", "ich", "er", "sie", "man", "er's", "sie's", "die's", "der's", "wir's"];
 
 /// How many words `words` open with that name who works after a verb that opens a clause: the
-/// speaker or a pronoun ("wir", "ich", "SB", "er's"), a worker before "selbst" ("kehrt FW selbst
-/// auf"), a colleague by name ("Herr Kuhn", "Fr. Yilmaz"), or a unit or
-/// person after its article ("der Bauhof"). A unit without its article is what the verb works
-/// on ("Informiert Polizei").
+/// speaker or a pronoun ("wir", "ich", "SB", "er's"), a worker before "selbst" ("kehrt FW
+/// selbst auf"), a colleague by name ("Herr Kuhn", "Fr. Yilmaz"), or a unit or person after its
+/// article ("der Bauhof"). A unit without its article is what the verb works on ("Informiert
+/// Polizei").
 fn worker_words(words: &[&str]) -> Option<usize> {
     let capitalised = |k: usize| words.get(k).is_some_and(|w| w.starts_with(char::is_uppercase));
     // "kehrt FW selbst auf", "holt er's selber zurück".
