@@ -55,6 +55,8 @@ fn definitions(text: &str) -> Vec<Definition> {
         let (bracket, inner) = (caps.get(0).expect("whole match"), caps[1].trim());
         let before = text[..bracket.start()].trim_end();
         let words: Vec<&str> = before.split_whitespace().collect();
+        // Where a word of `before` begins: the words may stand apart by more than one space.
+        let offset = |word: &str| word.as_ptr() as usize - before.as_ptr() as usize;
         if is_abbreviation(inner) {
             // "Kommunaler Schadenausgleich (KSA)": the fewest words before the bracket that
             // the abbreviation fits.
@@ -63,16 +65,15 @@ fn definitions(text: &str) -> Vec<Definition> {
                 is_name(name) && abbreviates(inner, &name.join(" "))
             });
             if let Some(n) = fitting {
-                let full = words[words.len() - n..].join(" ");
-                let start = before.len() - full.len();
-                found.push(Definition { range: start..bracket.end(), short: inner.to_owned(), full });
+                let name = &words[words.len() - n..];
+                let range = offset(name[0])..bracket.end();
+                found.push(Definition { range, short: inner.to_owned(), full: name.join(" ") });
             }
         } else if let Some(short) = words.last().filter(|w| is_abbreviation(w)) {
             let name: Vec<&str> = inner.split_whitespace().collect();
             if is_name(&name) && abbreviates(short, inner) {
-                let start = before.len() - short.len();
                 found.push(Definition {
-                    range: start..bracket.end(),
+                    range: offset(short)..bracket.end(),
                     short: (*short).to_owned(),
                     full: inner.to_owned(),
                 });
@@ -127,6 +128,11 @@ mod tests {
                 "Meldung an den Kommunalen Schadenausgleich. Erkennt der Kommunalen Schadenausgleich an, zahlt er",
             ),
             ("Angebote an die Zentrale Vergabestelle (ZVS).", "Angebote an die Zentrale Vergabestelle."),
+            // Words set apart by more than one space, the first opening with a letter of two bytes.
+            (
+                "an die Örtliche  Übergabestelle (ÖÜ), ÖÜ prüft",
+                "an die Örtliche Übergabestelle, Örtliche Übergabestelle prüft",
+            ),
             (
                 "Rücklastschrift (RL)\n- RL prüfen, RL-Liste führen",
                 "Rücklastschrift\n- Rücklastschrift prüfen, Rücklastschrift-Liste führen",
