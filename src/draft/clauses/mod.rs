@@ -539,7 +539,6 @@ pub fn split(dictation: &str) -> Vec<Clause> {
 /// arrow, and not where it was dictated as a question ("Netto > 800 €?") or a later "sonst"
 /// answers it.
 fn opening_condition_as_trigger(clauses: &mut [Clause], dictation: &str) {
-    let at = 1;
     let heading = |c: &Clause| {
         let words: Vec<&str> = c.text.split_whitespace().collect();
         c.kind == ClauseKind::Plain
@@ -547,7 +546,7 @@ fn opening_condition_as_trigger(clauses: &mut [Clause], dictation: &str) {
             && words.first().is_some_and(|w| w.starts_with(char::is_uppercase))
             && !words.iter().any(|w| may_be_verb(w) || SHORT_FINITE.contains(w))
     };
-    if clauses.len() <= at {
+    if clauses.len() < 2 {
         return;
     }
     // "Heading, wenn …." was put condition first, as a condition before its work is.
@@ -559,17 +558,16 @@ fn opening_condition_as_trigger(clauses: &mut [Clause], dictation: &str) {
     if !heading(&clauses[0]) {
         return;
     }
-    let clause = &clauses[at];
+    let clause = &clauses[1];
     let text = clause.text.trim_end_matches('?');
     let opened = matches!(first_word(text).to_lowercase().as_str(), "wenn" | "falls");
     let before_arrow = dictation
         .find(text)
         .is_some_and(|k| ARROW.find(&dictation[k + text.len()..]).is_some_and(|arrow| arrow.start() == 0));
     let asked = clause.text.ends_with('?') && dictation.contains(clause.text.as_str());
-    let answered = clauses[at + 1..].iter().take(4).any(|c| c.kind == ClauseKind::Otherwise);
+    let answered = clauses[2..].iter().take(4).any(|c| c.kind == ClauseKind::Otherwise);
     if clause.kind == ClauseKind::Condition && (opened || before_arrow) && !asked && !answered {
-        let text = clause.text.trim_end_matches('?').to_owned();
-        clauses[at] = Clause { text, kind: ClauseKind::Trigger, negated: false };
+        clauses[1] = Clause { text: text.to_owned(), kind: ClauseKind::Trigger, negated: false };
     }
 }
 
