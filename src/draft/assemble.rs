@@ -99,7 +99,7 @@ pub fn assemble(
                 StepType::Task
                     if opening_by_others
                         && step.role.as_deref().is_some_and(roles::is_person)
-                        && submits(&step.name) => {}
+                        && submits(&with_clause_particle(&step.name, &clauses[clause].text)) => {}
                 StepType::Task
                     if !ruled
                         && (tasks > 1 || trigger)
@@ -771,6 +771,12 @@ mod tests {
             &["skip", "task Firma: Antrag mit Drehplan senden", "task Ordnungsamt: Antrag weiterleiten"],
         );
         assert_eq!(text, "1 start: a\n2 task Ordnungsamt: Antrag weiterleiten\n3 end: b\n# T\n");
+        // The verb is read with the particle the clause says: "legt vor" is "vorlegen", not "legen".
+        let text = drafted(
+            "Umweltplakette. Kunde legt Fahrzeugschein vor. Wir prüfen den Schlüssel.",
+            &["skip", "task Kunde: Fahrzeugschein legen", "task Bürgerbüro: Schlüssel prüfen"],
+        );
+        assert_eq!(text, "1 start: a\n2 task Bürgerbüro: Schlüssel prüfen\n3 end: b\n# T\n");
         // Their own work stays, and so does a request that does not open the case.
         let text = drafted(
             "Der Leser füllt den Fernleihschein aus. Die Kollegin prüft den Bestand.",
