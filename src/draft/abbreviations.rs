@@ -12,7 +12,7 @@ use regex::Regex;
 
 /// An abbreviation as dictated: two to six letters, the first and at least one more in upper
 /// case ("BB", "StA", "KuA", "ZVS").
-fn is_abbreviation(word: &str) -> bool {
+pub(super) fn is_abbreviation(word: &str) -> bool {
     let count = word.chars().count();
     (2..=6).contains(&count)
         && word.chars().all(char::is_alphabetic)
@@ -38,12 +38,55 @@ fn is_name(words: &[&str]) -> bool {
         && words.iter().all(|w| w.starts_with(char::is_uppercase) && w.chars().all(|c| c.is_alphabetic() || c == '-'))
 }
 
-/// One definition in the dictation: the byte range of "name (short)" or "short (name)", and
-/// the pair.
+/// One definition in the dictation: the byte range of "name (short)" or "short (name)" (none
+/// where the name stands written out before the abbreviation's first use), and the pair.
 struct Definition {
-    range: std::ops::Range<usize>,
+    range: Option<std::ops::Range<usize>>,
     short: String,
     full: String,
+}
+
+/// Lower-case words a name may hold between its capitalised ones ("Fachkraft für
+/// Arbeitssicherheit").
+const NAME_JOINERS: &[&str] = &["für", "der", "des", "und"];
+
+/// The abbreviations of three letters or more that the dictation uses after writing their name
+/// out without brackets ("Kopie an Fachkraft für Arbeitssicherheit. FaSi macht …"), each with
+/// the nearest name of one to four words before its first use that it abbreviates. Shorter
+/// abbreviations fit too many names by their letters; known ones keep their general meaning.
+fn written_before(text: &str, defined: &[Definition]) -> Vec<Definition> {
+    let words: Vec<&str> = text.split_whitespace().collect();
+    let core = |w: &str| w.trim_matches(|c: char| !c.is_alphanumeric()).to_owned();
+    let mut found: Vec<Definition> = Vec::new();
+    for (i, word) in words.iter().enumerate() {
+        let short = core(word);
+        let unknown = is_abbreviation(&short)
+            && short.chars().count() >= 3
+            && super::roles::spell_out(&short) == short
+            && !defined.iter().chain(&found).any(|d| d.short == short);
+        if !unknown {
+            continue;
+        }
+        let fits = |s: usize, e: usize| {
+            let name: Vec<String> = words[s..=e].iter().map(|w| core(w)).collect();
+            let capitalised = |w: &String| w.starts_with(char::is_uppercase);
+            // A name stays within its sentence: only its last word may end one.
+            words[s..e].iter().all(|w| !w.ends_with(['.', ',', ':', ';', '?', '!']))
+                && capitalised(&name[0])
+                && !NAME_JOINERS.contains(&name[0].to_lowercase().as_str())
+                && capitalised(&name[name.len() - 1])
+                && name.iter().all(|w| capitalised(w) || NAME_JOINERS.contains(&w.as_str()))
+                && !name.iter().any(|w| is_abbreviation(w))
+                && abbreviates(&short, &name.join(" "))
+        };
+        let nearest =
+            (0..i).rev().find_map(|e| (0..4).filter_map(|n| e.checked_sub(n)).find(|&s| fits(s, e)).map(|s| (s, e)));
+        if let Some((s, e)) = nearest {
+            let full = words[s..=e].iter().map(|w| core(w)).collect::<Vec<_>>().join(" ");
+            found.push(Definition { range: None, short, full });
+        }
+    }
+    found
 }
 
 static BRACKETED: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"\(([^()]{1,60})\)").expect("valid regex"));
@@ -66,14 +109,14 @@ fn definitions(text: &str) -> Vec<Definition> {
             });
             if let Some(n) = fitting {
                 let name = &words[words.len() - n..];
-                let range = offset(name[0])..bracket.end();
+                let range = Some(offset(name[0])..bracket.end());
                 found.push(Definition { range, short: inner.to_owned(), full: name.join(" ") });
             }
         } else if let Some(short) = words.last().filter(|w| is_abbreviation(w)) {
             let name: Vec<&str> = inner.split_whitespace().collect();
             if is_name(&name) && abbreviates(short, inner) {
                 found.push(Definition {
-                    range: offset(short)..bracket.end(),
+                    range: Some(offset(short)..bracket.end()),
                     short: (*short).to_owned(),
                     full: inner.to_owned(),
                 });
@@ -88,16 +131,17 @@ fn definitions(text: &str) -> Vec<Definition> {
 /// beim Steueramt" (and "BB" too, where "Beherbergungsbetrieb (BB)" came before). Text that
 /// defines none is returned as it is.
 pub fn spelled_out(text: &str) -> Cow<'_, str> {
-    let found = definitions(text);
+    let mut found = definitions(text);
+    found.extend(written_before(text, &found));
     if found.is_empty() {
         return Cow::Borrowed(text);
     }
     let mut reduced = String::with_capacity(text.len());
     let mut at = 0;
-    for definition in &found {
-        reduced.push_str(&text[at..definition.range.start]);
+    for (definition, range) in found.iter().filter_map(|d| Some((d, d.range.clone()?))) {
+        reduced.push_str(&text[at..range.start]);
         reduced.push_str(&definition.full);
-        at = definition.range.end;
+        at = range.end;
     }
     reduced.push_str(&text[at..]);
     for definition in &found {
@@ -139,6 +183,22 @@ mod tests {
             ),
         ] {
             assert_eq!(spelled_out(text), expected, "{text}");
+        }
+    }
+
+    #[test]
+    fn an_abbreviation_used_after_its_name_was_written_out_is_that_name() {
+        assert_eq!(
+            spelled_out("Kopie an Fachkraft für Arbeitssicherheit. FaSi macht Unfalluntersuchung"),
+            "Kopie an Fachkraft für Arbeitssicherheit. Fachkraft für Arbeitssicherheit macht Unfalluntersuchung"
+        );
+        // Two letters fit too many names; a name after the use, or across a sentence, is none.
+        for text in [
+            "Kulturpreis der Stadt. KA schreibt aus",
+            "FaSi macht Unfalluntersuchung. Fachkraft für Arbeitssicherheit berät",
+            "Kopie an die Fachkraft. Für Arbeitssicherheit sorgt FaSi",
+        ] {
+            assert_eq!(spelled_out(text), text);
         }
     }
 

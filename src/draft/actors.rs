@@ -273,12 +273,19 @@ const NO_AGENTS_IN_ER: &[&str] = &[
 ];
 
 /// A noun for someone who does something, opening a clause ("Einlader unterschreibt vor Ort",
-/// "der Erwerber schickt …"), and the index of the word after it: the dictation's own outside
-/// parties, which no list of people holds. `actor` takes it only before a verb of work.
+/// "der Erwerber schickt …"), or a unit's shorthand no list knows ("KA schreibt aus", "das AG
+/// entscheidet", "KMBD begutachtet"), and the index of the word after it: the dictation's own
+/// parties and units, which no list holds, named as dictated. `actor` takes it only before a
+/// verb of work ("HV wird unterschrieben", "RE kommt zentral an" name things).
 fn agent_noun(words: &[&str]) -> Option<(String, usize)> {
-    let start = usize::from(words.first().is_some_and(|w| matches!(core(w), "der" | "die" | "Der" | "Die")));
+    let start = usize::from(words.first().is_some_and(|w| ARTICLES.contains(&core(w).to_lowercase().as_str())));
     let noun = core(words.get(start)?);
-    is_agent_noun(noun).then(|| (noun.to_owned(), start + 1))
+    (is_agent_noun(noun) || is_shorthand(noun)).then(|| (noun.to_owned(), start + 1))
+}
+
+/// Whether a word is an abbreviation that no list of units, people or things knows.
+fn is_shorthand(word: &str) -> bool {
+    super::abbreviations::is_abbreviation(word) && super::roles::spell_out(word) == word
 }
 
 /// Whether a word ends as nouns for someone who does something do ("Einlader", "Entsorgerin").
@@ -583,9 +590,9 @@ const TOWARDS: &[&str] = &["an", "ans", "beim", "bei", "im", "in", "ins", "zum",
 /// ("wir in der Geschäftsstelle", "bei uns im Bürgerservice", "erfahren wir das im Umweltamt",
 /// "wir als Kämmerei", "bei uns übers Kulturbüro"); "geben wir das dem Bauhof" names where it goes.
 const WE_FILLERS: &[&str] = &["das", "ja", "dann", "hier", "nämlich", "also"];
-const WE_AT: &[&str] = &["in", "im", "vom", "von", "beim", "bei", "aus", "als", "über", "übers", "an", "am"];
+const WE_AT: &[&str] = &["in", "im", "ins", "vom", "von", "beim", "bei", "aus", "als", "über", "übers", "an", "am"];
 const WE_ARTICLES: &[&str] = &["der", "dem", "den"];
-const WE_FROM: &[&str] = &["beim", "bei", "vom", "von", "aus"];
+const WE_FROM: &[&str] = &["beim", "bei", "vom", "von", "aus", "ins"];
 
 /// What stands between commas right after "wir" names the speaker's unit, whatever its words
 /// ("Wir, Team Digitalisierung, klären …", "Wir, also das Bürgerbüro, prüfen …").
@@ -1088,6 +1095,13 @@ mod tests {
         assert_eq!(actor("Anordnung erstellen"), Actor::Unsaid);
         assert_eq!(actor("Datenträger verbaut?"), Actor::Unsaid);
         assert_eq!(actor("Entweder ruft der Bürger an"), Actor::Unit("Bürger".to_owned()));
+        // A unit's shorthand that no list knows, named as dictated; a known thing's is no actor.
+        assert_eq!(actor("KA sichtet Bewerbungen"), Actor::Unit("KA".to_owned()));
+        assert_eq!(actor("das AG entscheidet durch Beschluss"), Actor::Unit("AG".to_owned()));
+        assert_eq!(actor("KuA beschließt"), Actor::Unit("KuA".to_owned()));
+        assert_eq!(actor("HV wird von VHS-Leitung unterschrieben"), unit("VHS-Leitung"));
+        assert_eq!(actor("RE kommt zentral in der Kasse an"), Actor::Unsaid);
+        assert_eq!(actor("BV geht an den Ausschuss"), Actor::Unsaid);
     }
 
     #[test]
@@ -1109,6 +1123,9 @@ mod tests {
             ("Altfahrzeuge (Ordnungsamt): Außendienst klebt Aufkleber, wir schreiben an.", "Ordnungsamt"),
             ("Der Antrag geht an die Stadtkasse. Wir prüfen die Verhältnisse.", "Stadtkasse"),
             ("Die Anfrage kommt ins Ratsbüro, wir registrieren die.", "Ratsbüro"),
+            ("Die Polizei schickt ihn zu uns ins Ordnungsamt. Wir gucken nach.", "Ordnungsamt"),
+            ("Dann bringen wir ins Archiv die Akte.", ""),
+            ("Wir in der Bauhof-Dispo schreiben den Auftrag.", "Bauhof-Dispo"),
             ("Schule bestätigt, leitet an Schulverwaltungsamt weiter. Wir: Schulweg berechnen.", "Schulverwaltungsamt"),
             ("Wir geben das an die Bußgeldstelle.", ""),
             ("Dann erfahren wir das im Umweltamt, oft.", "Umweltamt"),

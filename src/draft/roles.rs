@@ -87,6 +87,7 @@ const NOT_UNITS: &[&str] = &[
     "überleitung",
     "zuleitung",
     "rechtskraft",
+    "vorkasse",
     "vorrat",
     "apparat",
     "hausrat",
@@ -548,6 +549,13 @@ fn unit(word: &str) -> Option<String> {
     if base(word) {
         return Some(word.to_owned());
     }
+    // "Bauhof-Dispo", "IT-Helpdesk": a part of the unit its first word names.
+    if let Some((first, rest)) = word.split_once('-')
+        && rest.starts_with(char::is_uppercase)
+        && unit(first).is_some()
+    {
+        return Some(word.to_owned());
+    }
     ENDINGS.iter().find_map(|ending| word.strip_suffix(ending).filter(|w| base(w)).map(str::to_owned))
 }
 
@@ -653,6 +661,9 @@ mod tests {
         let text = "Beschluss durch den Rat. Die Baumkolonne fällt, die Räumtrupps fahren, das Labor misst, \
                     der Personalrat stimmt zu. Vorrat an Schildern prüfen.";
         assert_eq!(candidates(text), ["Rat", "Baumkolonne", "Räumtrupp", "Labor", "Personalrat"].map(String::from));
+        // A part of a unit named with it; a payment in advance is no cash office.
+        let text = "Meldung an die Bauhof-Bereitschaft, Gebühr per Vorkasse, Bauamt-formular.";
+        assert_eq!(candidates(text), ["Bauhof-Bereitschaft"].map(String::from));
     }
 
     #[test]
