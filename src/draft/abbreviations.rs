@@ -3,7 +3,8 @@
 //! [`super::roles::spell_out`], where "BB" is the Bürgerbüro and "StA" the Standesamt, and
 //! it spells out an abbreviation no list knows. The dictation is read with every later use
 //! written out and the brackets dropped, so the model, the role rules and the names see the
-//! unit by its name.
+//! unit by its name. A name written out before an abbreviation's first use defines it too
+//! ("Kopie an Fachkraft für Arbeitssicherheit. FaSi macht …").
 
 use std::borrow::Cow;
 use std::sync::LazyLock;
@@ -12,7 +13,7 @@ use regex::Regex;
 
 /// An abbreviation as dictated: two to six letters, the first and at least one more in upper
 /// case ("BB", "StA", "KuA", "ZVS").
-pub(super) fn is_abbreviation(word: &str) -> bool {
+fn is_abbreviation(word: &str) -> bool {
     let count = word.chars().count();
     (2..=6).contains(&count)
         && word.chars().all(char::is_alphabetic)
@@ -30,12 +31,26 @@ fn abbreviates(short: &str, full: &str) -> bool {
     short.chars().next() == full.chars().next() && short.chars().all(|c| letters.any(|l| l == c))
 }
 
-/// A name of one to three words, each opening in upper case ("Steueramt", "Zentrale
-/// Vergabestelle").
+/// Whether a word is an abbreviation that no general list of units, people or things knows
+/// ("KA", "KMBD", "FaSi"; not "AL", "BV").
+pub(super) fn is_unknown(word: &str) -> bool {
+    is_abbreviation(word) && super::roles::spell_out(word) == word
+}
+
+/// Lower-case words a name may hold between its capitalised ones ("Fachkraft für
+/// Arbeitssicherheit").
+const NAME_JOINERS: &[&str] = &["für", "der", "des", "und"];
+
+/// A name of one to four words, the first and the last opening in upper case, those between
+/// too or joining them ("Steueramt", "Zentrale Vergabestelle", "Fachkraft für
+/// Arbeitssicherheit").
 fn is_name(words: &[&str]) -> bool {
-    !words.is_empty()
-        && words.len() <= 3
-        && words.iter().all(|w| w.starts_with(char::is_uppercase) && w.chars().all(|c| c.is_alphabetic() || c == '-'))
+    let capitalised = |w: &&str| w.starts_with(char::is_uppercase);
+    let joiner = |w: &&str| NAME_JOINERS.contains(w);
+    words.first().is_some_and(|w| capitalised(w) && !joiner(&w.to_lowercase().as_str()))
+        && words.last().is_some_and(capitalised)
+        && words.len() <= 4
+        && words.iter().all(|w| (capitalised(w) || joiner(w)) && w.chars().all(|c| c.is_alphabetic() || c == '-'))
 }
 
 /// One definition in the dictation: the byte range of "name (short)" or "short (name)" (none
@@ -45,10 +60,6 @@ struct Definition {
     short: String,
     full: String,
 }
-
-/// Lower-case words a name may hold between its capitalised ones ("Fachkraft für
-/// Arbeitssicherheit").
-const NAME_JOINERS: &[&str] = &["für", "der", "des", "und"];
 
 /// The abbreviations of three letters or more that the dictation uses after writing their name
 /// out without brackets ("Kopie an Fachkraft für Arbeitssicherheit. FaSi macht …"), each with
@@ -60,22 +71,17 @@ fn written_before(text: &str, defined: &[Definition]) -> Vec<Definition> {
     let mut found: Vec<Definition> = Vec::new();
     for (i, word) in words.iter().enumerate() {
         let short = core(word);
-        let unknown = is_abbreviation(&short)
-            && short.chars().count() >= 3
-            && super::roles::spell_out(&short) == short
-            && !defined.iter().chain(&found).any(|d| d.short == short);
+        let unknown =
+            is_unknown(&short) && short.chars().count() >= 3 && !defined.iter().chain(&found).any(|d| d.short == short);
         if !unknown {
             continue;
         }
         let fits = |s: usize, e: usize| {
             let name: Vec<String> = words[s..=e].iter().map(|w| core(w)).collect();
-            let capitalised = |w: &String| w.starts_with(char::is_uppercase);
+            let name: Vec<&str> = name.iter().map(String::as_str).collect();
             // A name stays within its sentence: only its last word may end one.
             words[s..e].iter().all(|w| !w.ends_with(['.', ',', ':', ';', '?', '!']))
-                && capitalised(&name[0])
-                && !NAME_JOINERS.contains(&name[0].to_lowercase().as_str())
-                && capitalised(&name[name.len() - 1])
-                && name.iter().all(|w| capitalised(w) || NAME_JOINERS.contains(&w.as_str()))
+                && is_name(&name)
                 && !name.iter().any(|w| is_abbreviation(w))
                 && abbreviates(&short, &name.join(" "))
         };
@@ -103,7 +109,7 @@ fn definitions(text: &str) -> Vec<Definition> {
         if is_abbreviation(inner) {
             // "Kommunaler Schadenausgleich (KSA)": the fewest words before the bracket that
             // the abbreviation fits.
-            let fitting = (1..=3.min(words.len())).find(|&n| {
+            let fitting = (1..=4.min(words.len())).find(|&n| {
                 let name = &words[words.len() - n..];
                 is_name(name) && abbreviates(inner, &name.join(" "))
             });
@@ -172,6 +178,10 @@ mod tests {
                 "Meldung an den Kommunalen Schadenausgleich. Erkennt der Kommunalen Schadenausgleich an, zahlt er",
             ),
             ("Angebote an die Zentrale Vergabestelle (ZVS).", "Angebote an die Zentrale Vergabestelle."),
+            (
+                "Fachkraft für Arbeitssicherheit (FaSi) begeht. FaSi schreibt",
+                "Fachkraft für Arbeitssicherheit begeht. Fachkraft für Arbeitssicherheit schreibt",
+            ),
             // Words set apart by more than one space, the first opening with a letter of two bytes.
             (
                 "an die Örtliche  Übergabestelle (ÖÜ), ÖÜ prüft",

@@ -280,12 +280,7 @@ const NO_AGENTS_IN_ER: &[&str] = &[
 fn agent_noun(words: &[&str]) -> Option<(String, usize)> {
     let start = usize::from(words.first().is_some_and(|w| ARTICLES.contains(&core(w).to_lowercase().as_str())));
     let noun = core(words.get(start)?);
-    (is_agent_noun(noun) || is_shorthand(noun)).then(|| (noun.to_owned(), start + 1))
-}
-
-/// Whether a word is an abbreviation that no list of units, people or things knows.
-fn is_shorthand(word: &str) -> bool {
-    super::abbreviations::is_abbreviation(word) && super::roles::spell_out(word) == word
+    (is_agent_noun(noun) || super::abbreviations::is_unknown(noun)).then(|| (noun.to_owned(), start + 1))
 }
 
 /// Whether a word ends as nouns for someone who does something do ("Einlader", "Entsorgerin").
