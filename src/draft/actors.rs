@@ -1092,7 +1092,8 @@ mod tests {
         assert_eq!(actor("Entweder ruft der Bürger an"), Actor::Unit("Bürger".to_owned()));
         // A unit's shorthand that no list knows, named as dictated; a known thing's is no actor.
         assert_eq!(actor("KA sichtet Bewerbungen"), Actor::Unit("KA".to_owned()));
-        assert_eq!(actor("das AG entscheidet durch Beschluss"), Actor::Unit("AG".to_owned()));
+        assert_eq!(actor("das KMBD begutachtet vor Ort"), Actor::Unit("KMBD".to_owned()));
+        assert_eq!(actor("das AG entscheidet durch Beschluss"), unit("Amtsgericht"));
         assert_eq!(actor("KuA beschließt"), Actor::Unit("KuA".to_owned()));
         assert_eq!(actor("HV wird von VHS-Leitung unterschrieben"), unit("VHS-Leitung"));
         assert_eq!(actor("RE kommt zentral in der Kasse an"), Actor::Unsaid);

@@ -372,6 +372,16 @@ const ABBREVIATIONS: &[(&str, &str)] = &[
     ("FD", "Fachdienst"),
     ("PR", "Personalrat"),
     ("Sekr", "Sekretariat"),
+    ("AG", "Amtsgericht"),
+    ("FamG", "Familiengericht"),
+    ("FW", "Feuerwehr"),
+    ("StK", "Stadtkasse"),
+    ("ABH", "Ausländerbehörde"),
+    ("UDB", "Untere Denkmalbehörde"),
+    ("SVB", "Straßenverkehrsbehörde"),
+    ("LRA", "Landratsamt"),
+    ("GewA", "Gewerbeamt"),
+    ("VK", "Vergabekammer"),
 ];
 
 /// Abbreviations that name a unit only where no verb comes right before them: "PA fordert an",
@@ -383,7 +393,7 @@ const GENDER_MARKS: &[&str] = &["/r", "/e", "/in", "/-in", "(in)", "*in", ":in",
 
 /// Abbreviations of people who may do a step ("BH reicht nach").
 const PEOPLE_ABBREVIATIONS: &[(&str, &str)] =
-    &[("Antragst", "Antragsteller"), ("BH", "Bauherr"), ("EZB", "Erziehungsberechtigte")];
+    &[("Antragst", "Antragsteller"), ("ASt", "Antragsteller"), ("BH", "Bauherr"), ("EZB", "Erziehungsberechtigte")];
 
 /// Abbreviations of people and things a step name may carry ("Schlussrechnung an AS"); a
 /// modeller writes names in full words.
