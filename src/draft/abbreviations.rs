@@ -34,7 +34,7 @@ fn abbreviates(short: &str, full: &str) -> bool {
 /// Whether a word is an abbreviation that no general list of units, people or things knows
 /// ("KA", "KMBD", "FaSi"; not "AL", "BV").
 pub(super) fn is_unknown(word: &str) -> bool {
-    is_abbreviation(word) && super::roles::spell_out(word) == word
+    is_abbreviation(word) && !super::roles::is_known_abbreviation(word)
 }
 
 /// Lower-case words a name may hold between its capitalised ones ("Fachkraft für

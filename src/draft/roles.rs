@@ -441,6 +441,21 @@ const OTHER_ABBREVIATIONS: &[(&str, &str)] = &[
 /// Abbreviations of more than one word: "Vorgang z. d. A." → "Vorgang zu den Akten".
 const PHRASE_ABBREVIATIONS: &[(&str, &str)] = &[("z. d. A.", "zu den Akten"), ("z.d.A.", "zu den Akten")];
 
+/// The full form of an abbreviation of a unit, a person or a thing the lists know.
+fn written_out(word: &str) -> Option<&'static str> {
+    ABBREVIATIONS
+        .iter()
+        .chain(PEOPLE_ABBREVIATIONS)
+        .chain(OTHER_ABBREVIATIONS)
+        .find(|(short, _)| *short == word)
+        .map(|(_, full)| *full)
+}
+
+/// Whether the lists know `word` as an abbreviation of a unit, a person or a thing.
+pub(super) fn is_known_abbreviation(word: &str) -> bool {
+    written_out(word).is_some()
+}
+
 /// `name` with the abbreviations of units, people and things written out, also as the last
 /// part of a compound ("Wunsch-GS" → "Wunsch-Grundschule").
 pub fn spell_out(name: &str) -> String {
@@ -453,14 +468,6 @@ pub fn spell_out(name: &str) -> String {
         }
         name = name.replace(short, full);
     }
-    let full = |word: &str| {
-        ABBREVIATIONS
-            .iter()
-            .chain(PEOPLE_ABBREVIATIONS)
-            .chain(OTHER_ABBREVIATIONS)
-            .find(|(short, _)| *short == word)
-            .map(|(_, full)| *full)
-    };
     let words: Vec<String> = name
         .split(' ')
         .map(|token| {
@@ -469,7 +476,7 @@ pub fn spell_out(name: &str) -> String {
             let (before, after) = (&token[..at], &token[at + core.len()..]);
             let (stem, dot) = core.strip_suffix('.').map_or((core, ""), |s| (s, "."));
             let (head, last) = stem.rsplit_once('-').map_or(("", stem), |(h, l)| (h, l));
-            let spelled = match (full(core), full(last)) {
+            let spelled = match (written_out(core), written_out(last)) {
                 (Some(f), _) => f.to_owned(),
                 (None, Some(f)) if head.is_empty() => format!("{f}{dot}"),
                 (None, Some(f)) => format!("{head}-{f}{dot}"),
